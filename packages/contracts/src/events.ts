@@ -17,6 +17,8 @@ export const OrderPaidV1 = z.object({
   paymentId: z.uuid(),
   amount: MinorUnits,
   currency: Currency,
+  /** carried so shipping needs no call back to order (event-carried state transfer) */
+  shippingAddress: ShippingAddress,
 });
 
 export const OrderShippedV1 = z.object({

@@ -4,7 +4,7 @@ import { AnyEnvelope, envelopeOf } from "./envelope.js";
 import * as E from "./events.js";
 import type { TopicName } from "./topics.js";
 
-function def<T extends string, V extends number, D extends z.ZodType>(type: T, version: V, topic: TopicName, data: D) {
+function def<T extends string, V extends number, N extends TopicName, D extends z.ZodType>(type: T, version: V, topic: N, data: D) {
   return { type, version, topic, data, schema: envelopeOf(type, version, data) } as const;
 }
 
@@ -77,4 +77,19 @@ export function decodeEvent(bytes: Buffer | Uint8Array | string | null, expected
 /** The record key of an event, by the key rule of its topic. */
 export function keyOf(event: OrderflowEvent): string {
   return event.data.orderId;
+}
+
+export interface EventMeta {
+  /** uuid v7 */
+  id: string;
+  occurredAt: string;
+  correlationId: string;
+  causationId: string | null;
+  source: string;
+}
+
+/** Build an event of the newest version of its type; the aggregate id is the order id. */
+export function createEvent<T extends EventType>(type: T, data: EventData<T>, meta: EventMeta): EventOf<T> {
+  const d = EVENT_DEFINITIONS.filter((x) => x.type === type).reduce((a, b) => (b.version > a.version ? b : a));
+  return { ...meta, type, version: d.version, aggregateId: (data as { orderId: string }).orderId, data } as EventOf<T>;
 }

@@ -1,0 +1,38 @@
+// Configuration of the local stack, parsed once. Every value has a default that does not clash
+// with a PostgreSQL already listening on 5432 or a Kafka on 9092.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+const port = z.coerce.number().int().min(1).max(65535);
+const Env = z.object({
+  ORDERFLOW_STACK_DIR: z.string().min(1).default(path.join(repoRoot, ".stack")),
+  KAFKA_HOST: z.string().min(1).default("127.0.0.1"),
+  KAFKA_PORT: port.default(19092),
+  KAFKA_CONTROLLER_PORT: port.default(19093),
+  KAFKA_HEAP_OPTS: z.string().default("-Xms256m -Xmx1g"),
+  KAFKA_START_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  PG_HOST: z.string().min(1).default("127.0.0.1"),
+  PG_PORT: port.default(54329),
+  /** folder holding initdb/pg_ctl; found on PATH or under /usr/lib/postgresql when unset */
+  PG_BIN: z.string().optional(),
+  /** OS user that runs PostgreSQL when the stack is started as root (postgres refuses root) */
+  PG_OS_USER: z.string().default("postgres"),
+  PATH: z.string().default(""),
+});
+
+export type StackEnv = z.infer<typeof Env> & { repoRoot: string };
+
+export function loadStackEnv(source: NodeJS.ProcessEnv = process.env): StackEnv {
+  const r = Env.safeParse(source);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
+  }
+  return { ...r.data, ORDERFLOW_STACK_DIR: path.resolve(r.data.ORDERFLOW_STACK_DIR), repoRoot };
+}
+
+/** The databases of the services, one each (ARCHITECTURE.md). */
+export const SERVICE_DATABASES = ["orderflow_order", "orderflow_payment", "orderflow_shipping"] as const;

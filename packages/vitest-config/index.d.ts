@@ -1,0 +1,3 @@
+import type { UserConfig } from "vitest/config";
+
+export function orderflowVitest(opts?: { slowTimeoutMs?: number }): UserConfig;
