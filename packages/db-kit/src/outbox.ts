@@ -1,0 +1,99 @@
+// The transactional outbox and inbox every service database has in the same shape. Both are
+// written inside the caller's transaction, next to the state change they belong to.
+import { CONTENT_TYPE_JSON, HEADERS, keyOf, topicOf, type OrderflowEvent } from "@orderflow/contracts";
+
+/** Any Prisma client or interactive-transaction client satisfies this. */
+export interface SqlExecutor {
+  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+}
+
+export const OUTBOX_NOTIFY_CHANNEL = "orderflow_outbox";
+
+export interface OutboxInsert {
+  eventId: string;
+  aggregateId: string;
+  topic: string;
+  key: string;
+  eventType: string;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+/** The row that makes the relay publish `event` with its standard headers (and e.g. traceparent). */
+export function outboxRowFor(event: OrderflowEvent, extraHeaders: Record<string, string> = {}): OutboxInsert {
+  return {
+    eventId: event.id,
+    aggregateId: event.aggregateId,
+    topic: topicOf(event.type),
+    key: keyOf(event),
+    eventType: event.type,
+    payload: event,
+    headers: {
+      [HEADERS.eventId]: event.id,
+      [HEADERS.eventType]: event.type,
+      [HEADERS.eventVersion]: String(event.version),
+      [HEADERS.correlationId]: event.correlationId,
+      ...(event.causationId ? { [HEADERS.causationId]: event.causationId } : {}),
+      [HEADERS.source]: event.source,
+      [HEADERS.contentType]: CONTENT_TYPE_JSON,
+      ...extraHeaders,
+    },
+  };
+}
+
+export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values: unknown[] = [];
+  const tuples = rows.map((r) => {
+    const n = values.push(r.eventId, r.aggregateId, r.topic, r.key, r.eventType, JSON.stringify(r.payload), JSON.stringify(r.headers));
+    const b = n - 7;
+    return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb)`;
+  });
+  await tx.$executeRawUnsafe(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ${tuples.join(", ")}`, ...values);
+}
+
+/** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */
+export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventId: string): Promise<boolean> {
+  const n = await tx.$executeRawUnsafe(`INSERT INTO inbox (consumer_group, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING`, consumerGroup, eventId);
+  return n === 1;
+}
+
+/** The outbox/inbox DDL and NOTIFY trigger, as every service's first migration has it. */
+export const OUTBOX_TABLE_SQL = `
+CREATE TABLE "outbox" (
+    "id" BIGSERIAL NOT NULL,
+    "event_id" UUID NOT NULL,
+    "aggregate_id" TEXT NOT NULL,
+    "topic" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "event_type" TEXT NOT NULL,
+    "payload" JSONB NOT NULL,
+    "headers" JSONB NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMPTZ(3),
+    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "outbox_event_id_key" ON "outbox"("event_id");
+CREATE INDEX "outbox_published_at_id_idx" ON "outbox"("published_at", "id");
+
+CREATE TABLE "inbox" (
+    "consumer_group" TEXT NOT NULL,
+    "event_id" UUID NOT NULL,
+    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "inbox_pkey" PRIMARY KEY ("consumer_group","event_id")
+);
+`;
+
+/** Wakes the relay (LISTEN ${OUTBOX_NOTIFY_CHANNEL}) once per inserting statement. */
+export const OUTBOX_NOTIFY_SQL = `
+CREATE FUNCTION orderflow_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('${OUTBOX_NOTIFY_CHANNEL}', '');
+  RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER outbox_notify AFTER INSERT ON "outbox"
+  FOR EACH STATEMENT EXECUTE FUNCTION orderflow_outbox_notify();
+`;

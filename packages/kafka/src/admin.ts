@@ -1,0 +1,84 @@
+// Topics from the registry in @orderflow/contracts, and consumer-group lag.
+import { deadLetterTopics, DLT_PARTITIONS, DLT_RETENTION_MS, TOPICS } from "@orderflow/contracts";
+import type { KafkaClient } from "./client.js";
+
+export interface TopicPlan {
+  name: string;
+  partitions: number;
+  retentionMs: number;
+}
+
+export function plannedTopics(opts: { partitionsOverride?: number } = {}): TopicPlan[] {
+  return [
+    ...Object.values(TOPICS).map((t) => ({ name: t.name, partitions: opts.partitionsOverride ?? t.partitions, retentionMs: t.retentionMs })),
+    ...deadLetterTopics().map((d) => ({ name: d.name, partitions: DLT_PARTITIONS, retentionMs: DLT_RETENTION_MS })),
+  ];
+}
+
+/** Create missing registry topics (and their dead-letter topics); grow partitions the registry
+ *  asks for. Existing topics are otherwise left alone. */
+export async function ensureTopics(client: KafkaClient, opts: { replicationFactor?: number; partitionsOverride?: number } = {}): Promise<{ created: string[]; existing: string[]; grown: string[] }> {
+  const admin = client.kafka.admin();
+  await admin.connect();
+  try {
+    const plan = plannedTopics(opts);
+    const have = new Set(await admin.listTopics());
+    const missing = plan.filter((t) => !have.has(t.name));
+    if (missing.length) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: opts.replicationFactor ?? -1,
+          configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }],
+        })),
+      });
+    }
+    const present = plan.filter((t) => have.has(t.name));
+    const grown: string[] = [];
+    if (present.length) {
+      const meta = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
+      const grow = present.filter((t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? t.partitions) < t.partitions);
+      if (grow.length) {
+        await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
+        grown.push(...grow.map((t) => t.name));
+      }
+    }
+    return { created: missing.map((t) => t.name), existing: present.map((t) => t.name), grown };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** -1 when the group has committed nothing on this partition */
+  committedOffset: string;
+  logEndOffset: string;
+  lag: number;
+}
+
+/** Lag per partition as `kafka-consumer-groups --describe` reports it: log end − committed (a
+ *  partition without a commit counts from its low watermark). */
+export async function consumerGroupLag(client: KafkaClient, groupId: string, topics?: string[]): Promise<PartitionLag[]> {
+  const admin = client.kafka.admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets(topics ? { groupId, topics } : { groupId });
+    const out: PartitionLag[] = [];
+    for (const t of committed) {
+      const ends = await admin.fetchTopicOffsets(t.topic);
+      for (const p of t.partitions) {
+        const end = ends.find((e) => e.partition === p.partition);
+        if (!end) continue;
+        const from = p.offset === "-1" ? BigInt(end.low) : BigInt(p.offset);
+        out.push({ topic: t.topic, partition: p.partition, committedOffset: p.offset, logEndOffset: end.high, lag: Number(BigInt(end.high) - from) });
+      }
+    }
+    return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,173 @@
+// The consume loop: decode → validate against the contract → handle (with retries) → commit.
+// An offset is committed only once its record was handled or safely dead-lettered.
+import { decodeEvent, type OrderflowEvent, type TopicName } from "@orderflow/contracts";
+import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
+import type { Logger } from "pino";
+import type { KafkaClient } from "./client.js";
+import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter.js";
+import { errorClass, errorMessage, isRetriable } from "./errors.js";
+import type { Publisher } from "./publisher.js";
+import { headersToStrings } from "./records.js";
+import { backoffDelay, DEFAULT_RETRY, waitWithHeartbeat, type RetryPolicy } from "./retry.js";
+
+export interface IncomingEvent {
+  event: OrderflowEvent;
+  topic: TopicName;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface HandlerContext {
+  log: Logger;
+  heartbeat(): Promise<void>;
+  /** 1 for the first try */
+  attempt: number;
+}
+
+export type EventHandler = (msg: IncomingEvent, ctx: HandlerContext) => Promise<void>;
+
+export interface EventConsumerOptions {
+  groupId: string;
+  topics: TopicName[];
+  handler: EventHandler;
+  retry?: Partial<RetryPolicy>;
+  /** where a new group starts; default true (the whole retained history) */
+  fromBeginning?: boolean;
+  /** partitions processed in parallel by this member; order within a partition always holds */
+  partitionsConsumedConcurrently?: number;
+  /** commit at least every N handled records within a batch */
+  commitEvery?: number;
+}
+
+export interface EventConsumer {
+  start(): Promise<void>;
+  /** finishes the record in hand, commits what was handled, leaves the group */
+  stop(): Promise<void>;
+  /** member of its group and not crashed */
+  isReady(): boolean;
+}
+
+/** What happened to one record; the batch loop commits past it either way. */
+export type Outcome = "handled" | "dead-lettered";
+
+class Aborted extends Error {}
+
+export function createEventConsumer(client: KafkaClient, publisher: Publisher, opts: EventConsumerOptions): EventConsumer {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const log = client.logger.child({ consumerGroup: opts.groupId });
+  const consumer: Consumer = client.kafka.consumer({
+    groupId: opts.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 500,
+  });
+  let ready = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    ready = true;
+    log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, "joined consumer group");
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    ready = false;
+    log.error({ err: e.payload.error, restart: e.payload.restart }, "consumer crashed");
+  });
+  consumer.on(consumer.events.STOP, () => (ready = false));
+  consumer.on(consumer.events.DISCONNECT, () => (ready = false));
+  consumer.on(consumer.events.REBALANCING, () => log.info("rebalancing"));
+
+  async function deadLetter(src: SourceRecord, f: Failure, recordLog: Logger): Promise<void> {
+    // if this publish fails the error propagates: nothing is committed and the record comes back
+    await publisher.send([deadLetterRecord(src, opts.groupId, f)]);
+    recordLog.warn({ errorClass: f.errorClass, errorMessage: f.errorMessage, attempts: f.attempts, dlt: `${src.topic}.${opts.groupId}.dlt` }, "record dead-lettered");
+  }
+
+  /** decode → validate → handle with retries → (dead-letter); throws Aborted when stopping */
+  async function processRecord(topic: TopicName, partition: number, m: KafkaMessage, heartbeat: () => Promise<void>, keepGoing: () => boolean): Promise<Outcome> {
+    const src: SourceRecord = { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers as Record<string, unknown> };
+    const headers = headersToStrings(m.headers as Record<string, unknown>);
+    const decoded = decodeEvent(m.value, topic);
+    if (!decoded.ok) {
+      const now = new Date();
+      const recordLog = log.child({ topic, partition, offset: m.offset, eventId: headers["event-id"], correlationId: headers["correlation-id"] });
+      await deadLetter(src, { errorClass: decoded.reason === "undecodable" ? "UndecodableRecord" : decoded.reason === "unknown-type" ? "UnknownEventType" : "InvalidEvent", errorMessage: decoded.message, attempts: 1, firstFailureAt: now, lastFailureAt: now }, recordLog);
+      return "dead-lettered";
+    }
+    const event = decoded.event;
+    const recordLog = log.child({ topic, partition, offset: m.offset, eventId: event.id, eventType: event.type, correlationId: event.correlationId });
+    const incoming: IncomingEvent = { event, topic, partition, offset: m.offset, key: m.key ? m.key.toString("utf8") : null, headers, timestamp: m.timestamp };
+    let firstFailureAt: Date | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await opts.handler(incoming, { log: recordLog, heartbeat, attempt });
+        return "handled";
+      } catch (err) {
+        const now = new Date();
+        firstFailureAt ??= now;
+        const retriable = isRetriable(err);
+        const delay = backoffDelay(attempt, policy);
+        const outOfTime = now.getTime() - firstFailureAt.getTime() + delay > policy.maxTotalMs;
+        if (!retriable || attempt >= policy.maxAttempts || outOfTime) {
+          recordLog.error({ err, attempts: attempt, retriable }, "handler failed; dead-lettering");
+          await deadLetter(src, { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now }, recordLog);
+          return "dead-lettered";
+        }
+        recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay }, "handler failed; retrying");
+        if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
+      }
+    }
+  }
+
+  async function eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const topic = batch.topic as TopicName;
+    const keepGoing = () => p.isRunning() && !p.isStale();
+    const commitEvery = opts.commitEvery ?? 100;
+    let pending: string | undefined;
+    const commit = async () => {
+      if (pending === undefined) return;
+      await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(pending) + 1n).toString() }]);
+      pending = undefined;
+    };
+    let sinceCommit = 0;
+    try {
+      for (const m of batch.messages) {
+        if (!keepGoing()) break;
+        await processRecord(topic, batch.partition, m, p.heartbeat, keepGoing);
+        p.resolveOffset(m.offset);
+        pending = m.offset;
+        if (++sinceCommit >= commitEvery) {
+          await commit();
+          sinceCommit = 0;
+        }
+        await p.heartbeat();
+      }
+    } catch (e) {
+      if (!(e instanceof Aborted)) {
+        await commit().catch(() => {});
+        throw e;
+      }
+    }
+    await commit();
+  }
+
+  return {
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+        eachBatch,
+      });
+    },
+    async stop() {
+      await consumer.disconnect();
+      ready = false;
+    },
+    isReady: () => ready,
+  };
+}

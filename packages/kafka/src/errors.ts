@@ -1,0 +1,60 @@
+// Errors carry whether trying again can help: a consumer retries retriable failures with backoff
+// and dead-letters the others at once.
+export class RetriableError extends Error {
+  readonly retriable = true as const;
+  constructor(
+    message: string,
+    readonly code = "RETRIABLE",
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RetriableError";
+  }
+}
+
+export class NonRetriableError extends Error {
+  readonly retriable = false as const;
+  constructor(
+    message: string,
+    readonly code = "NON_RETRIABLE",
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "NonRetriableError";
+  }
+}
+
+// network failures, PostgreSQL connection/serialization/lock/capacity states, Prisma's
+// connection, pool-timeout and write-conflict codes
+const RETRIABLE_CODES = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
+  "08000", "08001", "08003", "08004", "08006", "40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03",
+  "P1001", "P1002", "P1008", "P1017", "P2024", "P2034",
+]);
+
+const RETRIABLE_NAMES = new Set(["PrismaClientInitializationError", "PrismaClientRustPanicError"]);
+
+/** Walks the error and its causes: the first explicit verdict wins, then known codes. */
+export function isRetriable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown; meta?: { code?: unknown } };
+  if (typeof e.retriable === "boolean") return e.retriable;
+  if (typeof e.code === "string" && RETRIABLE_CODES.has(e.code)) return true;
+  if (typeof e.meta?.code === "string" && RETRIABLE_CODES.has(e.meta.code)) return true;
+  if (typeof e.name === "string" && RETRIABLE_NAMES.has(e.name)) return true;
+  if (typeof e.name === "string" && /timeout/i.test(e.name)) return true;
+  return isRetriable(e.cause, depth + 1);
+}
+
+export function errorClass(err: unknown): string {
+  if (err && typeof err === "object") {
+    const e = err as { name?: unknown; constructor?: { name?: string } };
+    if (typeof e.name === "string" && e.name !== "Error") return e.name;
+    if (e.constructor?.name) return e.constructor.name;
+  }
+  return typeof err;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,9 @@
+// Public surface of @orderflow/kafka: the only package that imports kafkajs.
+export { createKafkaClient, type KafkaClient, type KafkaClientConfig } from "./client.js";
+export { createPublisher, type Publisher } from "./publisher.js";
+export { eventHeaders, recordForEvent, type OutgoingRecord } from "./records.js";
+export { createEventConsumer, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
+export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
+export { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+export { consumerGroupLag, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";

@@ -1,0 +1,6 @@
+// Public surface of @orderflow/observability.
+export { createLogger, type Logger } from "./logger.js";
+export { createMetrics, type Metrics, type Registry } from "./metrics.js";
+export { healthRouter, type ReadinessCheck } from "./health.js";
+export { correlation, CORRELATION_HEADER, fieldErrors, HttpProblem, httpMetrics, notFound, problemHandler, requestLogger, type FieldError } from "./http.js";
+export { onShutdown } from "./shutdown.js";
