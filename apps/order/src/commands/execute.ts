@@ -1,0 +1,70 @@
+// The one transaction every Order command runs in: (inbox) → load stream → decide → append
+// events → outbox rows. State change, the events it causes and the consumed event's id commit
+// together or not at all.
+import { createEvent } from "@orderflow/contracts";
+import { appendOutbox, outboxRowFor, recordInbox } from "@orderflow/db-kit";
+import type { Logger } from "pino";
+import type { Db } from "../db/client.js";
+import { appendToStream, loadStream, type StoredOrderEvent } from "../db/event-store.js";
+import { decide, fold, type Order, type OrderCommand, type OrderEvent, type OrderState } from "../domain/order.js";
+
+export const SERVICE = "order";
+
+export interface CommandMeta {
+  correlationId: string;
+  /** the event or request that caused this command */
+  causationId: string | null;
+  traceparent?: string;
+}
+
+export interface OrderDeps {
+  db: Db;
+  clock: () => Date;
+  newId: () => string;
+  log: Logger;
+}
+
+export interface Executed {
+  state: OrderState;
+  events: StoredOrderEvent[];
+  /** the consumed event had already been processed: nothing was done */
+  duplicate: boolean;
+}
+
+export function toDomain(e: StoredOrderEvent): OrderEvent {
+  return { type: e.type, data: e.data } as OrderEvent;
+}
+
+function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): StoredOrderEvent {
+  return createEvent(e.type, e.data as never, {
+    id: deps.newId(),
+    occurredAt: deps.clock().toISOString(),
+    correlationId: meta.correlationId,
+    causationId: meta.causationId,
+    source: SERVICE,
+  }) as StoredOrderEvent;
+}
+
+export async function execute(
+  deps: OrderDeps,
+  orderId: string,
+  command: OrderCommand | undefined,
+  meta: CommandMeta,
+  inbox?: { group: string; eventId: string },
+): Promise<Executed> {
+  return deps.db.$transaction(async (tx) => {
+    if (inbox && !(await recordInbox(tx, inbox.group, inbox.eventId))) {
+      return { state: undefined, events: [], duplicate: true };
+    }
+    const history = await loadStream(tx, orderId);
+    const state = fold(history.map(toDomain));
+    if (!command) return { state, events: [], duplicate: false };
+    const events = decide(command, state).map((e) => envelope(deps, e, meta));
+    await appendToStream(tx, orderId, state?.version ?? 0, events);
+    const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
+    await appendOutbox(tx, events.map((e) => outboxRowFor(e, extra)));
+    return { state: fold(events.map(toDomain), state), events, duplicate: false };
+  });
+}
+
+export type { Order };

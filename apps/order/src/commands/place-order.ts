@@ -1,0 +1,16 @@
+import type { OrderItem, ShippingAddress } from "@orderflow/contracts";
+import type { Order } from "../domain/order.js";
+import { execute, type CommandMeta, type OrderDeps } from "./execute.js";
+
+export interface PlaceOrderInput {
+  customerId: string;
+  items: OrderItem[];
+  currency: string;
+  shippingAddress: ShippingAddress;
+}
+
+export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, meta: CommandMeta): Promise<Order> {
+  const orderId = deps.newId();
+  const r = await execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta);
+  return r.state!;
+}

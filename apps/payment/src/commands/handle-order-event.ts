@@ -1,0 +1,57 @@
+// One order event → at most one payment change and the event it causes, in one transaction with
+// the inbox record, so a redelivered event changes nothing.
+import { createEvent } from "@orderflow/contracts";
+import { appendOutbox, outboxRowFor, recordInbox } from "@orderflow/db-kit";
+import type { IncomingEvent } from "@orderflow/kafka";
+import type { Logger } from "pino";
+import type { Db } from "../db/client.js";
+import { actionFor, authorization, refund, type OrderTopicEvent, type Payment } from "../domain/payment.js";
+import type { PaymentGateway } from "../gateway/gateway.js";
+
+export const SERVICE = "payment";
+export const PAYMENT_GROUP = "payment";
+
+export interface PaymentDeps {
+  db: Db;
+  gateway: PaymentGateway;
+  clock: () => Date;
+  newId: () => string;
+  log: Logger;
+}
+
+export async function handleOrderEvent(deps: PaymentDeps, msg: IncomingEvent): Promise<void> {
+  const event = msg.event as OrderTopicEvent;
+  await deps.db.$transaction(async (tx) => {
+    if (!(await recordInbox(tx, PAYMENT_GROUP, event.id))) {
+      deps.log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
+      return;
+    }
+    const row = await tx.payment.findUnique({ where: { orderId: event.data.orderId } });
+    const current: Payment | undefined = row ?? undefined;
+    const action = actionFor(event, current);
+    let result: ReturnType<typeof refund>;
+    if (action.kind === "authorize") {
+      const paymentId = deps.newId();
+      const decision = await deps.gateway.authorize({ paymentId, orderId: action.orderId, amount: action.amount, currency: action.currency });
+      result = authorization(paymentId, action, decision);
+      const p = result.payment;
+      await tx.payment.create({ data: { id: p.id, orderId: p.orderId, amount: p.amount, currency: p.currency, status: p.status, declineReason: p.declineReason ?? null } });
+    } else if (action.kind === "refund") {
+      await deps.gateway.refund({ paymentId: action.payment.id, amount: action.payment.amount, currency: action.payment.currency });
+      result = refund(action.payment);
+      await tx.payment.update({ where: { id: action.payment.id }, data: { status: "REFUNDED" } });
+    } else {
+      deps.log.debug({ eventId: event.id, eventType: event.type, why: action.why }, "nothing to do");
+      return;
+    }
+    const out = createEvent(result.outcome.type, result.outcome.data as never, {
+      id: deps.newId(),
+      occurredAt: deps.clock().toISOString(),
+      correlationId: event.correlationId,
+      causationId: event.id,
+      source: SERVICE,
+    });
+    await appendOutbox(tx, [outboxRowFor(out, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined)]);
+    deps.log.info({ eventId: event.id, eventType: event.type, orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
+  });
+}

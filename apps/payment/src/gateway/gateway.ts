@@ -1,0 +1,29 @@
+// The payment gateway port. A real provider's adapter implements this; calls carry the payment
+// id as the idempotency key, so a redelivered event asks the same question and gets the same answer.
+import type { GatewayDecision } from "../domain/payment.js";
+
+export interface AuthorizeRequest {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+}
+
+export interface PaymentGateway {
+  authorize(req: AuthorizeRequest): Promise<GatewayDecision>;
+  refund(req: { paymentId: string; amount: number; currency: string }): Promise<void>;
+}
+
+/** Deterministic stand-in for a provider: approves any amount up to `declineAbove` (minor units). */
+export class SimulatedGateway implements PaymentGateway {
+  constructor(private readonly declineAbove: number) {}
+
+  async authorize(req: AuthorizeRequest): Promise<GatewayDecision> {
+    if (req.amount > this.declineAbove) {
+      return { approved: false, reason: `amount ${req.amount} ${req.currency} exceeds the simulated limit of ${this.declineAbove}` };
+    }
+    return { approved: true };
+  }
+
+  async refund(): Promise<void> {}
+}

@@ -1,0 +1,43 @@
+// Composition root of the payment service: the only place that wires configuration, database,
+// gateway, Kafka, HTTP and the consumer together.
+import { createKafkaClient, createPublisher } from "@orderflow/kafka";
+import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { v7 as uuidv7 } from "uuid";
+import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
+import { listPayments } from "./commands/list-payments.js";
+import { createDb } from "./db/client.js";
+import { loadEnv } from "./env.js";
+import { createOrderEventsConsumer } from "./events/order-events-consumer.js";
+import { SimulatedGateway } from "./gateway/gateway.js";
+import { createApp } from "./http/app.js";
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE);
+  const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log });
+  const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
+  const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE), clock: () => new Date(), newId: uuidv7, log };
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps);
+
+  const app = createApp({
+    listPayments: (orderId) => listPayments(db, orderId),
+    log,
+    registry: metrics.registry,
+    readiness: [
+      { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
+      { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
+    ],
+  });
+
+  await publisher.connect();
+  await consumer.start();
+  const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "payment service listening"));
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

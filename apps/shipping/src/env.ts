@@ -1,0 +1,21 @@
+// The shipping service's configuration, parsed once at start-up; a bad value stops the process
+// with a message naming the variable and what is wrong with it.
+import { parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { z } from "zod";
+
+const shape = {
+  PORT: port(3003),
+  DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_shipping"),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  /** simulated warehouse handling time: a paid order's shipment waits this long for pickup,
+   *  and a cancel in that window cancels the shipment */
+  SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
+  SHIPPING_DISPATCH_POLL_MS: positiveInt(250),
+  ...serviceEnv,
+};
+
+export type ShippingEnv = ReturnType<typeof loadEnv>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env) {
+  return parseEnv("shipping", shape, source);
+}

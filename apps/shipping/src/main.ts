@@ -1,0 +1,44 @@
+// Composition root of the shipping service: the only place that wires configuration, database,
+// Kafka, HTTP, the consumer and the dispatcher together.
+import { createKafkaClient, createPublisher } from "@orderflow/kafka";
+import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { v7 as uuidv7 } from "uuid";
+import { SERVICE, type ShippingDeps } from "./commands/deps.js";
+import { startDispatcher } from "./commands/dispatch-due.js";
+import { listShipments } from "./commands/list-shipments.js";
+import { createDb } from "./db/client.js";
+import { loadEnv } from "./env.js";
+import { createOrderEventsConsumer } from "./events/order-events-consumer.js";
+import { createApp } from "./http/app.js";
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE);
+  const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log });
+  const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
+  const deps: ShippingDeps = { db, clock: () => new Date(), newId: uuidv7, log, dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS };
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps);
+
+  const app = createApp({
+    listShipments: (orderId) => listShipments(db, orderId),
+    log,
+    registry: metrics.registry,
+    readiness: [
+      { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
+      { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
+    ],
+  });
+
+  await publisher.connect();
+  await consumer.start();
+  const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
+  const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "shipping service listening"));
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

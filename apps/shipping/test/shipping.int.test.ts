@@ -1,0 +1,70 @@
+// Shipping's reaction to order events and the dispatcher, in-process on a real, migrated database.
+import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
+import type { IncomingEvent } from "@orderflow/kafka";
+import { pino } from "pino";
+import { v7 as uuidv7 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ShippingDeps } from "../src/commands/deps.js";
+import { dispatchDue } from "../src/commands/dispatch-due.js";
+import { handleOrderEvent } from "../src/commands/handle-order-event.js";
+import { createDb, type Db } from "../src/db/client.js";
+import { freshDatabase } from "./support.js";
+
+let db: Db;
+let drop: () => Promise<void>;
+let deps: ShippingDeps;
+
+beforeAll(async () => {
+  const fresh = await freshDatabase("shipping_int");
+  drop = fresh.drop;
+  db = createDb(fresh.url, 4);
+  // a shipment is due at once unless a test moves its dispatch_after
+  deps = { db, clock: () => new Date(), newId: uuidv7, log: pino({ level: "silent" }), dispatchDelayMs: 0 };
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+  await drop?.();
+});
+
+const meta = () => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "corr-s", causationId: null, source: "order" });
+const address = { name: "Ada", line1: "1 Main St", city: "Vienna", postalCode: "1010", country: "AT" };
+const incoming = (event: OrderflowEvent): IncomingEvent => ({ event, topic: "order-events", partition: 0, offset: "0", key: event.aggregateId, headers: {}, timestamp: "0" });
+const paid = (orderId: string) => createEvent("OrderPaid", { orderId, paymentId: uuidv7(), amount: 100, currency: "EUR", shippingAddress: address }, meta());
+const cancelled = (orderId: string) => createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
+const outboxTypes = async (orderId: string) => (await db.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType);
+
+describe("shipping", () => {
+  it("creates one pending shipment per paid order and the dispatcher ships it", async () => {
+    const orderId = uuidv7();
+    const event = paid(orderId);
+    await handleOrderEvent(deps, incoming(event));
+    await handleOrderEvent(deps, incoming(event)); // redelivery
+    expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "PENDING", country: "AT" }]);
+    expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(1);
+    const [s] = await db.shipment.findMany({ where: { orderId } });
+    expect(s).toMatchObject({ status: "DISPATCHED", carrier: "DHL" });
+    expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
+    const [row] = await db.outboxMessage.findMany({ where: { aggregateId: orderId } });
+    // the dispatcher's event continues the saga's correlation, caused by OrderPaid
+    expect(row!.headers).toMatchObject({ "correlation-id": "corr-s", "causation-id": event.id });
+  });
+
+  it("cancels a pending shipment when the order is cancelled; the dispatcher then leaves it", async () => {
+    const orderId = uuidv7();
+    await handleOrderEvent({ ...deps, dispatchDelayMs: 60_000 }, incoming(paid(orderId)));
+    await handleOrderEvent(deps, incoming(cancelled(orderId)));
+    await dispatchDue(deps);
+    expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" }]);
+    expect(await outboxTypes(orderId)).toEqual(["ShipmentCancelled"]);
+  });
+
+  it("does not cancel a shipment that was already dispatched", async () => {
+    const orderId = uuidv7();
+    await handleOrderEvent(deps, incoming(paid(orderId)));
+    await dispatchDue(deps);
+    await handleOrderEvent(deps, incoming(cancelled(orderId)));
+    expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "DISPATCHED" }]);
+    expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
+  });
+});
