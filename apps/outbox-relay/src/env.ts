@@ -1,0 +1,44 @@
+// The relay's configuration, parsed once at start-up; a bad value stops the process with a
+// message naming the variable and what is wrong with it.
+import { parseEnv, port, positiveInt, serviceEnv } from "@orderflow/config";
+import { z } from "zod";
+
+const DEFAULT_DATABASES = ["order", "payment", "shipping"].map((s) => `${s}=postgresql://postgres@127.0.0.1:54329/orderflow_${s}`).join(",");
+
+/** `name=postgresql://…` pairs, comma-separated: the service databases whose outbox to publish. */
+export const RelayDatabases = z
+  .string()
+  .default(DEFAULT_DATABASES)
+  .transform((s, ctx) => {
+    const out: { name: string; url: string }[] = [];
+    for (const part of s.split(",").map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z0-9_-]+)=(postgres(?:ql)?:\/\/\S+)$/.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: `"${part.replace(/:[^:@/]*@/, ":***@")}" is not name=postgresql://…` });
+        return z.NEVER;
+      }
+      out.push({ name: m[1]!, url: m[2]! });
+    }
+    if (out.length === 0) ctx.addIssue({ code: "custom", message: "at least one name=postgresql://… entry" });
+    if (new Set(out.map((d) => d.name)).size !== out.length) ctx.addIssue({ code: "custom", message: "database names must be unique" });
+    return out;
+  });
+
+const shape = {
+  PORT: port(3004),
+  RELAY_DATABASES: RelayDatabases,
+  RELAY_BATCH_SIZE: positiveInt(500),
+  RELAY_POLL_INTERVAL_MS: positiveInt(1000),
+  /** published rows are kept this long (for inspection), then deleted */
+  RELAY_RETENTION_MS: positiveInt(60 * 60 * 1000),
+  RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000),
+  /** fault injection for tests: exit(86) after a batch is acknowledged, before it is marked */
+  RELAY_FAILPOINT: z.enum(["crash-after-publish"]).optional(),
+  ...serviceEnv,
+};
+
+export type RelayEnv = ReturnType<typeof loadEnv>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env) {
+  return parseEnv("outbox-relay", shape, source);
+}

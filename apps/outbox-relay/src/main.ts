@@ -1,0 +1,73 @@
+// Composition root of the outbox relay: configuration, Kafka producer, one worker per service
+// database, HTTP for health and metrics.
+import { createKafkaClient, createPublisher } from "@orderflow/kafka";
+import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { loadEnv } from "./env.js";
+import { createApp } from "./http/app.js";
+import { createRelay } from "./relay/relay.js";
+
+const SERVICE = "outbox-relay";
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE);
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log });
+  const publisher = createPublisher(kafka);
+
+  const published = metrics.counter({ name: "orderflow_relay_published_total", help: "Outbox rows published", labelNames: ["database", "topic"] });
+  const batchSize = metrics.histogram({ name: "orderflow_relay_batch_size", help: "Rows per published batch", labelNames: ["database"], buckets: [1, 5, 10, 50, 100, 250, 500, 1000] });
+  if (env.RELAY_FAILPOINT) log.warn({ failpoint: env.RELAY_FAILPOINT }, "fault injection enabled");
+
+  const relay = createRelay({
+    databases: env.RELAY_DATABASES,
+    publisher,
+    log,
+    batchSize: env.RELAY_BATCH_SIZE,
+    pollIntervalMs: env.RELAY_POLL_INTERVAL_MS,
+    retentionMs: env.RELAY_RETENTION_MS,
+    cleanupIntervalMs: env.RELAY_CLEANUP_INTERVAL_MS,
+    ...(env.RELAY_FAILPOINT === "crash-after-publish"
+      ? {
+          afterPublish: () => {
+            log.warn("failpoint crash-after-publish: exiting before marking the batch published");
+            process.exit(86);
+          },
+        }
+      : {}),
+    onBatch: (database, records) => {
+      batchSize.observe({ database }, records.length);
+      for (const r of records) published.inc({ database, topic: r.topic });
+    },
+  });
+
+  const backlog = metrics.gauge({ name: "orderflow_outbox_backlog", help: "Unpublished outbox rows", labelNames: ["database"] });
+  const oldest = metrics.gauge({ name: "orderflow_outbox_oldest_pending_seconds", help: "Age of the oldest unpublished outbox row", labelNames: ["database"] });
+  const app = createApp({
+    relay,
+    log,
+    registry: metrics.registry,
+    readiness: [
+      { name: "databases", check: () => relay.ping() },
+      { name: "kafka-producer", check: () => { if (!publisher.isConnected()) throw new Error("producer not connected"); } },
+    ],
+  });
+  const refreshGauges = async () => {
+    for (const s of await relay.status()) {
+      backlog.set({ database: s.database }, s.backlog);
+      oldest.set({ database: s.database }, s.oldestPendingSeconds);
+    }
+  };
+
+  await publisher.connect();
+  relay.start();
+  const gaugeTimer = setInterval(() => void refreshGauges().catch(() => {}), 5000);
+  gaugeTimer.unref();
+  const server = app.listen(env.PORT, () => log.info({ port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) }, "outbox relay listening"));
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect()]);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+// Publishes one service database's outbox. Only the holder of the database's advisory lock
+// publishes, so relay replicas never race on rows and per-aggregate order holds; a standby
+// takes over when the leader's session ends.
+import { OUTBOX_NOTIFY_CHANNEL } from "@orderflow/db-kit";
+import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
+import pg from "pg";
+import type { Logger } from "pino";
+
+export interface WorkerOptions {
+  name: string;
+  url: string;
+  batchSize: number;
+  pollIntervalMs: number;
+  retentionMs: number;
+  cleanupIntervalMs: number;
+  /** called after a batch was acknowledged by Kafka and before it is marked (fault injection) */
+  afterPublish?: () => void;
+  onBatch?: (database: string, records: OutgoingRecord[]) => void;
+}
+
+export interface WorkerStatus {
+  database: string;
+  leader: boolean;
+  reachable: boolean;
+  backlog: number;
+  oldestPendingSeconds: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+export const RELAY_LOCK = "orderflow-outbox-relay";
+
+export class OutboxWorker {
+  private leaderClient: pg.Client | undefined;
+  private readonly pool: pg.Pool;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  /** a NOTIFY arrived while not idle: drain again at once */
+  private kicked = false;
+  private lastCleanup = 0;
+  private failing: string | undefined;
+  readonly log: Logger;
+
+  constructor(
+    private readonly opts: WorkerOptions,
+    private readonly publisher: Publisher,
+    log: Logger,
+  ) {
+    this.log = log.child({ database: opts.name });
+    // status and readiness queries, separate from the leader's session
+    this.pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 2000 });
+    this.pool.on("error", () => {}); // idle-client errors surface on the next query
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await this.loop;
+    await this.releaseLeadership();
+    await this.pool.end();
+  }
+
+  isLeader(): boolean {
+    return this.leaderClient !== undefined;
+  }
+
+  async status(): Promise<WorkerStatus> {
+    try {
+      const r = await this.pool.query<{ backlog: string; oldest: string | null }>(
+        `SELECT count(*) AS backlog, EXTRACT(EPOCH FROM now() - min(created_at)) AS oldest FROM outbox WHERE published_at IS NULL`,
+      );
+      return { database: this.opts.name, leader: this.isLeader(), reachable: true, backlog: Number(r.rows[0]!.backlog), oldestPendingSeconds: Number(r.rows[0]!.oldest ?? 0) };
+    } catch {
+      return { database: this.opts.name, leader: this.isLeader(), reachable: false, backlog: 0, oldestPendingSeconds: 0 };
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!this.leaderClient) await this.tryLead();
+        if (this.leaderClient) {
+          await this.drain();
+          await this.cleanupIfDue();
+        }
+        this.recovered();
+      } catch (err) {
+        this.failed(err);
+        await this.releaseLeadership();
+      }
+      await this.idle();
+    }
+  }
+
+  private async tryLead(): Promise<void> {
+    const c = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: 5000 });
+    c.on("error", () => {}); // a dropped session shows up as a failing query in the loop
+    await c.connect();
+    try {
+      const r = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [RELAY_LOCK]);
+      if (!r.rows[0]!.ok) {
+        await c.end();
+        return;
+      }
+      c.on("notification", () => this.kick());
+      await c.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+      this.leaderClient = c;
+      this.log.info("leading: publishing this database's outbox");
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+  }
+
+  private async releaseLeadership(): Promise<void> {
+    const c = this.leaderClient;
+    this.leaderClient = undefined;
+    // ending the session releases the advisory lock
+    if (c) await c.end().catch(() => {});
+  }
+
+  private kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  private async drain(): Promise<void> {
+    const c = this.leaderClient!;
+    this.kicked = false;
+    for (;;) {
+      if (!this.running) return;
+      const { rows } = await c.query<OutboxRow>(
+        `SELECT id, topic, key, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        [this.opts.batchSize],
+      );
+      if (rows.length === 0) return;
+      const records: OutgoingRecord[] = rows.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.payload), headers: r.headers }));
+      await this.publisher.send(records);
+      this.opts.afterPublish?.();
+      // a crash right here republishes the batch: a duplicate consumers drop, never a loss
+      await c.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      this.opts.onBatch?.(this.opts.name, records);
+      this.log.info({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
+      for (const r of rows) this.log.debug({ eventId: r.headers["event-id"], eventType: r.headers["event-type"], correlationId: r.headers["correlation-id"], topic: r.topic }, "published");
+      if (rows.length < this.opts.batchSize) return;
+    }
+  }
+
+  private async cleanupIfDue(): Promise<void> {
+    if (Date.now() - this.lastCleanup < this.opts.cleanupIntervalMs) return;
+    this.lastCleanup = Date.now();
+    const r = await this.leaderClient!.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [this.opts.retentionMs / 1000]);
+    if (r.rowCount) this.log.info({ deleted: r.rowCount }, "deleted published outbox rows past retention");
+  }
+
+  private idle(): Promise<void> {
+    if (!this.running || (this.kicked && this.leaderClient)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, this.opts.pollIntervalMs);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    }).then(() => {
+      this.wake = undefined;
+    });
+  }
+
+  // one log line per change of state, not one per poll
+  private failed(err: unknown): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (this.failing !== msg) this.log.error({ err }, "outbox relay failing; retrying");
+    this.failing = msg;
+  }
+
+  private recovered(): void {
+    if (this.failing) this.log.info("outbox relay recovered");
+    this.failing = undefined;
+  }
+}

@@ -1,0 +1,151 @@
+// Starts the services as separate OS processes (their built dist/main.js, as a container would)
+// against the local stack, collects their JSON logs, and waits for conditions instead of sleeping.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const logDir = path.join(repoRoot, ".stack", "test-logs");
+
+const pgHost = process.env.PG_HOST ?? "127.0.0.1";
+const pgPort = process.env.PG_PORT ?? "54329";
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
+export const dbUrl = (db: string) => `postgresql://postgres@${pgHost}:${pgPort}/${db}`;
+
+export type ServiceName = "order" | "payment" | "shipping" | "outbox-relay";
+
+export const DATABASES: Record<Exclude<ServiceName, "outbox-relay">, string> = {
+  order: dbUrl("orderflow_order"),
+  payment: dbUrl("orderflow_payment"),
+  shipping: dbUrl("orderflow_shipping"),
+};
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** Apply every service's migrations, as each service's deploy entrypoint does. */
+export function migrateAll(): void {
+  for (const [svc, url] of Object.entries(DATABASES)) {
+    const r = spawnSync("node", [path.join(repoRoot, "apps", svc, "dist", "migrate.js"), "deploy"], { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`migrating ${svc} failed:\n${r.stdout}${r.stderr}`);
+  }
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  service?: string;
+  [k: string]: unknown;
+}
+
+export class Service {
+  readonly lines: LogLine[] = [];
+  private exited: Promise<number | null>;
+  exitCode: number | null | undefined;
+
+  private constructor(
+    readonly name: ServiceName,
+    readonly port: number,
+    readonly proc: ChildProcess,
+  ) {
+    fs.mkdirSync(logDir, { recursive: true });
+    const file = fs.createWriteStream(path.join(logDir, `${name}-${port}.log`), { flags: "a" });
+    let buf = "";
+    const onData = (chunk: Buffer) => {
+      file.write(chunk);
+      buf += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          this.lines.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.lines.push({ level: "raw", msg: line });
+        }
+      }
+    };
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    this.exited = new Promise((resolve) => proc.once("exit", (code) => {
+      this.exitCode = code;
+      file.end();
+      resolve(code);
+    }));
+  }
+
+  static async start(name: ServiceName, port: number, env: Record<string, string> = {}): Promise<Service> {
+    const proc = spawn("node", [path.join(repoRoot, "apps", name, "dist", "main.js")], {
+      env: { ...process.env, PORT: String(port), KAFKA_BROKERS, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? {} : { DATABASE_URL: DATABASES[name] }), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const s = new Service(name, port, proc);
+    return s;
+  }
+
+  url(p: string): string {
+    return `http://127.0.0.1:${this.port}${p}`;
+  }
+
+  async ready(timeoutMs = 60_000): Promise<this> {
+    await waitFor(`${this.name} /readyz`, async () => {
+      if (this.exitCode !== undefined) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.tail()}`);
+      const r = await fetch(this.url("/readyz"));
+      return r.status === 200;
+    }, timeoutMs);
+    return this;
+  }
+
+  /** log lines matching every given field */
+  find(match: Record<string, unknown>): LogLine[] {
+    return this.lines.filter((l) => Object.entries(match).every(([k, v]) => l[k] === v));
+  }
+
+  tail(n = 15): string {
+    return this.lines.slice(-n).map((l) => JSON.stringify(l)).join("\n");
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.exitCode === undefined) this.proc.kill(signal);
+    return this.exited;
+  }
+
+  waitExit(): Promise<number | null> {
+    return this.exited;
+  }
+}
+
+export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
+  const r = await fetch(url);
+  return { status: r.status, body: (await r.json()) as T };
+}
+
+export async function postJson<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return { status: r.status, body: (await r.json()) as T, headers: r.headers };
+}
+
+export function anOrder(overrides: Partial<{ customerId: string; unitPrice: number; quantity: number }> = {}) {
+  return {
+    customerId: overrides.customerId ?? "customer-e2e",
+    items: [
+      { sku: "BOOK-1", quantity: overrides.quantity ?? 2, unitPrice: overrides.unitPrice ?? 1250 },
+      { sku: "PEN-7", quantity: 1, unitPrice: 500 },
+    ],
+    currency: "EUR",
+    shippingAddress: { name: "Ada Lovelace", line1: "1 Main Street", city: "Berlin", postalCode: "10115", country: "DE" },
+  };
+}
