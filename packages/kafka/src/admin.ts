@@ -15,6 +15,20 @@ export function plannedTopics(opts: { partitionsOverride?: number } = {}): Topic
   ];
 }
 
+/** Create one topic unless it exists (tests, tooling); registry topics go through ensureTopics. */
+export async function ensureTopic(client: KafkaClient, t: TopicPlan, replicationFactor = -1): Promise<boolean> {
+  const admin = client.kafka.admin();
+  await admin.connect();
+  try {
+    return await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: t.name, numPartitions: t.partitions, replicationFactor, configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }] }],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Create missing registry topics (and their dead-letter topics); grow partitions the registry
  *  asks for. Existing topics are otherwise left alone. */
 export async function ensureTopics(client: KafkaClient, opts: { replicationFactor?: number; partitionsOverride?: number } = {}): Promise<{ created: string[]; existing: string[]; grown: string[] }> {

@@ -6,4 +6,5 @@ export { createEventConsumer, type EventConsumer, type EventConsumerOptions, typ
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
 export { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
-export { consumerGroupLag, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
+export { readTopic, type RawRecord } from "./read.js";
+export { consumerGroupLag, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";

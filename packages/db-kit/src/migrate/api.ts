@@ -56,6 +56,8 @@ async function schemaFiles(schemaPath: string | undefined) {
 /** SQL that takes the migrations folder to the schema; empty when they agree. The wasm engine's
  *  createMigration does not work, and diff(migrations → schema) is what it would write. */
 export async function migrationDiff(opts: MigrateOptions): Promise<string> {
+  // the engine builds the migrations on a shadow database it creates through this connection
+  await ensureDatabase(opts.url);
   return withEngine(opts, async (engine) => {
     const list = await listMigrations(opts.migrationsDir);
     const from = list.migrationDirectories.length ? { tag: "migrations" as const, ...list } : { tag: "empty" as const };
@@ -93,7 +95,13 @@ export interface MigrationStatus {
 export async function migrateStatus(opts: MigrateOptions): Promise<MigrationStatus> {
   const local = (await listMigrations(opts.migrationsDir)).migrationDirectories.map((d) => d.path);
   const c = new pg.Client(pgConfigFromUrl(opts.url));
-  await c.connect();
+  try {
+    await c.connect();
+  } catch (e) {
+    // no database yet: everything is pending
+    if ((e as { code?: string }).code === "3D000") return { applied: [], failed: [], pending: local };
+    throw e;
+  }
   try {
     const exists = await c.query(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS ok`);
     const rows = exists.rows[0].ok

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { createEvent, decodeEvent, EVENT_DEFINITIONS, eventTypesOn, keyOf, parseEvent, topicOf } from "./registry.js";
+import { deadLetterTopics, TOPICS } from "./topics.js";
+
+const orderId = "0193a5b0-0000-7000-8000-000000000001";
+const meta = { id: "0193a5b0-0000-7000-8000-0000000000e1", occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "c", causationId: null, source: "order" };
+const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
+const placed = createEvent("OrderPlaced", { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 100 }], currency: "EUR", totalAmount: 100, shippingAddress: address }, meta);
+
+describe("the contract registry", () => {
+  it("puts every event type on a registered topic keyed by order id", () => {
+    for (const d of EVENT_DEFINITIONS) expect(Object.keys(TOPICS)).toContain(d.topic);
+    expect(eventTypesOn("order-events")).toEqual(["OrderPlaced", "OrderPaid", "OrderShipped", "OrderCancelled"]);
+    expect(topicOf("ShipmentCancelled")).toBe("shipping-events");
+    expect(keyOf(placed)).toBe(orderId);
+    expect(placed).toMatchObject({ type: "OrderPlaced", version: 1, aggregateId: orderId });
+  });
+
+  it("has a dead-letter topic per subscribed topic and group", () => {
+    expect(deadLetterTopics().map((d) => d.name)).toEqual(["payment-events.order.dlt", "shipping-events.order.dlt", "order-events.payment.dlt", "order-events.shipping.dlt"]);
+  });
+});
+
+describe("decodeEvent", () => {
+  it("decodes a valid event from its bytes", () => {
+    const r = decodeEvent(Buffer.from(JSON.stringify(placed)), "order-events");
+    expect(r).toEqual({ ok: true, event: placed });
+  });
+  it("says why a record is unusable", () => {
+    expect(decodeEvent(null)).toMatchObject({ ok: false, reason: "undecodable" });
+    expect(decodeEvent("{oops")).toMatchObject({ ok: false, reason: "undecodable", message: expect.stringMatching(/not JSON/) });
+    expect(parseEvent({ ...placed, type: "OrderTeleported" })).toMatchObject({ ok: false, reason: "unknown-type" });
+    expect(parseEvent(placed, "payment-events")).toMatchObject({ ok: false, reason: "invalid", message: expect.stringMatching(/belongs on order-events/) });
+    const bad = parseEvent({ ...placed, data: { ...placed.data, currency: "euro" } });
+    expect(bad).toMatchObject({ ok: false, reason: "invalid" });
+    expect(!bad.ok && bad.message).toMatch(/data\.currency/);
+  });
+});

@@ -1,0 +1,58 @@
+// Outbox and inbox writes on a real database, inside one transaction as services use them.
+import { createEvent } from "@orderflow/contracts";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, type SqlExecutor } from "../src/index.js";
+import { databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js";
+
+const name = uniqueName("dbkit_outbox");
+let client: pg.Client;
+const exec: SqlExecutor = {
+  $executeRawUnsafe: async (q, ...v) => (await client.query(q, v)).rowCount ?? 0,
+  $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await client.query(q, v)).rows as T,
+};
+
+beforeAll(async () => {
+  await migrateDeploy({ url: databaseUrl(name), migrationsDir: path.join(fixtureDir, "migrations") });
+  client = new pg.Client({ connectionString: databaseUrl(name) });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  await dropDatabase(name);
+});
+
+const meta = (id: string) => ({ id, occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "corr", causationId: "cause", source: "test" });
+const orderId = "0193a5b0-0000-7000-8000-000000000001";
+
+describe("outbox and inbox", () => {
+  it("writes outbox rows with topic, key and standard headers, and notifies the relay", async () => {
+    const a = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta("0193a5b0-0000-7000-8000-0000000000a1"));
+    const b = createEvent("PaymentRefunded", { orderId, paymentId: orderId, amount: 1, currency: "EUR" }, meta("0193a5b0-0000-7000-8000-0000000000a2"));
+    const listener = new pg.Client({ connectionString: databaseUrl(name) });
+    await listener.connect();
+    await listener.query("LISTEN orderflow_outbox");
+    const notified = new Promise((r) => listener.once("notification", r));
+    await client.query("BEGIN");
+    await appendOutbox(exec, [outboxRowFor(a), outboxRowFor(b, { traceparent: "00-t-s-01" })]);
+    await client.query("COMMIT");
+    await notified;
+    await listener.end();
+    const rows = (await client.query("SELECT topic, key, event_type, payload, headers, published_at FROM outbox ORDER BY id")).rows;
+    expect(rows.map((r) => [r.topic, r.key, r.event_type, r.published_at])).toEqual([
+      ["order-events", orderId, "OrderCancelled", null],
+      ["payment-events", orderId, "PaymentRefunded", null],
+    ]);
+    expect(rows[0].payload).toEqual(a);
+    expect(rows[1].headers).toMatchObject({ "event-id": b.id, "correlation-id": "corr", "causation-id": "cause", traceparent: "00-t-s-01" });
+  });
+
+  it("records an event once per consumer group", async () => {
+    const id = "0193a5b0-0000-7000-8000-0000000000b1";
+    expect(await recordInbox(exec, "payment", id)).toBe(true);
+    expect(await recordInbox(exec, "payment", id)).toBe(false);
+    expect(await recordInbox(exec, "shipping", id)).toBe(true);
+  });
+});

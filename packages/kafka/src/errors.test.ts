@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
+
+describe("isRetriable", () => {
+  it("takes an explicit verdict", () => {
+    expect(isRetriable(new RetriableError("db down"))).toBe(true);
+    expect(isRetriable(new NonRetriableError("bad rule"))).toBe(false);
+  });
+  it("knows connection failures, PostgreSQL and Prisma transient codes, also as causes", () => {
+    expect(isRetriable(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isRetriable(Object.assign(new Error("x"), { code: "40001" }))).toBe(true);
+    expect(isRetriable(Object.assign(new Error("x"), { code: "P2034" }))).toBe(true);
+    expect(isRetriable(new Error("wrapped", { cause: Object.assign(new Error("y"), { code: "57P01" }) }))).toBe(true);
+  });
+  it("treats anything else as not retriable", () => {
+    expect(isRetriable(new Error("boom"))).toBe(false);
+    expect(isRetriable(Object.assign(new Error("unique"), { code: "P2002" }))).toBe(false);
+    expect(isRetriable(undefined)).toBe(false);
+  });
+  it("names the error class", () => {
+    expect(errorClass(new RetriableError("x"))).toBe("RetriableError");
+    expect(errorClass(new TypeError("x"))).toBe("TypeError");
+  });
+});

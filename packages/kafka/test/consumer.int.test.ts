@@ -1,0 +1,130 @@
+// The consume loop on the real broker: retries, dead letters, commits and lag.
+import { randomUUID } from "node:crypto";
+import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  consumerGroupLag,
+  createEventConsumer,
+  createKafkaClient,
+  createPublisher,
+  ensureTopic,
+  ensureTopics,
+  NonRetriableError,
+  readTopic,
+  recordForEvent,
+  RetriableError,
+  type EventConsumer,
+  type IncomingEvent,
+  type Publisher,
+} from "../src/index.js";
+
+const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
+const client = createKafkaClient({ brokers, clientId: "kafka-int-test", logger: pino({ level: "silent" }) });
+const group = `kafka-int-${randomUUID().slice(0, 8)}`;
+const dlt = `payment-events.${group}.dlt`;
+let publisher: Publisher;
+let consumer: EventConsumer;
+
+async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const refunded = (orderId: string): OrderflowEvent =>
+  createEvent("PaymentRefunded", { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+
+const poisonKey = randomUUID();
+const flakyKey = randomUUID();
+const brokenKey = randomUUID();
+const slowKey = randomUUID();
+const handled = new Map<string, IncomingEvent>();
+const attempts = new Map<string, number>();
+let releaseSlow: () => void;
+const slowGate = new Promise<void>((r) => (releaseSlow = r));
+
+beforeAll(async () => {
+  await ensureTopics(client);
+  await ensureTopic(client, { name: dlt, partitions: 1, retentionMs: 3_600_000 });
+  publisher = createPublisher(client);
+  await publisher.connect();
+  consumer = createEventConsumer(client, publisher, {
+    groupId: group,
+    topics: ["payment-events"],
+    retry: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 50 },
+    handler: async (msg) => {
+      const key = msg.key ?? "";
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (key === flakyKey && n < 3) throw new RetriableError("database briefly unavailable");
+      if (key === brokenKey) throw new NonRetriableError("business rule broken", "RULE");
+      if (key === slowKey) await slowGate;
+      handled.set(key, msg);
+    },
+  });
+  await consumer.start();
+  await waitFor("the consumer to join its group", () => consumer.isReady());
+});
+
+afterAll(async () => {
+  releaseSlow?.();
+  await consumer?.stop();
+  await publisher?.disconnect();
+});
+
+describe("the consume loop", () => {
+  it("dead-letters a poison record with its headers and moves on to the next record of the partition", async () => {
+    const valid = refunded(poisonKey);
+    await publisher.send([
+      { topic: "payment-events", key: poisonKey, value: "this is not json", headers: { "correlation-id": "poison-corr", "x-test": "1" } },
+      recordForEvent(valid),
+    ]);
+    await waitFor("the valid record after the poison one", () => handled.get(poisonKey));
+    expect(handled.get(poisonKey)!.event.id).toBe(valid.id);
+    // the group reads payment-events from the start: earlier runs' poison records land here too
+    const dead = (await readTopic(client, dlt, { until: (rs) => rs.some((r) => r.key === poisonKey) })).find((r) => r.key === poisonKey);
+    expect(dead).toMatchObject({ key: poisonKey });
+    expect(dead!.value?.toString()).toBe("this is not json");
+    expect(dead!.headers).toMatchObject({
+      "correlation-id": "poison-corr",
+      "x-test": "1",
+      "dlt-error-class": "UndecodableRecord",
+      "dlt-original-topic": "payment-events",
+      "dlt-consumer-group": group,
+      "dlt-attempts": "1",
+    });
+    expect(dead!.headers["dlt-error-message"]).toMatch(/not JSON/);
+    for (const h of ["dlt-original-partition", "dlt-original-offset", "dlt-original-timestamp", "dlt-first-failure-at", "dlt-last-failure-at"]) expect(dead!.headers[h]).toBeTruthy();
+  });
+
+  it("retries a retriable failure with backoff and succeeds without a dead letter", async () => {
+    await publisher.send([recordForEvent(refunded(flakyKey))]);
+    await waitFor("the flaky record to be handled", () => handled.get(flakyKey));
+    expect(attempts.get(flakyKey)).toBe(3);
+  });
+
+  it("dead-letters a non-retriable failure at once", async () => {
+    const e = refunded(brokenKey);
+    await publisher.send([recordForEvent(e)]);
+    const records = await readTopic(client, dlt, { until: (rs) => rs.some((r) => r.key === brokenKey) });
+    const dead = records.find((r) => r.key === brokenKey)!;
+    expect(dead.headers).toMatchObject({ "dlt-error-class": "NonRetriableError", "dlt-error-message": "business rule broken", "dlt-attempts": "1", "event-id": e.id });
+    expect(attempts.get(brokenKey)).toBe(1);
+    expect(handled.has(brokenKey)).toBe(false);
+  });
+
+  it("commits an offset only after its record is handled; lag returns to 0", async () => {
+    await publisher.send([recordForEvent(refunded(slowKey))]);
+    await waitFor("the slow handler to start", () => attempts.get(slowKey) === 1);
+    const during = await consumerGroupLag(client, group, ["payment-events"]);
+    expect(during.reduce((s, p) => s + p.lag, 0)).toBeGreaterThanOrEqual(1);
+    releaseSlow();
+    await waitFor("lag 0", async () => (await consumerGroupLag(client, group, ["payment-events"])).every((p) => p.lag === 0));
+    expect(handled.has(slowKey)).toBe(true);
+  });
+});
