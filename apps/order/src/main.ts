@@ -1,7 +1,7 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { cancelOrder } from "./commands/cancel-order.js";
 import { getOrder } from "./commands/get-order.js";
@@ -43,8 +43,4 @@ async function main(): Promise<void> {
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
-main().catch((e: unknown) => {
-  // configuration and start-up errors: one clear line, non-zero exit
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(SERVICE, main);

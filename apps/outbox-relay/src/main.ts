@@ -1,7 +1,7 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
 import { createRelay } from "./relay/relay.js";
@@ -67,7 +67,4 @@ async function main(): Promise<void> {
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect()]);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(SERVICE, main);

@@ -104,7 +104,7 @@ describe("outbox relay", () => {
     await waitFor("rows marked published", async () => (await unpublished()) === 0);
     // a marker behind them on the same partition: everything published before it is in front of it
     await insert([cancelledShipment(id, 99)]);
-    const keys = new Set([id]);
+    const keys = new Set<string>([id]);
     const all = await readTopic(kafka, "shipping-events", { until: (rs) => rs.some((r) => r.key === id && r.value?.toString().includes("step 99")), timeoutMs: 20_000 });
     expect(reasons(all.filter((r) => keys.has(r.key ?? "")), id)).toEqual(["step 1", "step 2", "step 3", "step 4", "step 5", "step 99"]);
     const leaders = [(await first.status())[0]!.leader, (await second.status())[0]!.leader];

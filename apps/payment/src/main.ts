@@ -1,7 +1,7 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
 import { listPayments } from "./commands/list-payments.js";
@@ -37,7 +37,4 @@ async function main(): Promise<void> {
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(SERVICE, main);

@@ -1,7 +1,7 @@
 // Composition root of the shipping service: the only place that wires configuration, database,
 // Kafka, HTTP, the consumer and the dispatcher together.
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown } from "@orderflow/observability";
+import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type ShippingDeps } from "./commands/deps.js";
 import { startDispatcher } from "./commands/dispatch-due.js";
@@ -38,7 +38,4 @@ async function main(): Promise<void> {
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain(SERVICE, main);

@@ -1,3 +1,4 @@
+import { createLogger } from "./logger.js";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 
@@ -31,4 +32,14 @@ export function onShutdown(opts: { log: Logger; graceMs: number; server?: Server
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Runs a service's start-up; a failure ends the process with one line: a configuration error
+ *  as its plain message (for the person at the terminal), anything else as a fatal JSON log. */
+export function runMain(service: string, start: () => Promise<void>): void {
+  start().catch((err: unknown) => {
+    if (err instanceof Error && err.name === "ConfigError") console.error(err.message);
+    else createLogger({ service }).fatal({ err }, "failed to start");
+    process.exit(1);
+  });
 }
