@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AnyEnvelope, envelopeOf } from "./envelope.js";
 import * as E from "./events.js";
+import { CONTENT_TYPE_JSON, HEADERS } from "./headers.js";
 import type { TopicName } from "./topics.js";
 
 function def<T extends string, V extends number, N extends TopicName, D extends z.ZodType>(type: T, version: V, topic: N, data: D) {
@@ -92,4 +93,19 @@ export interface EventMeta {
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, meta: EventMeta): EventOf<T> {
   const d = EVENT_DEFINITIONS.filter((x) => x.type === type).reduce((a, b) => (b.version > a.version ? b : a));
   return { ...meta, type, version: d.version, aggregateId: (data as { orderId: string }).orderId, data } as EventOf<T>;
+}
+
+/** The standard Kafka headers of an event: consumers can route, dedupe and trace without
+ *  parsing the value. */
+export function eventHeaders(event: OrderflowEvent, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [HEADERS.eventId]: event.id,
+    [HEADERS.eventType]: event.type,
+    [HEADERS.eventVersion]: String(event.version),
+    [HEADERS.correlationId]: event.correlationId,
+    ...(event.causationId ? { [HEADERS.causationId]: event.causationId } : {}),
+    [HEADERS.source]: event.source,
+    [HEADERS.contentType]: CONTENT_TYPE_JSON,
+    ...extra,
+  };
 }

@@ -1,5 +1,6 @@
 // Public surface of @orderflow/db-kit.
 export { appendOutbox, OUTBOX_NOTIFY_CHANNEL, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxRowFor, recordInbox, type OutboxInsert, type SqlExecutor } from "./outbox.js";
 export { ensureDatabase, migrateCreate, migrateDeploy, migrateDrift, migrateStatus, migrationDiff, type MigrateOptions, type MigrationStatus } from "./migrate/api.js";
-export { runMigrateCli } from "./migrate/cli.js";
+export { runMigrateCli, runServiceMigrations } from "./migrate/cli.js";
+export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";

@@ -1,6 +1,6 @@
 // The transactional outbox and inbox every service database has in the same shape. Both are
 // written inside the caller's transaction, next to the state change they belong to.
-import { CONTENT_TYPE_JSON, HEADERS, keyOf, topicOf, type OrderflowEvent } from "@orderflow/contracts";
+import { eventHeaders, keyOf, topicOf, type OrderflowEvent } from "@orderflow/contracts";
 
 /** Any Prisma client or interactive-transaction client satisfies this. */
 export interface SqlExecutor {
@@ -29,16 +29,7 @@ export function outboxRowFor(event: OrderflowEvent, extraHeaders: Record<string,
     key: keyOf(event),
     eventType: event.type,
     payload: event,
-    headers: {
-      [HEADERS.eventId]: event.id,
-      [HEADERS.eventType]: event.type,
-      [HEADERS.eventVersion]: String(event.version),
-      [HEADERS.correlationId]: event.correlationId,
-      ...(event.causationId ? { [HEADERS.causationId]: event.causationId } : {}),
-      [HEADERS.source]: event.source,
-      [HEADERS.contentType]: CONTENT_TYPE_JSON,
-      ...extraHeaders,
-    },
+    headers: eventHeaders(event, extraHeaders),
   };
 }
 

@@ -1,7 +1,7 @@
 // Public surface of @orderflow/kafka: the only package that imports kafkajs.
 export { createKafkaClient, type KafkaClient, type KafkaClientConfig } from "./client.js";
 export { createPublisher, type Publisher } from "./publisher.js";
-export { eventHeaders, recordForEvent, type OutgoingRecord } from "./records.js";
+export { recordForEvent, type OutgoingRecord } from "./records.js";
 export { createEventConsumer, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
 export { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";

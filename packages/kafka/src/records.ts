@@ -1,25 +1,10 @@
-import { CONTENT_TYPE_JSON, HEADERS, keyOf, topicOf, type OrderflowEvent } from "@orderflow/contracts";
+import { eventHeaders, keyOf, topicOf, type OrderflowEvent } from "@orderflow/contracts";
 
 export interface OutgoingRecord {
   topic: string;
   key: string | null;
   value: string | Buffer | null;
   headers: Record<string, string>;
-}
-
-/** The standard headers of an event (ARCHITECTURE.md): consumers can route and trace without
- *  parsing the value. */
-export function eventHeaders(event: OrderflowEvent, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    [HEADERS.eventId]: event.id,
-    [HEADERS.eventType]: event.type,
-    [HEADERS.eventVersion]: String(event.version),
-    [HEADERS.correlationId]: event.correlationId,
-    ...(event.causationId ? { [HEADERS.causationId]: event.causationId } : {}),
-    [HEADERS.source]: event.source,
-    [HEADERS.contentType]: CONTENT_TYPE_JSON,
-    ...extra,
-  };
 }
 
 export function recordForEvent(event: OrderflowEvent, extraHeaders?: Record<string, string>): OutgoingRecord {

@@ -4,3 +4,4 @@ export { createMetrics, type Metrics, type Registry } from "./metrics.js";
 export { healthRouter, type ReadinessCheck } from "./health.js";
 export { correlation, CORRELATION_HEADER, fieldErrors, HttpProblem, httpMetrics, notFound, problemHandler, requestLogger, type FieldError } from "./http.js";
 export { onShutdown, runMain } from "./shutdown.js";
+export { createServiceApp, type ServiceAppDeps } from "./app.js";

@@ -1,10 +1,9 @@
 // The order service's HTTP API, built by a factory so tests run it in-process.
-import express, { type Request } from "express";
-import { correlation, healthRouter, HttpProblem, httpMetrics, notFound, problemHandler, requestLogger, type ReadinessCheck, type Registry } from "@orderflow/observability";
-import type { Logger } from "pino";
+import type { Request } from "express";
+import { createServiceApp, HttpProblem, type ServiceAppDeps } from "@orderflow/observability";
 import { OrderDomainError } from "../domain/errors.js";
 import type { Order } from "../domain/order.js";
-import type { StoredOrderEvent } from "../db/event-store.js";
+import { ConcurrencyConflict, type StoredOrderEvent } from "../db/event-store.js";
 import type { CommandMeta } from "../commands/execute.js";
 import type { PlaceOrderInput } from "../commands/place-order.js";
 import { CancelOrderBody, OrderIdParam, PlaceOrderBody } from "./schemas.js";
@@ -15,11 +14,8 @@ export interface OrderApi {
   getOrder(orderId: string): Promise<{ state: Order | undefined; events: StoredOrderEvent[] }>;
 }
 
-export interface AppDeps {
+export interface AppDeps extends Omit<ServiceAppDeps, "mapError"> {
   api: OrderApi;
-  log: Logger;
-  registry: Registry;
-  readiness: ReadinessCheck[];
 }
 
 const STATUS_OF: Record<OrderDomainError["code"], number> = {
@@ -40,54 +36,40 @@ function orderId(req: Request): string {
   return r.data;
 }
 
-export function view(order: Order) {
-  const { version, ...rest } = order;
-  return { ...rest, version };
+/** Business-rule failures are the client's to fix: a problem, not a 500. */
+function mapError(err: unknown): HttpProblem | undefined {
+  if (err instanceof OrderDomainError) return new HttpProblem(STATUS_OF[err.code], err.code === "ORDER_NOT_FOUND" ? "Order not found" : "Order conflict", err.message, { code: err.code });
+  if (err instanceof ConcurrencyConflict) return new HttpProblem(409, "Order changed concurrently", `${err.message}; retry the request`, { code: err.code });
+  return undefined;
 }
 
-export function createApp(deps: AppDeps): express.Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.use(correlation(deps.log));
-  app.use(requestLogger(deps.log));
-  app.use(httpMetrics(deps.registry));
-  app.use(express.json({ limit: "100kb" }));
-  app.use(healthRouter({ checks: deps.readiness, registry: deps.registry }));
+export function createApp(deps: AppDeps) {
+  return createServiceApp({ ...deps, mapError }, (app) => {
+    app.post("/orders", async (req, res) => {
+      const body = PlaceOrderBody.parse(req.body);
+      const order = await deps.api.placeOrder(body, meta(req));
+      res.status(202).location(`/orders/${order.orderId}`).json({ orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency });
+    });
 
-  app.post("/orders", async (req, res) => {
-    const body = PlaceOrderBody.parse(req.body);
-    const order = await deps.api.placeOrder(body, meta(req));
-    res.status(202).location(`/orders/${order.orderId}`).json({ orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency });
-  });
+    app.get("/orders/:id", async (req, res) => {
+      const id = orderId(req);
+      const { state } = await deps.api.getOrder(id);
+      if (!state) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
+      res.json(state);
+    });
 
-  app.get("/orders/:id", async (req, res) => {
-    const id = orderId(req);
-    const { state } = await deps.api.getOrder(id);
-    if (!state) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-    res.json(view(state));
-  });
+    app.get("/orders/:id/events", async (req, res) => {
+      const id = orderId(req);
+      const { events } = await deps.api.getOrder(id);
+      if (events.length === 0) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
+      res.json({ orderId: id, events });
+    });
 
-  app.get("/orders/:id/events", async (req, res) => {
-    const id = orderId(req);
-    const { events } = await deps.api.getOrder(id);
-    if (events.length === 0) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-    res.json({ orderId: id, events });
+    app.post("/orders/:id/cancel", async (req, res) => {
+      const id = orderId(req);
+      const body = CancelOrderBody.parse(req.body ?? {});
+      const order = await deps.api.cancelOrder(id, body.detail, meta(req));
+      res.status(202).location(`/orders/${id}`).json({ orderId: id, status: order.status });
+    });
   });
-
-  app.post("/orders/:id/cancel", async (req, res) => {
-    const id = orderId(req);
-    const body = CancelOrderBody.parse(req.body ?? {});
-    const order = await deps.api.cancelOrder(id, body.detail, meta(req));
-    res.status(202).location(`/orders/${id}`).json({ orderId: id, status: order.status });
-  });
-
-  app.use(notFound());
-  app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
-    // business-rule failures are the client's to fix: map them to a problem, not a 500
-    if (err instanceof OrderDomainError) return next(new HttpProblem(STATUS_OF[err.code], err.code === "ORDER_NOT_FOUND" ? "Order not found" : "Order conflict", err.message, { code: err.code }));
-    if (err instanceof Error && (err as { code?: string }).code === "CONCURRENCY_CONFLICT") return next(new HttpProblem(409, "Order changed concurrently", `${err.message}; retry the request`, { code: "CONCURRENCY_CONFLICT" }));
-    next(err);
-  });
-  app.use(problemHandler(deps.log));
-  return app;
 }

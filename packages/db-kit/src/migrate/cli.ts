@@ -1,5 +1,6 @@
 // `deploy | create <name> | drift | status` for one service database. Returns the exit code:
 // 0 ok, 1 failure, 2 drift (drift), 3 pending or failed migrations (status).
+import path from "node:path";
 import { migrateCreate, migrateDeploy, migrateDrift, migrateStatus, type MigrateOptions } from "./api.js";
 
 const USAGE = "usage: migrate deploy | create <name> | drift | status";
@@ -46,4 +47,15 @@ export async function runMigrateCli(args: string[], opts: MigrateOptions, out: (
   } finally {
     if (opts.debug) err(`migrate ${cmd}: ${(performance.now() - started).toFixed(0)} ms`);
   }
+}
+
+/** A service's `dist/migrate.js`: its own prisma/ folder and database, then exit (the wasm
+ *  engine leaves a timer behind that would keep the process alive). */
+export async function runServiceMigrations(appDir: string, url: string, args = process.argv.slice(2)): Promise<never> {
+  const code = await runMigrateCli(args, {
+    url,
+    schemaPath: path.join(appDir, "prisma", "schema.prisma"),
+    migrationsDir: path.join(appDir, "prisma", "migrations"),
+  });
+  process.exit(code);
 }
