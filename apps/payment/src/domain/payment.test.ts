@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import type { OrderTopicEvent, Payment } from "./payment.js";
+import { actionFor, authorization, refund } from "./payment.js";
+import { SimulatedGateway } from "../gateway/gateway.js";
+
+const orderId = "0193a5b0-0000-7000-8000-000000000001";
+const paymentId = "0193a5b0-0000-7000-8000-0000000000a1";
+const meta = { id: "0193a5b0-0000-7000-8000-0000000000e1", version: 1 as const, occurredAt: new Date(0).toISOString(), aggregateId: orderId, correlationId: "c", causationId: null, source: "order" };
+const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
+const placed: OrderTopicEvent = { ...meta, type: "OrderPlaced", data: { orderId, customerId: "c", items: [{ sku: "A", quantity: 2, unitPrice: 700 }], currency: "EUR", totalAmount: 1400, shippingAddress: address } };
+const cancelled: OrderTopicEvent = { ...meta, type: "OrderCancelled", data: { orderId, reason: "CUSTOMER_REQUESTED" } };
+const authorized: Payment = { id: paymentId, orderId, amount: 1400, currency: "EUR", status: "AUTHORIZED" };
+
+describe("payment decisions", () => {
+  it("authorizes the order total once", () => {
+    expect(actionFor(placed, undefined)).toEqual({ kind: "authorize", orderId, amount: 1400, currency: "EUR" });
+    expect(actionFor(placed, authorized).kind).toBe("none");
+  });
+
+  it("refunds only an authorized payment when the order is cancelled", () => {
+    expect(actionFor(cancelled, authorized)).toEqual({ kind: "refund", payment: authorized });
+    expect(actionFor(cancelled, { ...authorized, status: "DECLINED" }).kind).toBe("none");
+    expect(actionFor(cancelled, { ...authorized, status: "REFUNDED" }).kind).toBe("none");
+    expect(actionFor(cancelled, undefined).kind).toBe("none");
+  });
+
+  it("turns the gateway's answer into the payment and its event", () => {
+    const a = { kind: "authorize" as const, orderId, amount: 1400, currency: "EUR" };
+    expect(authorization(paymentId, a, { approved: true }).outcome).toEqual({ type: "PaymentAuthorized", data: { paymentId, orderId, amount: 1400, currency: "EUR" } });
+    const declined = authorization(paymentId, a, { approved: false, reason: "limit" });
+    expect(declined.payment).toMatchObject({ status: "DECLINED", declineReason: "limit" });
+    expect(declined.outcome).toEqual({ type: "PaymentDeclined", data: { paymentId, orderId, amount: 1400, currency: "EUR", reason: "limit" } });
+    expect(refund(authorized)).toEqual({ payment: { ...authorized, status: "REFUNDED" }, outcome: { type: "PaymentRefunded", data: { paymentId, orderId, amount: 1400, currency: "EUR" } } });
+  });
+});
+
+describe("the simulated gateway", () => {
+  it("approves up to its limit and declines above it, deterministically", async () => {
+    const g = new SimulatedGateway(1000);
+    expect(await g.authorize({ paymentId, orderId, amount: 1000, currency: "EUR" })).toEqual({ approved: true });
+    expect(await g.authorize({ paymentId, orderId, amount: 1001, currency: "EUR" })).toEqual({ approved: false, reason: "amount 1001 EUR exceeds the simulated limit of 1000" });
+  });
+});
