@@ -2,7 +2,7 @@
 // one parse that fails fast, naming each variable and what is wrong with it.
 import { z } from "zod";
 
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const port = (fallback: number) => z.coerce.number({ error: "must be a port number" }).int("must be a port number").min(0).max(65535, "must be a port number (0-65535)").default(fallback);
 
 export const postgresUrl = (fallback: string) =>
   z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).default(fallback);
