@@ -39,6 +39,10 @@ export const TOPICS = {
 export type TopicName = keyof typeof TOPICS;
 export const TOPIC_NAMES = Object.keys(TOPICS) as TopicName[];
 
+/** Operators' actions on dead letters (redrive, discard), one JSON record each: the audit trail
+ *  and the state of every dead letter. */
+export const OPS_AUDIT_TOPIC = { name: "orderflow.ops-audit", partitions: 1, retentionMs: -1 } as const;
+
 /** Dead-letter topics are per source topic and consumer group. */
 export const DLT_RETENTION_MS = 14 * DAY_MS;
 export const DLT_PARTITIONS = 1;

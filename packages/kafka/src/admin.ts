@@ -1,5 +1,5 @@
 // Topics from the registry in @orderflow/contracts, and consumer-group lag.
-import { deadLetterTopics, DLT_PARTITIONS, DLT_RETENTION_MS, TOPICS } from "@orderflow/contracts";
+import { deadLetterTopics, DLT_PARTITIONS, DLT_RETENTION_MS, OPS_AUDIT_TOPIC, TOPICS } from "@orderflow/contracts";
 import type { KafkaClient } from "./client.js";
 
 export interface TopicPlan {
@@ -12,6 +12,7 @@ export function plannedTopics(opts: { partitionsOverride?: number } = {}): Topic
   return [
     ...Object.values(TOPICS).map((t) => ({ name: t.name, partitions: opts.partitionsOverride ?? t.partitions, retentionMs: t.retentionMs })),
     ...deadLetterTopics().map((d) => ({ name: d.name, partitions: DLT_PARTITIONS, retentionMs: DLT_RETENTION_MS })),
+    { name: OPS_AUDIT_TOPIC.name, partitions: OPS_AUDIT_TOPIC.partitions, retentionMs: OPS_AUDIT_TOPIC.retentionMs },
   ];
 }
 
@@ -71,11 +72,16 @@ export interface PartitionLag {
   /** -1 when the group has committed nothing on this partition */
   committedOffset: string;
   logEndOffset: string;
-  lag: number;
+  /** log end − committed; null without a commit (the Kafka tool shows "-") */
+  lag: number | null;
 }
 
-/** Lag per partition as `kafka-consumer-groups --describe` reports it: log end − committed (a
- *  partition without a commit counts from its low watermark). */
+/** Lag per partition as `kafka-consumer-groups --describe` reports it. */
+/** Every partition's committed offset is at its log end (an empty partition needs no commit). */
+export function caughtUp(lag: PartitionLag[]): boolean {
+  return lag.every((p) => (p.lag === null ? p.logEndOffset === "0" : p.lag === 0));
+}
+
 export async function consumerGroupLag(client: KafkaClient, groupId: string, topics?: string[]): Promise<PartitionLag[]> {
   const admin = client.kafka.admin();
   await admin.connect();
@@ -87,8 +93,8 @@ export async function consumerGroupLag(client: KafkaClient, groupId: string, top
       for (const p of t.partitions) {
         const end = ends.find((e) => e.partition === p.partition);
         if (!end) continue;
-        const from = p.offset === "-1" ? BigInt(end.low) : BigInt(p.offset);
-        out.push({ topic: t.topic, partition: p.partition, committedOffset: p.offset, logEndOffset: end.high, lag: Number(BigInt(end.high) - from) });
+        const lag = p.offset === "-1" ? null : Number(BigInt(end.high) - BigInt(p.offset));
+        out.push({ topic: t.topic, partition: p.partition, committedOffset: p.offset, logEndOffset: end.high, lag });
       }
     }
     return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);

@@ -1,12 +1,13 @@
 // The consume loop: decode → validate against the contract → handle (with retries) → commit.
 // An offset is committed only once its record was handled or safely dead-lettered.
-import { decodeEvent, type OrderflowEvent, type TopicName } from "@orderflow/contracts";
+import { decodeEvent, HEADERS, type OrderflowEvent, type TopicName } from "@orderflow/contracts";
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
 import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter.js";
 import { errorClass, errorMessage, isRetriable } from "./errors.js";
 import type { Publisher } from "./publisher.js";
+import type { KeyParking, ParkedAt } from "./parking.js";
 import { headersToStrings } from "./records.js";
 import { backoffDelay, DEFAULT_RETRY, waitWithHeartbeat, type RetryPolicy } from "./retry.js";
 
@@ -40,6 +41,8 @@ export interface EventConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** commit at least every N handled records within a batch */
   commitEvery?: number;
+  /** keeps a key's later records behind its dead-lettered one (per-key order through failures) */
+  parking?: KeyParking;
 }
 
 export interface EventConsumer {
@@ -51,9 +54,14 @@ export interface EventConsumer {
 }
 
 /** What happened to one record; the batch loop commits past it either way. */
-export type Outcome = "handled" | "dead-lettered";
+export type Outcome = "handled" | "dead-lettered" | "parked" | "skipped" | "released";
 
 class Aborted extends Error {}
+
+interface BatchIo {
+  heartbeat(): Promise<void>;
+  keepGoing(): boolean;
+}
 
 export function createEventConsumer(client: KafkaClient, publisher: Publisher, opts: EventConsumerOptions): EventConsumer {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
@@ -78,25 +86,74 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   consumer.on(consumer.events.DISCONNECT, () => (ready = false));
   consumer.on(consumer.events.REBALANCING, () => log.info("rebalancing"));
 
-  async function deadLetter(src: SourceRecord, f: Failure, recordLog: Logger): Promise<void> {
-    // if this publish fails the error propagates: nothing is committed and the record comes back
-    await publisher.send([deadLetterRecord(src, opts.groupId, f)]);
-    recordLog.warn({ errorClass: f.errorClass, errorMessage: f.errorMessage, attempts: f.attempts, dlt: `${src.topic}.${opts.groupId}.dlt` }, "record dead-lettered");
+  /** Publish the dead letter, retrying (and heartbeating) until it is acknowledged: until then
+   *  the source offset is not committed. Stopping abandons it uncommitted, for the next owner. */
+  async function deadLetter(src: SourceRecord, f: Failure, recordLog: Logger, io: BatchIo): Promise<void> {
+    const record = deadLetterRecord(src, opts.groupId, f);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await publisher.send([record]);
+        break;
+      } catch (err) {
+        if (attempt === 1) recordLog.error({ err, dlt: record.topic }, "dead-letter publish failed; not committing, retrying");
+        const delay = Math.min(5_000, 200 * 2 ** (attempt - 1));
+        if (!(await waitWithHeartbeat(delay, io.heartbeat, io.keepGoing))) throw new Aborted();
+      }
+    }
+    recordLog.warn({ errorClass: f.errorClass, errorMessage: f.errorMessage, attempts: f.attempts, dlt: record.topic }, "record dead-lettered");
   }
 
-  /** decode → validate → handle with retries → (dead-letter); throws Aborted when stopping */
-  async function processRecord(topic: TopicName, partition: number, m: KafkaMessage, heartbeat: () => Promise<void>, keepGoing: () => boolean): Promise<Outcome> {
+  /** Dead-letter a record that failed; its key is parked first, so a crash in between leaves
+   *  the key parked behind a record that comes back (and is recognised as the head). */
+  async function fail(src: SourceRecord, f: Failure, recordLog: Logger, io: BatchIo, blocked: Map<string, ParkedAt>, redriveId: string | null): Promise<Outcome> {
+    const key = src.key?.toString("utf8");
+    if (key && opts.parking) {
+      const at: ParkedAt = { topic: src.topic, partition: src.partition, offset: src.offset, redriveId };
+      await opts.parking.block(key, at);
+      blocked.set(key, at);
+    }
+    await deadLetter(src, f, recordLog, io);
+    return "dead-lettered";
+  }
+
+  /** redrive targeting → release → parking → decode → validate → handle with retries →
+   *  (dead-letter); throws Aborted when stopping */
+  async function processRecord(topic: TopicName, partition: number, m: KafkaMessage, io: BatchIo, blocked: Map<string, ParkedAt>): Promise<Outcome> {
+    const { heartbeat, keepGoing } = io;
     const src: SourceRecord = { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers as Record<string, unknown> };
     const headers = headersToStrings(m.headers as Record<string, unknown>);
+    const target = headers[HEADERS.redriveGroup];
+    if (target && target !== opts.groupId) return "skipped"; // redriven for another group
+    const redriveId = target ? (headers[HEADERS.redriveId] ?? "") : null;
+    const key = m.key ? m.key.toString("utf8") : undefined;
+    const recordLog0 = log.child({ topic, partition, offset: m.offset, key, eventId: headers[HEADERS.eventId], correlationId: headers[HEADERS.correlationId], ...(redriveId ? { redriveId } : {}) });
+
+    if (headers[HEADERS.control] === "release-key") {
+      if (key && redriveId !== null && opts.parking) {
+        const released = await opts.parking.release(key, redriveId);
+        if (released) blocked.delete(key);
+        recordLog0.info({ released }, released ? "key released after redrive" : "key stays parked: its head failed again during the redrive");
+      }
+      return "released";
+    }
+
+    const parkedBehind = key ? blocked.get(key) : undefined;
+    const isHead = parkedBehind && parkedBehind.topic === topic && parkedBehind.partition === partition && parkedBehind.offset === m.offset;
+    // a live record waits behind the key's failure; a redriven one passes unless its own
+    // redrive's head just failed again
+    if (parkedBehind && !isHead && (redriveId === null || parkedBehind.redriveId === redriveId)) {
+      const now = new Date();
+      await deadLetter(src, { errorClass: "ParkedBehindFailure", errorMessage: `parked behind ${parkedBehind.topic}/${parkedBehind.partition}@${parkedBehind.offset}: an earlier record of key ${key} failed in group ${opts.groupId}`, attempts: 0, firstFailureAt: now, lastFailureAt: now }, recordLog0, io);
+      return "parked";
+    }
+
     const decoded = decodeEvent(m.value, topic);
     if (!decoded.ok) {
       const now = new Date();
-      const recordLog = log.child({ topic, partition, offset: m.offset, eventId: headers["event-id"], correlationId: headers["correlation-id"] });
-      await deadLetter(src, { errorClass: decoded.reason === "undecodable" ? "UndecodableRecord" : decoded.reason === "unknown-type" ? "UnknownEventType" : "InvalidEvent", errorMessage: decoded.message, attempts: 1, firstFailureAt: now, lastFailureAt: now }, recordLog);
-      return "dead-lettered";
+      return fail(src, { errorClass: decoded.reason === "undecodable" ? "UndecodableRecord" : decoded.reason === "unknown-type" ? "UnknownEventType" : "InvalidEvent", errorMessage: decoded.message, attempts: 1, firstFailureAt: now, lastFailureAt: now }, recordLog0, io, blocked, redriveId);
     }
     const event = decoded.event;
-    const recordLog = log.child({ topic, partition, offset: m.offset, eventId: event.id, eventType: event.type, correlationId: event.correlationId });
+    const recordLog = recordLog0.child({ eventType: event.type });
     const incoming: IncomingEvent = { event, topic, partition, offset: m.offset, key: m.key ? m.key.toString("utf8") : null, headers, timestamp: m.timestamp };
     let firstFailureAt: Date | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -111,8 +168,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
         const outOfTime = now.getTime() - firstFailureAt.getTime() + delay > policy.maxTotalMs;
         if (!retriable || attempt >= policy.maxAttempts || outOfTime) {
           recordLog.error({ err, attempts: attempt, retriable }, "handler failed; dead-lettering");
-          await deadLetter(src, { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now }, recordLog);
-          return "dead-lettered";
+          return fail(src, { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now }, recordLog, io, blocked, redriveId);
         }
         recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay }, "handler failed; retrying");
         if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
@@ -132,10 +188,12 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       pending = undefined;
     };
     let sinceCommit = 0;
+    const keys = [...new Set(batch.messages.flatMap((m) => (m.key ? [m.key.toString("utf8")] : [])))];
+    const blocked = opts.parking && keys.length ? await opts.parking.blocked(keys) : new Map<string, ParkedAt>();
     try {
       for (const m of batch.messages) {
         if (!keepGoing()) break;
-        await processRecord(topic, batch.partition, m, p.heartbeat, keepGoing);
+        await processRecord(topic, batch.partition, m, { heartbeat: p.heartbeat, keepGoing }, blocked);
         p.resolveOffset(m.offset);
         pending = m.offset;
         if (++sinceCommit >= commitEvery) {

@@ -1,5 +1,5 @@
 // The whole saga across four separately started services, on the real broker and databases.
-import { createKafkaClient, createPublisher, consumerGroupLag, recordForEvent, type Publisher } from "@orderflow/kafka";
+import { caughtUp, createKafkaClient, createPublisher, consumerGroupLag, recordForEvent, type Publisher } from "@orderflow/kafka";
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ const shipmentsOf = async (id: string) => (await getJson(shipping.url(`/shipment
 const eventsOf = async (id: string) => (await getJson(order.url(`/orders/${id}/events`))).body.events as OrderflowEvent[];
 
 /** all of the group's committed offsets caught up with the log end */
-const caughtUp = (group: string) => waitFor(`group ${group} to catch up`, async () => (await consumerGroupLag(kafka, group)).every((p) => p.lag === 0));
+const caughtUpGroup = (group: string) => waitFor(`group ${group} to catch up`, async () => caughtUp(await consumerGroupLag(kafka, group)));
 
 beforeAll(async () => {
   migrateAll();
@@ -75,7 +75,7 @@ describe("the order saga", () => {
     expect(cancelled.cancellation).toMatchObject({ reason: "PAYMENT_DECLINED" });
     expect(cancelled.cancellation.detail).toMatch(/exceeds the simulated limit/);
     expect(await paymentsOf(id)).toMatchObject([{ status: "DECLINED" }]);
-    await caughtUp("shipping");
+    await caughtUpGroup("shipping");
     expect(await shipmentsOf(id)).toEqual([]);
   });
 
@@ -105,7 +105,7 @@ describe("the order saga", () => {
     await orderReaches(id, "SHIPPED");
     const [placed, paid] = await eventsOf(id);
     await publisher.send([recordForEvent(placed!), recordForEvent(paid!)]);
-    await Promise.all([caughtUp("payment"), caughtUp("shipping")]);
+    await Promise.all([caughtUpGroup("payment"), caughtUpGroup("shipping")]);
     await waitFor("payment to skip the duplicate", () => payment.find({ msg: "duplicate event ignored", eventId: placed!.id }).length === 1);
     await waitFor("shipping to skip the duplicate", () => shipping.find({ msg: "duplicate event ignored", eventId: paid!.id }).length === 1);
     expect(await paymentsOf(id)).toHaveLength(1);
@@ -122,7 +122,7 @@ describe("the order saga", () => {
     relay = await Service.start("outbox-relay", PORTS.relay);
     await relay.ready();
     await orderReaches(id, "SHIPPED");
-    await caughtUp("payment");
+    await caughtUpGroup("payment");
     await waitFor("payment to see the duplicate", () => payment.find({ msg: "duplicate event ignored", eventId: placed!.id }).length === 1);
     expect(await paymentsOf(id)).toHaveLength(1);
     expect(await shipmentsOf(id)).toHaveLength(1);

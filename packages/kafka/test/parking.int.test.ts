@@ -1,0 +1,161 @@
+// Per-key order through failures, on the real broker: parking, redrive to one group, the loop
+// guard, discard, and a dead-letter publish that fails.
+import { randomUUID } from "node:crypto";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  consumerGroupLag,
+  createEventConsumer,
+  createKafkaClient,
+  createPublisher,
+  discard,
+  ensureTopic,
+  ensureTopics,
+  listDeadLetters,
+  memoryKeyParking,
+  NonRetriableError,
+  readTopic,
+  recordForEvent,
+  redrive,
+  type EventConsumer,
+  type Publisher,
+} from "../src/index.js";
+import { keysOnOnePartition, partitionOf, shipmentCancelled, waitFor } from "./support.js";
+
+const client = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "parking-int", logger: pino({ level: "silent" }) });
+const run = randomUUID().slice(0, 8);
+const failing = `parking-a-${run}`;
+const other = `parking-b-${run}`;
+const sources = ["shipping-events"];
+let publisher: Publisher;
+const consumers: EventConsumer[] = [];
+
+/** what each group handled, as "key:step" in order */
+const seen: Record<string, string[]> = { [failing]: [], [other]: [] };
+const brokenKeys = new Set<string>();
+
+async function startGroup(group: string, failOn?: Set<string>): Promise<void> {
+  await ensureTopic(client, { name: `shipping-events.${group}.dlt`, partitions: 1, retentionMs: 3_600_000 });
+  const c = createEventConsumer(client, publisher, {
+    groupId: group,
+    topics: ["shipping-events"],
+    parking: memoryKeyParking(),
+    handler: async ({ event }) => {
+      const e = event as Extract<typeof event, { type: "ShipmentCancelled" }>;
+      if (!e.correlationId.endsWith(run)) return; // earlier runs' history (groups read from the start)
+      if (failOn?.has(e.data.orderId)) throw new NonRetriableError(`cannot handle ${e.data.reason}`);
+      seen[group]!.push(`${e.data.orderId}:${e.data.reason}`);
+    },
+  });
+  await c.start();
+  consumers.push(c);
+  await waitFor(`${group} to join`, () => c.isReady());
+}
+
+const ev = (key: string, step: string) => {
+  const e = shipmentCancelled(key, step);
+  return { ...e, correlationId: `${e.correlationId}-${run}` };
+};
+
+beforeAll(async () => {
+  await ensureTopics(client);
+  publisher = createPublisher(client);
+  await publisher.connect();
+  await startGroup(failing, brokenKeys);
+  await startGroup(other);
+});
+
+afterAll(async () => {
+  for (const c of consumers) await c.stop();
+  await publisher?.disconnect();
+});
+
+describe("per-key parking and redrive", () => {
+  const [x, y] = keysOnOnePartition(2) as [string, string];
+  const steps = (k: string, s: string[]) => s.map((n) => `${k}:${n}`);
+
+  it("parks a failed order's later records while another order on the partition flows", async () => {
+    brokenKeys.add(x);
+    await publisher.send([ev(x, "x1"), ev(y, "y1"), ev(x, "x2"), ev(y, "y2"), ev(x, "x3")].map((e) => recordForEvent(e)));
+    await waitFor("y's records in the failing group", () => seen[failing]!.length === 2);
+    expect(seen[failing]).toEqual(steps(y, ["y1", "y2"]));
+    await waitFor("everything in the other group", () => seen[other]!.length === 5);
+    expect(seen[other]).toEqual([...steps(x, ["x1"]), ...steps(y, ["y1"]), ...steps(x, ["x2"]), ...steps(y, ["y2"]), ...steps(x, ["x3"])]);
+    const dead = await waitFor("three dead letters for x", async () => {
+      const d = await listDeadLetters(client, { group: failing, sources, key: x });
+      return d.length === 3 && d;
+    });
+    expect(dead.map((d) => d.errorClass)).toEqual(["NonRetriableError", "ParkedBehindFailure", "ParkedBehindFailure"]);
+    expect(dead[1]!.errorMessage).toMatch(/parked behind shipping-events\/\d+@\d+/);
+  });
+
+  it("redriving the order after the fix completes it in order, in the failed group only", async () => {
+    brokenKeys.delete(x);
+    const r = await redrive(client, publisher, { group: failing, sources, key: x, operator: "test" });
+    expect(r.done).toHaveLength(3);
+    expect(r.released).toEqual([x]);
+    await waitFor("x's records in the failing group", () => seen[failing]!.length === 5);
+    expect(seen[failing]).toEqual([...steps(y, ["y1", "y2"]), ...steps(x, ["x1", "x2", "x3"])]);
+    // the key flows again for live records
+    await publisher.send([recordForEvent(ev(x, "x4"))]);
+    await waitFor("a live record after the release", () => seen[failing]!.includes(`${x}:x4`));
+    await waitFor("the other group to see x4", () => seen[other]!.includes(`${x}:x4`));
+    expect(seen[other]!.filter((s) => s.startsWith(x))).toEqual(steps(x, ["x1", "x2", "x3", "x4"])); // no redriven copies
+    expect(await listDeadLetters(client, { group: failing, sources, key: x })).toEqual([]);
+    const audit = (await listDeadLetters(client, { group: failing, sources, key: x, state: "all" })).map((d) => d.state);
+    expect(audit).toEqual(["redriven", "redriven", "redriven"]);
+  });
+
+  it("keeps a record that fails again dead-lettered past the redrive limit, and can discard it", async () => {
+    const [z] = keysOnOnePartition(1) as [string];
+    brokenKeys.add(z);
+    await publisher.send([recordForEvent(ev(z, "z1"))]);
+    await waitFor("z dead-lettered", async () => (await listDeadLetters(client, { group: failing, sources, key: z })).length === 1);
+    await redrive(client, publisher, { group: failing, sources, key: z, operator: "test", maxRedrives: 1 });
+    const again = await waitFor("z dead-lettered again", async () => {
+      const d = await listDeadLetters(client, { group: failing, sources, key: z });
+      return d.length === 1 && d[0]!.redriveCount === 1 && d;
+    });
+    const second = await redrive(client, publisher, { group: failing, sources, id: again[0]!.id, operator: "test", maxRedrives: 1 });
+    expect(second.done).toEqual([]);
+    expect(second.refused[0]!.why).toMatch(/redriven 1 times already \(limit 1\)/);
+    const dropped = await discard(client, publisher, { group: failing, sources, key: z, operator: "test", reason: "bad data" });
+    expect(dropped.done).toHaveLength(1);
+    expect(await listDeadLetters(client, { group: failing, sources, key: z })).toEqual([]);
+    brokenKeys.delete(z);
+    await publisher.send([recordForEvent(ev(z, "z2"))]);
+    await waitFor("z flows again after the discard", () => seen[failing]!.includes(`${z}:z2`));
+  });
+});
+
+describe("a dead-letter publish that fails", () => {
+  it("leaves the offset uncommitted until the dead letter is acknowledged", async () => {
+    const group = `parking-c-${run}`;
+    await ensureTopic(client, { name: `shipping-events.${group}.dlt`, partitions: 1, retentionMs: 3_600_000 });
+    let dltUp = false;
+    let dltTries = 0;
+    const flaky: Publisher = {
+      ...publisher,
+      async send(records) {
+        if (records.some((r) => r.topic.endsWith(".dlt"))) {
+          dltTries++;
+          if (!dltUp) throw new Error("dead-letter topic unavailable");
+        }
+        return publisher.send(records);
+      },
+    };
+    const key = randomUUID();
+    const c = createEventConsumer(client, flaky, { groupId: group, topics: ["shipping-events"], handler: async () => {} });
+    await c.start();
+    consumers.push(c);
+    await waitFor("join", () => c.isReady());
+    await publisher.send([{ topic: "shipping-events", key, value: "not json", headers: {} }]);
+    await waitFor("a second try of the dead-letter publish", () => dltTries >= 2, 60_000);
+    const committed = async () => (await consumerGroupLag(client, group, ["shipping-events"])).find((p) => p.partition === partitionOf(key))!.committedOffset;
+    expect(await committed()).toBe("-1"); // nothing committed while the dead letter is not acknowledged
+    dltUp = true;
+    const dead = await waitFor("the dead letter", async () => (await readTopic(client, `shipping-events.${group}.dlt`, { until: (rs) => rs.some((r) => r.key === key), timeoutMs: 3000 })).find((r) => r.key === key), 60_000);
+    const next = String(Number(dead.headers["dlt-original-offset"]) + 1);
+    await waitFor("the commit past the poison record", async () => (await committed()) === next, 60_000);
+  }, 150_000);
+});
