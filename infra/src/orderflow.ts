@@ -1,13 +1,36 @@
 // `pnpm orderflow <command> [--json]`: operator commands. Tables for people, --json for scripts.
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
-import { consumerGroupLag, createKafkaClient, ensureTopics } from "@orderflow/kafka";
+import { consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, discard, ensureTopics, listDeadLetters, redrive, type ActionResult, type DeadLetter } from "@orderflow/kafka";
 import { pino } from "pino";
 import { loadCliEnv } from "./env.js";
 
 const USAGE = `usage: pnpm orderflow <command> [--json]
   topics           the registry's topics (partitions, key, retention) and dead-letter topics
   topics:create    create missing registry topics (as \`pnpm stack up\` does)
-  lag [group]      committed offset, log end and lag per partition, for one or every group`;
+  lag [group]      committed offset, log end and lag per partition, for one or every group
+  dlt list [--group G] [--topic T] [--reason ERROR_CLASS] [--key K] [--all]
+                   dead letters (pending ones unless --all)
+  dlt redrive --group G (--id DLT_ID | --key K | --all) [--max-redrives N]
+                   re-publish to the original topic for group G only, in order; releases the key
+  dlt discard --group G (--id DLT_ID | --key K) [--reason TEXT]
+                   give up on dead letters (audited); releases the key`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const deadLetterRow = (d: DeadLetter) => ({
+  id: d.id,
+  state: d.state,
+  key: d.key ?? "-",
+  event: d.eventType ?? "-",
+  error: d.errorClass,
+  attempts: d.attempts,
+  redrives: d.redriveCount,
+  failedAt: d.failedAt,
+  message: d.errorMessage.length > 80 ? `${d.errorMessage.slice(0, 77)}...` : d.errorMessage,
+});
 
 function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "(none)";
@@ -22,7 +45,10 @@ async function main(): Promise<number> {
   const json = args.includes("--json");
   const [cmd, arg] = args.filter((a) => a !== "--json");
   const print = (rows: Record<string, unknown>[]) => console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
-  const client = () => createKafkaClient({ brokers: loadCliEnv().brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }) });
+  const client = () => {
+    const env = loadCliEnv();
+    return createKafkaClient({ brokers: env.brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }), topicPrefix: env.topicPrefix });
+  };
 
   switch (cmd) {
     case "topics":
@@ -43,6 +69,43 @@ async function main(): Promise<number> {
       for (const g of groups) for (const p of await consumerGroupLag(c, g)) rows.push({ group: g, ...p });
       print(rows);
       return 0;
+    }
+    case "dlt": {
+      const sub = arg;
+      const c = client();
+      const group = flag(args, "group");
+      if (sub === "list") {
+        const state = args.includes("--all") ? "all" : "pending";
+        const list = await listDeadLetters(c, { ...(group ? { group } : {}), ...(flag(args, "topic") ? { topic: flag(args, "topic")! } : {}), ...(flag(args, "reason") ? { errorClass: flag(args, "reason")! } : {}), ...(flag(args, "key") ? { key: flag(args, "key")! } : {}), state });
+        print(json ? list.map(({ record: _r, ...d }) => d) : list.map(deadLetterRow));
+        return 0;
+      }
+      if (sub === "redrive" || sub === "discard") {
+        if (!group) throw new Error("--group is required: a redrive goes to one consumer group only");
+        const id = flag(args, "id");
+        const key = flag(args, "key");
+        const operator = loadCliEnv().operator;
+        const selection = { group, operator, ...(id ? { id } : {}), ...(key ? { key } : {}), ...(args.includes("--all") && sub === "redrive" ? { all: true } : {}) };
+        const p = createPublisher(c);
+        await p.connect();
+        let r: ActionResult;
+        try {
+          r = sub === "redrive"
+            ? await redrive(c, p, { ...selection, maxRedrives: Number(flag(args, "max-redrives") ?? DEFAULT_MAX_REDRIVES) })
+            : await discard(c, p, { ...selection, ...(flag(args, "reason") ? { reason: flag(args, "reason")! } : {}) });
+        } finally {
+          await p.disconnect();
+        }
+        if (json) console.log(JSON.stringify({ done: r.done.map((d) => d.id), refused: r.refused.map((x) => ({ id: x.deadLetter.id, why: x.why })), released: r.released, audit: r.audit }, null, 2));
+        else {
+          for (const a of r.audit) console.log(`audit: ${a.at} ${a.operator} ${a.action} ${a.deadLetter} (group ${a.group}, key ${a.key ?? "-"})`);
+          for (const x of r.refused) console.log(`refused: ${x.deadLetter.id}: ${x.why}`);
+          console.log(`${sub === "redrive" ? "redriven" : "discarded"} ${r.done.length}, refused ${r.refused.length}, keys released: ${r.released.join(", ") || "none"}`);
+        }
+        return r.refused.length && !r.done.length ? 3 : 0;
+      }
+      console.error(USAGE);
+      return 2;
     }
     default:
       console.error(USAGE);

@@ -1,12 +1,13 @@
 // The order service's configuration, parsed once at start-up; a bad value stops the process with
 // a message naming the variable and what is wrong with it.
-import { parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { consumerRetryEnv, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 
 const shape = {
   PORT: port(3001),
   DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_order"),
   DATABASE_POOL_SIZE: positiveInt(10),
   ...serviceEnv,
+  ...consumerRetryEnv,
 };
 
 export type OrderEnv = ReturnType<typeof loadEnv>;

@@ -1,5 +1,6 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
+import { retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
 import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
@@ -17,11 +18,11 @@ async function main(): Promise<void> {
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log });
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   // the order service publishes only through its outbox; this producer carries dead letters
   const publisher = createPublisher(kafka);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
-  const consumer = createSagaConsumer(kafka, publisher, deps);
+  const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env));
 
   const app = createApp({
     api: {

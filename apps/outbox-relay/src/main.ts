@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log });
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka);
 
   const published = metrics.counter({ name: "orderflow_relay_published_total", help: "Outbox rows published", labelNames: ["database", "topic"] });

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
 import { appendOutbox, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxRowFor, type SqlExecutor } from "@orderflow/db-kit";
-import { createKafkaClient, createPublisher, ensureTopics, readTopic, type Publisher, type RawRecord } from "@orderflow/kafka";
+import { createKafkaClient, createPublisher, deletePrefixedTopics, ensureTopics, readTopic, type Publisher, type RawRecord } from "@orderflow/kafka";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,8 @@ const url = (() => {
   u.pathname = `/${dbName}`;
   return u.toString();
 })();
-const kafka = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "relay-int", logger: pino({ level: "silent" }) });
+// a topic prefix of its own: live services on the same broker never see these records
+const kafka = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "relay-int", logger: pino({ level: "silent" }), topicPrefix: `test-${dbName}.` });
 const log = pino({ level: "silent" });
 let pool: pg.Pool;
 let publisher: Publisher;
@@ -72,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of relays) await r.stop();
   await publisher?.disconnect();
+  await deletePrefixedTopics(kafka);
   await pool?.end();
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

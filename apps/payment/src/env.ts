@@ -1,6 +1,6 @@
 // The payment service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { consumerRetryEnv, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -10,6 +10,7 @@ const shape = {
   /** the simulated gateway declines payments above this amount (minor units: 100000 = 1000.00) */
   PAYMENT_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000),
   ...serviceEnv,
+  ...consumerRetryEnv,
 };
 
 export type PaymentEnv = ReturnType<typeof loadEnv>;

@@ -1,5 +1,6 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
+import { retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
 import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
@@ -16,10 +17,10 @@ async function main(): Promise<void> {
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log });
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE), clock: () => new Date(), newId: uuidv7, log };
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps);
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env));
 
   const app = createApp({
     listPayments: (orderId) => listPayments(db, orderId),

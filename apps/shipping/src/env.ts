@@ -1,6 +1,6 @@
 // The shipping service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { consumerRetryEnv, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -12,6 +12,7 @@ const shape = {
   SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
   SHIPPING_DISPATCH_POLL_MS: positiveInt(250),
   ...serviceEnv,
+  ...consumerRetryEnv,
 };
 
 export type ShippingEnv = ReturnType<typeof loadEnv>;

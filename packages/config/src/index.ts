@@ -27,9 +27,24 @@ export const positiveInt = (fallback: number) => z.coerce.number().int().positiv
 /** Settings every Kafka-connected service has. */
 export const serviceEnv = {
   KAFKA_BROKERS: kafkaBrokers(),
+  /** prepended to every topic and consumer group on the broker: one broker, several
+   *  environments (the end-to-end tests run beside \`pnpm dev\` this way) */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default(""),
   LOG_LEVEL: logLevel(),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
 };
+
+/** How a consumer retries a retriable handler failure before dead-lettering the record. */
+export const consumerRetryEnv = {
+  CONSUMER_MAX_ATTEMPTS: positiveInt(5),
+  CONSUMER_RETRY_INITIAL_MS: positiveInt(200),
+  CONSUMER_RETRY_MAX_MS: positiveInt(5_000),
+  CONSUMER_RETRY_MAX_TOTAL_MS: positiveInt(30_000),
+};
+
+export function retryPolicy(env: { CONSUMER_MAX_ATTEMPTS: number; CONSUMER_RETRY_INITIAL_MS: number; CONSUMER_RETRY_MAX_MS: number; CONSUMER_RETRY_MAX_TOTAL_MS: number }) {
+  return { maxAttempts: env.CONSUMER_MAX_ATTEMPTS, initialDelayMs: env.CONSUMER_RETRY_INITIAL_MS, maxDelayMs: env.CONSUMER_RETRY_MAX_MS, maxTotalMs: env.CONSUMER_RETRY_MAX_TOTAL_MS };
+}
 
 export class ConfigError extends Error {
   constructor(

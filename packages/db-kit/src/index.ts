@@ -2,5 +2,6 @@
 export { appendOutbox, OUTBOX_NOTIFY_CHANNEL, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxRowFor, recordInbox, type OutboxInsert, type SqlExecutor } from "./outbox.js";
 export { ensureDatabase, migrateCreate, migrateDeploy, migrateDrift, migrateStatus, migrationDiff, type MigrateOptions, type MigrationStatus } from "./migrate/api.js";
 export { runMigrateCli, runServiceMigrations } from "./migrate/cli.js";
+export { sqlKeyParking, type ParkedAtRow } from "./parking.js";
 export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";

@@ -56,3 +56,22 @@ describe("outbox and inbox", () => {
     expect(await recordInbox(exec, "shipping", id)).toBe(true);
   });
 });
+
+describe("sqlKeyParking", () => {
+  it("parks keys per group, finds them in one lookup, and releases them unless their redrive failed again", async () => {
+    const { sqlKeyParking } = await import("../src/index.js");
+    const a = sqlKeyParking(exec, "group-a");
+    const b = sqlKeyParking(exec, "group-b");
+    await a.block("k1", { topic: "order-events", partition: 2, offset: "41", redriveId: null });
+    await a.block("k2", { topic: "order-events", partition: 3, offset: "7", redriveId: "r-1" });
+    expect(await a.blocked(["k1", "k2", "k3"])).toEqual(new Map([
+      ["k1", { topic: "order-events", partition: 2, offset: "41", redriveId: null }],
+      ["k2", { topic: "order-events", partition: 3, offset: "7", redriveId: "r-1" }],
+    ]));
+    expect((await b.blocked(["k1"])).size).toBe(0);
+    expect(await a.release("k2", "r-1")).toBe(false); // failed again during redrive r-1
+    expect(await a.release("k2", "r-2")).toBe(true);
+    expect(await a.release("k1", "r-2")).toBe(true);
+    expect((await a.blocked(["k1", "k2"])).size).toBe(0);
+  });
+});

@@ -23,7 +23,7 @@ export async function ensureTopic(client: KafkaClient, t: TopicPlan, replication
   try {
     return await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: t.name, numPartitions: t.partitions, replicationFactor, configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }] }],
+      topics: [{ topic: client.physical(t.name), numPartitions: t.partitions, replicationFactor, configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }] }],
     });
   } finally {
     await admin.disconnect();
@@ -36,7 +36,7 @@ export async function ensureTopics(client: KafkaClient, opts: { replicationFacto
   const admin = client.kafka.admin();
   await admin.connect();
   try {
-    const plan = plannedTopics(opts);
+    const plan = plannedTopics(opts).map((t) => ({ ...t, name: client.physical(t.name) }));
     const have = new Set(await admin.listTopics());
     const missing = plan.filter((t) => !have.has(t.name));
     if (missing.length) {
@@ -60,7 +60,8 @@ export async function ensureTopics(client: KafkaClient, opts: { replicationFacto
         grown.push(...grow.map((t) => t.name));
       }
     }
-    return { created: missing.map((t) => t.name), existing: present.map((t) => t.name), grown };
+    const names = (ts: TopicPlan[]) => ts.map((t) => client.logical(t.name));
+    return { created: names(missing), existing: names(present), grown: grown.map((t) => client.logical(t)) };
   } finally {
     await admin.disconnect();
   }
@@ -86,7 +87,8 @@ export async function consumerGroupLag(client: KafkaClient, groupId: string, top
   const admin = client.kafka.admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets(topics ? { groupId, topics } : { groupId });
+    const group = client.physical(groupId);
+    const committed = (await admin.fetchOffsets(topics ? { groupId: group, topics: topics.map((t) => client.physical(t)) } : { groupId: group })).filter((t) => t.topic.startsWith(client.topicPrefix));
     const out: PartitionLag[] = [];
     for (const t of committed) {
       const ends = await admin.fetchTopicOffsets(t.topic);
@@ -94,10 +96,24 @@ export async function consumerGroupLag(client: KafkaClient, groupId: string, top
         const end = ends.find((e) => e.partition === p.partition);
         if (!end) continue;
         const lag = p.offset === "-1" ? null : Number(BigInt(end.high) - BigInt(p.offset));
-        out.push({ topic: t.topic, partition: p.partition, committedOffset: p.offset, logEndOffset: end.high, lag });
+        out.push({ topic: client.logical(t.topic), partition: p.partition, committedOffset: p.offset, logEndOffset: end.high, lag });
       }
     }
     return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Delete every topic of this client's prefix (test runs clean up after themselves). */
+export async function deletePrefixedTopics(client: KafkaClient): Promise<string[]> {
+  if (!client.topicPrefix) throw new Error("refusing to delete topics without a topic prefix");
+  const admin = client.kafka.admin();
+  await admin.connect();
+  try {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(client.topicPrefix));
+    if (mine.length) await admin.deleteTopics({ topics: mine });
+    return mine;
   } finally {
     await admin.disconnect();
   }

@@ -5,12 +5,20 @@ export interface KafkaClientConfig {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** prepended to every topic name on the broker (an environment, a test run); code keeps
+   *  using the registry's names */
+  topicPrefix?: string;
 }
 
 /** Opaque to callers: the rest of the code base never sees kafkajs types. */
 export interface KafkaClient {
   readonly clientId: string;
   readonly logger: Logger;
+  readonly topicPrefix: string;
+  /** the broker's name of a registry topic */
+  physical(topic: string): string;
+  /** the registry's name of a broker topic */
+  logical(topic: string): string;
   /** @internal */
   readonly kafka: Kafka;
 }
@@ -40,5 +48,13 @@ export function createKafkaClient(cfg: KafkaClientConfig): KafkaClient {
         log[LEVELS[level] ?? "info"]({ kafkajs: namespace, ...extra }, message);
       },
   });
-  return { clientId: cfg.clientId, logger: cfg.logger, kafka };
+  const prefix = cfg.topicPrefix ?? "";
+  return {
+    clientId: cfg.clientId,
+    logger: cfg.logger,
+    kafka,
+    topicPrefix: prefix,
+    physical: (t) => prefix + t,
+    logical: (t) => (prefix && t.startsWith(prefix) ? t.slice(prefix.length) : t),
+  };
 }

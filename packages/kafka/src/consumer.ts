@@ -67,7 +67,8 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const log = client.logger.child({ consumerGroup: opts.groupId });
   const consumer: Consumer = client.kafka.consumer({
-    groupId: opts.groupId,
+    // the prefix isolates groups too: members of different environments never share a group
+    groupId: client.physical(opts.groupId),
     allowAutoTopicCreation: false,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
@@ -178,13 +179,13 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
 
   async function eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
-    const topic = batch.topic as TopicName;
+    const topic = client.logical(batch.topic) as TopicName;
     const keepGoing = () => p.isRunning() && !p.isStale();
     const commitEvery = opts.commitEvery ?? 100;
     let pending: string | undefined;
     const commit = async () => {
       if (pending === undefined) return;
-      await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(pending) + 1n).toString() }]);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(pending) + 1n).toString() }]);
       pending = undefined;
     };
     let sinceCommit = 0;
@@ -214,7 +215,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   return {
     async start() {
       await consumer.connect();
-      await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+      await consumer.subscribe({ topics: opts.topics.map((t) => client.physical(t)), fromBeginning: opts.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

@@ -34,7 +34,7 @@ export function createPublisher(client: KafkaClient): Publisher {
       for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
       await producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
+        topicMessages: [...byTopic].map(([topic, rs]) => ({ topic: client.physical(topic), messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
       });
     },
     async disconnect() {

@@ -25,14 +25,14 @@ export async function readTopic(
   const records: RawRecord[] = [];
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [client.physical(topic)], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, opts.timeoutMs ?? 10_000);
       consumer
         .run({
           autoCommit: false,
           eachMessage: async ({ topic: t, partition, message: m }) => {
-            records.push({ topic: t, partition, offset: m.offset, timestamp: m.timestamp, key: m.key ? m.key.toString("utf8") : null, value: m.value, headers: headersToStrings(m.headers as Record<string, unknown>) });
+            records.push({ topic: client.logical(t), partition, offset: m.offset, timestamp: m.timestamp, key: m.key ? m.key.toString("utf8") : null, value: m.value, headers: headersToStrings(m.headers as Record<string, unknown>) });
             if (opts.until?.(records)) {
               clearTimeout(timer);
               resolve();

@@ -57,7 +57,7 @@ async function readAll(client: KafkaClient, topic: string): Promise<RawRecord[]>
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
-    ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    ends = new Map((await admin.fetchTopicOffsets(client.physical(topic))).map((p) => [p.partition, BigInt(p.high)]));
   } finally {
     await admin.disconnect();
   }

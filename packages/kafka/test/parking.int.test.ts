@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   consumerGroupLag,
+  deletePrefixedTopics,
   createEventConsumer,
   createKafkaClient,
   createPublisher,
@@ -22,8 +23,9 @@ import {
 } from "../src/index.js";
 import { keysOnOnePartition, partitionOf, shipmentCancelled, waitFor } from "./support.js";
 
-const client = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "parking-int", logger: pino({ level: "silent" }) });
 const run = randomUUID().slice(0, 8);
+// a topic prefix of its own: live services on the same broker never see these records
+const client = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "parking-int", logger: pino({ level: "silent" }), topicPrefix: `test-${run}.` });
 const failing = `parking-a-${run}`;
 const other = `parking-b-${run}`;
 const sources = ["shipping-events"];
@@ -68,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of consumers) await c.stop();
   await publisher?.disconnect();
+  await deletePrefixedTopics(client);
 });
 
 describe("per-key parking and redrive", () => {

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const logDir = path.join(repoRoot, ".stack", "test-logs");
@@ -15,11 +16,28 @@ export const dbUrl = (db: string) => `postgresql://postgres@${pgHost}:${pgPort}/
 
 export type ServiceName = "order" | "payment" | "shipping" | "outbox-relay";
 
+/** This run's own topics, consumer groups and databases: it never meets \`pnpm dev\`'s services
+ *  on the same stack, nor an earlier run's records. */
+export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const TOPIC_PREFIX = `e2e-${RUN}.`;
+
 export const DATABASES: Record<Exclude<ServiceName, "outbox-relay">, string> = {
-  order: dbUrl("orderflow_order"),
-  payment: dbUrl("orderflow_payment"),
-  shipping: dbUrl("orderflow_shipping"),
+  order: dbUrl(`e2e_${RUN}_order`),
+  payment: dbUrl(`e2e_${RUN}_payment`),
+  shipping: dbUrl(`e2e_${RUN}_shipping`),
 };
+
+const RELAY_DATABASES = Object.entries(DATABASES).map(([name, url]) => `${name}=${url}`).join(",");
+
+export async function dropDatabases(): Promise<void> {
+  const c = new pg.Client({ connectionString: dbUrl("postgres") });
+  await c.connect();
+  try {
+    for (const url of Object.values(DATABASES)) await c.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+}
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +54,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** Apply every service's migrations, as each service's deploy entrypoint does. */
+/** Apply every service's migrations (creating its database), as its deploy entrypoint does. */
 export function migrateAll(): void {
   for (const [svc, url] of Object.entries(DATABASES)) {
     const r = spawnSync("node", [path.join(repoRoot, "apps", svc, "dist", "migrate.js"), "deploy"], { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
@@ -89,7 +107,7 @@ export class Service {
 
   static async start(name: ServiceName, port: number, env: Record<string, string> = {}): Promise<Service> {
     const proc = spawn("node", [path.join(repoRoot, "apps", name, "dist", "main.js")], {
-      env: { ...process.env, PORT: String(port), KAFKA_BROKERS, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? {} : { DATABASE_URL: DATABASES[name] }), ...env },
+      env: { ...process.env, PORT: String(port), KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: TOPIC_PREFIX, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? { RELAY_DATABASES } : { DATABASE_URL: DATABASES[name] }), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const s = new Service(name, port, proc);

@@ -1,14 +1,14 @@
 // The whole saga across four separately started services, on the real broker and databases.
-import { caughtUp, createKafkaClient, createPublisher, consumerGroupLag, recordForEvent, type Publisher } from "@orderflow/kafka";
+import { caughtUp, createKafkaClient, createPublisher, consumerGroupLag, deletePrefixedTopics, ensureTopics, recordForEvent, type Publisher } from "@orderflow/kafka";
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anOrder, getJson, KAFKA_BROKERS, migrateAll, postJson, Service, waitFor } from "./harness.js";
+import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, Service, TOPIC_PREFIX, waitFor } from "./harness.js";
 
 const PORTS = { order: 3101, payment: 3102, shipping: 3103, relay: 3104 } as const;
 let order: Service, payment: Service, shipping: Service, relay: Service;
 let publisher: Publisher;
-const kafka = createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "system-tests", logger: pino({ level: "warn" }) });
+const kafka = createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "system-tests", logger: pino({ level: "warn" }), topicPrefix: TOPIC_PREFIX });
 
 async function place(body = anOrder(), headers: Record<string, string> = {}): Promise<string> {
   const r = await postJson(order.url("/orders"), body, headers);
@@ -33,6 +33,7 @@ const caughtUpGroup = (group: string) => waitFor(`group ${group} to catch up`, a
 
 beforeAll(async () => {
   migrateAll();
+  await ensureTopics(kafka);
   [relay, order, payment, shipping] = await Promise.all([
     Service.start("outbox-relay", PORTS.relay),
     Service.start("order", PORTS.order),
@@ -47,6 +48,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.disconnect();
   await Promise.all([order, payment, shipping, relay].filter(Boolean).map((s) => s.stop()));
+  await deletePrefixedTopics(kafka);
+  await dropDatabases();
 });
 
 describe("the order saga", () => {

@@ -1,12 +1,16 @@
 // Consumer group `order`: payment and shipping outcomes drive the Order aggregate.
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import { sqlKeyParking } from "@orderflow/db-kit";
+import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy } from "@orderflow/kafka";
 import { applySagaEvent, ORDER_GROUP } from "../commands/apply-saga-event.js";
 import type { OrderDeps } from "../commands/execute.js";
 
-export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, deps: OrderDeps): EventConsumer {
+export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, deps: OrderDeps, retry: RetryPolicy): EventConsumer {
   return createEventConsumer(kafka, publisher, {
     groupId: ORDER_GROUP,
     topics: ["payment-events", "shipping-events"],
+    retry,
+    // later records of an order whose record was dead-lettered wait behind it (README: failures)
+    parking: sqlKeyParking(deps.db, ORDER_GROUP),
     handler: (msg, ctx) => applySagaEvent({ ...deps, log: ctx.log }, msg),
   });
 }

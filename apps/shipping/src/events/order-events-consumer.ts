@@ -1,12 +1,16 @@
 // Consumer group `shipping`: paid orders get a shipment; cancelled orders cancel a pending one.
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import { sqlKeyParking } from "@orderflow/db-kit";
+import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy } from "@orderflow/kafka";
 import { SHIPPING_GROUP, type ShippingDeps } from "../commands/deps.js";
 import { handleOrderEvent } from "../commands/handle-order-event.js";
 
-export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: ShippingDeps): EventConsumer {
+export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: ShippingDeps, retry: RetryPolicy): EventConsumer {
   return createEventConsumer(kafka, publisher, {
     groupId: SHIPPING_GROUP,
     topics: ["order-events"],
+    retry,
+    // later records of an order whose record was dead-lettered wait behind it (README: failures)
+    parking: sqlKeyParking(deps.db, SHIPPING_GROUP),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),
   });
 }
