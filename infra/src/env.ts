@@ -38,12 +38,14 @@ export function loadStackEnv(source: NodeJS.ProcessEnv = process.env): StackEnv 
 export const SERVICE_DATABASES = ["orderflow_order", "orderflow_payment", "orderflow_shipping"] as const;
 
 /** The operator CLI talks to any cluster: KAFKA_BROKERS, or the local stack's broker. */
-export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: string[]; operator: string; topicPrefix: string } {
+export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: string[]; operator: string; topicPrefix: string; orderUrl: string } {
   const stack = loadStackEnv(source);
   const list = (source.KAFKA_BROKERS ?? `${stack.KAFKA_HOST}:${stack.KAFKA_PORT}`).split(",").map((b) => b.trim()).filter(Boolean);
   const bad = list.find((b) => !/^[^:\s]+:\d+$/.test(b));
   if (bad || list.length === 0) throw new Error(`KAFKA_BROKERS: "${bad ?? ""}" is not host:port`);
   // who is named in the audit trail
   const operator = source.ORDERFLOW_OPERATOR ?? source.USER ?? source.LOGNAME ?? "unknown";
-  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "" };
+  const orderUrl = source.ORDER_URL ?? "http://127.0.0.1:3001";
+  if (!/^https?:\/\/\S+$/.test(orderUrl)) throw new Error(`ORDER_URL: "${orderUrl}" is not an http(s) URL`);
+  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "", orderUrl: orderUrl.replace(/\/$/, "") };
 }

@@ -8,12 +8,22 @@ const USAGE = `usage: pnpm orderflow <command> [--json]
   topics           the registry's topics (partitions, key, retention) and dead-letter topics
   topics:create    create missing registry topics (as \`pnpm stack up\` does)
   lag [group]      committed offset, log end and lag per partition, for one or every group
+  rebuild <orderId> fold the order's events again and compare with the read model (ORDER_URL)
+  replay           rebuild the read model from offset 0 beside the live one and switch to it
   dlt list [--group G] [--topic T] [--reason ERROR_CLASS] [--key K] [--all]
                    dead letters (pending ones unless --all)
   dlt redrive --group G (--id DLT_ID | --key K | --all) [--max-redrives N]
                    re-publish to the original topic for group G only, in order; releases the key
   dlt discard --group G (--id DLT_ID | --key K) [--reason TEXT]
                    give up on dead letters (audited); releases the key`;
+
+/** The order service's HTTP API: the read model and its replay live there. */
+async function orderService(path: string, method = "GET"): Promise<any> {
+  const r = await fetch(`${loadCliEnv().orderUrl}${path}`, { method });
+  const body = (await r.json()) as any;
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${body.detail ?? body.title ?? ""}`);
+  return body;
+}
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -69,6 +79,30 @@ async function main(): Promise<number> {
       for (const g of groups) for (const p of await consumerGroupLag(c, g)) rows.push({ group: g, ...p });
       print(rows);
       return 0;
+    }
+    case "rebuild": {
+      if (!arg) throw new Error("rebuild needs an order id");
+      const r = await orderService(`/orders/${encodeURIComponent(arg)}/rebuild`);
+      if (json) console.log(JSON.stringify(r, null, 2));
+      else {
+        console.log(`order ${r.orderId}: ${r.events} events, folded status ${r.folded?.status ?? "-"}, read model status ${r.view?.status ?? "-"}`);
+        console.log(r.matches ? "matches the read model" : `differs from the read model:\n  ${r.differences.join("\n  ")}`);
+      }
+      return r.matches ? 0 : 3;
+    }
+    case "replay": {
+      const started = await orderService("/admin/projection/replay", "POST");
+      console.error(`building generation ${started.generation} from offset 0 ...`);
+      for (;;) {
+        const s = await orderService("/admin/projection");
+        const g = s.generations.find((x: { generation: number }) => x.generation === started.generation);
+        if (g?.status === "live" || g?.status === "failed") {
+          if (json) console.log(JSON.stringify(s, null, 2));
+          else console.log(`generation ${started.generation} ${g.status === "live" ? `is live (${g.views} orders)` : "failed: see the order service's log"}`);
+          return g.status === "live" ? 0 : 1;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
     case "dlt": {
       const sub = arg;

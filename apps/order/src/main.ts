@@ -4,10 +4,9 @@ import { retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
 import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
-import { cancelOrder } from "./commands/cancel-order.js";
-import { getOrder } from "./commands/get-order.js";
+import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
-import { placeOrder } from "./commands/place-order.js";
+import { createProjectionConsumer } from "./projection/consumer.js";
 import { createDb } from "./db/client.js";
 import { loadEnv } from "./env.js";
 import { createSagaConsumer } from "./events/saga-consumer.js";
@@ -23,25 +22,24 @@ async function main(): Promise<void> {
   const publisher = createPublisher(kafka);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
   const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env));
+  const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env));
 
   const app = createApp({
-    api: {
-      placeOrder: (input, meta) => placeOrder(deps, input, meta),
-      cancelOrder: (id, detail, meta) => cancelOrder(deps, id, detail, meta),
-      getOrder: (id) => getOrder(deps, id),
-    },
+    api: createOrderApi(deps, { client: kafka, publisher }),
     log,
     registry: metrics.registry,
     readiness: [
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
+      { name: "projection", check: () => { if (!projection.isReady()) throw new Error("projection group not joined"); } },
     ],
   });
 
   await publisher.connect();
   await consumer.start();
+  await projection.start();
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -4,10 +4,9 @@ import { pino } from "pino";
 import request from "supertest";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cancelOrder } from "../src/commands/cancel-order.js";
+import { createKafkaClient, createPublisher } from "@orderflow/kafka";
+import { createOrderApi } from "../src/commands/api.js";
 import type { OrderDeps } from "../src/commands/execute.js";
-import { getOrder } from "../src/commands/get-order.js";
-import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { createApp } from "../src/http/app.js";
 import { freshDatabase } from "./support.js";
@@ -35,11 +34,8 @@ beforeAll(async () => {
   const log = pino({ level: "silent" });
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
   app = createApp({
-    api: {
-      placeOrder: (i, m) => placeOrder(deps, i, m),
-      cancelOrder: (id, d, m) => cancelOrder(deps, id, d, m),
-      getOrder: (id) => getOrder(deps, id),
-    },
+    // no replay in these tests: the Kafka client is never connected
+    api: createOrderApi(deps, { client: createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log }), publisher: createPublisher(createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log })) }),
     log,
     registry: createMetrics("order-test").registry,
     readiness: [],

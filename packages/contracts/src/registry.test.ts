@@ -17,7 +17,15 @@ describe("the contract registry", () => {
   });
 
   it("has a dead-letter topic per subscribed topic and group", () => {
-    expect(deadLetterTopics().map((d) => d.name)).toEqual(["payment-events.order.dlt", "shipping-events.order.dlt", "order-events.payment.dlt", "order-events.shipping.dlt"]);
+    expect(deadLetterTopics().map((d) => d.name)).toEqual([
+      "payment-events.order.dlt",
+      "shipping-events.order.dlt",
+      "order-events.order-projection.dlt",
+      "payment-events.order-projection.dlt",
+      "shipping-events.order-projection.dlt",
+      "order-events.payment.dlt",
+      "order-events.shipping.dlt",
+    ]);
   });
 });
 

@@ -54,6 +54,7 @@ export function dltTopicName(topic: string, group: string): string {
  *  one per (topic, group). */
 export const SUBSCRIPTIONS = [
   { group: "order", service: "order", topics: ["payment-events", "shipping-events"] },
+  { group: "order-projection", service: "order", topics: ["order-events", "payment-events", "shipping-events"] },
   { group: "payment", service: "payment", topics: ["order-events"] },
   { group: "shipping", service: "shipping", topics: ["order-events"] },
 ] as const satisfies readonly { group: string; service: string; topics: readonly TopicName[] }[];

@@ -118,3 +118,14 @@ export async function deletePrefixedTopics(client: KafkaClient): Promise<string[
     await admin.disconnect();
   }
 }
+
+/** Remove a finished temporary consumer group (a replay's, say) from the broker. */
+export async function deleteConsumerGroup(client: KafkaClient, groupId: string): Promise<void> {
+  const admin = client.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups([client.physical(groupId)]);
+  } finally {
+    await admin.disconnect();
+  }
+}

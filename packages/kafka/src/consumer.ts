@@ -43,6 +43,11 @@ export interface EventConsumerOptions {
   commitEvery?: number;
   /** keeps a key's later records behind its dead-lettered one (per-key order through failures) */
   parking?: KeyParking;
+  /** how long the group waits for a silent member before reassigning its partitions */
+  sessionTimeoutMs?: number;
+  /** dead letters go to `<topic>.<this group>.dlt` (a temporary group, such as a replay, uses
+   *  the dead-letter topics of the group it stands in for); default groupId */
+  deadLetterGroup?: string;
 }
 
 export interface EventConsumer {
@@ -70,7 +75,9 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     // the prefix isolates groups too: members of different environments never share a group
     groupId: client.physical(opts.groupId),
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
+    // a member that died is noticed (and its partitions reassigned) within 10 s; handlers are
+    // short transactions and heartbeat between records and while backing off
+    sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 500,
   });
@@ -90,7 +97,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   /** Publish the dead letter, retrying (and heartbeating) until it is acknowledged: until then
    *  the source offset is not committed. Stopping abandons it uncommitted, for the next owner. */
   async function deadLetter(src: SourceRecord, f: Failure, recordLog: Logger, io: BatchIo): Promise<void> {
-    const record = deadLetterRecord(src, opts.groupId, f);
+    const record = deadLetterRecord(src, opts.deadLetterGroup ?? opts.groupId, f);
     for (let attempt = 1; ; attempt++) {
       try {
         await publisher.send([record]);

@@ -6,12 +6,21 @@ import type { Order } from "../domain/order.js";
 import { ConcurrencyConflict, type StoredOrderEvent } from "../db/event-store.js";
 import type { CommandMeta } from "../commands/execute.js";
 import type { PlaceOrderInput } from "../commands/place-order.js";
-import { CancelOrderBody, OrderIdParam, PlaceOrderBody } from "./schemas.js";
+import type { Rebuilt } from "../commands/rebuild-order.js";
+import type { OrderView } from "../projection/order-view.js";
+import { ReplayInProgress } from "../projection/replay.js";
+import type { ListQuery, ProjectionStatus, ViewRow } from "../projection/store.js";
+import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
 
 export interface OrderApi {
   placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;
   cancelOrder(orderId: string, detail: string | undefined, meta: CommandMeta): Promise<Order>;
   getOrder(orderId: string): Promise<{ state: Order | undefined; events: StoredOrderEvent[] }>;
+  readView(orderId: string): Promise<ViewRow | undefined>;
+  listViews(q: ListQuery): Promise<OrderView[]>;
+  rebuild(orderId: string): Promise<Rebuilt>;
+  replay(): Promise<{ generation: number }>;
+  projectionStatus(): Promise<ProjectionStatus>;
 }
 
 export interface AppDeps extends Omit<ServiceAppDeps, "mapError"> {
@@ -39,6 +48,7 @@ function orderId(req: Request): string {
 /** Business-rule failures are the client's to fix: a problem, not a 500. */
 function mapError(err: unknown): HttpProblem | undefined {
   if (err instanceof OrderDomainError) return new HttpProblem(STATUS_OF[err.code], err.code === "ORDER_NOT_FOUND" ? "Order not found" : "Order conflict", err.message, { code: err.code });
+  if (err instanceof ReplayInProgress) return new HttpProblem(409, "Replay in progress", err.message, { code: err.code });
   if (err instanceof ConcurrencyConflict) return new HttpProblem(409, "Order changed concurrently", `${err.message}; retry the request`, { code: err.code });
   return undefined;
 }
@@ -51,11 +61,36 @@ export function createApp(deps: AppDeps) {
       res.status(202).location(`/orders/${order.orderId}`).json({ orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency });
     });
 
+    // the read model; an order it has not seen yet is answered from its events, and says so
     app.get("/orders/:id", async (req, res) => {
       const id = orderId(req);
+      const row = await deps.api.readView(id);
+      if (row) return void res.json({ ...row.view, readModel: { source: "projection", generation: row.generation, appliedAt: row.appliedAt, lastEventAt: row.view.lastEventAt } });
       const { state } = await deps.api.getOrder(id);
       if (!state) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-      res.json(state);
+      res.json({ ...state, readModel: { source: "event-store", note: "not projected yet: the read model is eventually consistent" } });
+    });
+
+    app.get("/orders", async (req, res) => {
+      const q = ListOrdersQuery.parse(req.query);
+      const after = q.cursor ? Buffer.from(q.cursor, "base64url").toString("utf8") : undefined;
+      const orders = await deps.api.listViews({ limit: q.limit, ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.status ? { status: q.status } : {}), ...(after ? { after } : {}) });
+      const last = orders.length === q.limit ? orders.at(-1) : undefined;
+      const status = await deps.api.projectionStatus();
+      res.json({ orders, nextCursor: last ? Buffer.from(last.orderId).toString("base64url") : null, readModel: { generation: status.live, lastAppliedAt: status.lastAppliedAt } });
+    });
+
+    app.get("/orders/:id/rebuild", async (req, res) => {
+      res.json(await deps.api.rebuild(orderId(req)));
+    });
+
+    app.get("/admin/projection", async (_req, res) => {
+      res.json(await deps.api.projectionStatus());
+    });
+
+    app.post("/admin/projection/replay", async (_req, res) => {
+      const r = await deps.api.replay();
+      res.status(202).location("/admin/projection").json(r);
     });
 
     app.get("/orders/:id/events", async (req, res) => {

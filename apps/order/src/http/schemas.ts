@@ -11,3 +11,10 @@ export const PlaceOrderBody = z.strictObject({
 export const CancelOrderBody = z.strictObject({ detail: z.string().max(500).optional() }).default({});
 
 export const OrderIdParam = z.uuid({ error: "must be an order id (uuid)" });
+
+export const ListOrdersQuery = z.object({
+  customerId: z.string().min(1).max(100).optional(),
+  status: z.enum(["PLACED", "PAID", "SHIPPED", "CANCELLED"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a nextCursor from a previous page").optional(),
+});
