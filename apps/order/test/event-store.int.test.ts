@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applySagaEvent } from "../src/commands/apply-saga-event.js";
 import { cancelOrder } from "../src/commands/cancel-order.js";
 import type { OrderDeps } from "../src/commands/execute.js";
+import { getOrder } from "../src/commands/get-order.js";
 import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { ConcurrencyConflict } from "../src/db/event-store.js";
@@ -17,7 +18,7 @@ let db: Db;
 let drop: () => Promise<void>;
 let deps: OrderDeps;
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const input = { customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 700 }], currency: "EUR", shippingAddress: address };
+const input = { customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 700 }], currency: "EUR", shippingAddress: address, shippingSpeed: "STANDARD" as const };
 
 beforeAll(async () => {
   const fresh = await freshDatabase("order_es");
@@ -72,10 +73,25 @@ describe("the Order event store", () => {
   });
 });
 
+describe("older event versions in the store", () => {
+  it("are upcast when the stream is folded", async () => {
+    const orderId = uuidv7();
+    await db.orderEvent.create({
+      data: { orderId, sequence: 1, eventId: uuidv7(), type: "OrderPlaced", version: 1, data: { orderId, customerId: "c-old", items: [{ sku: "A", quantity: 1, unitPrice: 9 }], currency: "EUR", totalAmount: 9, shippingAddress: address }, correlationId: "old", causationId: null, occurredAt: new Date("2025-01-01T00:00:00Z") },
+    });
+    const { state, events } = await getOrder(deps, orderId);
+    expect(events[0]).toMatchObject({ type: "OrderPlaced", version: 2, data: { shippingSpeed: "STANDARD" } });
+    expect(state).toMatchObject({ status: "PLACED", customerId: "c-old", shippingSpeed: "STANDARD", version: 1 });
+    // and the stream goes on from there
+    await cancelOrder(deps, orderId, undefined, { correlationId: "old", causationId: null });
+    expect((await getOrder(deps, orderId)).state?.status).toBe("CANCELLED");
+  });
+});
+
 describe("the projection", () => {
   it("applies a record once per generation: a redelivery after a crash changes nothing", async () => {
     const orderId = uuidv7();
-    const placed = createEvent("OrderPlaced", { orderId, customerId: "c-9", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address }, { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source: "order" });
+    const placed = createEvent("OrderPlaced", { orderId, customerId: "c-9", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address, shippingSpeed: "STANDARD" }, { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source: "order" });
     const at = { topic: "order-events", partition: 4, offset: "1000000" };
     expect(await applyRecord(db, "live", placed, at)).toBe(true);
     expect(await applyRecord(db, "live", placed, at)).toBe(false);
@@ -89,7 +105,7 @@ describe("the projection", () => {
     for (let i = 0; i < 10; i++) {
       const orderId = uuidv7();
       const m = (source: string) => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source });
-      const placed = createEvent("OrderPlaced", { orderId, customerId: "c-8", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address }, m("order"));
+      const placed = createEvent("OrderPlaced", { orderId, customerId: "c-8", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address, shippingSpeed: "STANDARD" }, m("order"));
       const authorized = createEvent("PaymentAuthorized", { orderId, paymentId: uuidv7(), amount: 5, currency: "EUR" }, m("payment"));
       await Promise.all([
         applyRecord(db, "live", placed, { topic: "order-events", partition: 1, offset: String(2000 + i) }),

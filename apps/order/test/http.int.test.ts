@@ -57,7 +57,7 @@ describe("POST /orders", () => {
     expect(await counts()).toEqual({ events: before.events + 1, outbox: before.outbox + 1 });
     const row = await db.outboxMessage.findFirstOrThrow({ where: { aggregateId: r.body.orderId } });
     expect(row).toMatchObject({ topic: "order-events", key: r.body.orderId, eventType: "OrderPlaced", publishedAt: null });
-    expect(row.headers).toMatchObject({ "correlation-id": "corr-1", "event-type": "OrderPlaced", "event-version": "1" });
+    expect(row.headers).toMatchObject({ "correlation-id": "corr-1", "event-type": "OrderPlaced", "event-version": "2" });
 
     const got = await request(app).get(`/orders/${r.body.orderId}`);
     expect(got.status).toBe(200);

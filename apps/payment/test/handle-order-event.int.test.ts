@@ -29,7 +29,7 @@ const meta = () => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correl
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
 const incoming = (event: OrderflowEvent): IncomingEvent => ({ event, topic: "order-events", partition: 0, offset: "0", key: event.aggregateId, headers: {}, timestamp: "0" });
 const placed = (orderId: string, total: number) =>
-  createEvent("OrderPlaced", { orderId, customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: total }], currency: "EUR", totalAmount: total, shippingAddress: address }, meta());
+  createEvent("OrderPlaced", { orderId, customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: total }], currency: "EUR", totalAmount: total, shippingAddress: address, shippingSpeed: "STANDARD" }, meta());
 
 async function outboxOf(orderId: string) {
   return db.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } });

@@ -12,6 +12,13 @@ export const OrderPlacedV1 = z.object({
   shippingAddress: ShippingAddress,
 });
 
+export const ShippingSpeed = z.enum(["STANDARD", "EXPRESS"]);
+
+/** v2: the customer chose a shipping speed. A v1 record reads as STANDARD (see upcasters). */
+export const OrderPlacedV2 = OrderPlacedV1.extend({
+  shippingSpeed: ShippingSpeed,
+});
+
 export const OrderPaidV1 = z.object({
   orderId: OrderId,
   paymentId: z.uuid(),

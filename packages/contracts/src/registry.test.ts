@@ -5,7 +5,7 @@ import { deadLetterTopics, TOPICS } from "./topics.js";
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
 const meta = { id: "0193a5b0-0000-7000-8000-0000000000e1", occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "c", causationId: null, source: "order" };
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const placed = createEvent("OrderPlaced", { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 100 }], currency: "EUR", totalAmount: 100, shippingAddress: address }, meta);
+const placed = createEvent("OrderPlaced", { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 100 }], currency: "EUR", totalAmount: 100, shippingAddress: address, shippingSpeed: "EXPRESS" }, meta);
 
 describe("the contract registry", () => {
   it("puts every event type on a registered topic keyed by order id", () => {
@@ -13,7 +13,7 @@ describe("the contract registry", () => {
     expect(eventTypesOn("order-events")).toEqual(["OrderPlaced", "OrderPaid", "OrderShipped", "OrderCancelled"]);
     expect(topicOf("ShipmentCancelled")).toBe("shipping-events");
     expect(keyOf(placed)).toBe(orderId);
-    expect(placed).toMatchObject({ type: "OrderPlaced", version: 1, aggregateId: orderId });
+    expect(placed).toMatchObject({ type: "OrderPlaced", version: 2, aggregateId: orderId });
   });
 
   it("has a dead-letter topic per subscribed topic and group", () => {
@@ -42,5 +42,18 @@ describe("decodeEvent", () => {
     const bad = parseEvent({ ...placed, data: { ...placed.data, currency: "euro" } });
     expect(bad).toMatchObject({ ok: false, reason: "invalid" });
     expect(!bad.ok && bad.message).toMatch(/data\.currency/);
+  });
+});
+
+describe("versions", () => {
+  it("reads an OrderPlaced v1 as v2 with the default shipping speed", () => {
+    const { shippingSpeed: _s, ...v1data } = placed.data;
+    const v1 = { ...placed, version: 1, data: v1data };
+    const r = decodeEvent(JSON.stringify(v1), "order-events");
+    expect(r).toEqual({ ok: true, event: { ...placed, data: { ...placed.data, shippingSpeed: "STANDARD" } } });
+  });
+  it("still refuses a v2 without the field v2 requires", () => {
+    const { shippingSpeed: _s, ...data } = placed.data;
+    expect(parseEvent({ ...placed, data })).toMatchObject({ ok: false, reason: "invalid", message: expect.stringMatching(/shippingSpeed/) });
   });
 });

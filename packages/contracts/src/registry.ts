@@ -9,8 +9,9 @@ function def<T extends string, V extends number, N extends TopicName, D extends 
   return { type, version, topic, data, schema: envelopeOf(type, version, data) } as const;
 }
 
-export const EVENT_DEFINITIONS = [
-  def("OrderPlaced", 1, "order-events", E.OrderPlacedV1),
+/** The newest version of every event type: what producers publish and consumers handle. */
+export const LATEST_DEFINITIONS = [
+  def("OrderPlaced", 2, "order-events", E.OrderPlacedV2),
   def("OrderPaid", 1, "order-events", E.OrderPaidV1),
   def("OrderShipped", 1, "order-events", E.OrderShippedV1),
   def("OrderCancelled", 1, "order-events", E.OrderCancelledV1),
@@ -21,14 +22,36 @@ export const EVENT_DEFINITIONS = [
   def("ShipmentCancelled", 1, "shipping-events", E.ShipmentCancelledV1),
 ] as const;
 
+/** Versions still readable from topics and event stores; upcasters lift them to the newest. */
+export const OLDER_DEFINITIONS = [def("OrderPlaced", 1, "order-events", E.OrderPlacedV1)] as const;
+
+export const EVENT_DEFINITIONS = [...OLDER_DEFINITIONS, ...LATEST_DEFINITIONS] as const;
+
 type Definitions = (typeof EVENT_DEFINITIONS)[number];
-/** Any Orderflow event, as it is on the wire (a discriminated union on `type`). */
-export type OrderflowEvent = z.infer<Definitions["schema"]>;
+type Latest = (typeof LATEST_DEFINITIONS)[number];
+/** An Orderflow event in the newest version of its type (a discriminated union on `type`):
+ *  what every read path hands to code, older versions upcast. */
+export type OrderflowEvent = z.infer<Latest["schema"]>;
+/** An event in any version that may be on the wire. */
+export type WireEvent = z.infer<Definitions["schema"]>;
 export type EventType = OrderflowEvent["type"];
 export type EventOf<T extends EventType> = Extract<OrderflowEvent, { type: T }>;
 export type EventData<T extends EventType> = EventOf<T>["data"];
 /** Events carried by one topic. */
-export type EventOnTopic<N extends TopicName> = z.infer<Extract<Definitions, { topic: N }>["schema"]>;
+export type EventOnTopic<N extends TopicName> = z.infer<Extract<Latest, { topic: N }>["schema"]>;
+
+/** Lift an event one version up. Every older definition has one; they chain. */
+type Upcaster = (event: WireEvent) => WireEvent;
+export const UPCASTERS: Record<string, Upcaster> = {
+  "OrderPlaced@1": (e) => ({ ...e, version: 2, data: { ...(e.data as z.infer<typeof E.OrderPlacedV1>), shippingSpeed: "STANDARD" } }) as WireEvent,
+};
+
+/** The newest version of `event`, through its upcasters. */
+export function upcast(event: WireEvent): OrderflowEvent {
+  let e = event;
+  for (let up = UPCASTERS[`${e.type}@${e.version}`]; up; up = UPCASTERS[`${e.type}@${e.version}`]) e = up(e);
+  return e as OrderflowEvent;
+}
 
 const byTypeVersion = new Map<string, Definitions>(EVENT_DEFINITIONS.map((d) => [`${d.type}@${d.version}`, d]));
 
@@ -38,7 +61,7 @@ export function eventDefinition(type: string, version: number): Definitions | un
 
 export function topicOf(type: EventType): TopicName {
   // every version of a type travels on the same topic
-  return EVENT_DEFINITIONS.find((d) => d.type === type)!.topic;
+  return LATEST_DEFINITIONS.find((d) => d.type === type)!.topic;
 }
 
 export function eventTypesOn(topic: TopicName): EventType[] {
@@ -49,7 +72,8 @@ export type DecodeResult =
   | { ok: true; event: OrderflowEvent }
   | { ok: false; reason: "undecodable" | "unknown-type" | "invalid"; message: string; issues?: z.core.$ZodIssue[] };
 
-/** Validate a parsed JSON value as an Orderflow event of a known type and version. */
+/** Validate a parsed JSON value as an Orderflow event of a known type and version, and lift it
+ *  to the newest version of its type. */
 export function parseEvent(value: unknown, expectedTopic?: TopicName): DecodeResult {
   const base = AnyEnvelope.safeParse(value);
   if (!base.success) return { ok: false, reason: "invalid", message: `envelope: ${z.prettifyError(base.error)}`, issues: base.error.issues };
@@ -60,7 +84,7 @@ export function parseEvent(value: unknown, expectedTopic?: TopicName): DecodeRes
   }
   const r = d.schema.safeParse(value);
   if (!r.success) return { ok: false, reason: "invalid", message: `${d.type} v${d.version}: ${z.prettifyError(r.error)}`, issues: r.error.issues };
-  return { ok: true, event: r.data as OrderflowEvent };
+  return { ok: true, event: upcast(r.data as WireEvent) };
 }
 
 /** Decode raw record bytes (UTF-8 JSON) into a validated event. */
@@ -91,7 +115,7 @@ export interface EventMeta {
 
 /** Build an event of the newest version of its type; the aggregate id is the order id. */
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, meta: EventMeta): EventOf<T> {
-  const d = EVENT_DEFINITIONS.filter((x) => x.type === type).reduce((a, b) => (b.version > a.version ? b : a));
+  const d = LATEST_DEFINITIONS.find((x) => x.type === type)!;
   return { ...meta, type, version: d.version, aggregateId: (data as { orderId: string }).orderId, data } as EventOf<T>;
 }
 

@@ -46,3 +46,19 @@ export async function readTopic(
   }
   return records;
 }
+
+/** Every record of `topic` up to its end offsets as they are when called. */
+export async function readTopicToEnd(client: KafkaClient, topic: string): Promise<RawRecord[]> {
+  const admin = client.kafka.admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    ends = new Map((await admin.fetchTopicOffsets(client.physical(topic))).map((p) => [p.partition, BigInt(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+  const total = [...ends.values()].reduce((a, b) => a + b, 0n);
+  if (total === 0n) return [];
+  const done = (rs: RawRecord[]) => [...ends].every(([p, end]) => end === 0n || rs.some((r) => r.partition === p && BigInt(r.offset) + 1n >= end));
+  return readTopic(client, topic, { until: done, timeoutMs: 30_000 });
+}

@@ -6,7 +6,7 @@ import { dltTopicName, HEADERS, OPS_AUDIT_TOPIC, SUBSCRIPTIONS } from "@orderflo
 import type { KafkaClient } from "./client.js";
 import { DLT_HEADERS } from "./dead-letter.js";
 import type { Publisher } from "./publisher.js";
-import { readTopic, type RawRecord } from "./read.js";
+import { readTopicToEnd, type RawRecord } from "./read.js";
 
 export type DeadLetterState = "pending" | "redriven" | "discarded";
 
@@ -51,24 +51,8 @@ function groupsOf(group?: string, sources?: string[]): { group: string; topics: 
   return subs.map((s) => ({ group: s.group, topics: s.topics.map((t) => dltTopicName(t, s.group)) }));
 }
 
-async function readAll(client: KafkaClient, topic: string): Promise<RawRecord[]> {
-  // read up to the end offsets as they are now, not forever
-  const admin = client.kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    ends = new Map((await admin.fetchTopicOffsets(client.physical(topic))).map((p) => [p.partition, BigInt(p.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-  const total = [...ends.values()].reduce((a, b) => a + b, 0n);
-  if (total === 0n) return [];
-  const done = (rs: RawRecord[]) => [...ends].every(([p, end]) => end === 0n || rs.some((r) => r.partition === p && BigInt(r.offset) + 1n >= end));
-  return readTopic(client, topic, { until: done, timeoutMs: 30_000 });
-}
-
 export async function readAudit(client: KafkaClient): Promise<AuditEntry[]> {
-  return (await readAll(client, OPS_AUDIT_TOPIC.name)).flatMap((r) => {
+  return (await readTopicToEnd(client, OPS_AUDIT_TOPIC.name)).flatMap((r) => {
     try {
       return [JSON.parse(r.value?.toString("utf8") ?? "") as AuditEntry];
     } catch {
@@ -94,7 +78,7 @@ export async function listDeadLetters(client: KafkaClient, filter: DeadLetterFil
   const out: DeadLetter[] = [];
   for (const g of groupsOf(filter.group, filter.sources)) {
     for (const dltTopic of g.topics) {
-      for (const r of await readAll(client, dltTopic)) {
+      for (const r of await readTopicToEnd(client, dltTopic)) {
         const h = r.headers;
         const id = `${dltTopic}:${r.partition}:${r.offset}`;
         const d: DeadLetter = {

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   caughtUp,
   deletePrefixedTopics,
+  listDeadLetters,
+  redrive,
   consumerGroupLag,
   createEventConsumer,
   createKafkaClient,
@@ -19,6 +21,7 @@ import {
   type IncomingEvent,
   type Publisher,
 } from "../src/index.js";
+import { waitFor } from "./support.js";
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 // a topic prefix of its own: live services on the same broker never see these records
@@ -28,15 +31,6 @@ const dlt = `payment-events.${group}.dlt`;
 let publisher: Publisher;
 let consumer: EventConsumer;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const refunded = (orderId: string): OrderflowEvent =>
   createEvent("PaymentRefunded", { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
@@ -129,5 +123,42 @@ describe("the consume loop", () => {
     releaseSlow();
     await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, group, ["payment-events"])));
     expect(handled.has(slowKey)).toBe(true);
+  });
+});
+
+describe("older event versions", () => {
+  it("are upcast on consumption and on redrive", async () => {
+    const orderId = randomUUID();
+    const v1 = {
+      id: randomUUID(), type: "OrderPlaced", version: 1, occurredAt: new Date().toISOString(), aggregateId: orderId, correlationId: "v1-corr", causationId: null, source: "order",
+      data: { orderId, customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: 1 }], currency: "EUR", totalAmount: 1, shippingAddress: { name: "A", line1: "l", city: "c", postalCode: "1", country: "DE" } },
+    };
+    const seenVersions: { version: number; speed: unknown }[] = [];
+    let failOnce = true;
+    const upcastGroup = "kafka-int-upcast";
+    await ensureTopic(client, { name: `order-events.${upcastGroup}.dlt`, partitions: 1, retentionMs: 3_600_000 });
+    const c = createEventConsumer(client, publisher, {
+      groupId: upcastGroup,
+      topics: ["order-events"],
+      handler: async ({ event }) => {
+        if (event.type !== "OrderPlaced" || event.data.orderId !== orderId) return;
+        seenVersions.push({ version: event.version, speed: event.data.shippingSpeed });
+        if (failOnce) {
+          failOnce = false;
+          throw new NonRetriableError("not yet");
+        }
+      },
+    });
+    await c.start();
+    try {
+      await publisher.send([{ topic: "order-events", key: orderId, value: JSON.stringify(v1), headers: { "event-id": v1.id, "event-type": "OrderPlaced", "event-version": "1" } }]);
+      await waitFor("the dead letter of the v1 record", async () => (await listDeadLetters(client, { group: upcastGroup, sources: ["order-events"], key: orderId })).length === 1);
+      await redrive(client, publisher, { group: upcastGroup, sources: ["order-events"], key: orderId, operator: "test" });
+      await waitFor("the redriven record", () => seenVersions.length === 2);
+      // the record on the wire is v1 both times; the handler always sees v2
+      expect(seenVersions).toEqual([{ version: 2, speed: "STANDARD" }, { version: 2, speed: "STANDARD" }]);
+    } finally {
+      await c.stop();
+    }
   });
 });

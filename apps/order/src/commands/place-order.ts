@@ -7,6 +7,7 @@ export interface PlaceOrderInput {
   items: OrderItem[];
   currency: string;
   shippingAddress: ShippingAddress;
+  shippingSpeed: "STANDARD" | "EXPRESS";
 }
 
 export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, meta: CommandMeta): Promise<Order> {

@@ -9,7 +9,7 @@ const shipmentId = "0193a5b0-0000-7000-8000-0000000000b1";
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
 const placed: OrderEvent = {
   type: "OrderPlaced",
-  data: { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 2, unitPrice: 1250 }, { sku: "B", quantity: 1, unitPrice: 500 }], currency: "EUR", totalAmount: 3000, shippingAddress: address },
+  data: { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 2, unitPrice: 1250 }, { sku: "B", quantity: 1, unitPrice: 500 }], currency: "EUR", totalAmount: 3000, shippingAddress: address, shippingSpeed: "STANDARD" },
 };
 const paid: OrderEvent = { type: "OrderPaid", data: { orderId, paymentId, amount: 3000, currency: "EUR", shippingAddress: address } };
 const shipped: OrderEvent = { type: "OrderShipped", data: { orderId, shipmentId, carrier: "DHL", trackingNumber: "T1" } };
@@ -44,10 +44,10 @@ const dispatch: OrderCommand = { type: "RecordShipmentDispatched", orderId, ship
 
 describe("Order decider", () => {
   it("places an order with the total computed from its items", () =>
-    given([]).when({ type: "PlaceOrder", orderId, customerId: "c-1", items: placed.data.items as never, currency: "EUR", shippingAddress: address }).then([placed]));
+    given([]).when({ type: "PlaceOrder", orderId, customerId: "c-1", items: placed.data.items as never, currency: "EUR", shippingAddress: address, shippingSpeed: "STANDARD" }).then([placed]));
 
   it("refuses to place the same order twice", () =>
-    given([placed]).when({ type: "PlaceOrder", orderId, customerId: "c-1", items: [], currency: "EUR", shippingAddress: address }).thenFails("ORDER_ALREADY_EXISTS"));
+    given([placed]).when({ type: "PlaceOrder", orderId, customerId: "c-1", items: [], currency: "EUR", shippingAddress: address, shippingSpeed: "STANDARD" }).thenFails("ORDER_ALREADY_EXISTS"));
 
   it("becomes PAID on an authorization", () => given([placed]).when(authorize).then([paid]));
   it("ignores a duplicate authorization", () => given([placed, paid]).when(authorize).then([]));

@@ -1,10 +1,11 @@
 // The Order aggregate as a decider: decide(command, state) → events, evolve(state, event) → state.
 // Pure: ids and time arrive inside commands; no I/O here.
-import type { CancellationReason as CancellationReasonSchema, EventData, OrderItem, ShippingAddress } from "@orderflow/contracts";
+import type { CancellationReason as CancellationReasonSchema, EventData, OrderItem, ShippingAddress, ShippingSpeed as ShippingSpeedSchema } from "@orderflow/contracts";
 import type { z } from "zod";
 import { OrderDomainError } from "./errors.js";
 
 export type CancellationReason = z.infer<typeof CancellationReasonSchema>;
+export type ShippingSpeed = z.infer<typeof ShippingSpeedSchema>;
 export type OrderStatus = "PLACED" | "PAID" | "SHIPPED" | "CANCELLED";
 
 export type OrderEvent =
@@ -14,7 +15,7 @@ export type OrderEvent =
   | { type: "OrderCancelled"; data: EventData<"OrderCancelled"> };
 
 export type OrderCommand =
-  | { type: "PlaceOrder"; orderId: string; customerId: string; items: OrderItem[]; currency: string; shippingAddress: ShippingAddress }
+  | { type: "PlaceOrder"; orderId: string; customerId: string; items: OrderItem[]; currency: string; shippingAddress: ShippingAddress; shippingSpeed: ShippingSpeed }
   | { type: "CancelOrder"; orderId: string; reason: CancellationReason; detail?: string }
   | { type: "RecordPaymentAuthorized"; orderId: string; paymentId: string; amount: number; currency: string }
   | { type: "RecordPaymentDeclined"; orderId: string; paymentId: string; reason: string }
@@ -28,6 +29,7 @@ export interface Order {
   currency: string;
   totalAmount: number;
   shippingAddress: ShippingAddress;
+  shippingSpeed: ShippingSpeed;
   payment?: { paymentId: string; amount: number };
   shipment?: { shipmentId: string; carrier: string; trackingNumber: string };
   cancellation?: { reason: CancellationReason; detail?: string };
@@ -47,8 +49,8 @@ export function totalOf(items: OrderItem[]): number {
 export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   if (command.type === "PlaceOrder") {
     if (state) throw new OrderDomainError("ORDER_ALREADY_EXISTS", `order ${command.orderId} already exists`);
-    const { orderId, customerId, items, currency, shippingAddress } = command;
-    return [{ type: "OrderPlaced", data: { orderId, customerId, items, currency, shippingAddress, totalAmount: totalOf(items) } }];
+    const { orderId, customerId, items, currency, shippingAddress, shippingSpeed } = command;
+    return [{ type: "OrderPlaced", data: { orderId, customerId, items, currency, shippingAddress, shippingSpeed, totalAmount: totalOf(items) } }];
   }
   if (!state) throw new OrderDomainError("ORDER_NOT_FOUND", `order ${command.orderId} does not exist`);
 
@@ -85,7 +87,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === "OrderPlaced") {
     const d = event.data;
-    return { orderId: d.orderId, status: "PLACED", customerId: d.customerId, items: d.items, currency: d.currency, totalAmount: d.totalAmount, shippingAddress: d.shippingAddress, version: 1 };
+    return { orderId: d.orderId, status: "PLACED", customerId: d.customerId, items: d.items, currency: d.currency, totalAmount: d.totalAmount, shippingAddress: d.shippingAddress, shippingSpeed: d.shippingSpeed, version: 1 };
   }
   if (!state) throw new OrderDomainError("CORRUPT_STREAM", `${event.type} before OrderPlaced`);
   const next = { ...state, version: state.version + 1 };

@@ -1,4 +1,4 @@
-import { Currency, OrderItem, ShippingAddress } from "@orderflow/contracts";
+import { Currency, OrderItem, ShippingAddress, ShippingSpeed } from "@orderflow/contracts";
 import { z } from "zod";
 
 export const PlaceOrderBody = z.strictObject({
@@ -6,6 +6,7 @@ export const PlaceOrderBody = z.strictObject({
   items: z.array(OrderItem).min(1, "an order needs at least one item").max(100),
   currency: Currency,
   shippingAddress: ShippingAddress,
+  shippingSpeed: ShippingSpeed.default("STANDARD"),
 });
 
 export const CancelOrderBody = z.strictObject({ detail: z.string().max(500).optional() }).default({});

@@ -27,6 +27,7 @@ export interface OrderView {
   items: { sku: string; quantity: number; unitPrice: number }[];
   currency: string | null;
   totalAmount: number | null;
+  shippingSpeed: "STANDARD" | "EXPRESS" | null;
   payment: { paymentId: string; status: "AUTHORIZED" | "DECLINED" | "REFUNDED"; amount: number; currency: string; refundedAmount: number; declineReason: string | null } | null;
   shipment: { shipmentId: string; status: "DISPATCHED" | "CANCELLED"; carrier: string | null; trackingNumber: string | null; cancelReason: string | null } | null;
   cancellation: { reason: string; detail: string | null } | null;
@@ -35,7 +36,7 @@ export interface OrderView {
 }
 
 export function emptyView(orderId: string, at: string): OrderView {
-  return { orderId, status: null, customerId: null, items: [], currency: null, totalAmount: null, payment: null, shipment: null, cancellation: null, timeline: [], lastEventAt: at };
+  return { orderId, status: null, customerId: null, items: [], currency: null, totalAmount: null, shippingSpeed: null, payment: null, shipment: null, cancellation: null, timeline: [], lastEventAt: at };
 }
 
 const ORDER_STATUS = { OrderPlaced: "PLACED", OrderPaid: "PAID", OrderShipped: "SHIPPED", OrderCancelled: "CANCELLED" } as const;
@@ -51,7 +52,7 @@ export function project(current: OrderView | undefined, event: OrderflowEvent, a
   switch (event.type) {
     case "OrderPlaced": {
       const d = event.data;
-      return { ...next, status: next.status ?? "PLACED", customerId: d.customerId, items: d.items, currency: d.currency, totalAmount: d.totalAmount };
+      return { ...next, status: next.status ?? "PLACED", customerId: d.customerId, items: d.items, currency: d.currency, totalAmount: d.totalAmount, shippingSpeed: d.shippingSpeed };
     }
     case "OrderPaid":
     case "OrderShipped":
