@@ -122,7 +122,10 @@ export async function kafkaUp(env: StackEnv, log: (m: string) => void): Promise<
     fs.writeFileSync(p.config, serverProperties(env, p));
     fs.writeFileSync(p.log4j, log4jProperties(p));
     if (!fs.existsSync(path.join(p.data, "meta.properties"))) {
-      const clusterId = crypto.randomBytes(16).toString("base64url");
+      // as Kafka's own Uuid.randomUuid(): an id starting with '-' would read as a CLI option
+      let clusterId: string;
+      do clusterId = crypto.randomBytes(16).toString("base64url");
+      while (clusterId.startsWith("-"));
       log(`kafka: formatting storage in ${p.data} (cluster ${clusterId})`);
       run("java", java(p, env, "kafka.tools.StorageTool", ["format", "-t", clusterId, "-c", p.config]));
     }
