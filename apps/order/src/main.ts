@@ -1,8 +1,8 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
 import { retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { createKafkaClient, createPublisher, monitorLag } from "@orderflow/kafka";
+import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
@@ -16,13 +16,14 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
+  const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   // the order service publishes only through its outbox; this producer carries dead letters
   const publisher = createPublisher(kafka);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
-  const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env));
-  const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env));
+  const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
+  const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env), consumerMetrics.observer);
 
   const app = createApp({
     api: createOrderApi(deps, { client: kafka, publisher }),
@@ -38,8 +39,9 @@ async function main(): Promise<void> {
   await publisher.connect();
   await consumer.start();
   await projection.start();
+  const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -1,8 +1,8 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
 import { retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { createKafkaClient, createPublisher, monitorLag } from "@orderflow/kafka";
+import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
 import { listPayments } from "./commands/list-payments.js";
@@ -16,11 +16,12 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
+  const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE), clock: () => new Date(), newId: uuidv7, log };
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env));
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
 
   const app = createApp({
     listPayments: (orderId) => listPayments(db, orderId),
@@ -34,8 +35,9 @@ async function main(): Promise<void> {
 
   await publisher.connect();
   await consumer.start();
+  const lag = monitorLag(kafka, ["payment"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "payment service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => lag.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

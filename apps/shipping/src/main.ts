@@ -1,8 +1,8 @@
 // Composition root of the shipping service: the only place that wires configuration, database,
 // Kafka, HTTP, the consumer and the dispatcher together.
 import { retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { createKafkaClient, createPublisher, monitorLag } from "@orderflow/kafka";
+import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type ShippingDeps } from "./commands/deps.js";
 import { startDispatcher } from "./commands/dispatch-due.js";
@@ -16,11 +16,12 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
+  const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const deps: ShippingDeps = { db, clock: () => new Date(), newId: uuidv7, log, dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS };
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env));
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
 
   const app = createApp({
     listShipments: (orderId) => listShipments(db, orderId),
@@ -35,8 +36,9 @@ async function main(): Promise<void> {
   await publisher.connect();
   await consumer.start();
   const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
+  const lag = monitorLag(kafka, ["shipping"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "shipping service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => lag.stop(), () => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -129,3 +129,26 @@ export async function deleteConsumerGroup(client: KafkaClient, groupId: string):
     await admin.disconnect();
   }
 }
+
+/** Polls the lag of `groups` every `intervalMs` and hands it to `onLag` (a metrics gauge, say). */
+export function monitorLag(client: KafkaClient, groups: string[], intervalMs: number, onLag: (group: string, lag: PartitionLag[]) => void): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = async () => {
+    for (const g of groups) {
+      try {
+        onLag(g, await consumerGroupLag(client, g));
+      } catch {
+        // the broker may be away; readiness reports that, and the next tick tries again
+      }
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
+  };
+  timer = setTimeout(() => void tick(), 0);
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -30,6 +30,16 @@ export interface HandlerContext {
 
 export type EventHandler = (msg: IncomingEvent, ctx: HandlerContext) => Promise<void>;
 
+/** Hooks for metrics: the consumer counts and times what it does through them. */
+export interface ConsumerObserver {
+  /** a record finished: handled, dead-lettered, parked, skipped or released */
+  record?(o: { group: string; topic: string; outcome: Outcome; durationMs: number }): void;
+  /** a retriable handler failure that will be tried again */
+  retry?(o: { group: string; topic: string }): void;
+  /** kafkajs instrumentation events */
+  lifecycle?(o: { group: string; event: "group_join" | "heartbeat" | "commit" | "rebalancing" | "crash" | "stop" }): void;
+}
+
 export interface EventConsumerOptions {
   groupId: string;
   topics: TopicName[];
@@ -43,6 +53,7 @@ export interface EventConsumerOptions {
   commitEvery?: number;
   /** keeps a key's later records behind its dead-lettered one (per-key order through failures) */
   parking?: KeyParking;
+  observer?: ConsumerObserver;
   /** how long the group waits for a silent member before reassigning its partitions */
   sessionTimeoutMs?: number;
   /** dead letters go to `<topic>.<this group>.dlt` (a temporary group, such as a replay, uses
@@ -93,6 +104,19 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   consumer.on(consumer.events.STOP, () => (ready = false));
   consumer.on(consumer.events.DISCONNECT, () => (ready = false));
   consumer.on(consumer.events.REBALANCING, () => log.info("rebalancing"));
+  const obs = opts.observer;
+  if (obs?.lifecycle) {
+    const group = opts.groupId;
+    const map = [
+      [consumer.events.GROUP_JOIN, "group_join"],
+      [consumer.events.HEARTBEAT, "heartbeat"],
+      [consumer.events.COMMIT_OFFSETS, "commit"],
+      [consumer.events.REBALANCING, "rebalancing"],
+      [consumer.events.CRASH, "crash"],
+      [consumer.events.STOP, "stop"],
+    ] as const;
+    for (const [e, name] of map) consumer.on(e, () => obs.lifecycle!({ group, event: name }));
+  }
 
   /** Publish the dead letter, retrying (and heartbeating) until it is acknowledged: until then
    *  the source offset is not committed. Stopping abandons it uncommitted, for the next owner. */
@@ -179,6 +203,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
           return fail(src, { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now }, recordLog, io, blocked, redriveId);
         }
         recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay }, "handler failed; retrying");
+        obs?.retry?.({ group: opts.groupId, topic });
         if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
       }
     }
@@ -201,7 +226,9 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     try {
       for (const m of batch.messages) {
         if (!keepGoing()) break;
-        await processRecord(topic, batch.partition, m, { heartbeat: p.heartbeat, keepGoing }, blocked);
+        const started = performance.now();
+        const outcome = await processRecord(topic, batch.partition, m, { heartbeat: p.heartbeat, keepGoing }, blocked);
+        obs?.record?.({ group: opts.groupId, topic, outcome, durationMs: performance.now() - started });
         p.resolveOffset(m.offset);
         pending = m.offset;
         if (++sinceCommit >= commitEvery) {

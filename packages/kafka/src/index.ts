@@ -2,11 +2,11 @@
 export { createKafkaClient, type KafkaClient, type KafkaClientConfig } from "./client.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
-export { createEventConsumer, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
+export { createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
 export { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { readTopic, readTopicToEnd, type RawRecord } from "./read.js";
-export { caughtUp, consumerGroupLag, deleteConsumerGroup, deletePrefixedTopics, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
+export { caughtUp, consumerGroupLag, deleteConsumerGroup, monitorLag, deletePrefixedTopics, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
 export { memoryKeyParking, type KeyParking, type ParkedAt } from "./parking.js";
 export { DEFAULT_MAX_REDRIVES, discard, listDeadLetters, readAudit, redrive, type ActionResult, type AuditEntry, type DeadLetter, type DeadLetterFilter, type DeadLetterState, type RedriveSelection } from "./redrive.js";

@@ -5,3 +5,4 @@ export { healthRouter, type ReadinessCheck } from "./health.js";
 export { correlation, CORRELATION_HEADER, fieldErrors, HttpProblem, httpMetrics, notFound, problemHandler, requestLogger, type FieldError } from "./http.js";
 export { onShutdown, runMain } from "./shutdown.js";
 export { createServiceApp, type ServiceAppDeps } from "./app.js";
+export { kafkaConsumerMetrics } from "./kafka-metrics.js";

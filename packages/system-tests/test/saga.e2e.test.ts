@@ -74,9 +74,15 @@ describe("the order saga", () => {
 
     const events = await eventsOf(id);
     expect(events.map((e) => e.type)).toEqual(["OrderPlaced", "OrderPaid", "OrderShipped"]);
-    // one correlation id from the HTTP request through every service's events
+    // one correlation id from the HTTP request through every service's logs, events and headers
     expect(new Set(events.map((e) => e.correlationId))).toEqual(new Set(["e2e-happy-path"]));
-    for (const svc of [order, payment, shipping]) expect(svc.find({ correlationId: "e2e-happy-path" }).length).toBeGreaterThan(0);
+    for (const svc of [order, payment, shipping, relay]) expect(svc.find({ correlationId: "e2e-happy-path" }).length, svc.name).toBeGreaterThan(0);
+    const onWire = (await Promise.all(["order-events", "payment-events", "shipping-events"].map((t) => readTopicToEnd(kafka, t)))).flat().filter((r) => r.key === id);
+    expect(onWire.map((r) => r.headers["event-type"]).sort()).toEqual(["OrderPaid", "OrderPlaced", "OrderShipped", "PaymentAuthorized", "ShipmentDispatched"]);
+    for (const r of onWire) expect(r.headers["correlation-id"]).toBe("e2e-happy-path");
+    // causation: each event names the one that caused it
+    const byId = new Map(onWire.map((r) => [r.headers["event-id"], r.headers["event-type"]]));
+    expect(onWire.filter((r) => r.headers["event-type"] === "PaymentAuthorized").map((r) => byId.get(r.headers["causation-id"]))).toEqual(["OrderPlaced"]);
   });
 
   it("cancels an order whose payment is declined, with the reason", async () => {
@@ -181,6 +187,31 @@ describe("contracts across versions and languages", () => {
       }
     }
     expect(seen.size).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("operability", () => {
+  it("exposes consumer counters, durations and lag on /metrics", async () => {
+    const text = await (await fetch(payment.url("/metrics"))).text();
+    expect(text).toMatch(/orderflow_consumer_records_total\{[^}]*group="payment"[^}]*outcome="handled"[^}]*\} [1-9]/);
+    expect(text).toMatch(/orderflow_consumer_record_duration_seconds_bucket/);
+    expect(text).toMatch(/orderflow_consumer_lifecycle_events_total\{[^}]*event="group_join"/);
+    await waitFor("a lag sample", async () => /orderflow_consumer_lag\{[^}]*group="payment"/.test(await (await fetch(payment.url("/metrics"))).text()), 20_000);
+    expect(await (await fetch(relay.url("/metrics"))).text()).toMatch(/orderflow_relay_published_total\{[^}]*database="order"/);
+  });
+
+  it("SIGTERM during a batch loses and duplicates nothing", async () => {
+    const before = payment.lines.length;
+    const ids = await Promise.all(Array.from({ length: 20 }, () => place(anOrder({ customerId: "sigterm" }))));
+    await waitFor("payment to be in the middle of the burst", () => payment.lines.slice(before).some((l) => l.msg === "payment updated"));
+    expect(await payment.stop("SIGTERM")).toBe(0);
+    expect(payment.find({ msg: "stopped" }).length).toBe(1);
+    payment = await Service.start("payment", PORTS.payment);
+    await payment.ready();
+    for (const id of ids) {
+      await orderReaches(id, "SHIPPED", 60_000);
+      expect(await paymentsOf(id)).toHaveLength(1);
+    }
   });
 });
 

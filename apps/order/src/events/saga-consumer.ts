@@ -1,14 +1,15 @@
 // Consumer group `order`: payment and shipping outcomes drive the Order aggregate.
 import { sqlKeyParking } from "@orderflow/db-kit";
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy } from "@orderflow/kafka";
+import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { applySagaEvent, ORDER_GROUP } from "../commands/apply-saga-event.js";
 import type { OrderDeps } from "../commands/execute.js";
 
-export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, deps: OrderDeps, retry: RetryPolicy): EventConsumer {
+export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, deps: OrderDeps, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
     groupId: ORDER_GROUP,
     topics: ["payment-events", "shipping-events"],
     retry,
+    ...(observer ? { observer } : {}),
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
     parking: sqlKeyParking(deps.db, ORDER_GROUP),
     handler: (msg, ctx) => applySagaEvent({ ...deps, log: ctx.log }, msg),

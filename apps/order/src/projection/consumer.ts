@@ -1,15 +1,16 @@
 // Consumer group `order-projection`: every event of every topic into the live read model.
 import { sqlKeyParking } from "@orderflow/db-kit";
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy } from "@orderflow/kafka";
+import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import type { Db } from "../db/client.js";
 import { PROJECTION_GROUP, PROJECTION_TOPICS } from "./replay.js";
 import { applyRecord } from "./store.js";
 
-export function createProjectionConsumer(kafka: KafkaClient, publisher: Publisher, db: Db, retry: RetryPolicy): EventConsumer {
+export function createProjectionConsumer(kafka: KafkaClient, publisher: Publisher, db: Db, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
     groupId: PROJECTION_GROUP,
     topics: [...PROJECTION_TOPICS],
     retry,
+    ...(observer ? { observer } : {}),
     parking: sqlKeyParking(db, PROJECTION_GROUP),
     handler: async (msg, ctx) => {
       const applied = await applyRecord(db, "live", msg.event, { topic: msg.topic, partition: msg.partition, offset: msg.offset });

@@ -1,13 +1,14 @@
 // Consumer group `payment`: every order event, to authorize and (as compensation) refund.
 import { sqlKeyParking } from "@orderflow/db-kit";
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy } from "@orderflow/kafka";
+import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { handleOrderEvent, PAYMENT_GROUP, type PaymentDeps } from "../commands/handle-order-event.js";
 
-export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: PaymentDeps, retry: RetryPolicy): EventConsumer {
+export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: PaymentDeps, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
     groupId: PAYMENT_GROUP,
     topics: ["order-events"],
     retry,
+    ...(observer ? { observer } : {}),
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
     parking: sqlKeyParking(deps.db, PAYMENT_GROUP),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),

@@ -1,14 +1,15 @@
 // Consumer group `shipping`: paid orders get a shipment; cancelled orders cancel a pending one.
 import { sqlKeyParking } from "@orderflow/db-kit";
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy } from "@orderflow/kafka";
+import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { SHIPPING_GROUP, type ShippingDeps } from "../commands/deps.js";
 import { handleOrderEvent } from "../commands/handle-order-event.js";
 
-export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: ShippingDeps, retry: RetryPolicy): EventConsumer {
+export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: ShippingDeps, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
     groupId: SHIPPING_GROUP,
     topics: ["order-events"],
     retry,
+    ...(observer ? { observer } : {}),
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
     parking: sqlKeyParking(deps.db, SHIPPING_GROUP),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { kafkaConsumerMetrics } from "./kafka-metrics.js";
+import { createMetrics } from "./metrics.js";
+
+describe("kafka consumer metrics", () => {
+  it("counts outcomes, retries and lifecycle events, times records and reports lag", async () => {
+    const m = createMetrics("test");
+    const k = kafkaConsumerMetrics(m);
+    k.observer.record({ group: "payment", topic: "order-events", outcome: "handled", durationMs: 12 });
+    k.observer.record({ group: "payment", topic: "order-events", outcome: "dead-lettered", durationMs: 3 });
+    k.observer.retry({ group: "payment", topic: "order-events" });
+    k.observer.lifecycle({ group: "payment", event: "group_join" });
+    k.setLag("payment", [{ topic: "order-events", partition: 3, lag: 7 }, { topic: "order-events", partition: 4, lag: null }]);
+    const text = await m.registry.metrics();
+    expect(text).toMatch(/orderflow_consumer_records_total\{[^}]*group="payment",topic="order-events",outcome="handled"[^}]*\} 1/);
+    expect(text).toMatch(/orderflow_consumer_records_total\{[^}]*outcome="dead-lettered"[^}]*\} 1/);
+    expect(text).toMatch(/orderflow_consumer_retries_total\{[^}]*group="payment"[^}]*\} 1/);
+    expect(text).toMatch(/orderflow_consumer_lifecycle_events_total\{[^}]*event="group_join"[^}]*\} 1/);
+    expect(text).toMatch(/orderflow_consumer_record_duration_seconds_count\{[^}]*outcome="handled"[^}]*\} 1/);
+    expect(text).toMatch(/orderflow_consumer_lag\{[^}]*partition="3"[^}]*\} 7/);
+    expect(text).not.toMatch(/orderflow_consumer_lag\{[^}]*partition="4"/);
+  });
+});
