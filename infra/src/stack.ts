@@ -59,8 +59,13 @@ async function main(): Promise<void> {
       return;
     case "topics":
       return createTopics(env);
+    // for fault tests: the broker alone, the database untouched
+    case "kafka-stop":
+      return kafkaDown(env, say);
+    case "kafka-start":
+      return kafkaUp(env, say);
     default:
-      console.error("usage: pnpm stack up|down|status|reset|topics");
+      console.error("usage: pnpm stack up|down|status|reset|topics|kafka-stop|kafka-start");
       process.exitCode = 2;
   }
 }

@@ -1,7 +1,7 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
 import { retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher, monitorLag } from "@orderflow/kafka";
+import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   // the order service publishes only through its outbox; this producer carries dead letters
   const publisher = createPublisher(kafka);
+  const broker = kafkaReachability(kafka);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
   const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
   const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env), consumerMetrics.observer);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
     readiness: [
+      { name: "kafka", check: () => broker.check() },
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
       { name: "projection", check: () => { if (!projection.isReady()) throw new Error("projection group not joined"); } },
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   await projection.start();
   const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -1,6 +1,6 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
-import { createKafkaClient, createPublisher } from "@orderflow/kafka";
+import { createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
 import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics(SERVICE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka);
+  const broker = kafkaReachability(kafka);
 
   const published = metrics.counter({ name: "orderflow_relay_published_total", help: "Outbox rows published", labelNames: ["database", "topic"] });
   const batchSize = metrics.histogram({ name: "orderflow_relay_batch_size", help: "Rows per published batch", labelNames: ["database"], buckets: [1, 5, 10, 50, 100, 250, 500, 1000] });
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
     readiness: [
+      { name: "kafka", check: () => broker.check() },
       { name: "databases", check: () => relay.ping() },
       { name: "kafka-producer", check: () => { if (!publisher.isConnected()) throw new Error("producer not connected"); } },
     ],
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   const gaugeTimer = setInterval(() => void refreshGauges().catch(() => {}), 5000);
   gaugeTimer.unref();
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) }, "outbox relay listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -1,7 +1,7 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
 import { retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher, monitorLag } from "@orderflow/kafka";
+import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
+  const broker = kafkaReachability(kafka);
   const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE), clock: () => new Date(), newId: uuidv7, log };
   const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
     readiness: [
+      { name: "kafka", check: () => broker.check() },
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
     ],
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   await consumer.start();
   const lag = monitorLag(kafka, ["payment"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "payment service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => lag.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -1,7 +1,7 @@
 // Composition root of the shipping service: the only place that wires configuration, database,
 // Kafka, HTTP, the consumer and the dispatcher together.
 import { retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher, monitorLag } from "@orderflow/kafka";
+import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type ShippingDeps } from "./commands/deps.js";
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
+  const broker = kafkaReachability(kafka);
   const deps: ShippingDeps = { db, clock: () => new Date(), newId: uuidv7, log, dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS };
   const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
     readiness: [
+      { name: "kafka", check: () => broker.check() },
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
     ],
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
   const lag = monitorLag(kafka, ["shipping"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "shipping service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [async () => lag.stop(), () => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
 }
 
 runMain(SERVICE, main);

@@ -3,6 +3,7 @@ import { caughtUp, createKafkaClient, createPublisher, consumerGroupLag, deleteP
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -265,4 +266,30 @@ describe("the read model", () => {
     const rebuilt = await getJson(order.url(`/orders/${(await getJson(order.url("/orders?limit=1"))).body.orders[0].orderId}/rebuild`));
     expect(rebuilt.body).toMatchObject({ matches: true, differences: [] });
   });
+});
+
+// last: it takes the broker away from everything else
+describe("readiness", () => {
+  const stack = (cmd: string) => {
+    const r = spawnSync(path.join(repoRoot, "infra", "node_modules", ".bin", "tsx"), [path.join(repoRoot, "infra", "src", "stack.ts"), cmd], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`stack ${cmd} failed: ${r.stdout}${r.stderr}`);
+  };
+
+  it("fails while the broker is down, keeps taking orders, and recovers by itself", async () => {
+    stack("kafka-stop");
+    try {
+      const down = await waitFor("order to report not ready", async () => {
+        const r = await getJson(order.url("/readyz"));
+        return r.status === 503 ? r.body : undefined;
+      }, 30_000);
+      expect(down.checks.kafka.ok).toBe(false);
+      expect(down.checks.database.ok).toBe(true);
+      const id = await place(anOrder({ customerId: "during-outage" })); // into the outbox
+      stack("kafka-start");
+      for (const svc of [order, payment, shipping, relay]) await svc.ready(90_000);
+      await orderReaches(id, "SHIPPED", 90_000);
+    } finally {
+      stack("kafka-start"); // idempotent: leave the broker up whatever happened
+    }
+  }, 240_000);
 });
