@@ -2,7 +2,7 @@
 // Kafka, HTTP and the consumer together.
 import { retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
@@ -15,6 +15,7 @@ import { createApp } from "./http/app.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
   const metrics = createMetrics(SERVICE);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
   const publisher = createPublisher(kafka);
   const broker = kafkaReachability(kafka);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
-  const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
-  const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env), consumerMetrics.observer);
+  const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
+  const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
 
   const app = createApp({
     api: createOrderApi(deps, { client: kafka, publisher }),
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   await projection.start();
   const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

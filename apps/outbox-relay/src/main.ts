@@ -1,7 +1,7 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
 import { createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
-import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { createLogger, createMetrics, initTracing, onShutdown, runMain } from "@orderflow/observability";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
 import { createRelay } from "./relay/relay.js";
@@ -11,6 +11,7 @@ const SERVICE = "outbox-relay";
 async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
   const metrics = createMetrics(SERVICE);
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
   const publisher = createPublisher(kafka);
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const gaugeTimer = setInterval(() => void refreshGauges().catch(() => {}), 5000);
   gaugeTimer.unref();
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) }, "outbox relay listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

@@ -2,7 +2,7 @@
 // gateway, Kafka, HTTP and the consumer together.
 import { retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
 import { listPayments } from "./commands/list-payments.js";
@@ -15,6 +15,7 @@ import { createApp } from "./http/app.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
   const metrics = createMetrics(SERVICE);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const broker = kafkaReachability(kafka);
   const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE), clock: () => new Date(), newId: uuidv7, log };
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
 
   const app = createApp({
     listPayments: (orderId) => listPayments(db, orderId),
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   await consumer.start();
   const lag = monitorLag(kafka, ["payment"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "payment service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

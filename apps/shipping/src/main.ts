@@ -2,7 +2,7 @@
 // Kafka, HTTP, the consumer and the dispatcher together.
 import { retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { createLogger, createMetrics, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type ShippingDeps } from "./commands/deps.js";
 import { startDispatcher } from "./commands/dispatch-due.js";
@@ -15,6 +15,7 @@ import { createApp } from "./http/app.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
   const metrics = createMetrics(SERVICE);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const broker = kafkaReachability(kafka);
   const deps: ShippingDeps = { db, clock: () => new Date(), newId: uuidv7, log, dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS };
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), consumerMetrics.observer);
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
 
   const app = createApp({
     listShipments: (orderId) => listShipments(db, orderId),
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
   const lag = monitorLag(kafka, ["shipping"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "shipping service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

@@ -32,6 +32,10 @@ export const serviceEnv = {
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default(""),
   LOG_LEVEL: logLevel(),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** OpenTelemetry spans: none (default; traceparent still travels), console, or otlp */
+  TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none"),
+  /** OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces */
+  OTLP_TRACES_URL: z.url().optional(),
 };
 
 /** How a consumer retries a retriable handler failure before dead-lettering the record. */

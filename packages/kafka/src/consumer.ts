@@ -36,6 +36,9 @@ export interface ConsumerObserver {
   record?(o: { group: string; topic: string; outcome: Outcome; durationMs: number }): void;
   /** a retriable handler failure that will be tried again */
   retry?(o: { group: string; topic: string }): void;
+  /** runs around a record's handling (retries included): a tracing span, say; it may replace
+   *  `headers.traceparent` with its own context before calling `fn` */
+  around?<T>(o: { group: string; topic: string; headers: Record<string, string> }, fn: () => Promise<T>): Promise<T>;
   /** kafkajs instrumentation events */
   lifecycle?(o: { group: string; event: "group_join" | "heartbeat" | "commit" | "rebalancing" | "crash" | "stop" }): void;
 }
@@ -187,26 +190,29 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     const event = decoded.event;
     const recordLog = recordLog0.child({ eventType: event.type });
     const incoming: IncomingEvent = { event, topic, partition, offset: m.offset, key: m.key ? m.key.toString("utf8") : null, headers, timestamp: m.timestamp };
-    let firstFailureAt: Date | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await opts.handler(incoming, { log: recordLog, heartbeat, attempt });
-        return "handled";
-      } catch (err) {
-        const now = new Date();
-        firstFailureAt ??= now;
-        const retriable = isRetriable(err);
-        const delay = backoffDelay(attempt, policy);
-        const outOfTime = now.getTime() - firstFailureAt.getTime() + delay > policy.maxTotalMs;
-        if (!retriable || attempt >= policy.maxAttempts || outOfTime) {
-          recordLog.error({ err, attempts: attempt, retriable }, "handler failed; dead-lettering");
-          return fail(src, { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now }, recordLog, io, blocked, redriveId);
+    const handleWithRetries = async (): Promise<Outcome> => {
+      let firstFailureAt: Date | undefined;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await opts.handler(incoming, { log: recordLog, heartbeat, attempt });
+          return "handled";
+        } catch (err) {
+          const now = new Date();
+          firstFailureAt ??= now;
+          const retriable = isRetriable(err);
+          const delay = backoffDelay(attempt, policy);
+          const outOfTime = now.getTime() - firstFailureAt.getTime() + delay > policy.maxTotalMs;
+          if (!retriable || attempt >= policy.maxAttempts || outOfTime) {
+            recordLog.error({ err, attempts: attempt, retriable }, "handler failed; dead-lettering");
+            return fail(src, { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now }, recordLog, io, blocked, redriveId);
+          }
+          recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay }, "handler failed; retrying");
+          obs?.retry?.({ group: opts.groupId, topic });
+          if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
         }
-        recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay }, "handler failed; retrying");
-        obs?.retry?.({ group: opts.groupId, topic });
-        if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
       }
-    }
+    };
+    return obs?.around ? obs.around({ group: opts.groupId, topic, headers }, handleWithRetries) : handleWithRetries();
   }
 
   async function eachBatch(p: EachBatchPayload): Promise<void> {

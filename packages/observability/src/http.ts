@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
+import { startHop } from "./tracing.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -13,6 +14,8 @@ declare global {
       correlationId: string;
       /** a child logger carrying the correlation id */
       log: Logger;
+      /** W3C trace context to hand on to what this request causes (outbox rows) */
+      traceparent?: string;
     }
   }
 }
@@ -26,6 +29,9 @@ export function correlation(log: Logger): RequestHandler {
     req.correlationId = given && VALID_ID.test(given) ? given : randomUUID();
     req.log = log.child({ correlationId: req.correlationId });
     res.setHeader(CORRELATION_HEADER, req.correlationId);
+    const hop = startHop(`${req.method} ${req.path}`, "server", req.get("traceparent"), { "http.request.method": req.method, "url.path": req.path });
+    if (hop.traceparent) req.traceparent = hop.traceparent;
+    res.once("finish", () => hop.end(res.statusCode >= 500 ? new Error(`HTTP ${res.statusCode}`) : undefined));
     next();
   };
 }

@@ -6,3 +6,4 @@ export { correlation, CORRELATION_HEADER, fieldErrors, HttpProblem, httpMetrics,
 export { onShutdown, runMain } from "./shutdown.js";
 export { createServiceApp, type ServiceAppDeps } from "./app.js";
 export { kafkaConsumerMetrics } from "./kafka-metrics.js";
+export { consumerTracing, initTracing, startHop, type HopSpan, type TracesExporter } from "./tracing.js";

@@ -62,7 +62,8 @@ afterAll(async () => {
 
 describe("the order saga", () => {
   it("ships a paid order with exactly one payment and one shipment", async () => {
-    const id = await place(anOrder(), { "correlation-id": "e2e-happy-path" });
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const id = await place(anOrder(), { "correlation-id": "e2e-happy-path", traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     const shipped = await orderReaches(id, "SHIPPED");
     expect(shipped).toMatchObject({ totalAmount: 3000, currency: "EUR", shipment: { carrier: "DHL" } });
 
@@ -81,6 +82,8 @@ describe("the order saga", () => {
     const onWire = (await Promise.all(["order-events", "payment-events", "shipping-events"].map((t) => readTopicToEnd(kafka, t)))).flat().filter((r) => r.key === id);
     expect(onWire.map((r) => r.headers["event-type"]).sort()).toEqual(["OrderPaid", "OrderPlaced", "OrderShipped", "PaymentAuthorized", "ShipmentDispatched"]);
     for (const r of onWire) expect(r.headers["correlation-id"]).toBe("e2e-happy-path");
+    // and the caller's W3C trace goes through HTTP, the outbox, the relay and every consumer
+    for (const r of onWire) expect(r.headers.traceparent?.split("-")[1], r.headers["event-type"]).toBe(traceId);
     // causation: each event names the one that caused it
     const byId = new Map(onWire.map((r) => [r.headers["event-id"], r.headers["event-type"]]));
     expect(onWire.filter((r) => r.headers["event-type"] === "PaymentAuthorized").map((r) => byId.get(r.headers["causation-id"]))).toEqual(["OrderPlaced"]);

@@ -35,8 +35,7 @@ const STATUS_OF: Record<OrderDomainError["code"], number> = {
 };
 
 function meta(req: Request): CommandMeta {
-  const traceparent = req.get("traceparent");
-  return { correlationId: req.correlationId, causationId: null, ...(traceparent ? { traceparent } : {}) };
+  return { correlationId: req.correlationId, causationId: null, ...(req.traceparent ? { traceparent: req.traceparent } : {}) };
 }
 
 function orderId(req: Request): string {

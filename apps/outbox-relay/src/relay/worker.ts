@@ -2,6 +2,7 @@
 // publishes, so relay replicas never race on rows and per-aggregate order holds; a standby
 // takes over when the leader's session ends.
 import { OUTBOX_NOTIFY_CHANNEL } from "@orderflow/db-kit";
+import { startHop } from "@orderflow/observability";
 import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -150,8 +151,16 @@ export class OutboxWorker {
         [this.opts.batchSize],
       );
       if (rows.length === 0) return;
-      const records: OutgoingRecord[] = rows.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.payload), headers: r.headers }));
-      await this.publisher.send(records);
+      // a producer span per record, child of the trace that wrote the row
+      const hops = rows.map((r) => startHop(`${r.topic} publish`, "producer", r.headers.traceparent, { "messaging.system": "kafka", "messaging.destination.name": r.topic }));
+      const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.payload), headers: hops[i]!.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
+      try {
+        await this.publisher.send(records);
+      } catch (e) {
+        for (const h of hops) h.end(e);
+        throw e;
+      }
+      for (const h of hops) h.end();
       this.opts.afterPublish?.();
       // a crash right here republishes the batch: a duplicate consumers drop, never a loss
       await c.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);

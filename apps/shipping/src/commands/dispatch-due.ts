@@ -15,7 +15,7 @@ export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<numbe
     for (const { id } of due) {
       const row = await tx.shipment.findUniqueOrThrow({ where: { id } });
       const r = dispatch(row as Shipment);
-      const emitted = await saveOutcome(tx, r.shipment, r.outcome, { id: deps.newId(), occurredAt: deps.clock().toISOString(), correlationId: row.correlationId, causationId: row.causationId, source: SERVICE });
+      const emitted = await saveOutcome(tx, r.shipment, r.outcome, { id: deps.newId(), occurredAt: deps.clock().toISOString(), correlationId: row.correlationId, causationId: row.causationId, source: SERVICE, traceparent: row.traceparent ?? undefined });
       deps.log.info({ orderId: row.orderId, shipmentId: id, correlationId: row.correlationId, emittedId: emitted, carrier: r.shipment.carrier }, "shipment dispatched");
     }
     return due.length;

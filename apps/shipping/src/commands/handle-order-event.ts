@@ -19,7 +19,7 @@ export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): 
     if (action.kind === "create") {
       const id = deps.newId();
       await tx.shipment.create({
-        data: { id, orderId: action.orderId, status: "PENDING", country: action.country, correlationId: event.correlationId, causationId: event.id, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) },
+        data: { id, orderId: action.orderId, status: "PENDING", country: action.country, correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) },
       });
       deps.log.info({ eventId: event.id, orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
     } else if (action.kind === "cancel") {
