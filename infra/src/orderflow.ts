@@ -1,13 +1,15 @@
 // `pnpm orderflow <command> [--json]`: operator commands. Tables for people, --json for scripts.
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
-import { consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, discard, ensureTopics, listDeadLetters, redrive, type ActionResult, type DeadLetter } from "@orderflow/kafka";
+import { consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, type ActionResult, type DeadLetter } from "@orderflow/kafka";
 import { pino } from "pino";
 import { loadCliEnv } from "./env.js";
 
 const USAGE = `usage: pnpm orderflow <command> [--json]
   topics           the registry's topics (partitions, key, retention) and dead-letter topics
   topics:create    create missing registry topics (as \`pnpm stack up\` does)
+  topics:describe [topic]  partitions, leaders, replicas, in-sync replicas and retention on the broker
   lag [group]      committed offset, log end and lag per partition, for one or every group
+  timeline <orderId>  every event of the order across the three services (from the read model)
   rebuild <orderId> fold the order's events again and compare with the read model (ORDER_URL)
   replay           rebuild the read model from offset 0 beside the live one and switch to it
   dlt list [--group G] [--topic T] [--reason ERROR_CLASS] [--key K] [--all]
@@ -78,6 +80,21 @@ async function main(): Promise<number> {
       const rows = [];
       for (const g of groups) for (const p of await consumerGroupLag(c, g)) rows.push({ group: g, ...p });
       print(rows);
+      return 0;
+    }
+    case "topics:describe": {
+      const names = arg ? [arg] : [...Object.keys(TOPICS), ...deadLetterTopics().map((d) => d.name)];
+      const described = await describeTopics(client(), names);
+      if (json) console.log(JSON.stringify(described, null, 2));
+      else print(described.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, leader: p.leader, replicas: p.replicas.join(","), isr: p.isr.join(","), "retention.ms": t.config["retention.ms"] ?? "-" }))));
+      return 0;
+    }
+    case "timeline": {
+      if (!arg) throw new Error("timeline needs an order id");
+      const o = await orderService(`/orders/${encodeURIComponent(arg)}`);
+      if (json) return (console.log(JSON.stringify(o, null, 2)), 0);
+      console.log(`order ${o.orderId}: ${o.status ?? "unknown"} (read model: ${o.readModel?.source ?? "-"})`);
+      print((o.timeline ?? []).map((t: { occurredAt: string; source: string; type: string; topic: string; partition: number; offset: string; eventId: string; causationId: string | null }) => ({ at: t.occurredAt, service: t.source, event: t.type, record: `${t.topic}/${t.partition}@${t.offset}`, eventId: t.eventId, causedBy: t.causationId ?? "-" })));
       return 0;
     }
     case "rebuild": {

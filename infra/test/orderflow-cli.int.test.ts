@@ -59,3 +59,13 @@ describe("pnpm orderflow dlt", () => {
     expect(JSON.parse(audit[0]!.value!.toString())).toMatchObject({ action: "redrive", operator: "ops-test", group: "payment", deadLetter: "order-events.payment.dlt:0:0", key });
   });
 });
+
+describe("pnpm orderflow topics:describe", () => {
+  it("shows the broker's partitions, replicas and retention of a registry topic", async () => {
+    const [t] = JSON.parse(await orderflow("topics:describe", "order-events", "--json"));
+    expect(t.topic).toBe("order-events");
+    expect(t.partitions).toHaveLength(6);
+    expect(t.partitions[0]).toMatchObject({ partition: 0, replicas: [expect.any(Number)] });
+    expect(t.config["retention.ms"]).toBe("-1");
+  });
+});

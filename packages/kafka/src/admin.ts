@@ -152,3 +152,28 @@ export function monitorLag(client: KafkaClient, groups: string[], intervalMs: nu
     },
   };
 }
+
+export interface TopicDescription {
+  topic: string;
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+  config: Record<string, string>;
+}
+
+/** What the broker holds for `topics`: partitions with leaders and replicas, and the configs
+ *  Orderflow sets (retention). */
+export async function describeTopics(client: KafkaClient, topics: string[]): Promise<TopicDescription[]> {
+  const admin = client.kafka.admin();
+  await admin.connect();
+  try {
+    const physical = topics.map((t) => client.physical(t));
+    const meta = await admin.fetchTopicMetadata({ topics: physical });
+    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: physical.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ["retention.ms", "cleanup.policy", "min.insync.replicas"] })) });
+    return meta.topics.map((t) => ({
+      topic: client.logical(t.name),
+      partitions: t.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })).sort((a, b) => a.partition - b.partition),
+      config: Object.fromEntries((configs.resources.find((r) => r.resourceName === t.name)?.configEntries ?? []).map((e) => [e.configName, e.configValue])),
+    }));
+  } finally {
+    await admin.disconnect();
+  }
+}

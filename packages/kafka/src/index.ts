@@ -8,6 +8,6 @@ export { errorClass, isRetriable, NonRetriableError, RetriableError } from "./er
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { readTopic, readTopicToEnd, type RawRecord } from "./read.js";
 export { kafkaReachability } from "./health.js";
-export { caughtUp, consumerGroupLag, deleteConsumerGroup, monitorLag, deletePrefixedTopics, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
+export { caughtUp, consumerGroupLag, deleteConsumerGroup, describeTopics, monitorLag, type TopicDescription, deletePrefixedTopics, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
 export { memoryKeyParking, type KeyParking, type ParkedAt } from "./parking.js";
 export { DEFAULT_MAX_REDRIVES, discard, listDeadLetters, readAudit, redrive, type ActionResult, type AuditEntry, type DeadLetter, type DeadLetterFilter, type DeadLetterState, type RedriveSelection } from "./redrive.js";
