@@ -1,0 +1,32 @@
+// infra/docker-compose.yml cannot drift from the code: its topic job creates exactly the
+// registry's topics with their partitions and retention, and it runs every app.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { plannedTopics } from "@orderflow/kafka";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const compose = parse(fs.readFileSync(path.join(root, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, { command?: string[]; build?: { dockerfile: string }; environment?: Record<string, string> }> };
+
+describe("docker-compose.yml", () => {
+  it("creates exactly the registry's topics, partitions and retention", () => {
+    const script = compose.services.topics!.command!.join("\n");
+    const created = [...script.matchAll(/^\s*t (\S+) (\d+) (-?\d+)$/gm)].map((m) => ({ name: m[1], partitions: Number(m[2]), retentionMs: Number(m[3]) }));
+    expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(plannedTopics().sort((a, b) => a.name.localeCompare(b.name)));
+  });
+
+  it("runs every app from its own Dockerfile, with Kafka and its database", () => {
+    const apps = fs.readdirSync(path.join(root, "apps"));
+    for (const app of apps) {
+      const svc = compose.services[app];
+      expect(svc, app).toBeDefined();
+      expect(svc!.build!.dockerfile).toBe(`apps/${app}/Dockerfile`);
+      expect(fs.existsSync(path.join(root, "apps", app, "Dockerfile"))).toBe(true);
+      expect(svc!.environment!.KAFKA_BROKERS).toBe("kafka:9092");
+      if (app !== "outbox-relay") expect(svc!.environment!.DATABASE_URL).toMatch(new RegExp(`/orderflow_${app}$`));
+    }
+    expect(compose.services["outbox-relay"]!.environment!.RELAY_DATABASES!.split(",").map((d) => d.split("=")[0])).toEqual(["order", "payment", "shipping"]);
+  });
+});
