@@ -13,6 +13,8 @@ const Env = z.object({
   KAFKA_PORT: port.default(19092),
   KAFKA_CONTROLLER_PORT: port.default(19093),
   KAFKA_HEAP_OPTS: z.string().default("-Xms256m -Xmx1g"),
+  /** 1 (default) or 3: a KRaft cluster, brokers on KAFKA_PORT, +2, +4 (\`pnpm stack up --cluster\`) */
+  KAFKA_NODES: z.coerce.number().refine((n) => n === 1 || n === 3, "1 or 3").default(1),
   KAFKA_START_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   PG_HOST: z.string().min(1).default("127.0.0.1"),
   PG_PORT: port.default(54329),

@@ -4,14 +4,14 @@ import fs from "node:fs";
 import { pino } from "pino";
 import { createKafkaClient, ensureTopics } from "@orderflow/kafka";
 import { loadStackEnv, SERVICE_DATABASES, type StackEnv } from "./env.js";
-import { kafkaDown, kafkaPaths, kafkaRunning, kafkaUp } from "./stack/kafka.js";
+import { bootstrapServers, kafkaDown, kafkaLayout, kafkaRunning, kafkaUp, runningLayout } from "./stack/kafka.js";
 import { adminUrl, pgDown, pgPaths, pgRunning, pgUp } from "./stack/postgres.js";
 
 const say = (m: string) => console.log(m);
 
 async function createTopics(env: StackEnv): Promise<void> {
   const logger = pino({ level: "warn" });
-  const client = createKafkaClient({ brokers: [`${env.KAFKA_HOST}:${env.KAFKA_PORT}`], clientId: "orderflow-stack", logger });
+  const client = createKafkaClient({ brokers: bootstrapServers(env, runningLayout(env) ?? kafkaLayout(env)), clientId: "orderflow-stack", logger });
   const r = await ensureTopics(client);
   say(`topics: ${r.created.length} created${r.created.length ? ` (${r.created.join(", ")})` : ""}, ${r.existing.length} already there`);
 }
@@ -23,7 +23,7 @@ async function up(env: StackEnv): Promise<void> {
   await kafkaUp(env, say);
   await createTopics(env);
   say(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  say(`  kafka     ${env.KAFKA_HOST}:${env.KAFKA_PORT}`);
+  say(`  kafka     ${bootstrapServers(env).join(",")}${env.KAFKA_NODES === 3 ? " (3-node KRaft cluster, replication factor 3, min.insync.replicas 2)" : ""}`);
   say(`  postgres  ${adminUrl(env)} (databases ${SERVICE_DATABASES.join(", ")})`);
 }
 
@@ -35,37 +35,49 @@ async function down(env: StackEnv): Promise<void> {
 async function status(env: StackEnv): Promise<boolean> {
   const k = await kafkaRunning(env);
   const p = await pgRunning(env);
-  say(`kafka     ${k ? "up  " : "down"}  ${env.KAFKA_HOST}:${env.KAFKA_PORT}  logs ${kafkaPaths(env).logs}`);
+  const l = runningLayout(env) ?? kafkaLayout(env);
+  say(`kafka     ${k ? "up  " : "down"}  ${bootstrapServers(env, l).join(",")}  logs ${l.nodes.map((n) => n.logs).join(", ")}`);
   say(`postgres  ${p ? "up  " : "down"}  ${env.PG_HOST}:${env.PG_PORT}  log ${pgPaths(env).log}`);
   return k && p;
 }
 
 async function main(): Promise<void> {
-  const [cmd] = process.argv.slice(2);
-  const env = loadStackEnv();
+  const args = process.argv.slice(2);
+  const [cmd] = args;
+  const flag = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  // --cluster: the 3-node KRaft cluster instead of the single node
+  const env = loadStackEnv(args.includes("--cluster") ? { ...process.env, KAFKA_NODES: "3" } : process.env);
+  const node = flag("node") ? Number(flag("node")) : undefined;
+  // commands on a running stack follow its mode, whatever --cluster says
+  const live = runningLayout(env);
+  const here: StackEnv = live && live.nodes.length !== env.KAFKA_NODES ? { ...env, KAFKA_NODES: live.nodes.length as 1 | 3 } : env;
   switch (cmd) {
     case "up":
       return up(env);
     case "down":
       return down(env);
     case "status":
-      if (!(await status(env))) process.exitCode = 1;
+      if (!(await status(here))) process.exitCode = 1;
       return;
     case "reset":
       await down(env);
       fs.rmSync(env.ORDERFLOW_STACK_DIR + "/kafka/data", { recursive: true, force: true });
+      fs.rmSync(env.ORDERFLOW_STACK_DIR + "/kafka-cluster", { recursive: true, force: true });
       fs.rmSync(env.ORDERFLOW_STACK_DIR + "/postgres", { recursive: true, force: true });
       say("stack data removed (the Kafka jars are kept)");
       return;
     case "topics":
-      return createTopics(env);
+      return createTopics(here);
     // for fault tests: the broker alone, the database untouched
     case "kafka-stop":
-      return kafkaDown(env, say);
+      return kafkaDown(env, say, node, args.includes("--kill"));
     case "kafka-start":
-      return kafkaUp(env, say);
+      return kafkaUp(here, say, node);
     default:
-      console.error("usage: pnpm stack up|down|status|reset|topics|kafka-stop|kafka-start");
+      console.error("usage: pnpm stack up [--cluster] | down | status | reset | topics | kafka-stop [--node N] [--kill] | kafka-start [--node N]");
       process.exitCode = 2;
   }
 }
