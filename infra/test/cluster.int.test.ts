@@ -43,23 +43,31 @@ describe("the 3-node cluster", () => {
     // a client that knows the surviving brokers; partitions led by the dead one move once the
     // controller notices (its broker session times out), so the first sends may be refused
     const survivors = createKafkaClient({ brokers: bootstrapServers(env).filter((_, i) => i !== 1), clientId: "cluster-test-2", logger: pino({ level: "silent" }) });
+    // until the controller has moved leadership off the dead broker, requests may still go there
+    const settled = async <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        try {
+          const v = await fn();
+          if (v !== undefined) return v;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await settled("leaders off broker 2", async () => {
+      const [x] = await describeTopics(survivors, ["order-events"]);
+      return x!.partitions.every((q) => q.leader !== 2 && q.isr.length === 2) ? true : undefined;
+    });
     const p = createPublisher(survivors);
-    await p.connect();
+    await settled("producer connected", async () => (await p.connect(), true));
     const orderId = randomUUID();
     const record = recordForEvent(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: "c", causationId: null, source: "test" }));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        await p.send([record]); // acks=all: two in-sync replicas are enough
-        break;
-      } catch (e) {
-        if (Date.now() > deadline) throw e;
-      }
-    }
+    await settled("an acks=all write", async () => (await p.send([record]), true)); // two in-sync replicas are enough
     await p.disconnect();
-    expect((await readTopicToEnd(survivors, "order-events")).some((r) => r.key === orderId)).toBe(true);
-    const [after] = await describeTopics(survivors, ["order-events"]);
-    expect(after!.partitions.every((x) => x.leader !== 2 && x.isr.length === 2)).toBe(true);
+    expect(await settled("the record read back", async () => (await readTopicToEnd(survivors, "order-events")).some((r) => r.key === orderId))).toBe(true);
     await kafkaUp(env, quiet, 2);
   }, 180_000);
 });
