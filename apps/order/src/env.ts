@@ -15,3 +15,6 @@ export type OrderEnv = ReturnType<typeof loadEnv>;
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv("order", shape, source);
 }
+
+/** Every variable this service reads (deploy files are checked against it). */
+export const ENV_KEYS = Object.keys(shape);

@@ -42,3 +42,6 @@ export type RelayEnv = ReturnType<typeof loadEnv>;
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv("outbox-relay", shape, source);
 }
+
+/** Every variable this service reads (deploy files are checked against it). */
+export const ENV_KEYS = Object.keys(shape);

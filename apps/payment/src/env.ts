@@ -18,3 +18,6 @@ export type PaymentEnv = ReturnType<typeof loadEnv>;
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv("payment", shape, source);
 }
+
+/** Every variable this service reads (deploy files are checked against it). */
+export const ENV_KEYS = Object.keys(shape);

@@ -20,3 +20,6 @@ export type ShippingEnv = ReturnType<typeof loadEnv>;
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv("shipping", shape, source);
 }
+
+/** Every variable this service reads (deploy files are checked against it). */
+export const ENV_KEYS = Object.keys(shape);
