@@ -85,40 +85,80 @@ interface BatchIo {
 export function createEventConsumer(client: KafkaClient, publisher: Publisher, opts: EventConsumerOptions): EventConsumer {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const log = client.logger.child({ consumerGroup: opts.groupId });
-  const consumer: Consumer = client.kafka.consumer({
-    // the prefix isolates groups too: members of different environments never share a group
-    groupId: client.physical(opts.groupId),
-    allowAutoTopicCreation: false,
-    // a member that died is noticed (and its partitions reassigned) within 10 s; handlers are
-    // short transactions and heartbeat between records and while backing off
-    sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 500,
-  });
   let ready = false;
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    ready = true;
-    log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, "joined consumer group");
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    ready = false;
-    log.error({ err: e.payload.error, restart: e.payload.restart }, "consumer crashed");
-  });
-  consumer.on(consumer.events.STOP, () => (ready = false));
-  consumer.on(consumer.events.DISCONNECT, () => (ready = false));
-  consumer.on(consumer.events.REBALANCING, () => log.info("rebalancing"));
+  let stopped = false;
   const obs = opts.observer;
-  if (obs?.lifecycle) {
-    const group = opts.groupId;
-    const map = [
-      [consumer.events.GROUP_JOIN, "group_join"],
-      [consumer.events.HEARTBEAT, "heartbeat"],
-      [consumer.events.COMMIT_OFFSETS, "commit"],
-      [consumer.events.REBALANCING, "rebalancing"],
-      [consumer.events.CRASH, "crash"],
-      [consumer.events.STOP, "stop"],
-    ] as const;
-    for (const [e, name] of map) consumer.on(e, () => obs.lifecycle!({ group, event: name }));
+
+  // kafkajs restarts a crashed consumer only when it deems the error retriable; a broker that
+  // was away for a while ends in a "non-retriable" KafkaJSNumberOfRetriesExceeded wrapper and the
+  // consumer would stay dead. Then this runner builds a new consumer and starts it again.
+  function makeConsumer(): Consumer {
+    const c = client.kafka.consumer({
+      // the prefix isolates groups too: members of different environments never share a group
+      groupId: client.physical(opts.groupId),
+      allowAutoTopicCreation: false,
+      // a member that died is noticed (and its partitions reassigned) within 10 s; handlers are
+      // short transactions and heartbeat between records and while backing off
+      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 500,
+    });
+    c.on(c.events.GROUP_JOIN, (e) => {
+      ready = true;
+      log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, "joined consumer group");
+    });
+    c.on(c.events.CRASH, (e) => {
+      ready = false;
+      const restartsItself = e.payload.restart;
+      log.error({ err: e.payload.error, restart: restartsItself }, restartsItself ? "consumer crashed; kafkajs restarts it" : "consumer crashed; starting a new one");
+      if (!restartsItself && !stopped) void restart();
+    });
+    c.on(c.events.STOP, () => (ready = false));
+    c.on(c.events.DISCONNECT, () => (ready = false));
+    c.on(c.events.REBALANCING, () => log.info("rebalancing"));
+    if (obs?.lifecycle) {
+      const group = opts.groupId;
+      const map = [
+        [c.events.GROUP_JOIN, "group_join"],
+        [c.events.HEARTBEAT, "heartbeat"],
+        [c.events.COMMIT_OFFSETS, "commit"],
+        [c.events.REBALANCING, "rebalancing"],
+        [c.events.CRASH, "crash"],
+        [c.events.STOP, "stop"],
+      ] as const;
+      for (const [e, name] of map) c.on(e, () => obs.lifecycle!({ group, event: name }));
+    }
+    return c;
+  }
+
+  let consumer = makeConsumer();
+
+  async function run(c: Consumer): Promise<void> {
+    await c.connect();
+    await c.subscribe({ topics: opts.topics.map((t) => client.physical(t)), fromBeginning: opts.fromBeginning ?? true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+      eachBatch,
+    });
+  }
+
+  async function restart(): Promise<void> {
+    for (let attempt = 1; !stopped; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** (attempt - 1))));
+      if (stopped) return;
+      const old = consumer;
+      await old.disconnect().catch(() => {});
+      consumer = makeConsumer();
+      try {
+        await run(consumer);
+        log.info({ attempt }, "consumer restarted");
+        return;
+      } catch (err) {
+        log.warn({ err, attempt }, "consumer restart failed; trying again");
+      }
+    }
   }
 
   /** Publish the dead letter, retrying (and heartbeating) until it is acknowledged: until then
@@ -254,16 +294,11 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
 
   return {
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: opts.topics.map((t) => client.physical(t)), fromBeginning: opts.fromBeginning ?? true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-        eachBatch,
-      });
+      stopped = false;
+      await run(consumer);
     },
     async stop() {
+      stopped = true;
       await consumer.disconnect();
       ready = false;
     },
