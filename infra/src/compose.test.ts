@@ -1,5 +1,6 @@
 // infra/docker-compose.yml cannot drift from the code: its topic job creates exactly the
 // registry's topics with their partitions and retention, and it runs every app.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,11 +9,26 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const compose = parse(fs.readFileSync(path.join(root, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, { command?: string[]; build?: { dockerfile: string }; environment?: Record<string, string> }> };
+const file = path.join(root, "infra", "docker-compose.yml");
+
+/** The file as Compose itself resolves it (`docker compose config`, or Debian's docker-compose),
+ *  or, on a machine with neither, as YAML. */
+function composeConfig(): { text: string; by: string } {
+  for (const [cmd, args] of [["docker", ["compose", "-f", file, "config"]], ["docker-compose", ["-f", file, "config"]]] as const) {
+    const r = spawnSync(cmd, [...args], { encoding: "utf8" });
+    if (r.status === 0) return { text: r.stdout, by: `${cmd} ${args[0]}` };
+    if (r.error === undefined && r.stderr && !/unknown (command|shorthand flag)|is not a docker command/.test(r.stderr)) throw new Error(`${cmd} ${args.join(" ")} rejects the file:\n${r.stderr}`);
+  }
+  return { text: fs.readFileSync(file, "utf8"), by: "yaml" };
+}
+
+const resolved = composeConfig();
+const compose = parse(resolved.text, { merge: true }) as { services: Record<string, { command?: string[] | string; build?: { dockerfile: string; context?: string }; environment?: Record<string, string> }> };
 
 describe("docker-compose.yml", () => {
   it("creates exactly the registry's topics, partitions and retention", () => {
-    const script = compose.services.topics!.command!.join("\n");
+    const c = compose.services.topics!.command!;
+    const script = Array.isArray(c) ? c.join("\n") : c;
     const created = [...script.matchAll(/^\s*t (\S+) (\d+) (-?\d+)$/gm)].map((m) => ({ name: m[1], partitions: Number(m[2]), retentionMs: Number(m[3]) }));
     expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(plannedTopics().sort((a, b) => a.name.localeCompare(b.name)));
   });
@@ -22,6 +38,7 @@ describe("docker-compose.yml", () => {
     for (const app of apps) {
       const svc = compose.services[app];
       expect(svc, app).toBeDefined();
+      // Compose resolves the context; the Dockerfile is relative to it
       expect(svc!.build!.dockerfile).toBe(`apps/${app}/Dockerfile`);
       expect(fs.existsSync(path.join(root, "apps", app, "Dockerfile"))).toBe(true);
       expect(svc!.environment!.KAFKA_BROKERS).toBe("kafka:9092");

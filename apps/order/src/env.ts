@@ -1,11 +1,13 @@
 // The order service's configuration, parsed once at start-up; a bad value stops the process with
 // a message naming the variable and what is wrong with it.
-import { consumerRetryEnv, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 
 const shape = {
   PORT: port(3001),
   DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_order"),
   DATABASE_POOL_SIZE: positiveInt(10),
+  /** migrations run with this role when set (schema changes), the service with DATABASE_URL */
+  MIGRATE_DATABASE_URL: optionalPostgresUrl(),
   ...serviceEnv,
   ...consumerRetryEnv,
 };

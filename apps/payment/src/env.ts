@@ -1,12 +1,14 @@
 // The payment service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { consumerRetryEnv, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
   PORT: port(3002),
   DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_payment"),
   DATABASE_POOL_SIZE: positiveInt(10),
+  /** migrations run with this role when set (schema changes), the service with DATABASE_URL */
+  MIGRATE_DATABASE_URL: optionalPostgresUrl(),
   /** the simulated gateway declines payments above this amount (minor units: 100000 = 1000.00) */
   PAYMENT_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000),
   ...serviceEnv,

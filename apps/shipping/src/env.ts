@@ -1,12 +1,14 @@
 // The shipping service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { consumerRetryEnv, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
   PORT: port(3003),
   DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_shipping"),
   DATABASE_POOL_SIZE: positiveInt(10),
+  /** migrations run with this role when set (schema changes), the service with DATABASE_URL */
+  MIGRATE_DATABASE_URL: optionalPostgresUrl(),
   /** simulated warehouse handling time: a paid order's shipment waits this long for pickup,
    *  and a cancel in that window cancels the shipment */
   SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),

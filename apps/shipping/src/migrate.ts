@@ -5,4 +5,5 @@ import { fileURLToPath } from "node:url";
 import { runServiceMigrations } from "@orderflow/db-kit";
 import { loadEnv } from "./env.js";
 
-await runServiceMigrations(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), loadEnv().DATABASE_URL);
+const env = loadEnv();
+await runServiceMigrations(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), env.MIGRATE_DATABASE_URL ?? env.DATABASE_URL);

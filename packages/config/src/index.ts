@@ -7,6 +7,8 @@ export const port = (fallback: number) => z.coerce.number({ error: "must be a po
 export const postgresUrl = (fallback: string) =>
   z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).default(fallback);
 
+export const optionalPostgresUrl = () => z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional();
+
 /** comma-separated host:port list */
 export const kafkaBrokers = (fallback = "127.0.0.1:19092") =>
   z
