@@ -1,9 +1,10 @@
 // The offline migrate tool on a real PostgreSQL server: what `prisma migrate deploy` would do.
 import fs from "node:fs/promises";
 import path from "node:path";
+import os from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrateCreate, migrateDeploy, migrateDrift, migrateStatus } from "../src/index.js";
-import { admin, copyFixture, databaseUrl, dropDatabase, uniqueName } from "./support.js";
+import { migrateCreate, migrateDeploy, migrateDrift, migrateStatus, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL } from "../src/index.js";
+import { admin, copyFixture, databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js";
 
 const created: string[] = [];
 function newDatabase() {
@@ -64,5 +65,22 @@ describe("migrate", () => {
     expect((await migrateDrift(opts)).drift).toBe(false);
     expect((await migrateStatus(opts)).pending).toEqual(["20260101000000_init", "20260203040506_add_gadgets"]);
     expect((await migrateDeploy(opts)).applied).toEqual(["20260101000000_init", "20260203040506_add_gadgets"]);
+  });
+
+  it("OUTBOX_TABLE_SQL with OUTBOX_NOTIFY_SQL is exactly what the shared Prisma models describe", async () => {
+    const schema = await fs.readFile(path.join(fixtureDir, "schema.prisma"), "utf8");
+    // only the two shared models, as in the spec
+    const shared = ["OutboxMessage", "InboxMessage"].map((m) => new RegExp(`model ${m} \\{[^}]*\\}`).exec(schema)![0]);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "dbkit-ddl-"));
+    await fs.writeFile(path.join(dir, "schema.prisma"), `datasource db {\n  provider = "postgresql"\n}\n\n${shared.join("\n\n")}\n`);
+    await fs.mkdir(path.join(dir, "migrations", "20260101000000_init"), { recursive: true });
+    await fs.writeFile(path.join(dir, "migrations", "migration_lock.toml"), `provider = "postgresql"\n`);
+    await fs.writeFile(path.join(dir, "migrations", "20260101000000_init", "migration.sql"), OUTBOX_TABLE_SQL + OUTBOX_NOTIFY_SQL);
+    const db = newDatabase();
+    const opts = { url: db.url, migrationsDir: path.join(dir, "migrations"), schemaPath: path.join(dir, "schema.prisma") };
+    expect(await migrateDrift(opts)).toEqual({ drift: false, sql: "" });
+    expect(await migrateDeploy(opts)).toEqual({ applied: ["20260101000000_init"] });
+    const fn = await admin((c) => c.query(`SELECT prosrc FROM pg_proc WHERE proname = 'orderflow_outbox_notify'`), db.url);
+    expect(fn.rows[0].prosrc).toMatch(/pg_notify\('orderflow_outbox', ''\)/);
   });
 });
