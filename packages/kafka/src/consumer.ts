@@ -5,7 +5,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
 import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter.js";
-import { errorClass, errorMessage, isRetriable } from "./errors.js";
+import { errorClass, errorMessage, isOutage, isRetriable } from "./errors.js";
 import type { Publisher } from "./publisher.js";
 import type { KeyParking, ParkedAt } from "./parking.js";
 import { headersToStrings } from "./records.js";
@@ -232,11 +232,24 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     const incoming: IncomingEvent = { event, topic, partition, offset: m.offset, key: m.key ? m.key.toString("utf8") : null, headers, timestamp: m.timestamp };
     const handleWithRetries = async (): Promise<Outcome> => {
       let firstFailureAt: Date | undefined;
+      let outageWaits = 0;
       for (let attempt = 1; ; attempt++) {
         try {
           await opts.handler(incoming, { log: recordLog, heartbeat, attempt });
+          if (outageWaits > 0) recordLog.info({ outageWaits }, "dependency back; record handled");
           return "handled";
         } catch (err) {
+          if (isOutage(err)) {
+            // the database (or another dependency) is away: the record is not at fault, so it
+            // waits, uncommitted and heartbeating, for as long as the outage lasts
+            attempt--;
+            outageWaits++;
+            const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(outageWaits - 1, 16));
+            if (outageWaits === 1) recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "dependency unavailable; waiting for it without dead-lettering");
+            obs?.retry?.({ group: opts.groupId, topic });
+            if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
+            continue;
+          }
           const now = new Date();
           firstFailureAt ??= now;
           const retriable = isRetriable(err);

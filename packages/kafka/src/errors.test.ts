@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
+import { errorClass, isOutage, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
 
 describe("isRetriable", () => {
   it("takes an explicit verdict", () => {
@@ -20,5 +20,23 @@ describe("isRetriable", () => {
   it("names the error class", () => {
     expect(errorClass(new RetriableError("x"))).toBe("RetriableError");
     expect(errorClass(new TypeError("x"))).toBe("TypeError");
+  });
+});
+
+describe("isOutage", () => {
+  it("recognises a database or network that is away, however deeply wrapped", () => {
+    expect(isOutage(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isOutage(new Error("query failed", { cause: { kind: "DatabaseNotReachable", host: "db" } }))).toBe(true);
+    expect(isOutage(new Error("x", { cause: Object.assign(new Error("y"), { code: "57P01" }) }))).toBe(true);
+    expect(isOutage(new Error("Connection terminated unexpectedly"))).toBe(true);
+  });
+  it("does not take a bad input or a conflict for an outage", () => {
+    expect(isOutage(Object.assign(new Error("unique"), { code: "P2002" }))).toBe(false);
+    expect(isOutage(Object.assign(new Error("serialization"), { code: "40001" }))).toBe(false);
+    expect(isOutage(new NonRetriableError("bad rule"))).toBe(false);
+    expect(isOutage(undefined)).toBe(false);
+  });
+  it("makes an outage retriable", () => {
+    expect(isRetriable(new Error("q", { cause: { kind: "ConnectionClosed" } }))).toBe(true);
   });
 });

@@ -34,11 +34,36 @@ const RETRIABLE_CODES = new Set([
 
 const RETRIABLE_NAMES = new Set(["PrismaClientInitializationError", "PrismaClientRustPanicError"]);
 
+// a dependency that is away (database or network down, restarting, out of connections): no
+// record is at fault, so a consumer waits for it without spending the record's retry budget
+const OUTAGE_CODES = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
+  "08000", "08001", "08003", "08004", "08006", "53300", "57P01", "57P02", "57P03",
+  "P1001", "P1002", "P1017",
+]);
+// @prisma/adapter-pg reports these as the cause's `kind`
+const OUTAGE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+const OUTAGE_MESSAGES = /Connection terminated|Can't reach database server|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client has encountered a connection error/i;
+
+/** True when the failure is a dependency being away rather than anything about the input. */
+export function isOutage(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown } };
+  if (typeof e.code === "string" && OUTAGE_CODES.has(e.code)) return true;
+  if (typeof e.meta?.code === "string" && OUTAGE_CODES.has(e.meta.code)) return true;
+  if (typeof e.kind === "string" && OUTAGE_KINDS.has(e.kind)) return true;
+  if (e.kind === "postgres" && typeof (e as { code?: unknown }).code === "string" && OUTAGE_CODES.has((e as { code: string }).code)) return true;
+  if (e.name === "PrismaClientInitializationError") return true;
+  if (typeof e.message === "string" && OUTAGE_MESSAGES.test(e.message)) return true;
+  return isOutage(e.cause, depth + 1);
+}
+
 /** Walks the error and its causes: the first explicit verdict wins, then known codes. */
 export function isRetriable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== "object" || depth > 5) return false;
   const e = err as { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown; meta?: { code?: unknown } };
   if (typeof e.retriable === "boolean") return e.retriable;
+  if (isOutage(err, 5)) return true;
   if (typeof e.code === "string" && RETRIABLE_CODES.has(e.code)) return true;
   if (typeof e.meta?.code === "string" && RETRIABLE_CODES.has(e.meta.code)) return true;
   if (typeof e.name === "string" && RETRIABLE_NAMES.has(e.name)) return true;

@@ -4,7 +4,7 @@ export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
 export { createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
-export { errorClass, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
+export { errorClass, isOutage, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { readTopic, readTopicToEnd, type RawRecord } from "./read.js";
 export { kafkaReachability } from "./health.js";

@@ -12,6 +12,8 @@ export interface ServiceAppDeps {
   readiness: ReadinessCheck[];
   /** turns the service's own errors (business rules, say) into problems */
   mapError?: (err: unknown) => HttpProblem | undefined;
+  /** a dependency outage (database down): answered 503 + Retry-After instead of 500 */
+  isUnavailable?: (err: unknown) => boolean;
 }
 
 export function createServiceApp(deps: ServiceAppDeps, routes: (app: express.Express) => void): express.Express {
@@ -25,6 +27,6 @@ export function createServiceApp(deps: ServiceAppDeps, routes: (app: express.Exp
     const map = deps.mapError;
     app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => next(map(err) ?? err));
   }
-  app.use(problemHandler(deps.log));
+  app.use(problemHandler(deps.log, deps.isUnavailable));
   return app;
 }

@@ -113,7 +113,9 @@ export function notFound(): RequestHandler {
   return (req, _res, next: NextFunction) => next(new HttpProblem(404, "Not found", `no route for ${req.method} ${req.path}`));
 }
 
-export function problemHandler(log: Logger): ErrorRequestHandler {
+/** `isUnavailable` tells a dependency outage (database down) from a bug: the client gets a 503
+ *  with Retry-After, and nothing was written. */
+export function problemHandler(log: Logger, isUnavailable: (err: unknown) => boolean = () => false): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (isZodLike(err)) {
       const errors = fieldErrors(err.issues);
@@ -125,6 +127,11 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     if (e?.type === "entity.parse.failed") return send(res, req, 400, "Invalid request", "Malformed JSON body");
     if (e?.type === "entity.too.large") return send(res, req, 413, "Payload too large", "the request body is too large");
     if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return send(res, req, e.status, "Bad request", (err as Error).message);
+    if (isUnavailable(err)) {
+      (req.log ?? log).warn({ errorMessage: (err as Error)?.message }, "dependency unavailable; answered 503");
+      res.setHeader("retry-after", "2");
+      return send(res, req, 503, "Service unavailable", "a dependency of this service is unavailable; nothing was changed, retry the request");
+    }
     (req.log ?? log).error({ err }, "request failed");
     return send(res, req, 500, "Internal server error", "the request could not be processed; it was logged with its correlation id");
   };

@@ -11,6 +11,7 @@ import type { OrderView } from "../projection/order-view.js";
 import { ReplayInProgress } from "../projection/replay.js";
 import type { ListQuery, ProjectionStatus, ViewRow } from "../projection/store.js";
 import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
+import { isOutage } from "@orderflow/kafka";
 
 export interface OrderApi {
   placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;
@@ -53,7 +54,7 @@ function mapError(err: unknown): HttpProblem | undefined {
 }
 
 export function createApp(deps: AppDeps) {
-  return createServiceApp({ ...deps, mapError }, (app) => {
+  return createServiceApp({ ...deps, mapError, isUnavailable: isOutage }, (app) => {
     app.post("/orders", async (req, res) => {
       const body = PlaceOrderBody.parse(req.body);
       const order = await deps.api.placeOrder(body, meta(req));

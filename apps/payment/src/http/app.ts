@@ -2,6 +2,7 @@
 import { createServiceApp, HttpProblem, type ServiceAppDeps } from "@orderflow/observability";
 import { z } from "zod";
 import type { Payment } from "../domain/payment.js";
+import { isOutage } from "@orderflow/kafka";
 
 export interface AppDeps extends ServiceAppDeps {
   listPayments(orderId: string): Promise<Payment[]>;
@@ -10,7 +11,7 @@ export interface AppDeps extends ServiceAppDeps {
 const Query = z.object({ orderId: z.uuid({ error: "must be an order id (uuid)" }) });
 
 export function createApp(deps: AppDeps) {
-  return createServiceApp(deps, (app) => {
+  return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
     app.get("/payments", async (req, res) => {
       const q = Query.safeParse(req.query);
       if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
