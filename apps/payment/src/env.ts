@@ -11,6 +11,8 @@ const shape = {
   MIGRATE_DATABASE_URL: optionalPostgresUrl(),
   /** the simulated gateway declines payments above this amount (minor units: 100000 = 1000.00) */
   PAYMENT_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000),
+  /** the simulated gateway's round trip in ms (0: instant; fault tests slow handlers down with it) */
+  PAYMENT_GATEWAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
   ...serviceEnv,
   ...consumerRetryEnv,
 };

@@ -14,11 +14,16 @@ export interface PaymentGateway {
   refund(req: { paymentId: string; amount: number; currency: string }): Promise<void>;
 }
 
-/** Deterministic stand-in for a provider: approves any amount up to `declineAbove` (minor units). */
+/** Deterministic stand-in for a provider: approves any amount up to `declineAbove` (minor units),
+ *  after `latencyMs` (a provider's round trip: fault tests use it to make handlers slow). */
 export class SimulatedGateway implements PaymentGateway {
-  constructor(private readonly declineAbove: number) {}
+  constructor(
+    private readonly declineAbove: number,
+    private readonly latencyMs = 0,
+  ) {}
 
   async authorize(req: AuthorizeRequest): Promise<GatewayDecision> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     if (req.amount > this.declineAbove) {
       return { approved: false, reason: `amount ${req.amount} ${req.currency} exceeds the simulated limit of ${this.declineAbove}` };
     }

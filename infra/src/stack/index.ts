@@ -1,0 +1,5 @@
+// The stack tool's building blocks, for test suites that run a private stack of their own (the
+// reliability suite starts a 3-broker cluster and a PostgreSQL it may stop and restart).
+export { loadStackEnv, type StackEnv } from "../env.js";
+export { bootstrapServers, kafkaDown, kafkaLayout, kafkaUp, runningLayout } from "./kafka.js";
+export { adminUrl, pgDown, pgUp } from "./postgres.js";

@@ -1,0 +1,274 @@
+// Faults injected while hundreds of orders are in flight, on a real 3-broker cluster and a real
+// PostgreSQL; after each one the flow must settle with I1–I5 holding and every order terminal.
+// The invariants are checked over every order placed so far, so a later fault also re-checks the
+// earlier ones. Results: reliability/results/latest.{json,md} (a table, also printed).
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { bootstrapServers } from "@orderflow/infra/stack";
+import { describeTopics, ensureTopic, readTopicToEnd, type KafkaClient } from "@orderflow/kafka";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATABASES, waitFor } from "../test/harness.js";
+import { PROFILE, reliabilityStackEnv, stackDown, stackUp, World, type Verdict } from "./world.js";
+import { renderTable, type Row } from "./report.js";
+
+const stack = reliabilityStackEnv();
+const world = new World(stack, bootstrapServers(stack));
+const rows: Row[] = [];
+const N = PROFILE.orders;
+
+beforeAll(async () => {
+  await stackDown(stack); // a previous run killed half-way
+  for (const d of ["kafka-cluster/node-1", "kafka-cluster/node-2", "kafka-cluster/node-3", "postgres"]) fs.rmSync(path.join(stack.ORDERFLOW_STACK_DIR, d), { recursive: true, force: true });
+  await stackUp(stack);
+  await world.setUp();
+});
+
+afterAll(async () => {
+  await world.tearDown();
+  await stackDown(stack);
+  const dir = path.join(import.meta.dirname, "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const table = renderTable(rows, PROFILE);
+  fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify({ profile: PROFILE, at: new Date().toISOString(), rows }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "latest.md"), table);
+  console.log(`\n${table}`);
+});
+
+/** Runs one fault, then waits for the flow to settle and records the verdict. */
+async function fault(name: string, run: () => Promise<void | string>): Promise<Verdict> {
+  const started = Date.now();
+  const before = world.accepted.size;
+  let note: string | void = undefined;
+  let error: unknown;
+  try {
+    note = await run();
+  } catch (e) {
+    error = e;
+  }
+  const v = await world.settleAndCheck();
+  rows.push({ fault: name, orders: world.accepted.size - before, verdict: v, durationMs: Date.now() - started, ...(note ? { note } : {}), ...(error ? { error: (error as Error).message } : {}) });
+  if (error) throw error;
+  expect(v.failed, v.settleError).toEqual([]);
+  return v;
+}
+
+const leaderOf = async (client: KafkaClient, topic: string, partition = 0) => (await describeTopics(client, [topic]))[0]!.partitions.find((p) => p.partition === partition)!.leader;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const logsMatching = (msg: string) => world.logCount(msg);
+
+describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
+  it("no fault: the baseline every other row is compared with", async () => {
+    await fault("none (baseline)", async () => void (await world.placeOrders(N)));
+  });
+
+  it("partition leaders SIGKILLed repeatedly on the 3-broker cluster", async () => {
+    await fault("partition leader SIGKILL ×3", async () => {
+      const load = world.placeOrders(N, { concurrency: 4 });
+      const killed: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const leader = await waitFor("a leader for order-events/0", async () => (await leaderOf(world.kafka, "order-events").catch(() => -1)) > 0 && leaderOf(world.kafka, "order-events"));
+        await world.brokerDown(leader, true);
+        killed.push(leader);
+        await waitFor("leadership to move", async () => (await leaderOf(world.kafka, "order-events")) !== leader, 60_000);
+        await world.brokerUp(leader);
+      }
+      await load;
+      return `killed nodes ${killed.join(", ")}`;
+    });
+  });
+
+  it("all brokers down for a while: orders are still accepted into the outbox and readiness says so", async () => {
+    await fault("all brokers down, then back", async () => {
+      await Promise.all([1, 2, 3].map((n) => world.brokerDown(n, true)));
+      await waitFor("order /readyz to report Kafka down", async () => (await fetch(world.order.url("/readyz"))).status === 503, 60_000);
+      const during = await world.placeOrders(Math.ceil(N / 3));
+      const ready = await (await fetch(world.order.url("/readyz"))).json() as { checks: Record<string, { ok?: boolean; status?: string }> };
+      await world.brokerUp();
+      await world.placeOrders(N - during.length);
+      return `${during.length} orders accepted with no broker up; readiness: ${JSON.stringify(ready).slice(0, 120)}`;
+    });
+  });
+
+  it("the relay SIGKILLed between publishing a batch and marking it published", async () => {
+    await fault("relay crash after publish ×3", async () => {
+      await world.restart("outbox-relay", "SIGKILL", { RELAY_FAILPOINT: "crash-after-publish" }, false);
+      const load = world.placeOrders(N);
+      for (let i = 0; i < 3; i++) {
+        const relay = world.services.get("outbox-relay")!;
+        expect(await relay.waitExit()).toBe(86);
+        await world.kill("outbox-relay"); // already gone: forgets it
+        await world.start("outbox-relay", 1, i < 2 ? { RELAY_FAILPOINT: "crash-after-publish" } : {}, i === 2);
+      }
+      await load;
+      return `${logsMatching("duplicate event ignored")} redelivered events dropped by inboxes so far`;
+    });
+  });
+
+  it("two relay replicas, the leader killed, outbox rows committed out of id order", async () => {
+    await fault("2 relays, leader SIGKILL, out-of-order commits", async () => {
+      await ensureTopic(world.kafka, { name: "reliability-probe", partitions: 1, retentionMs: -1 });
+      await world.start("outbox-relay", 2);
+      const c = new pg.Client({ connectionString: DATABASES.order });
+      await c.connect();
+      const probe = randomUUID();
+      try {
+        // a transaction takes a low outbox id and stays open while later rows commit and publish
+        await c.query("BEGIN");
+        const { rows } = await c.query<{ id: string }>(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ($1, 'probe', 'reliability-probe', 'probe', 'Probe', $2, '{}') RETURNING id`, [probe, JSON.stringify({ probe })]);
+        const load = world.placeOrders(N);
+        await waitFor("rows after the open one to be published", async () => {
+          const r = await world.query<{ n: string }>("order", "SELECT count(*) AS n FROM outbox WHERE id > $1 AND published_at IS NOT NULL", [rows[0]!.id]);
+          return Number(r[0]!.n) > 20;
+        }, 60_000);
+        await world.kill("outbox-relay", 1, "SIGKILL"); // the standby takes over
+        await c.query("COMMIT");
+        await load;
+        await world.start("outbox-relay", 1);
+        await world.kill("outbox-relay", 2, "SIGTERM");
+      } finally {
+        await c.end();
+      }
+      const seen = await waitFor("the late-committed row on its topic", async () => {
+        const recs = (await readTopicToEnd(world.kafka, "reliability-probe")).filter((r) => r.value?.toString().includes(probe));
+        return recs.length > 0 && recs;
+      }, 60_000);
+      expect(seen).toHaveLength(1);
+      return "the row committed last with the lowest id was published once";
+    });
+  });
+
+  it("consumers SIGKILLed after their database commit, before their offset commit", async () => {
+    await fault("consumers SIGKILL mid-batch ×4", async () => {
+      const dropsBefore = logsMatching("duplicate event ignored");
+      const load = world.placeOrders(N);
+      for (const svc of ["payment", "shipping", "payment", "order"] as const) {
+        await waitFor("work in flight", async () => world.accepted.size > 0);
+        await pause(300);
+        await world.restart(svc, "SIGKILL");
+      }
+      await load;
+      return `${logsMatching("duplicate event ignored") - dropsBefore} redelivered events dropped by inboxes (offsets were behind the database)`;
+    });
+  });
+
+  it("a rebalance storm: the payment group scaled 1 → 3 → 1 while its handlers are slow", async () => {
+    await fault("rebalance storm 1→3→1, slow handlers", async () => {
+      const slow = { PAYMENT_GATEWAY_LATENCY_MS: "40" };
+      await world.restart("payment", "SIGTERM", slow);
+      const load = world.placeOrders(N);
+      await world.start("payment", 2, slow);
+      await world.start("payment", 3, slow);
+      await pause(1000);
+      await world.kill("payment", 3, "SIGTERM");
+      await world.kill("payment", 2, "SIGTERM");
+      await load;
+      await world.restart("payment", "SIGTERM");
+    });
+  });
+
+  it("a handler throwing mid-batch: poison records between real ones are dead-lettered, the rest handled once", async () => {
+    await fault("poison records mid-batch", async () => {
+      const load = world.placeOrders(N);
+      for (let i = 0; i < 5; i++) {
+        await pause(150);
+        await world.injectPoison(i % 2 ? "payment-events" : "order-events", 2);
+      }
+      await load;
+      return `${world.expectedDeadLetters()} dead letters expected in all (poison × consuming groups)`;
+    });
+  });
+
+  it("the same event delivered 10 times concurrently, and an order's events replayed out of order", async () => {
+    await fault("10× concurrent duplicates + out-of-order", async () => {
+      const ids = await world.placeOrders(Math.min(N, 40));
+      await waitFor("those orders terminal", async () => {
+        const r = await world.query<{ n: string }>("order", `SELECT count(*) AS n FROM order_events WHERE order_id = ANY($1::uuid[]) AND type IN ('OrderShipped', 'OrderCancelled')`, [ids]);
+        return Number(r[0]!.n) === ids.length;
+      }, 120_000);
+      const mine = new Set(ids);
+      const p = await world.producer();
+      const topics = ["order-events", "payment-events", "shipping-events"] as const;
+      const records = (await Promise.all(topics.map(async (t) => (await readTopicToEnd(world.kafka, t)).filter((r) => r.key && mine.has(r.key)).map((r) => ({ topic: t, key: r.key!, value: r.value!, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])) }))))).flat();
+      // every record ten times, ten sends at once
+      await Promise.all(Array.from({ length: 10 }, () => p.send(records)));
+      // and each order's records again, newest first (shipping before payment before the order)
+      await p.send([...records].reverse());
+      // the flow also keeps running while the copies are consumed
+      await world.placeOrders(N - ids.length);
+      return `${records.length} records × 11 redelivered`;
+    });
+  });
+
+  it("PostgreSQL stopped and restarted under load: 503s, no partial writes, everything resumes by itself", async () => {
+    await fault("PostgreSQL stop/restart", async () => {
+      const before503 = world.unavailable;
+      const load = world.placeOrders(N);
+      await waitFor("orders flowing", async () => world.accepted.size > 0);
+      await pause(500);
+      await world.postgresDown();
+      await waitFor("POST /orders answered 503", async () => world.unavailable > before503, 30_000);
+      const ready = await fetch(world.order.url("/readyz"));
+      expect(ready.status).toBe(503);
+      await pause(3000);
+      await world.postgresUp();
+      await load;
+      return `${world.unavailable - before503} requests answered 503 during the outage, then retried`;
+    });
+  });
+
+  it("SIGTERM to every service with work in flight", async () => {
+    await fault("SIGTERM all services", async () => {
+      const load = world.placeOrders(N);
+      await waitFor("orders flowing", async () => world.accepted.size > 0);
+      await pause(500);
+      const codes = await Promise.all((["order", "payment", "shipping", "outbox-relay"] as const).map((s) => world.kill(s, 1, "SIGTERM")));
+      expect(codes).toEqual([0, 0, 0, 0]);
+      await Promise.all((["outbox-relay", "order", "payment", "shipping"] as const).map((s) => world.start(s)));
+      await load;
+      return "every service exited 0";
+    });
+  });
+
+  it(`a soak: a random mix of the faults for ${Math.round(PROFILE.soakMs / 1000)} s`, async () => {
+    await fault(`soak ${Math.round(PROFILE.soakMs / 1000)} s`, async () => {
+      const until = Date.now() + PROFILE.soakMs;
+      const done: string[] = [];
+      let stop = false;
+      const load = (async () => {
+        while (!stop) await world.placeOrders(20, { concurrency: 4 });
+      })();
+      const actions: [string, () => Promise<void>][] = [
+        ["broker", async () => {
+          const n = 1 + Math.floor(Math.random() * 3);
+          await world.brokerDown(n, true);
+          await pause(2000);
+          await world.brokerUp(n);
+        }],
+        ["relay", () => world.restart("outbox-relay", "SIGKILL")],
+        ["payment", () => world.restart("payment", "SIGKILL")],
+        ["shipping", () => world.restart("shipping", "SIGKILL")],
+        ["order", () => world.restart("order", "SIGTERM")],
+        ["poison", () => world.injectPoison("order-events", 1)],
+        ["postgres", async () => {
+          await world.postgresDown();
+          await pause(1500);
+          await world.postgresUp();
+        }],
+      ];
+      try {
+        while (Date.now() < until) {
+          const [name, act] = actions[Math.floor(Math.random() * actions.length)]!;
+          await act();
+          done.push(name);
+          await pause(1000);
+        }
+      } finally {
+        stop = true;
+        await load;
+      }
+      return done.join(" ");
+    });
+  });
+});
