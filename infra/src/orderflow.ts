@@ -2,6 +2,8 @@
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
 import { consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, type ActionResult, type DeadLetter } from "@orderflow/kafka";
 import { pino } from "pino";
+import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
+import { signToken } from "@orderflow/observability";
 import { loadCliEnv } from "./env.js";
 
 const USAGE = `usage: pnpm orderflow <command> [--json]
@@ -12,6 +14,8 @@ const USAGE = `usage: pnpm orderflow <command> [--json]
   timeline <orderId>  every event of the order across the three services (from the read model)
   rebuild <orderId> fold the order's events again and compare with the read model (ORDER_URL)
   replay           rebuild the read model from offset 0 beside the live one and switch to it
+  token [--scope "orders:read orders:write ops"] [--ttl SECONDS] [--sub NAME]
+                   a bearer token signed with AUTH_JWT_SECRET (local: the development key)
   dlt list [--group G] [--topic T] [--reason ERROR_CLASS] [--key K] [--all]
                    dead letters (pending ones unless --all)
   dlt redrive --group G (--id DLT_ID | --key K | --all) [--max-redrives N]
@@ -19,9 +23,16 @@ const USAGE = `usage: pnpm orderflow <command> [--json]
   dlt discard --group G (--id DLT_ID | --key K) [--reason TEXT]
                    give up on dead letters (audited); releases the key`;
 
+/** ORDERFLOW_TOKEN, or one this CLI signs when it holds the key (AUTH_JWT_SECRET, or the local development key) */
+async function bearer(scopes: string[], ttlSeconds = 300, subject = loadCliEnv().operator): Promise<string> {
+  if (process.env.ORDERFLOW_TOKEN) return process.env.ORDERFLOW_TOKEN;
+  const secret = process.env.AUTH_JWT_SECRET ?? LOCAL_DEV_JWT_SECRET;
+  return signToken({ secret, issuer: process.env.AUTH_ISSUER ?? "orderflow-local", audience: process.env.AUTH_AUDIENCE ?? "orderflow-api" }, { subject, scopes, ttlSeconds });
+}
+
 /** The order service's HTTP API: the read model and its replay live there. */
 async function orderService(path: string, method = "GET"): Promise<any> {
-  const r = await fetch(`${loadCliEnv().orderUrl}${path}`, { method });
+  const r = await fetch(`${loadCliEnv().orderUrl}${path}`, { method, headers: { authorization: `Bearer ${await bearer(["orders:read", "ops"])}` } });
   const body = (await r.json()) as any;
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${body.detail ?? body.title ?? ""}`);
   return body;
@@ -63,6 +74,13 @@ async function main(): Promise<number> {
   };
 
   switch (cmd) {
+    case "token": {
+      const scopes = (flag(args, "scope") ?? "orders:read orders:write").split(/[\s,]+/).filter(Boolean);
+      const ttl = Number(flag(args, "ttl") ?? 3600);
+      if (!Number.isInteger(ttl) || ttl <= 0) throw new Error("--ttl: a whole number of seconds");
+      console.log(await bearer(scopes, ttl, flag(args, "sub") ?? loadCliEnv().operator));
+      return 0;
+    }
     case "topics":
       print([
         ...Object.values(TOPICS).map((t) => ({ topic: t.name, partitions: t.partitions, key: t.key, retention: t.retentionMs < 0 ? "forever" : `${t.retentionMs / 86_400_000}d` })),

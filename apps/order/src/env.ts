@@ -1,6 +1,7 @@
 // The order service's configuration, parsed once at start-up; a bad value stops the process with
 // a message naming the variable and what is wrong with it.
-import { consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { z } from "zod";
 
 const shape = {
   PORT: port(3001),
@@ -8,6 +9,9 @@ const shape = {
   DATABASE_POOL_SIZE: positiveInt(10),
   /** migrations run with this role when set (schema changes), the service with DATABASE_URL */
   MIGRATE_DATABASE_URL: optionalPostgresUrl(),
+  /** write requests (POST) per client address and second; 0 turns it off */
+  HTTP_RATE_LIMIT_PER_SECOND: z.coerce.number().int().nonnegative().default(200),
+  ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,
 };
@@ -15,7 +19,7 @@ const shape = {
 export type OrderEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("order", shape, source);
+  return parseEnv("order", shape, source, checkAuthEnv);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

@@ -1,8 +1,8 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
-import { retryPolicy } from "@orderflow/config";
+import { authSettings, retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     api: createOrderApi(deps, { client: kafka, publisher }),
     log,
     registry: metrics.registry,
+    verify: createVerifier(authSettings(env)),
+    rateLimitPerSecond: env.HTTP_RATE_LIMIT_PER_SECOND,
     readiness: [
       { name: "kafka", check: () => broker.check() },
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
   await consumer.start();
   await projection.start();
   const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
-  const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "order service listening"));
+  if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
+  const server = app.listen(env.PORT, () => log.info({ port: env.PORT, auth: env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM }, "order service listening"));
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 

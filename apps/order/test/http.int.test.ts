@@ -1,5 +1,6 @@
 // The order HTTP API in-process (supertest) on a real, migrated PostgreSQL database.
-import { createMetrics } from "@orderflow/observability";
+import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
+import { createMetrics, createVerifier, signToken } from "@orderflow/observability";
 import { pino } from "pino";
 import request from "supertest";
 import { v7 as uuidv7 } from "uuid";
@@ -14,6 +15,14 @@ import { freshDatabase } from "./support.js";
 let db: Db;
 let drop: () => Promise<void>;
 let app: ReturnType<typeof createApp>;
+const AUTH = { mode: "jwt", algorithm: "HS256", secret: LOCAL_DEV_JWT_SECRET, issuer: "orderflow-local", audience: "orderflow-api" } as const;
+let bearer: string;
+
+/** supertest with a token that may do everything */
+function api() {
+  const t = request(app);
+  return { get: (u: string) => t.get(u).set("authorization", bearer), post: (u: string) => t.post(u).set("authorization", bearer) };
+}
 
 const valid = {
   customerId: "c-42",
@@ -32,6 +41,7 @@ beforeAll(async () => {
   drop = fresh.drop;
   db = createDb(fresh.url, 4);
   const log = pino({ level: "silent" });
+  bearer = `Bearer ${await signToken(AUTH, { subject: "test", scopes: ["orders:read", "orders:write", "ops"] })}`;
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
   app = createApp({
     // no replay in these tests: the Kafka client is never connected
@@ -39,6 +49,8 @@ beforeAll(async () => {
     log,
     registry: createMetrics("order-test").registry,
     readiness: [],
+    verify: createVerifier(AUTH),
+    rateLimitPerSecond: 0,
   });
 });
 
@@ -50,7 +62,7 @@ afterAll(async () => {
 describe("POST /orders", () => {
   it("accepts a valid order: 202, Location, one OrderPlaced in the store and in the outbox", async () => {
     const before = await counts();
-    const r = await request(app).post("/orders").set("correlation-id", "corr-1").send(valid);
+    const r = await api().post("/orders").set("correlation-id", "corr-1").send(valid);
     expect(r.status).toBe(202);
     expect(r.headers.location).toBe(`/orders/${r.body.orderId}`);
     expect(r.body).toMatchObject({ status: "PLACED", totalAmount: 2500, currency: "EUR" });
@@ -59,7 +71,7 @@ describe("POST /orders", () => {
     expect(row).toMatchObject({ topic: "order-events", key: r.body.orderId, eventType: "OrderPlaced", publishedAt: null });
     expect(row.headers).toMatchObject({ "correlation-id": "corr-1", "event-type": "OrderPlaced", "event-version": "2" });
 
-    const got = await request(app).get(`/orders/${r.body.orderId}`);
+    const got = await api().get(`/orders/${r.body.orderId}`);
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ orderId: r.body.orderId, status: "PLACED", customerId: "c-42", version: 1 });
   });
@@ -72,7 +84,7 @@ describe("POST /orders", () => {
     ["an unknown field", { ...valid, coupon: "FREE" }, "coupon"],
   ])("rejects %s with 400 problem+json naming the field, writing nothing", async (_what, body, field) => {
     const before = await counts();
-    const r = await request(app).post("/orders").send(body);
+    const r = await api().post("/orders").send(body);
     expect(r.status).toBe(400);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(r.body).toMatchObject({ status: 400, title: expect.any(String) });
@@ -82,7 +94,7 @@ describe("POST /orders", () => {
 
   it("rejects malformed JSON with 400 problem+json, writing nothing", async () => {
     const before = await counts();
-    const r = await request(app).post("/orders").set("content-type", "application/json").send('{"customerId": ');
+    const r = await api().post("/orders").set("content-type", "application/json").send('{"customerId": ');
     expect(r.status).toBe(400);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(r.body.detail).toMatch(/malformed json/i);
@@ -92,27 +104,126 @@ describe("POST /orders", () => {
 
 describe("GET /orders/:id and cancel", () => {
   it("404s an unknown order and 400s a bad id", async () => {
-    expect((await request(app).get(`/orders/${uuidv7()}`)).status).toBe(404);
-    const bad = await request(app).get("/orders/not-a-uuid");
+    expect((await api().get(`/orders/${uuidv7()}`)).status).toBe(404);
+    const bad = await api().get("/orders/not-a-uuid");
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe("id");
   });
 
   it("cancels a placed order; cancelling again is accepted and adds nothing", async () => {
-    const placed = await request(app).post("/orders").send(valid);
+    const placed = await api().post("/orders").send(valid);
     const id = placed.body.orderId as string;
-    const first = await request(app).post(`/orders/${id}/cancel`).send({ detail: "changed my mind" });
+    const first = await api().post(`/orders/${id}/cancel`).send({ detail: "changed my mind" });
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ orderId: id, status: "CANCELLED" });
-    const again = await request(app).post(`/orders/${id}/cancel`).send({});
+    const again = await api().post(`/orders/${id}/cancel`).send({});
     expect(again.status).toBe(202);
-    const events = await request(app).get(`/orders/${id}/events`);
+    const events = await api().get(`/orders/${id}/events`);
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(["OrderPlaced", "OrderCancelled"]);
   });
 
   it("404s a cancel of an unknown order", async () => {
-    const r = await request(app).post(`/orders/${uuidv7()}/cancel`).send({});
+    const r = await api().post(`/orders/${uuidv7()}/cancel`).send({});
     expect(r.status).toBe(404);
     expect(r.body.code).toBe("ORDER_NOT_FOUND");
+  });
+});
+
+describe("authentication", () => {
+  const unsigned = (claims: object) => `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it.each([
+    ["no token", () => undefined, /bearer token is required/],
+    ["a non-bearer scheme", () => "Basic dXNlcjpwYXNz", /not a bearer token/],
+    ["an expired token", () => signToken(AUTH, { subject: "t", scopes: ["orders:write"], ttlSeconds: -60 }).then((t) => `Bearer ${t}`), /expired/],
+    ["alg none", async () => `Bearer ${unsigned({ sub: "t", scope: "orders:write", iss: AUTH.issuer, aud: AUTH.audience, exp: now() + 60 })}`, /algorithm is not accepted|malformed/],
+    ["the wrong audience", () => signToken({ ...AUTH, audience: "someone-else" }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`), /"aud" claim/],
+    ["the wrong issuer", () => signToken({ ...AUTH, issuer: "evil" }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`), /"iss" claim/],
+    ["another key", () => signToken({ ...AUTH, secret: "x".repeat(40) }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`), /signature/],
+  ])("refuses %s with 401 problem+json and a Bearer challenge, writing nothing", async (_what, header, detail) => {
+    const before = await counts();
+    const h = await header();
+    const req = request(app).post("/orders");
+    const r = await (h ? req.set("authorization", h) : req).send(valid);
+    expect(r.status).toBe(401);
+    expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(r.headers["www-authenticate"]).toMatch(/^Bearer realm="orderflow"/);
+    expect(r.body.detail).toMatch(detail);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("answers 403 when the token lacks the route's scope", async () => {
+    const reader = `Bearer ${await signToken(AUTH, { subject: "viewer", scopes: ["orders:read"] })}`;
+    const before = await counts();
+    const w = await request(app).post("/orders").set("authorization", reader).send(valid);
+    expect(w.status).toBe(403);
+    expect(w.headers["www-authenticate"]).toContain('error="insufficient_scope", scope="orders:write"');
+    expect((await request(app).post("/admin/projection/replay").set("authorization", reader)).status).toBe(403);
+    expect(await counts()).toEqual(before);
+    expect((await request(app).get(`/orders/${uuidv7()}`).set("authorization", reader)).status).toBe(404);
+  });
+
+  it("leaves health and metrics open for probes and scrapers", async () => {
+    expect((await request(app).get("/healthz")).status).toBe(200);
+    expect((await request(app).get("/metrics")).status).toBe(200);
+  });
+});
+
+describe("a corpus of bad input", () => {
+  const item = valid.items[0]!;
+  const corpus: [string, unknown, string | RegExp][] = [
+    ["a JSON array", [valid], /body|expected object/i],
+    ["a string quantity", { ...valid, items: [{ ...item, quantity: "2" }] }, "items.0.quantity"],
+    ["a negative quantity", { ...valid, items: [{ ...item, quantity: -3 }] }, "items.0.quantity"],
+    ["a fractional quantity", { ...valid, items: [{ ...item, quantity: 1.5 }] }, "items.0.quantity"],
+    ["a huge quantity", { ...valid, items: [{ ...item, quantity: 1e308 }] }, "items.0.quantity"],
+    ["a price beyond 2^53", { ...valid, items: [{ ...item, unitPrice: 2 ** 53 + 2 }] }, "items.0.unitPrice"],
+    ["a negative price", { ...valid, items: [{ ...item, unitPrice: -1 }] }, "items.0.unitPrice"],
+    ["a null customer", { ...valid, customerId: null }, "customerId"],
+    ["an object as customer", { ...valid, customerId: { $ne: "" } }, "customerId"],
+    ["a NUL byte in a text field", { ...valid, customerId: "c\u0000-1" }, "customerId"],
+    ["a 10 000-character name", { ...valid, shippingAddress: { ...valid.shippingAddress, name: "n".repeat(10_000) } }, "shippingAddress.name"],
+    ["an unknown nested key", { ...valid, shippingAddress: { ...valid.shippingAddress, admin: true } }, "shippingAddress"],
+    ["__proto__ pollution", JSON.parse(`{"customerId":"c","items":[],"currency":"EUR","__proto__":{"admin":true}}`), /items|__proto__/],
+  ];
+
+  it.each(corpus)("rejects %s with 400 problem+json naming the field, writing nothing", async (_what, body, field) => {
+    const before = await counts();
+    const r = await api().post("/orders").set("content-type", "application/json").send(JSON.stringify(body));
+    expect(r.status).toBe(400);
+    expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    const fields = [r.body.detail as string, ...(r.body.errors ?? []).map((e: { field: string }) => e.field)].join(" ");
+    if (typeof field === "string") expect(fields).toContain(field);
+    else expect(fields).toMatch(field);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("stores injection and unicode strings verbatim: parameterised SQL, nothing executed", async () => {
+    const nasty = `Robert'); DROP TABLE order_events; -- <script>alert(1)</script> 🚚 Zoë ﷽ \u202e`;
+    const r = await api().post("/orders").send({ ...valid, customerId: nasty.slice(0, 100), shippingAddress: { ...valid.shippingAddress, name: nasty } });
+    expect(r.status).toBe(202);
+    const got = await api().get(`/orders/${r.body.orderId}`);
+    expect(got.body).toMatchObject({ customerId: nasty.slice(0, 100), shippingAddress: { name: nasty } });
+    expect(await db.orderEvent.count()).toBeGreaterThan(0); // the table is still there
+  });
+
+  it("answers an oversized body with 413 problem+json, writing nothing", async () => {
+    const before = await counts();
+    const r = await api().post("/orders").set("content-type", "application/json").send(JSON.stringify({ ...valid, pad: "x".repeat(200 * 1024) }));
+    expect(r.status).toBe(413);
+    expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("answers a flood of writes with 429 problem+json and RateLimit headers", async () => {
+    const limited = createApp({ api: undefined as never, log: pino({ level: "silent" }), registry: createMetrics("order-flood").registry, readiness: [], verify: createVerifier(AUTH), rateLimitPerSecond: 5 });
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await request(limited).post("/orders").send({})).status);
+    expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]); // counted before any token work
+    expect(codes.slice(5)).toEqual([429, 429, 429]);
+    const r = await request(limited).post("/orders").send({});
+    expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(r.headers["ratelimit-policy"] ?? r.headers.ratelimit).toBeDefined();
   });
 });

@@ -1,6 +1,6 @@
 // The payment service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -13,6 +13,7 @@ const shape = {
   PAYMENT_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000),
   /** the simulated gateway's round trip in ms (0: instant; fault tests slow handlers down with it) */
   PAYMENT_GATEWAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
+  ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,
 };
@@ -20,7 +21,7 @@ const shape = {
 export type PaymentEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("payment", shape, source);
+  return parseEnv("payment", shape, source, checkAuthEnv);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

@@ -1,8 +1,8 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
-import { retryPolicy } from "@orderflow/config";
+import { authSettings, retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
 import { listPayments } from "./commands/list-payments.js";
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     listPayments: (orderId) => listPayments(db, orderId),
     log,
     registry: metrics.registry,
+    verify: createVerifier(authSettings(env)),
     readiness: [
       { name: "kafka", check: () => broker.check() },
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },

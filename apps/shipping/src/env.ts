@@ -1,6 +1,6 @@
 // The shipping service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -13,6 +13,7 @@ const shape = {
    *  and a cancel in that window cancels the shipment */
   SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
   SHIPPING_DISPATCH_POLL_MS: positiveInt(250),
+  ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,
 };
@@ -20,7 +21,7 @@ const shape = {
 export type ShippingEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("shipping", shape, source);
+  return parseEnv("shipping", shape, source, checkAuthEnv);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

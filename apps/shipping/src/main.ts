@@ -1,8 +1,8 @@
 // Composition root of the shipping service: the only place that wires configuration, database,
 // Kafka, HTTP, the consumer and the dispatcher together.
-import { retryPolicy } from "@orderflow/config";
+import { authSettings, retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type ShippingDeps } from "./commands/deps.js";
 import { startDispatcher } from "./commands/dispatch-due.js";
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     listShipments: (orderId) => listShipments(db, orderId),
     log,
     registry: metrics.registry,
+    verify: createVerifier(authSettings(env)),
     readiness: [
       { name: "kafka", check: () => broker.check() },
       { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseEnv, port, postgresUrl, serviceEnv } from "./index.js";
+import { authEnv, authSettings, checkAuthEnv, ConfigError, LOCAL_DEV_JWT_SECRET, parseEnv, port, postgresUrl, serviceEnv } from "./index.js";
 
 const shape = { PORT: port(3001), DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/x"), ...serviceEnv };
 
@@ -26,5 +26,28 @@ describe("parseEnv", () => {
     expect(msg).toMatch(/PORT: .*number/i);
     expect(msg).toContain("DATABASE_URL: must be a postgresql:// URL");
     expect(msg).toContain("KAFKA_BROKERS.0: each broker must be host:port");
+  });
+});
+
+describe("secrets in configuration errors", () => {
+  it("names the variable and the rule, never the value", () => {
+    const shapeWithAuth = { ...shape, ...authEnv };
+    let msg = "";
+    try {
+      parseEnv("svc", shapeWithAuth, { DATABASE_URL: "mysql://app:hunter2-db@db/x", AUTH_JWT_SECRET: "too-short-but-secret" }, checkAuthEnv);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toContain("DATABASE_URL: must be a postgresql:// URL");
+    expect(msg).toContain("AUTH_JWT_SECRET: must be at least 32 characters");
+    expect(msg).not.toContain("hunter2");
+    expect(msg).not.toContain("too-short-but-secret");
+  });
+
+  it("refuses to run production without a token key of its own", () => {
+    expect(() => parseEnv("svc", authEnv, { NODE_ENV: "production" }, checkAuthEnv)).toThrow(/AUTH_JWT_SECRET: is required/);
+    expect(() => parseEnv("svc", authEnv, { NODE_ENV: "production", AUTH_JWT_SECRET: LOCAL_DEV_JWT_SECRET }, checkAuthEnv)).toThrow(/local development secret/);
+    expect(() => parseEnv("svc", authEnv, { AUTH_JWT_ALGORITHM: "RS256" }, checkAuthEnv)).toThrow(/AUTH_JWKS_URL: is required/);
+    expect(authSettings(parseEnv("svc", authEnv, {}, checkAuthEnv))).toMatchObject({ mode: "jwt", algorithm: "HS256", secret: LOCAL_DEV_JWT_SECRET });
   });
 });

@@ -62,7 +62,9 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseEnv<S extends z.ZodRawShape>(service: string, shape: S, source: Record<string, string | undefined>): z.infer<z.ZodObject<S>> {
+/** Parse the environment against `shape`; `check` adds rules across variables. Messages name the
+ *  variable and the rule, never the value (it may be a secret). */
+export function parseEnv<S extends z.ZodRawShape>(service: string, shape: S, source: Record<string, string | undefined>, check?: (env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]): z.infer<z.ZodObject<S>> {
   const r = z.object(shape).safeParse(source);
   if (!r.success) {
     throw new ConfigError(
@@ -70,5 +72,49 @@ export function parseEnv<S extends z.ZodRawShape>(service: string, shape: S, sou
       r.error.issues.map((i) => ({ variable: i.path.join(".") || "(environment)", message: i.message })),
     );
   }
+  const problems = check?.(r.data) ?? [];
+  if (problems.length) throw new ConfigError(service, problems);
   return r.data;
+}
+
+/** For local development only: \`pnpm dev\` services and \`pnpm orderflow token\` share it. With
+ *  NODE_ENV=production (the images) it is refused and AUTH_JWT_SECRET or AUTH_JWKS_URL is required. */
+export const LOCAL_DEV_JWT_SECRET = "orderflow-local-development-secret-do-not-deploy";
+
+/** Bearer-token settings of a service with an authenticated API. */
+export const authEnv = {
+  /** jwt (default): every API route needs a signed token; off: a gateway in front does it */
+  AUTH_MODE: z.enum(["jwt", "off"]).default("jwt"),
+  /** pinned: a token signed with any other algorithm (or alg "none") is refused */
+  AUTH_JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256"),
+  AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  AUTH_ISSUER: z.string().min(1).default("orderflow-local"),
+  AUTH_AUDIENCE: z.string().min(1).default("orderflow-api"),
+  NODE_ENV: z.string().optional(),
+};
+
+type AuthEnv = { AUTH_MODE: "jwt" | "off"; AUTH_JWT_ALGORITHM: "HS256" | "RS256" | "ES256"; AUTH_JWT_SECRET?: string | undefined; AUTH_JWKS_URL?: string | undefined; AUTH_ISSUER: string; AUTH_AUDIENCE: string; NODE_ENV?: string | undefined };
+
+/** The cross-variable rules of \`authEnv\` (pass to parseEnv). */
+export function checkAuthEnv(env: AuthEnv): { variable: string; message: string }[] {
+  if (env.AUTH_MODE === "off") return [];
+  if (env.AUTH_JWT_ALGORITHM === "HS256") {
+    if (env.AUTH_JWT_SECRET === LOCAL_DEV_JWT_SECRET && env.NODE_ENV === "production") return [{ variable: "AUTH_JWT_SECRET", message: "is the local development secret; set a secret of your own in production" }];
+    if (!env.AUTH_JWT_SECRET && env.NODE_ENV === "production") return [{ variable: "AUTH_JWT_SECRET", message: "is required with AUTH_JWT_ALGORITHM=HS256 in production (or set AUTH_JWKS_URL with RS256/ES256, or AUTH_MODE=off)" }];
+    return [];
+  }
+  return env.AUTH_JWKS_URL ? [] : [{ variable: "AUTH_JWKS_URL", message: `is required with AUTH_JWT_ALGORITHM=${env.AUTH_JWT_ALGORITHM}` }];
+}
+
+/** The settings requireScope() verifies with; outside production HS256 falls back to the local development secret. */
+export function authSettings(env: AuthEnv) {
+  return {
+    mode: env.AUTH_MODE,
+    algorithm: env.AUTH_JWT_ALGORITHM,
+    ...(env.AUTH_JWT_ALGORITHM === "HS256" ? { secret: env.AUTH_JWT_SECRET ?? LOCAL_DEV_JWT_SECRET } : {}),
+    ...(env.AUTH_JWKS_URL ? { jwksUrl: env.AUTH_JWKS_URL } : {}),
+    issuer: env.AUTH_ISSUER,
+    audience: env.AUTH_AUDIENCE,
+  };
 }

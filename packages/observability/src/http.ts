@@ -136,3 +136,23 @@ export function problemHandler(log: Logger, isUnavailable: (err: unknown) => boo
     return send(res, req, 500, "Internal server error", "the request could not be processed; it was logged with its correlation id");
   };
 }
+
+/** PostgreSQL text cannot hold U+0000: a body carrying one is refused with the field's path,
+ *  before it can fail a write half-way. */
+export function rejectNulCharacters(): RequestHandler {
+  const find = (v: unknown, at: string, depth: number): string | undefined => {
+    if (typeof v === "string") return v.includes("\u0000") ? at : undefined;
+    if (depth > 32 || v === null || typeof v !== "object") return undefined;
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes("\u0000")) return at ? `${at}.${k.replace(/\u0000/g, "\\u0000")}` : k.replace(/\u0000/g, "\\u0000");
+      const hit = find(x, at ? `${at}.${k}` : k, depth + 1);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  };
+  return (req, _res, next) => {
+    const field = req.body === undefined ? undefined : find(req.body, "", 0);
+    if (field === undefined) return next();
+    next(new HttpProblem(400, "Invalid request", `${field || "body"}: must not contain the NUL character (U+0000)`, { errors: [{ field, message: "must not contain the NUL character (U+0000)" }] }));
+  };
+}

@@ -7,3 +7,4 @@ export { onShutdown, runMain } from "./shutdown.js";
 export { createServiceApp, type ServiceAppDeps } from "./app.js";
 export { kafkaConsumerMetrics } from "./kafka-metrics.js";
 export { consumerTracing, initTracing, startHop, type HopSpan, type TracesExporter } from "./tracing.js";
+export { createVerifier, requireScope, SCOPES, signToken, type AuthAlgorithm, type AuthSettings, type Principal, type Verifier } from "./auth.js";

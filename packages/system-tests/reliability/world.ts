@@ -10,7 +10,7 @@ import { deadLetterTopics, SUBSCRIPTIONS } from "@orderflow/contracts";
 import { adminUrl, kafkaDown, kafkaUp, loadStackEnv, pgDown, pgUp, type StackEnv } from "@orderflow/infra/stack";
 import pg from "pg";
 import { pino } from "pino";
-import { anOrder, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, waitFor, type ServiceName } from "../test/harness.js";
+import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, waitFor, type ServiceName } from "../test/harness.js";
 
 export const PROFILES = {
   /** what CI runs on every commit */
@@ -137,7 +137,7 @@ export class World {
           const order = this.services.get("order");
           try {
             if (!order) throw new Error("order service restarting");
-            const r = await fetch(order.url("/orders"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+            const r = await fetch(order.url("/orders"), { method: "POST", headers: { "content-type": "application/json", authorization: AUTHORIZATION }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
             if (r.status === 202) {
               const id = ((await r.json()) as { orderId: string }).orderId;
               this.accepted.add(id);

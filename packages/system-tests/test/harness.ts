@@ -5,6 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
+import { signToken } from "@orderflow/observability";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const logDir = path.join(repoRoot, ".stack", "test-logs");
@@ -146,13 +148,16 @@ export class Service {
   }
 }
 
+/** A token with every scope, signed with the local development key the services fall back to. */
+export const AUTHORIZATION = `Bearer ${await signToken({ secret: LOCAL_DEV_JWT_SECRET, issuer: "orderflow-local", audience: "orderflow-api" }, { subject: "system-tests", scopes: ["orders:read", "orders:write", "ops"], ttlSeconds: 24 * 3600 })}`;
+
 export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
-  const r = await fetch(url);
+  const r = await fetch(url, { headers: { authorization: AUTHORIZATION } });
   return { status: r.status, body: (await r.json()) as T };
 }
 
 export async function postJson<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: AUTHORIZATION, ...headers }, body: JSON.stringify(body) });
   return { status: r.status, body: (await r.json()) as T, headers: r.headers };
 }
 

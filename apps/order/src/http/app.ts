@@ -1,6 +1,7 @@
 // The order service's HTTP API, built by a factory so tests run it in-process.
 import type { Request } from "express";
-import { createServiceApp, HttpProblem, type ServiceAppDeps } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { rateLimit } from "express-rate-limit";
 import { OrderDomainError } from "../domain/errors.js";
 import type { Order } from "../domain/order.js";
 import { ConcurrencyConflict, type StoredOrderEvent } from "../db/event-store.js";
@@ -26,6 +27,10 @@ export interface OrderApi {
 
 export interface AppDeps extends Omit<ServiceAppDeps, "mapError"> {
   api: OrderApi;
+  /** checks bearer tokens (createVerifier) */
+  verify: Verifier;
+  /** POST requests per client address and second before 429; 0: unlimited */
+  rateLimitPerSecond?: number;
 }
 
 const STATUS_OF: Record<OrderDomainError["code"], number> = {
@@ -54,15 +59,30 @@ function mapError(err: unknown): HttpProblem | undefined {
 }
 
 export function createApp(deps: AppDeps) {
+  const read = requireScope(deps.verify, SCOPES.read);
+  const write = requireScope(deps.verify, SCOPES.write);
+  const ops = requireScope(deps.verify, SCOPES.ops);
+  const limit = deps.rateLimitPerSecond ?? 0;
   return createServiceApp({ ...deps, mapError, isUnavailable: isOutage }, (app) => {
-    app.post("/orders", async (req, res) => {
+    if (limit > 0) {
+      // a flood of writes from one address gets 429 + RateLimit headers, before any token work
+      app.use(rateLimit({
+        windowMs: 1000,
+        limit,
+        standardHeaders: "draft-7",
+        legacyHeaders: false,
+        skip: (req) => req.method !== "POST",
+        handler: (_req, _res, next) => next(new HttpProblem(429, "Too many requests", `more than ${limit} write requests per second from this client; retry after the Retry-After delay`)),
+      }));
+    }
+    app.post("/orders", write, async (req, res) => {
       const body = PlaceOrderBody.parse(req.body);
       const order = await deps.api.placeOrder(body, meta(req));
       res.status(202).location(`/orders/${order.orderId}`).json({ orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency });
     });
 
     // the read model; an order it has not seen yet is answered from its events, and says so
-    app.get("/orders/:id", async (req, res) => {
+    app.get("/orders/:id", read, async (req, res) => {
       const id = orderId(req);
       const row = await deps.api.readView(id);
       if (row) return void res.json({ ...row.view, readModel: { source: "projection", generation: row.generation, appliedAt: row.appliedAt, lastEventAt: row.view.lastEventAt } });
@@ -71,7 +91,7 @@ export function createApp(deps: AppDeps) {
       res.json({ ...state, readModel: { source: "event-store", note: "not projected yet: the read model is eventually consistent" } });
     });
 
-    app.get("/orders", async (req, res) => {
+    app.get("/orders", read, async (req, res) => {
       const q = ListOrdersQuery.parse(req.query);
       const after = q.cursor ? Buffer.from(q.cursor, "base64url").toString("utf8") : undefined;
       const orders = await deps.api.listViews({ limit: q.limit, ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.status ? { status: q.status } : {}), ...(after ? { after } : {}) });
@@ -80,27 +100,27 @@ export function createApp(deps: AppDeps) {
       res.json({ orders, nextCursor: last ? Buffer.from(last.orderId).toString("base64url") : null, readModel: { generation: status.live, lastAppliedAt: status.lastAppliedAt } });
     });
 
-    app.get("/orders/:id/rebuild", async (req, res) => {
+    app.get("/orders/:id/rebuild", read, async (req, res) => {
       res.json(await deps.api.rebuild(orderId(req)));
     });
 
-    app.get("/admin/projection", async (_req, res) => {
+    app.get("/admin/projection", ops, async (_req, res) => {
       res.json(await deps.api.projectionStatus());
     });
 
-    app.post("/admin/projection/replay", async (_req, res) => {
+    app.post("/admin/projection/replay", ops, async (_req, res) => {
       const r = await deps.api.replay();
       res.status(202).location("/admin/projection").json(r);
     });
 
-    app.get("/orders/:id/events", async (req, res) => {
+    app.get("/orders/:id/events", read, async (req, res) => {
       const id = orderId(req);
       const { events } = await deps.api.getOrder(id);
       if (events.length === 0) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
       res.json({ orderId: id, events });
     });
 
-    app.post("/orders/:id/cancel", async (req, res) => {
+    app.post("/orders/:id/cancel", write, async (req, res) => {
       const id = orderId(req);
       const body = CancelOrderBody.parse(req.body ?? {});
       const order = await deps.api.cancelOrder(id, body.detail, meta(req));

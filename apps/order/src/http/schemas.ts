@@ -1,11 +1,13 @@
 import { Currency, OrderItem, ShippingAddress, ShippingSpeed } from "@orderflow/contracts";
 import { z } from "zod";
 
+// the event schemas tolerate unknown fields (a newer producer may add some); a request with a
+// field this API does not know is a client mistake, so the request shapes are strict throughout
 export const PlaceOrderBody = z.strictObject({
   customerId: z.string().min(1).max(100),
-  items: z.array(OrderItem).min(1, "an order needs at least one item").max(100),
+  items: z.array(z.strictObject(OrderItem.shape)).min(1, "an order needs at least one item").max(100),
   currency: Currency,
-  shippingAddress: ShippingAddress,
+  shippingAddress: z.strictObject(ShippingAddress.shape),
   shippingSpeed: ShippingSpeed.default("STANDARD"),
 });
 

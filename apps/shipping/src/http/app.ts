@@ -1,10 +1,12 @@
 // The shipping service's HTTP API (read-only: shipments change only through events).
-import { createServiceApp, HttpProblem, type ServiceAppDeps } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
 import { z } from "zod";
 import type { Shipment } from "../domain/shipment.js";
 import { isOutage } from "@orderflow/kafka";
 
 export interface AppDeps extends ServiceAppDeps {
+  /** checks bearer tokens (createVerifier): reading needs the orders:read scope */
+  verify: Verifier;
   listShipments(orderId: string): Promise<Shipment[]>;
 }
 
@@ -12,7 +14,7 @@ const Query = z.object({ orderId: z.uuid({ error: "must be an order id (uuid)" }
 
 export function createApp(deps: AppDeps) {
   return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
-    app.get("/shipments", async (req, res) => {
+    app.get("/shipments", requireScope(deps.verify, SCOPES.read), async (req, res) => {
       const q = Query.safeParse(req.query);
       if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
       res.json({ shipments: await deps.listShipments(q.data.orderId) });
