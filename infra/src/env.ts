@@ -2,6 +2,8 @@
 // with a PostgreSQL already listening on 5432 or a Kafka on 9092.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkKafkaSecurityEnv, kafkaSecurity, parseEnv, serviceEnv } from "@orderflow/config";
+import type { KafkaSecurity } from "@orderflow/kafka";
 import { z } from "zod";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -16,6 +18,16 @@ const Env = z.object({
   /** 1 (default) or 3: a KRaft cluster, brokers on KAFKA_PORT, +2, +4 (\`pnpm stack up --cluster\`) */
   KAFKA_NODES: z.coerce.number().refine((n) => n === 1 || n === 3, "1 or 3").default(1),
   KAFKA_START_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** plaintext (default) or sasl: clients authenticate with SCRAM-SHA-512 and ACLs decide what
+   *  each principal may do (the "admin" user is the super user) */
+  KAFKA_SECURITY: z.enum(["plaintext", "sasl"]).default("plaintext"),
+  /** name=password pairs, comma-separated: the SCRAM users a sasl broker starts with */
+  KAFKA_SASL_USERS: z
+    .string()
+    .default("admin=admin-secret,order=order-secret,payment=payment-secret,shipping=shipping-secret,outbox-relay=relay-secret")
+    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => { const i = p.indexOf("="); return { name: p.slice(0, i), password: p.slice(i + 1) }; }))
+    .refine((us) => us.every((u) => /^[A-Za-z0-9_.-]+$/.test(u.name) && u.password.length >= 8 && !/[,\]\s]/.test(u.password)), "name=password pairs: names of letters, digits, '.', '_' or '-', passwords of 8+ characters without ',', ']' or spaces")
+    .refine((us) => us.some((u) => u.name === "admin"), "must include the admin user"),
   PG_HOST: z.string().min(1).default("127.0.0.1"),
   PG_PORT: port.default(54329),
   /** folder holding initdb/pg_ctl; found on PATH or under /usr/lib/postgresql when unset */
@@ -40,7 +52,7 @@ export function loadStackEnv(source: NodeJS.ProcessEnv = process.env): StackEnv 
 export const SERVICE_DATABASES = ["orderflow_order", "orderflow_payment", "orderflow_shipping"] as const;
 
 /** The operator CLI talks to any cluster: KAFKA_BROKERS, or the local stack's broker. */
-export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: string[]; operator: string; topicPrefix: string; orderUrl: string } {
+export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: string[]; operator: string; topicPrefix: string; orderUrl: string; security: KafkaSecurity } {
   const stack = loadStackEnv(source);
   const list = (source.KAFKA_BROKERS ?? `${stack.KAFKA_HOST}:${stack.KAFKA_PORT}`).split(",").map((b) => b.trim()).filter(Boolean);
   const bad = list.find((b) => !/^[^:\s]+:\d+$/.test(b));
@@ -49,5 +61,7 @@ export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: 
   const operator = source.ORDERFLOW_OPERATOR ?? source.USER ?? source.LOGNAME ?? "unknown";
   const orderUrl = source.ORDER_URL ?? "http://127.0.0.1:3001";
   if (!/^https?:\/\/\S+$/.test(orderUrl)) throw new Error(`ORDER_URL: "${orderUrl}" is not an http(s) URL`);
-  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "", orderUrl: orderUrl.replace(/\/$/, "") };
+  // the same KAFKA_SASL_* / KAFKA_TLS* settings the services read
+  const sec = parseEnv("orderflow", { KAFKA_SASL_MECHANISM: serviceEnv.KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME: serviceEnv.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: serviceEnv.KAFKA_SASL_PASSWORD, KAFKA_TLS: serviceEnv.KAFKA_TLS, KAFKA_TLS_CA_FILE: serviceEnv.KAFKA_TLS_CA_FILE }, source, checkKafkaSecurityEnv);
+  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "", orderUrl: orderUrl.replace(/\/$/, ""), security: kafkaSecurity(sec) };
 }

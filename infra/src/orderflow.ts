@@ -1,6 +1,6 @@
 // `pnpm orderflow <command> [--json]`: operator commands. Tables for people, --json for scripts.
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
-import { consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, type ActionResult, type DeadLetter } from "@orderflow/kafka";
+import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter } from "@orderflow/kafka";
 import { pino } from "pino";
 import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
 import { signToken } from "@orderflow/observability";
@@ -14,6 +14,8 @@ const USAGE = `usage: pnpm orderflow <command> [--json]
   timeline <orderId>  every event of the order across the three services (from the read model)
   rebuild <orderId> fold the order's events again and compare with the read model (ORDER_URL)
   replay           rebuild the read model from offset 0 beside the live one and switch to it
+  acls [--apply]   the least-privilege ACLs of each service's principal (User:<service>);
+                   --apply creates them (run as a super user: KAFKA_SASL_* below)
   token [--scope "orders:read orders:write ops"] [--ttl SECONDS] [--sub NAME]
                    a bearer token signed with AUTH_JWT_SECRET (local: the development key)
   dlt list [--group G] [--topic T] [--reason ERROR_CLASS] [--key K] [--all]
@@ -70,10 +72,18 @@ async function main(): Promise<number> {
   const print = (rows: Record<string, unknown>[]) => console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
   const client = () => {
     const env = loadCliEnv();
-    return createKafkaClient({ brokers: env.brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }), topicPrefix: env.topicPrefix });
+    return createKafkaClient({ brokers: env.brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }), topicPrefix: env.topicPrefix, security: env.security });
   };
 
   switch (cmd) {
+    case "acls": {
+      const grants = serviceAcls();
+      if (args.includes("--apply")) {
+        const n = await applyAcls(client(), grants);
+        console.log(json ? JSON.stringify({ applied: n }) : `${n} ACLs applied`);
+      } else print(grants.map((g) => ({ principal: g.principal, operation: g.operation, resource: g.resource, name: g.name, pattern: g.prefixed ? "prefixed" : "literal" })));
+      return 0;
+    }
     case "token": {
       const scopes = (flag(args, "scope") ?? "orders:read orders:write").split(/[\s,]+/).filter(Boolean);
       const ttl = Number(flag(args, "ttl") ?? 3600);

@@ -1,6 +1,6 @@
 // The order service's configuration, parsed once at start-up; a bad value stops the process with
 // a message naming the variable and what is wrong with it.
-import { authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { checkKafkaSecurityEnv, authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -19,7 +19,7 @@ const shape = {
 export type OrderEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("order", shape, source, checkAuthEnv);
+  return parseEnv("order", shape, source, (env) => [...checkAuthEnv(env), ...checkKafkaSecurityEnv(env)]);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

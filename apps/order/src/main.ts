@@ -1,6 +1,6 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
-import { authSettings, retryPolicy } from "@orderflow/config";
+import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics(SERVICE);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(env) });
   // the order service publishes only through its outbox; this producer carries dead letters
   const publisher = createPublisher(kafka);
   const broker = kafkaReachability(kafka);

@@ -1,6 +1,6 @@
 // The relay's configuration, parsed once at start-up; a bad value stops the process with a
 // message naming the variable and what is wrong with it.
-import { parseEnv, port, positiveInt, serviceEnv } from "@orderflow/config";
+import { checkKafkaSecurityEnv, parseEnv, port, positiveInt, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const DEFAULT_DATABASES = ["order", "payment", "shipping"].map((s) => `${s}=postgresql://postgres@127.0.0.1:54329/orderflow_${s}`).join(",");
@@ -40,7 +40,7 @@ const shape = {
 export type RelayEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("outbox-relay", shape, source);
+  return parseEnv("outbox-relay", shape, source, checkKafkaSecurityEnv);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

@@ -1,5 +1,6 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
+import { kafkaSecurity } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
 import { createLogger, createMetrics, initTracing, onShutdown, runMain } from "@orderflow/observability";
 import { loadEnv } from "./env.js";
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
   const metrics = createMetrics(SERVICE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(env) });
   const publisher = createPublisher(kafka);
   const broker = kafkaReachability(kafka);
 

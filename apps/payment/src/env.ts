@@ -1,6 +1,6 @@
 // The payment service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { checkKafkaSecurityEnv, authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -21,7 +21,7 @@ const shape = {
 export type PaymentEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("payment", shape, source, checkAuthEnv);
+  return parseEnv("payment", shape, source, (env) => [...checkAuthEnv(env), ...checkKafkaSecurityEnv(env)]);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

@@ -1,6 +1,6 @@
 // The shipping service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { checkKafkaSecurityEnv, authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const shape = {
@@ -21,7 +21,7 @@ const shape = {
 export type ShippingEnv = ReturnType<typeof loadEnv>;
 
 export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("shipping", shape, source, checkAuthEnv);
+  return parseEnv("shipping", shape, source, (env) => [...checkAuthEnv(env), ...checkKafkaSecurityEnv(env)]);
 }
 
 /** Every variable this service reads (deploy files are checked against it). */

@@ -38,7 +38,35 @@ export const serviceEnv = {
   TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none"),
   /** OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces */
   OTLP_TRACES_URL: z.url().optional(),
+  /** none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD */
+  KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none"),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust */
+  KAFKA_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
 };
+
+type KafkaSecurityEnv = { KAFKA_SASL_MECHANISM: "none" | "plain" | "scram-sha-256" | "scram-sha-512"; KAFKA_SASL_USERNAME?: string | undefined; KAFKA_SASL_PASSWORD?: string | undefined; KAFKA_TLS: boolean; KAFKA_TLS_CA_FILE?: string | undefined };
+
+/** The cross-variable rules of the Kafka security settings (pass to parseEnv). */
+export function checkKafkaSecurityEnv(env: KafkaSecurityEnv): { variable: string; message: string }[] {
+  const out: { variable: string; message: string }[] = [];
+  if (env.KAFKA_SASL_MECHANISM !== "none") {
+    if (!env.KAFKA_SASL_USERNAME) out.push({ variable: "KAFKA_SASL_USERNAME", message: `is required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}` });
+    if (!env.KAFKA_SASL_PASSWORD) out.push({ variable: "KAFKA_SASL_PASSWORD", message: `is required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}` });
+  }
+  if (env.KAFKA_TLS_CA_FILE && !env.KAFKA_TLS) out.push({ variable: "KAFKA_TLS_CA_FILE", message: "is set but KAFKA_TLS is not true" });
+  return out;
+}
+
+/** createKafkaClient's `security` from the settings */
+export function kafkaSecurity(env: KafkaSecurityEnv) {
+  return {
+    ...(env.KAFKA_SASL_MECHANISM !== "none" && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD ? { sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD } } : {}),
+    ...(env.KAFKA_TLS ? { tls: env.KAFKA_TLS_CA_FILE ? { caFile: env.KAFKA_TLS_CA_FILE } : true } : {}),
+  };
+}
 
 /** How a consumer retries a retriable handler failure before dead-lettering the record. */
 export const consumerRetryEnv = {

@@ -1,5 +1,13 @@
-import { Kafka, logLevel, type LogEntry } from "kafkajs";
+import fs from "node:fs";
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from "kafkajs";
 import type { Logger } from "pino";
+
+/** How the client authenticates: SASL (PLAIN or SCRAM) over TLS or plaintext. */
+export interface KafkaSecurity {
+  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
+  /** true: TLS with the system's CAs; caFile: TLS trusting that PEM bundle too */
+  tls?: boolean | { caFile: string };
+}
 
 export interface KafkaClientConfig {
   brokers: string[];
@@ -8,6 +16,7 @@ export interface KafkaClientConfig {
   /** prepended to every topic name on the broker (an environment, a test run); code keeps
    *  using the registry's names */
   topicPrefix?: string;
+  security?: KafkaSecurity;
 }
 
 /** Opaque to callers: the rest of the code base never sees kafkajs types. */
@@ -34,9 +43,12 @@ const LEVELS: Record<number, "warn" | "info" | "debug"> = {
 
 export function createKafkaClient(cfg: KafkaClientConfig): KafkaClient {
   const log = cfg.logger.child({ component: "kafkajs" });
+  const sec = cfg.security ?? {};
   const kafka = new Kafka({
     clientId: cfg.clientId,
     brokers: cfg.brokers,
+    ...(sec.sasl ? { sasl: { ...sec.sasl } as SASLOptions } : {}),
+    ...(sec.tls ? { ssl: sec.tls === true ? true : { ca: [fs.readFileSync(sec.tls.caFile, "utf8")] } } : {}),
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, retries: 8 },

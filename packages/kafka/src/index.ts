@@ -1,5 +1,5 @@
 // Public surface of @orderflow/kafka: the only package that imports kafkajs.
-export { createKafkaClient, type KafkaClient, type KafkaClientConfig } from "./client.js";
+export { createKafkaClient, type KafkaClient, type KafkaClientConfig, type KafkaSecurity } from "./client.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
 export { createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
@@ -11,3 +11,4 @@ export { kafkaReachability } from "./health.js";
 export { caughtUp, consumerGroupLag, deleteConsumerGroup, describeTopics, monitorLag, type TopicDescription, deletePrefixedTopics, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
 export { memoryKeyParking, type KeyParking, type ParkedAt } from "./parking.js";
 export { DEFAULT_MAX_REDRIVES, discard, listDeadLetters, readAudit, redrive, type ActionResult, type AuditEntry, type DeadLetter, type DeadLetterFilter, type DeadLetterState, type RedriveSelection } from "./redrive.js";
+export { applyAcls, serviceAcls, type AclGrant } from "./acl.js";
