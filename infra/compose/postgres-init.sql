@@ -13,6 +13,12 @@ CREATE DATABASE orderflow_order OWNER order_migrate;
 CREATE DATABASE orderflow_payment OWNER payment_migrate;
 CREATE DATABASE orderflow_shipping OWNER shipping_migrate;
 
+-- every role may connect to every database unless told otherwise: a service reaches only its own
+REVOKE CONNECT, TEMPORARY ON DATABASE orderflow_order, orderflow_payment, orderflow_shipping FROM PUBLIC;
+GRANT CONNECT ON DATABASE orderflow_order TO order_app, relay_app;
+GRANT CONNECT ON DATABASE orderflow_payment TO payment_app, relay_app;
+GRANT CONNECT ON DATABASE orderflow_shipping TO shipping_app, relay_app;
+
 \connect orderflow_order
 ALTER SCHEMA public OWNER TO order_migrate;
 GRANT USAGE ON SCHEMA public TO order_app, relay_app;
