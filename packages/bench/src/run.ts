@@ -1,0 +1,361 @@
+// `pnpm bench` (BENCH_PROFILE=short, the default, or full): every hot path of Orderflow measured
+// against a bare baseline in the same run, on the local stack (started if it is not up).
+// Results: packages/bench/results/latest.{json,md}; progress on stderr.
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createEvent, eventHeaders } from "@orderflow/contracts";
+import { loadStackEnv, kafkaUp, pgUp } from "@orderflow/infra/stack";
+import { consumerGroupLag, createKafkaClient, deletePrefixedTopics, ensureTopic, ensureTopics } from "@orderflow/kafka";
+import { anOrder, AUTHORIZATION, DATABASES, dropDatabases, migrateAll, Service, TOPIC_PREFIX, waitFor } from "@orderflow/system-tests/harness";
+import pg from "pg";
+import { pino } from "pino";
+import { closedLoop, openLoop } from "./load.js";
+import { figure, percentiles, round, type Figure } from "./stats.js";
+
+const PROFILES = {
+  short: { repeats: 3, records: 5_000, windowMs: 5_000, sagaWindowMs: 20_000, concurrency: 16 },
+  full: { repeats: 5, records: 20_000, windowMs: 15_000, sagaWindowMs: 10 * 60_000, concurrency: 16 },
+} as const;
+const profileName = (process.env.BENCH_PROFILE ?? "short") as keyof typeof PROFILES;
+if (!(profileName in PROFILES)) throw new Error(`BENCH_PROFILE must be one of ${Object.keys(PROFILES).join(", ")}`);
+const P = PROFILES[profileName];
+const RELAY_BATCH_SIZE = 500;
+
+const started = Date.now();
+const progress = (msg: string) => process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)}s] ${msg}\n`);
+const repeat = async (what: string, fn: (i: number) => Promise<number>): Promise<Figure> => {
+  const runs: number[] = [];
+  for (let i = 0; i < P.repeats; i++) {
+    runs.push(await fn(i));
+    progress(`${what} ${i + 1}/${P.repeats}: ${round(runs.at(-1)!)}`);
+  }
+  return figure(runs);
+};
+
+const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
+const kafka = createKafkaClient({ brokers, clientId: "bench", logger: pino({ level: "silent" }), topicPrefix: TOPIC_PREFIX });
+// the saga runs on topics of its own: nothing the earlier measurements left on the broker reaches it
+const SAGA_PREFIX = `${TOPIC_PREFIX}saga.`;
+const sagaKafka = createKafkaClient({ brokers, clientId: "bench-saga", logger: pino({ level: "silent" }), topicPrefix: SAGA_PREFIX });
+const sql = async <T extends pg.QueryResultRow>(db: keyof typeof DATABASES, text: string, params: unknown[] = []): Promise<T[]> => {
+  const c = new pg.Client({ connectionString: DATABASES[db] });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+};
+
+/** A typical record: an OrderPlaced as the relay publishes it, headers included. */
+function sampleEvent() {
+  const orderId = randomUUID();
+  const o = anOrder();
+  const e = createEvent("OrderPlaced", { orderId, customerId: o.customerId, items: o.items, currency: o.currency, shippingAddress: o.shippingAddress, shippingSpeed: "STANDARD", totalAmount: 3000 }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: randomUUID(), causationId: null, source: "order" });
+  return { event: e, headers: eventHeaders(e) as Record<string, string> };
+}
+
+// ---- baselines ----
+
+/** bare kafkajs producer, acks=all, batches of the relay's size, one batch at a time as the relay sends */
+async function bareProducer(topic: string, n: number): Promise<number> {
+  const producer = kafka.kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const { event, headers } = sampleEvent();
+  const value = JSON.stringify(event);
+  const t0 = performance.now();
+  for (let sent = 0; sent < n; sent += RELAY_BATCH_SIZE) {
+    const messages = Array.from({ length: Math.min(RELAY_BATCH_SIZE, n - sent) }, () => ({ key: randomUUID(), value, headers }));
+    await producer.send({ topic: kafka.physical(topic), acks: -1, messages });
+  }
+  const rate = n / ((performance.now() - t0) / 1000);
+  await producer.disconnect();
+  return rate;
+}
+
+/** bare kafkajs eachBatch consumer with an empty handler, from the beginning of `topic` */
+async function bareConsumer(topic: string, total: number, run: number): Promise<number> {
+  const consumer = kafka.kafka.consumer({ groupId: kafka.physical(`bench-bare-${run}-${randomUUID().slice(0, 8)}`) });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [kafka.physical(topic)], fromBeginning: true });
+  let seen = 0;
+  let t0 = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (t0 === 0) t0 = performance.now();
+        seen += batch.messages.length;
+        if (seen >= total) resolve(seen / ((performance.now() - t0) / 1000));
+      },
+    });
+  });
+  const rate = await done;
+  await consumer.disconnect();
+  return rate;
+}
+
+/** pgbench running `script` against `url`; transactions per second */
+function pgbench(url: string, script: string, clients: number, seconds: number): number {
+  const file = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.sql`);
+  fs.writeFileSync(file, script);
+  try {
+    const r = spawnSync("pgbench", ["-n", "-c", String(clients), "-j", String(Math.min(clients, 2)), "-T", String(seconds), "-f", file, url], { encoding: "utf8" });
+    const m = /tps = ([\d.]+)/.exec(r.stdout);
+    if (r.status !== 0 || !m) throw new Error(`pgbench failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return Number(m[1]);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+const q = (s: string) => s.replace(/'/g, "''");
+
+/** the statements POST /orders sends in its transaction (Prisma: read the stream, append, outbox) */
+function placeOrderScript(): string {
+  const { event, headers } = sampleEvent();
+  return `SELECT gen_random_uuid() AS oid, gen_random_uuid() AS eid \\gset
+BEGIN;
+SELECT order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at, recorded_at FROM order_events WHERE order_id = ':oid' ORDER BY sequence ASC;
+INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES (':oid', 1, ':eid', 'OrderPlaced', 2, '${q(JSON.stringify(event.data))}', 'bench', NULL, now());
+INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (':eid', ':oid', 'order-events', ':oid', 'OrderPlaced', '${q(JSON.stringify(event))}', '${q(JSON.stringify(headers))}');
+COMMIT;
+`;
+}
+
+/** the statements payment's handler sends per OrderPlaced (inbox, payment, outbox) */
+function paymentScript(): string {
+  const { event, headers } = sampleEvent();
+  return `SELECT gen_random_uuid() AS oid, gen_random_uuid() AS eid, gen_random_uuid() AS pid \\gset
+BEGIN;
+INSERT INTO inbox (consumer_group, event_id) VALUES ('payment', ':eid');
+SELECT id, order_id, amount, currency, status FROM payments WHERE order_id = ':oid';
+INSERT INTO payments (id, order_id, amount, currency, status, updated_at) VALUES (':pid', ':oid', 3000, 'EUR', 'AUTHORIZED', now());
+INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), ':oid', 'payment-events', ':oid', 'PaymentAuthorized', '${q(JSON.stringify(event))}', '${q(JSON.stringify(headers))}');
+COMMIT;
+`;
+}
+
+// ---- Orderflow ----
+
+async function relayThroughput(relayTopic: string, n: number): Promise<number> {
+  await sql("order", "DELETE FROM outbox");
+  const { event, headers } = sampleEvent();
+  const c = new pg.Client({ connectionString: DATABASES.order });
+  await c.connect();
+  await c.query(
+    `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers)
+     SELECT gen_random_uuid(), k, $1, k, 'OrderPlaced', $2::jsonb, $3::jsonb FROM (SELECT gen_random_uuid()::text AS k FROM generate_series(1, $4)) s`,
+    [relayTopic, JSON.stringify(event), JSON.stringify(headers), n],
+  );
+  const t0 = Date.now();
+  await c.end();
+  const last = await waitFor("the relay to publish the rows", async () => {
+    const [r] = await sql<{ pending: string; last: Date }>("order", "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, max(published_at) AS last FROM outbox");
+    return Number(r!.pending) === 0 && r!.last;
+  }, 300_000);
+  return n / ((last.getTime() - t0) / 1000);
+}
+
+/** rows committed one per transaction at `rate` per second; latency = published_at - created_at */
+async function relayLatency(relayTopic: string, rate: number, durationMs: number): Promise<ReturnType<typeof percentiles>> {
+  await sql("order", "DELETE FROM outbox");
+  const { event, headers } = sampleEvent();
+  const pool = new pg.Pool({ connectionString: DATABASES.order, max: 4 });
+  const total = Math.floor((durationMs / 1000) * rate);
+  const t0 = performance.now();
+  const inserts: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const k = randomUUID();
+    inserts.push(pool.query(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), $1, $2, $1, 'OrderPlaced', $3::jsonb, $4::jsonb)`, [k, relayTopic, JSON.stringify(event), JSON.stringify(headers)]));
+  }
+  await Promise.all(inserts);
+  await pool.end();
+  await waitFor("every row published", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"))[0]!.n) === 0, 120_000);
+  const rows = await sql<{ ms: number }>("order", "SELECT extract(epoch FROM published_at - created_at) * 1000 AS ms FROM outbox");
+  return percentiles(rows.map((r) => Number(r.ms)));
+}
+
+function rssMb(s: Service): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${s.proc.pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+const post = (svc: Service) => () => fetch(svc.url("/orders"), { method: "POST", headers: { "content-type": "application/json", authorization: AUTHORIZATION }, body: JSON.stringify(anOrder()) });
+
+interface Row {
+  figure: string;
+  value: Figure;
+  /** shown instead of the median and spread (a start → end pair, say) */
+  display?: string;
+  unit: string;
+  baseline?: { name: string; value: Figure };
+  /** Orderflow ÷ baseline (medians) */
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+async function main(): Promise<void> {
+  progress(`profile ${profileName}: ${P.repeats} repeats, ${P.records} records, ${P.windowMs / 1000} s windows, saga window ${P.sagaWindowMs / 1000} s`);
+  const stack = loadStackEnv();
+  await kafkaUp(stack, progress);
+  await pgUp(stack, progress);
+  migrateAll();
+  await ensureTopics(kafka);
+  await ensureTopic(kafka, { name: "bench-bare", partitions: 6, retentionMs: 3_600_000 });
+  await ensureTopic(kafka, { name: "bench-relay", partitions: 6, retentionMs: 3_600_000 });
+  const rows: Row[] = [];
+  const services: Service[] = [];
+  const common = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
+  try {
+    // -- producer: bare vs relay
+    const bareProd = await repeat("bare kafkajs producer (records/s)", () => bareProducer("bench-bare", P.records));
+    const relay = await Service.start("outbox-relay", 3304, { ...common, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
+    services.push(relay);
+    await relay.ready();
+    const relayRate = await repeat("relay (rows/s)", () => relayThroughput("bench-relay", P.records));
+    rows.push({ figure: "relay throughput", value: relayRate, unit: "rows/s", baseline: { name: "bare kafkajs producer, acks=all, 500/batch", value: bareProd }, target: "≥ 0.8× baseline" });
+    const lat = await repeat("relay commit→ack p50 at half load (ms)", async () => (await relayLatency("bench-relay", relayRate.median / 2, P.windowMs)).p50);
+    const lat99 = await repeat("relay commit→ack p99 at half load (ms)", async () => (await relayLatency("bench-relay", relayRate.median / 2, P.windowMs)).p99);
+    rows.push({ figure: "relay commit→ack p50, half load", value: lat, unit: "ms", target: "≤ 5 ms" });
+    rows.push({ figure: "relay commit→ack p99, half load", value: lat99, unit: "ms", target: "≤ 25 ms" });
+    await relay.stop();
+
+    // -- consumer: bare vs payment with its inbox
+    const topicTotal = P.records * P.repeats;
+    const bareCons = await repeat("bare kafkajs eachBatch consumer (records/s)", (i) => bareConsumer("bench-bare", topicTotal, i));
+    rows.push({ figure: "bare consumer (reference)", value: bareCons, unit: "records/s" });
+    const paymentTx = await repeat("pgbench payment transaction, 1 client (tps)", async () => pgbench(DATABASES.payment, paymentScript(), 1, P.windowMs / 1000));
+    await sql("payment", "TRUNCATE payments, inbox, outbox");
+    const inboxRate = await repeat("payment consumer with inbox (events/s)", async (i) => {
+      const n = Math.min(P.records, 5_000);
+      const producer = kafka.kafka.producer();
+      await producer.connect();
+      const records = Array.from({ length: n }, () => sampleEvent());
+      for (let s = 0; s < n; s += RELAY_BATCH_SIZE) await producer.send({ topic: kafka.physical("order-events"), acks: -1, messages: records.slice(s, s + RELAY_BATCH_SIZE).map((r) => ({ key: (r.event.data as { orderId: string }).orderId, value: JSON.stringify(r.event), headers: r.headers })) });
+      await producer.disconnect();
+      const before = Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n);
+      const svc = await Service.start("payment", 3302 + i * 10, { ...common, DATABASE_URL: DATABASES.payment });
+      services.push(svc);
+      await waitFor("payment to handle every event", async () => Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n) >= before + n, 600_000);
+      const [span] = await sql<{ first: Date; last: Date }>("payment", "SELECT min(created_at) AS first, max(created_at) AS last FROM (SELECT created_at FROM payments ORDER BY created_at DESC LIMIT $1) x", [n]);
+      await svc.stop();
+      return n / ((span!.last.getTime() - span!.first.getTime()) / 1000);
+    });
+    rows.push({ figure: "consumer with inbox (payment)", value: inboxRate, unit: "events/s", baseline: { name: "pgbench of its per-event transaction, 1 client", value: paymentTx }, target: "≥ 1.5× baseline" });
+
+    // -- POST /orders vs pgbench of the same transaction
+    const orderTx = await repeat(`pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, async () => pgbench(DATABASES.order, placeOrderScript(), P.concurrency, P.windowMs / 1000));
+    const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
+    services.push(order);
+    await order.ready();
+    const place = await repeat(`POST /orders, closed loop of ${P.concurrency} (req/s)`, async () => (await closedLoop(post(order), { concurrency: P.concurrency, durationMs: P.windowMs })).perSecond);
+    rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
+    const pl = (await openLoop(post(order), { ratePerSecond: place.median / 2, durationMs: P.windowMs })).latencyMs;
+    rows.push({ figure: "POST /orders latency at half load, p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
+    await order.stop();
+    services.splice(services.indexOf(order), 1);
+
+    // -- the saga end to end, on empty tables and topics of its own
+    await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
+    await sql("payment", "TRUNCATE payments, outbox, inbox, parked_keys");
+    await ensureTopics(sagaKafka);
+    const sagaEnv = { ...common, KAFKA_TOPIC_PREFIX: SAGA_PREFIX };
+    const saga = await Promise.all([
+      Service.start("outbox-relay", 3304, sagaEnv),
+      Service.start("order", 3301, sagaEnv),
+      Service.start("payment", 3302, sagaEnv),
+      Service.start("shipping", 3303, { ...sagaEnv, SHIPPING_DISPATCH_DELAY_MS: "0", SHIPPING_DISPATCH_POLL_MS: "10" }),
+    ]);
+    services.push(...saga);
+    await Promise.all(saga.map((s) => s.ready()));
+    const [, sagaOrder] = saga;
+    const shippedCount = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_events WHERE type = 'OrderShipped'"))[0]!.n);
+    const sagaRate = await repeat("completed sagas/s at saturation", async () => {
+      const before = await shippedCount();
+      const t0 = Date.now();
+      const r = await closedLoop(post(sagaOrder!), { concurrency: P.concurrency, durationMs: P.windowMs });
+      await waitFor("the placed orders to ship", async () => (await shippedCount()) >= before + r.ok, 300_000);
+      return r.ok / ((Date.now() - t0) / 1000);
+    });
+    rows.push({ figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx }, target: "≥ 0.2× baseline" });
+    // half the maximum sustainable rate, lag and memory sampled every second
+    const lagSamples: number[] = [];
+    const rss: Record<string, number[]> = {};
+    const sampler = setInterval(() => {
+      for (const s of saga) (rss[s.name] ??= []).push(rssMb(s));
+      void Promise.all(["order", "order-projection", "payment", "shipping"].map(async (g) => (await consumerGroupLag(sagaKafka, g)).reduce((n, p) => n + (p.lag ?? 0), 0))).then((l) => lagSamples.push(l.reduce((a, b) => a + b, 0)), () => {});
+    }, 1000);
+    const fromId = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+    progress(`saga at half load: ${round(sagaRate.median / 2)} orders/s for ${P.sagaWindowMs / 1000} s`);
+    await openLoop(post(sagaOrder!), { ratePerSecond: sagaRate.median / 2, durationMs: P.sagaWindowMs });
+    await waitFor("the flow to drain", async () => Number((await sql<{ n: string }>("order", `SELECT count(*) AS n FROM (SELECT order_id FROM order_events WHERE recorded_at >= $1 GROUP BY order_id HAVING bool_and(type <> 'OrderShipped')) x`, [fromId]))[0]!.n) === 0, 300_000);
+    clearInterval(sampler);
+    const lat2 = await sql<{ ms: number }>("order", `SELECT extract(epoch FROM s.recorded_at - p.recorded_at) * 1000 AS ms FROM order_events p JOIN order_events s ON s.order_id = p.order_id AND s.type = 'OrderShipped' WHERE p.type = 'OrderPlaced' AND p.recorded_at >= $1`, [fromId]);
+    const e2e = percentiles(lat2.map((r) => Number(r.ms)));
+    rows.push({ figure: "placed→shipped p50, half load", value: figure([e2e.p50]), unit: "ms", target: "≤ 30 ms" });
+    rows.push({ figure: "placed→shipped p99, half load", value: figure([e2e.p99]), unit: "ms", target: "≤ 100 ms" });
+    rows.push({ figure: "placed→shipped p99.9, half load", value: figure([e2e.p999]), unit: "ms" });
+    const third = Math.max(1, Math.floor(lagSamples.length / 3));
+    const lagFirst = Math.max(...lagSamples.slice(0, third));
+    const lagLast = Math.max(...lagSamples.slice(-third));
+    rows.push({ figure: "total consumer lag, max in first → last third of the window", value: figure([lagLast]), display: `${lagFirst} → ${lagLast}`, unit: "records", target: "flat", met: lagLast <= Math.max(10, lagFirst * 1.5) });
+    for (const [name, samples] of Object.entries(rss)) {
+      const ok = samples.filter(Number.isFinite);
+      // after a few seconds of warm-up (JIT, pools) to the end of the window
+      const warm = ok[Math.min(ok.length - 1, 5)] ?? NaN;
+      rows.push({ figure: `${name} RSS, warm → end`, value: figure([ok.at(-1) ?? NaN]), display: `${round(warm)} → ${round(ok.at(-1) ?? NaN)}`, unit: "MB", target: "flat", met: (ok.at(-1) ?? 0) <= warm * 1.25 });
+    }
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+    await deletePrefixedTopics(kafka).catch(() => {}); // the saga's prefix starts with this one
+    await dropDatabases().catch(() => {});
+  }
+
+  for (const r of rows) {
+    if (r.baseline) r.ratio = round(r.value.median / r.baseline.value.median, 2);
+    if (r.met === undefined && r.target) {
+      const m = /([≥≤]) ([\d.]+)(×| ms)/.exec(r.target);
+      if (m) {
+        const v = m[3] === "×" ? r.ratio! : r.value.median;
+        r.met = m[1] === "≥" ? v >= Number(m[2]) : v <= Number(m[2]);
+      }
+    }
+  }
+  writeResults(rows);
+}
+
+function writeResults(rows: Row[]): void {
+  const dir = path.join(import.meta.dirname, "..", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify({ profile: profileName, settings: P, machine, at: new Date().toISOString(), rows }, null, 2) + "\n");
+  const f = (x: Figure) => (x.runs.length > 1 ? `${round(x.median)} (${round(x.min)}–${round(x.max)})` : `${round(x.median)}`);
+  const md = [
+    `Benchmarks, ${profileName} profile (median of ${P.repeats} runs, spread min–max), ${new Date().toISOString().slice(0, 16)}Z, ${machine}. Broker, PostgreSQL, services and load generator share the machine.`,
+    "",
+    "| figure | Orderflow | baseline | ratio | target | met |",
+    "|---|---:|---|---:|---|---|",
+    ...rows.map((r) => `| ${r.figure} | ${r.display ?? f(r.value)} ${r.unit} | ${r.baseline ? `${f(r.baseline.value)} (${r.baseline.name})` : "–"} | ${r.ratio ?? "–"} | ${r.target ?? "–"} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} |`),
+    "",
+  ].join("\n");
+  fs.writeFileSync(path.join(dir, "latest.md"), md);
+  process.stdout.write(`\n${md}\nwritten to ${dir}/latest.{json,md}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack}\n`);
+    process.exit(1);
+  },
+);
