@@ -16,15 +16,34 @@ export function plannedTopics(opts: { partitionsOverride?: number } = {}): Topic
   ];
 }
 
+type Admin = ReturnType<KafkaClient["kafka"]["admin"]>;
+
+/** Create topics and wait until every partition has a leader. kafkajs's own waitForLeaders gives
+ *  up with "This server does not host this topic-partition" when the metadata of a busy broker
+ *  lags the creation; this waits through that instead. */
+async function createTopicsSettled(admin: Admin, topics: Parameters<Admin["createTopics"]>[0]["topics"], timeoutMs = 60_000): Promise<boolean> {
+  const created = await admin.createTopics({ waitForLeaders: false, topics });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: names });
+      const expected = new Map(topics.map((t) => [t.topic, t.numPartitions ?? 1]));
+      if (meta.topics.every((m) => m.partitions.length >= (expected.get(m.name) ?? 1) && m.partitions.every((p) => p.leader >= 0))) return created;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(", ")} have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 /** Create one topic unless it exists (tests, tooling); registry topics go through ensureTopics. */
 export async function ensureTopic(client: KafkaClient, t: TopicPlan, replicationFactor = -1): Promise<boolean> {
   const admin = client.kafka.admin();
   await admin.connect();
   try {
-    return await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: client.physical(t.name), numPartitions: t.partitions, replicationFactor, configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }] }],
-    });
+    return await createTopicsSettled(admin, [{ topic: client.physical(t.name), numPartitions: t.partitions, replicationFactor, configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }] }]);
   } finally {
     await admin.disconnect();
   }
@@ -40,15 +59,15 @@ export async function ensureTopics(client: KafkaClient, opts: { replicationFacto
     const have = new Set(await admin.listTopics());
     const missing = plan.filter((t) => !have.has(t.name));
     if (missing.length) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
+      await createTopicsSettled(
+        admin,
+        missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
           replicationFactor: opts.replicationFactor ?? -1,
           configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }],
         })),
-      });
+      );
     }
     const present = plan.filter((t) => have.has(t.name));
     const grown: string[] = [];
