@@ -31,7 +31,8 @@ interface OutboxRow {
   id: string;
   topic: string;
   key: string;
-  payload: unknown;
+  /** the JSON text as stored: published as it is, never parsed and re-serialised */
+  payload: string;
   headers: Record<string, string>;
 }
 
@@ -147,13 +148,13 @@ export class OutboxWorker {
     for (;;) {
       if (!this.running) return;
       const { rows } = await c.query<OutboxRow>(
-        `SELECT id, topic, key, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        `SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
         [this.opts.batchSize],
       );
       if (rows.length === 0) return;
       // a producer span per record, child of the trace that wrote the row
       const hops = rows.map((r) => startHop(`${r.topic} publish`, "producer", r.headers.traceparent, { "messaging.system": "kafka", "messaging.destination.name": r.topic }));
-      const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.payload), headers: hops[i]!.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
+      const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: r.payload, headers: hops[i]!.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
       try {
         await this.publisher.send(records);
       } catch (e) {

@@ -1,20 +1,20 @@
 // Hands due PENDING shipments to the carrier. Rows are claimed with SKIP LOCKED, so several
 // shipping replicas share the work and a shipment being cancelled is left alone.
-import { saveOutcome } from "../db/shipments.js";
-import { dispatch, type Shipment } from "../domain/shipment.js";
+import { saveOutcome, SHIPMENT_COLUMNS, type ShipmentRow } from "../db/shipments.js";
+import { dispatch } from "../domain/shipment.js";
 import { SERVICE, type ShippingDeps } from "./deps.js";
 
 export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<number> {
   return deps.db.$transaction(async (tx) => {
-    const due = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM shipments
+    const due = await tx.$queryRaw<ShipmentRow[]>`
+      SELECT ${SHIPMENT_COLUMNS} FROM shipments
       WHERE status = 'PENDING' AND dispatch_after <= now()
       ORDER BY dispatch_after
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED`;
-    for (const { id } of due) {
-      const row = await tx.shipment.findUniqueOrThrow({ where: { id } });
-      const r = dispatch(row as Shipment);
+    for (const row of due) {
+      const id = row.id;
+      const r = dispatch(row);
       const emitted = await saveOutcome(tx, r.shipment, r.outcome, { id: deps.newId(), occurredAt: deps.clock().toISOString(), correlationId: row.correlationId, causationId: row.causationId, source: SERVICE, traceparent: row.traceparent ?? undefined });
       deps.log.info({ orderId: row.orderId, shipmentId: id, correlationId: row.correlationId, emittedId: emitted, carrier: r.shipment.carrier }, "shipment dispatched");
     }

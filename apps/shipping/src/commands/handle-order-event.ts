@@ -2,7 +2,7 @@
 // the inbox record, so a redelivered event changes nothing.
 import { recordInbox } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
-import { lockShipmentOfOrder, saveOutcome } from "../db/shipments.js";
+import { insertPendingShipment, lockShipmentOfOrder, saveOutcome } from "../db/shipments.js";
 import { actionFor, cancel, type OrderTopicEvent } from "../domain/shipment.js";
 import { SERVICE, SHIPPING_GROUP, type ShippingDeps } from "./deps.js";
 
@@ -18,9 +18,7 @@ export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): 
     const now = deps.clock();
     if (action.kind === "create") {
       const id = deps.newId();
-      await tx.shipment.create({
-        data: { id, orderId: action.orderId, status: "PENDING", country: action.country, correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) },
-      });
+      await insertPendingShipment(tx, { id, orderId: action.orderId, country: action.country, correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) });
       deps.log.info({ eventId: event.id, orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
     } else if (action.kind === "cancel") {
       const r = cancel(action.shipment, action.reason);
