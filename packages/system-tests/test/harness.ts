@@ -108,7 +108,9 @@ export class Service {
   }
 
   static async start(name: ServiceName, port: number, env: Record<string, string> = {}): Promise<Service> {
-    const proc = spawn("node", [path.join(repoRoot, "apps", name, "dist", "main.js")], {
+    // SERVICE_NODE_ARGS: extra node flags for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    const proc = spawn("node", [...nodeArgs, path.join(repoRoot, "apps", name, "dist", "main.js")], {
       env: { ...process.env, PORT: String(port), KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: TOPIC_PREFIX, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? { RELAY_DATABASES } : { DATABASE_URL: DATABASES[name] }), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
