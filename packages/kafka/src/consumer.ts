@@ -110,7 +110,11 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     c.on(c.events.CRASH, (e) => {
       ready = false;
       const restartsItself = e.payload.restart;
-      log.error({ err: e.payload.error, restart: restartsItself }, restartsItself ? "consumer crashed; kafkajs restarts it" : "consumer crashed; starting a new one");
+      // a crash kafkajs recovers from by itself (a coordinator still loading at start-up, a
+      // broker restart) is a warning; one that needs a new consumer is an error
+      const fields = { errorClass: e.payload.error?.name, errorMessage: e.payload.error?.message, restart: restartsItself };
+      if (restartsItself) log.warn(fields, "consumer crashed; kafkajs restarts it");
+      else log.error({ ...fields, err: e.payload.error }, "consumer crashed; starting a new one");
       if (!restartsItself && !stopped) void restart();
     });
     c.on(c.events.STOP, () => (ready = false));
