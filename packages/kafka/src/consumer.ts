@@ -62,6 +62,11 @@ export interface EventConsumerOptions {
   /** dead letters go to `<topic>.<this group>.dlt` (a temporary group, such as a replay, uses
    *  the dead-letter topics of the group it stands in for); default groupId */
   deadLetterGroup?: string;
+  /** Handles a run of consecutive, well-formed records of one partition at once, all or nothing
+   *  (one database transaction for the run instead of one per record). When it throws, the run
+   *  is handled again record by record through `handler`, with its retries and dead letters, so
+   *  a bad record fails alone. */
+  batchHandler?: { handle(events: IncomingEvent[], ctx: { log: Logger; logFor(event: IncomingEvent): Logger; heartbeat(): Promise<void> }): Promise<void>; maxRecords?: number };
 }
 
 export interface EventConsumer {
@@ -272,6 +277,41 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     return obs?.around ? obs.around({ group: opts.groupId, topic, headers }, handleWithRetries) : handleWithRetries();
   }
 
+  /** the record decoded, when nothing about it needs the one-by-one path */
+  function plainRecord(topic: TopicName, partition: number, m: KafkaMessage, blocked: Map<string, ParkedAt>): IncomingEvent | undefined {
+    const headers = headersToStrings(m.headers as Record<string, unknown>);
+    if (headers[HEADERS.redriveGroup] || headers[HEADERS.control]) return undefined;
+    const key = m.key ? m.key.toString("utf8") : undefined;
+    if (key && blocked.has(key)) return undefined;
+    const decoded = decodeEvent(m.value, topic);
+    if (!decoded.ok) return undefined;
+    return { event: decoded.event, topic, partition, offset: m.offset, key: key ?? null, headers, timestamp: m.timestamp };
+  }
+
+  /** The batch handler over a run; false when it failed for a reason other than an outage (the
+   *  caller then handles the run record by record). An outage is waited out as for one record. */
+  async function runBatch(topic: TopicName, events: IncomingEvent[], io: BatchIo): Promise<boolean> {
+    const batchLog = log.child({ topic, partition: events[0]!.partition, fromOffset: events[0]!.offset, toOffset: events.at(-1)!.offset, records: events.length });
+    // each event's lines carry the same ids as on the one-by-one path
+    const logFor = (e: IncomingEvent) => log.child({ topic, partition: e.partition, offset: e.offset, key: e.key ?? undefined, eventId: e.headers[HEADERS.eventId], correlationId: e.headers[HEADERS.correlationId], eventType: e.event.type });
+    for (let waits = 0; ; ) {
+      try {
+        await opts.batchHandler!.handle(events, { log: batchLog, logFor, heartbeat: io.heartbeat });
+        return true;
+      } catch (err) {
+        if (!isOutage(err)) {
+          batchLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "batch failed; handling its records one by one");
+          return false;
+        }
+        waits++;
+        if (waits === 1) batchLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "dependency unavailable; waiting for it without dead-lettering");
+        obs?.retry?.({ group: opts.groupId, topic });
+        const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(waits - 1, 16));
+        if (!(await waitWithHeartbeat(delay, io.heartbeat, io.keepGoing))) throw new Aborted();
+      }
+    }
+  }
+
   async function eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const topic = client.logical(batch.topic) as TopicName;
@@ -286,20 +326,57 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     let sinceCommit = 0;
     const keys = [...new Set(batch.messages.flatMap((m) => (m.key ? [m.key.toString("utf8")] : [])))];
     const blocked = opts.parking && keys.length ? await opts.parking.blocked(keys) : new Map<string, ParkedAt>();
+    const io = { heartbeat: p.heartbeat, keepGoing };
+    const one = async (m: KafkaMessage) => {
+      const started = performance.now();
+      const outcome = await processRecord(topic, batch.partition, m, io, blocked);
+      obs?.record?.({ group: opts.groupId, topic, outcome, durationMs: performance.now() - started });
+      await done(m);
+    };
+    const done = async (m: KafkaMessage) => {
+      p.resolveOffset(m.offset);
+      pending = m.offset;
+      if (++sinceCommit >= commitEvery) {
+        await commit();
+        sinceCommit = 0;
+      }
+    };
+    // a run of plain records goes to the batch handler in one call; anything unusual (a
+    // redrive, a control record, a parked key, a record that does not decode) goes alone
+    let run: { m: KafkaMessage; e: IncomingEvent }[] = [];
+    const flush = async () => {
+      if (run.length === 0) return;
+      const chunk = run;
+      run = [];
+      const started = performance.now();
+      if (!(await runBatch(topic, chunk.map((c) => c.e), io))) {
+        for (const c of chunk) {
+          if (!keepGoing()) throw new Aborted();
+          await one(c.m);
+        }
+        return;
+      }
+      const each = (performance.now() - started) / chunk.length;
+      for (const c of chunk) {
+        obs?.record?.({ group: opts.groupId, topic, outcome: "handled", durationMs: each });
+        await done(c.m);
+      }
+      await p.heartbeat();
+    };
     try {
       for (const m of batch.messages) {
         if (!keepGoing()) break;
-        const started = performance.now();
-        const outcome = await processRecord(topic, batch.partition, m, { heartbeat: p.heartbeat, keepGoing }, blocked);
-        obs?.record?.({ group: opts.groupId, topic, outcome, durationMs: performance.now() - started });
-        p.resolveOffset(m.offset);
-        pending = m.offset;
-        if (++sinceCommit >= commitEvery) {
-          await commit();
-          sinceCommit = 0;
+        const plain = opts.batchHandler ? plainRecord(topic, batch.partition, m, blocked) : undefined;
+        if (plain) {
+          run.push({ m, e: plain });
+          if (run.length >= (opts.batchHandler!.maxRecords ?? 100)) await flush();
+          continue;
         }
+        await flush();
+        await one(m);
         await p.heartbeat();
       }
+      if (keepGoing()) await flush();
     } catch (e) {
       if (!(e instanceof Aborted)) {
         await commit().catch(() => {});

@@ -162,3 +162,52 @@ describe("older event versions", () => {
     }
   });
 });
+
+describe("a batch handler", () => {
+  it("takes runs of plain records in one call; a failing run is handled again record by record, the bad one dead-lettered alone", async () => {
+    const batchGroup = "kafka-int-batch";
+    const batchDlt = `payment-events.${batchGroup}.dlt`;
+    await ensureTopic(client, { name: batchDlt, partitions: 1, retentionMs: 3_600_000 });
+    const key = randomUUID(); // one key: one partition, one ordered run
+    const bad = randomUUID();
+    const applied = new Map<string, number>(); // event id → times applied
+    const runs: number[] = [];
+    const apply = (msg: IncomingEvent) => applied.set(msg.event.id, (applied.get(msg.event.id) ?? 0) + 1);
+    const badEvent = refunded(key);
+    const events = Array.from({ length: 30 }, () => refunded(key));
+    events.splice(20, 0, badEvent);
+    const c = createEventConsumer(client, publisher, {
+      groupId: batchGroup,
+      topics: ["payment-events"],
+      retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+      handler: async (msg) => {
+        if (msg.event.id === badEvent.id) throw new NonRetriableError("this one is bad", "BAD");
+        apply(msg);
+      },
+      batchHandler: {
+        maxRecords: 50,
+        handle: async (msgs) => {
+          runs.push(msgs.length);
+          // all or nothing, as a database transaction would be
+          if (msgs.some((m) => m.event.id === badEvent.id)) throw new Error(`run of ${msgs.length} holds a bad record`);
+          for (const m of msgs) apply(m);
+        },
+      },
+    });
+    // published before the group joins, so they arrive as one batch
+    await publisher.send([...events.slice(0, 10).map((e) => recordForEvent(e)), { topic: "payment-events", key, value: "not json", headers: { "correlation-id": bad } }, ...events.slice(10).map((e) => recordForEvent(e))]);
+    await c.start();
+    try {
+      await waitFor("every good record applied", () => events.filter((e) => e !== badEvent).every((e) => applied.has(e.id)), 60_000);
+      await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, batchGroup, ["payment-events"])), 60_000);
+    } finally {
+      await c.stop();
+    }
+    expect([...applied.values()].every((n) => n === 1)).toBe(true); // each exactly once
+    expect(applied.has(badEvent.id)).toBe(false);
+    expect(Math.max(...runs)).toBeGreaterThan(1); // runs did reach the batch handler
+    // the group read the topic from its start: earlier tests' poison is in its dead letters too
+    const mine = (await readTopic(client, batchDlt, { until: (rs) => rs.filter((r) => r.key === key).length >= 2 })).filter((r) => r.key === key);
+    expect(mine.map((d) => d.headers["dlt-error-class"]).sort()).toEqual(["NonRetriableError", "UndecodableRecord"]);
+  });
+});

@@ -1,7 +1,7 @@
 // Consumer group `payment`: every order event, to authorize and (as compensation) refund.
 import { sqlKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
-import { handleOrderEvent, PAYMENT_GROUP, type PaymentDeps } from "../commands/handle-order-event.js";
+import { handleOrderEvent, handleOrderEvents, PAYMENT_GROUP, type PaymentDeps } from "../commands/handle-order-event.js";
 
 export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: PaymentDeps, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
@@ -12,5 +12,7 @@ export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publish
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
     parking: sqlKeyParking(deps.db, PAYMENT_GROUP),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),
+    // a run of events in one transaction; a failing run falls back to `handler` per event
+    batchHandler: { handle: (msgs, ctx) => handleOrderEvents({ ...deps, log: ctx.log }, msgs, ctx.logFor), maxRecords: 50 },
   });
 }

@@ -2,7 +2,7 @@
 import { sqlKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { SHIPPING_GROUP, type ShippingDeps } from "../commands/deps.js";
-import { handleOrderEvent } from "../commands/handle-order-event.js";
+import { handleOrderEvent, handleOrderEvents } from "../commands/handle-order-event.js";
 
 export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publisher, deps: ShippingDeps, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
@@ -13,5 +13,7 @@ export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publish
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
     parking: sqlKeyParking(deps.db, SHIPPING_GROUP),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),
+    // a run of events in one transaction; a failing run falls back to `handler` per event
+    batchHandler: { handle: (msgs, ctx) => handleOrderEvents({ ...deps, log: ctx.log }, msgs, ctx.logFor), maxRecords: 50 },
   });
 }
