@@ -24,16 +24,6 @@ export class NonRetriableError extends Error {
   }
 }
 
-// network failures, PostgreSQL connection/serialization/lock/capacity states, Prisma's
-// connection, pool-timeout and write-conflict codes
-const RETRIABLE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
-  "08000", "08001", "08003", "08004", "08006", "40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03",
-  "P1001", "P1002", "P1008", "P1017", "P2024", "P2034",
-]);
-
-const RETRIABLE_NAMES = new Set(["PrismaClientInitializationError", "PrismaClientRustPanicError"]);
-
 // a dependency that is away (database or network down, restarting, out of connections): no
 // record is at fault, so a consumer waits for it without spending the record's retry budget
 const OUTAGE_CODES = new Set([
@@ -45,28 +35,36 @@ const OUTAGE_CODES = new Set([
 const OUTAGE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 const OUTAGE_MESSAGES = /Connection terminated|Can't reach database server|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client has encountered a connection error/i;
 
-/** True when the failure is a dependency being away rather than anything about the input. */
-export function isOutage(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== "object" || depth > 5) return false;
-  const e = err as { code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown } };
-  if (typeof e.code === "string" && OUTAGE_CODES.has(e.code)) return true;
-  if (typeof e.meta?.code === "string" && OUTAGE_CODES.has(e.meta.code)) return true;
+// worth another try although the dependency answers: serialization and lock conflicts, Prisma's
+// query and pool timeouts and write conflicts
+const RETRIABLE_CODES = new Set(["40001", "40P01", "55P03", "P1008", "P2024", "P2034"]);
+
+type ErrorShape = { retriable?: unknown; code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown } };
+
+/** this error itself (not its causes) says a dependency is away */
+function outageHere(e: ErrorShape): boolean {
+  const code = typeof e.code === "string" ? e.code : typeof e.meta?.code === "string" ? e.meta.code : undefined;
+  if (code && OUTAGE_CODES.has(code)) return true;
   if (typeof e.kind === "string" && OUTAGE_KINDS.has(e.kind)) return true;
-  if (e.kind === "postgres" && typeof (e as { code?: unknown }).code === "string" && OUTAGE_CODES.has((e as { code: string }).code)) return true;
   if (e.name === "PrismaClientInitializationError") return true;
-  if (typeof e.message === "string" && OUTAGE_MESSAGES.test(e.message)) return true;
-  return isOutage(e.cause, depth + 1);
+  return typeof e.message === "string" && OUTAGE_MESSAGES.test(e.message);
 }
 
-/** Walks the error and its causes: the first explicit verdict wins, then known codes. */
+/** True when the failure, or one of its causes, is a dependency being away rather than anything about the input. */
+export function isOutage(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  return outageHere(err as ErrorShape) || isOutage((err as ErrorShape).cause, depth + 1);
+}
+
+/** Walks the error and its causes: the first explicit verdict wins, then outages and known codes. */
 export function isRetriable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== "object" || depth > 5) return false;
-  const e = err as { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown; meta?: { code?: unknown } };
+  const e = err as ErrorShape;
   if (typeof e.retriable === "boolean") return e.retriable;
-  if (isOutage(err, 5)) return true;
+  if (outageHere(e)) return true;
   if (typeof e.code === "string" && RETRIABLE_CODES.has(e.code)) return true;
   if (typeof e.meta?.code === "string" && RETRIABLE_CODES.has(e.meta.code)) return true;
-  if (typeof e.name === "string" && RETRIABLE_NAMES.has(e.name)) return true;
+  if (e.name === "PrismaClientRustPanicError") return true;
   if (typeof e.name === "string" && /timeout/i.test(e.name)) return true;
   return isRetriable(e.cause, depth + 1);
 }
