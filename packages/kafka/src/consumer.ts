@@ -249,14 +249,9 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
           return "handled";
         } catch (err) {
           if (isOutage(err)) {
-            // the database (or another dependency) is away: the record is not at fault, so it
-            // waits, uncommitted and heartbeating, for as long as the outage lasts
+            // the database (or another dependency) is away: the record is not at fault
             attempt--;
-            outageWaits++;
-            const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(outageWaits - 1, 16));
-            if (outageWaits === 1) recordLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "dependency unavailable; waiting for it without dead-lettering");
-            obs?.retry?.({ group: opts.groupId, topic });
-            if (!(await waitWithHeartbeat(delay, heartbeat, keepGoing))) throw new Aborted();
+            await waitOutOutage(++outageWaits, err, recordLog, topic, io);
             continue;
           }
           const now = new Date();
@@ -275,6 +270,15 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       }
     };
     return obs?.around ? obs.around({ group: opts.groupId, topic, headers }, handleWithRetries) : handleWithRetries();
+  }
+
+  /** One wait of a dependency outage: the record (or run) stays uncommitted and the member keeps
+   *  heartbeating, with capped exponential backoff, for as long as the outage lasts. */
+  async function waitOutOutage(waits: number, err: unknown, where: Logger, topic: TopicName, io: BatchIo): Promise<void> {
+    if (waits === 1) where.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "dependency unavailable; waiting for it without dead-lettering");
+    obs?.retry?.({ group: opts.groupId, topic });
+    const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(waits - 1, 16));
+    if (!(await waitWithHeartbeat(delay, io.heartbeat, io.keepGoing))) throw new Aborted();
   }
 
   /** the record decoded, when nothing about it needs the one-by-one path */
@@ -303,11 +307,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
           batchLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "batch failed; handling its records one by one");
           return false;
         }
-        waits++;
-        if (waits === 1) batchLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "dependency unavailable; waiting for it without dead-lettering");
-        obs?.retry?.({ group: opts.groupId, topic });
-        const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(waits - 1, 16));
-        if (!(await waitWithHeartbeat(delay, io.heartbeat, io.keepGoing))) throw new Aborted();
+        await waitOutOutage(++waits, err, batchLog, topic, io);
       }
     }
   }
