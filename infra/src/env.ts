@@ -2,7 +2,7 @@
 // with a PostgreSQL already listening on 5432 or a Kafka on 9092.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkKafkaSecurityEnv, kafkaSecurity, parseEnv, serviceEnv } from "@orderflow/config";
+import { checkKafkaSecurityEnv, kafkaSecurity, kafkaSecurityEnv, LOCAL_DEV_AUTH, parseEnv } from "@orderflow/config";
 import type { KafkaSecurity } from "@orderflow/kafka";
 import { z } from "zod";
 
@@ -52,7 +52,17 @@ export function loadStackEnv(source: NodeJS.ProcessEnv = process.env): StackEnv 
 export const SERVICE_DATABASES = ["orderflow_order", "orderflow_payment", "orderflow_shipping"] as const;
 
 /** The operator CLI talks to any cluster: KAFKA_BROKERS, or the local stack's broker. */
-export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: string[]; operator: string; topicPrefix: string; orderUrl: string; security: KafkaSecurity } {
+export interface CliEnv {
+  brokers: string[];
+  operator: string;
+  topicPrefix: string;
+  orderUrl: string;
+  security: KafkaSecurity;
+  /** ORDERFLOW_TOKEN when given; otherwise the CLI signs its own with this key (AUTH_JWT_SECRET, else the local development key) */
+  token: { given?: string; secret: string; issuer: string; audience: string };
+}
+
+export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   const stack = loadStackEnv(source);
   const list = (source.KAFKA_BROKERS ?? `${stack.KAFKA_HOST}:${stack.KAFKA_PORT}`).split(",").map((b) => b.trim()).filter(Boolean);
   const bad = list.find((b) => !/^[^:\s]+:\d+$/.test(b));
@@ -62,6 +72,12 @@ export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): { brokers: 
   const orderUrl = source.ORDER_URL ?? "http://127.0.0.1:3001";
   if (!/^https?:\/\/\S+$/.test(orderUrl)) throw new Error(`ORDER_URL: "${orderUrl}" is not an http(s) URL`);
   // the same KAFKA_SASL_* / KAFKA_TLS* settings the services read
-  const sec = parseEnv("orderflow", { KAFKA_SASL_MECHANISM: serviceEnv.KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME: serviceEnv.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: serviceEnv.KAFKA_SASL_PASSWORD, KAFKA_TLS: serviceEnv.KAFKA_TLS, KAFKA_TLS_CA_FILE: serviceEnv.KAFKA_TLS_CA_FILE }, source, checkKafkaSecurityEnv);
-  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "", orderUrl: orderUrl.replace(/\/$/, ""), security: kafkaSecurity(sec) };
+  const sec = parseEnv("orderflow", kafkaSecurityEnv, source, checkKafkaSecurityEnv);
+  const token = {
+    ...(source.ORDERFLOW_TOKEN ? { given: source.ORDERFLOW_TOKEN } : {}),
+    secret: source.AUTH_JWT_SECRET ?? LOCAL_DEV_AUTH.secret,
+    issuer: source.AUTH_ISSUER ?? LOCAL_DEV_AUTH.issuer,
+    audience: source.AUTH_AUDIENCE ?? LOCAL_DEV_AUTH.audience,
+  };
+  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "", orderUrl: orderUrl.replace(/\/$/, ""), security: kafkaSecurity(sec), token };
 }

@@ -2,7 +2,6 @@
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
 import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter } from "@orderflow/kafka";
 import { pino } from "pino";
-import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
 import { signToken } from "@orderflow/observability";
 import { loadCliEnv } from "./env.js";
 
@@ -27,9 +26,8 @@ const USAGE = `usage: pnpm orderflow <command> [--json]
 
 /** ORDERFLOW_TOKEN, or one this CLI signs when it holds the key (AUTH_JWT_SECRET, or the local development key) */
 async function bearer(scopes: string[], ttlSeconds = 300, subject = loadCliEnv().operator): Promise<string> {
-  if (process.env.ORDERFLOW_TOKEN) return process.env.ORDERFLOW_TOKEN;
-  const secret = process.env.AUTH_JWT_SECRET ?? LOCAL_DEV_JWT_SECRET;
-  return signToken({ secret, issuer: process.env.AUTH_ISSUER ?? "orderflow-local", audience: process.env.AUTH_AUDIENCE ?? "orderflow-api" }, { subject, scopes, ttlSeconds });
+  const { token } = loadCliEnv();
+  return token.given ?? signToken(token, { subject, scopes, ttlSeconds });
 }
 
 /** The order service's HTTP API: the read model and its replay live there. */

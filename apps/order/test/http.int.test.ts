@@ -1,5 +1,5 @@
 // The order HTTP API in-process (supertest) on a real, migrated PostgreSQL database.
-import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
+import { LOCAL_DEV_AUTH } from "@orderflow/config";
 import { createMetrics, createVerifier, signToken } from "@orderflow/observability";
 import { pino } from "pino";
 import request from "supertest";
@@ -15,7 +15,7 @@ import { freshDatabase } from "./support.js";
 let db: Db;
 let drop: () => Promise<void>;
 let app: ReturnType<typeof createApp>;
-const AUTH = { mode: "jwt", algorithm: "HS256", secret: LOCAL_DEV_JWT_SECRET, issuer: "orderflow-local", audience: "orderflow-api" } as const;
+const AUTH = { mode: "jwt", algorithm: "HS256", ...LOCAL_DEV_AUTH } as const;
 let bearer: string;
 
 /** supertest with a token that may do everything */

@@ -26,6 +26,17 @@ export const logLevel = () => z.enum(["fatal", "error", "warn", "info", "debug",
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** How a client authenticates to the brokers (services and `pnpm orderflow` alike). */
+export const kafkaSecurityEnv = {
+  /** none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD */
+  KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none"),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust */
+  KAFKA_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+};
+
 /** Settings every Kafka-connected service has. */
 export const serviceEnv = {
   KAFKA_BROKERS: kafkaBrokers(),
@@ -38,16 +49,10 @@ export const serviceEnv = {
   TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none"),
   /** OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces */
   OTLP_TRACES_URL: z.url().optional(),
-  /** none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD */
-  KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none"),
-  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  /** TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust */
-  KAFKA_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
-  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  ...kafkaSecurityEnv,
 };
 
-type KafkaSecurityEnv = { KAFKA_SASL_MECHANISM: "none" | "plain" | "scram-sha-256" | "scram-sha-512"; KAFKA_SASL_USERNAME?: string | undefined; KAFKA_SASL_PASSWORD?: string | undefined; KAFKA_TLS: boolean; KAFKA_TLS_CA_FILE?: string | undefined };
+type KafkaSecurityEnv = z.infer<z.ZodObject<typeof kafkaSecurityEnv>>;
 
 /** The cross-variable rules of the Kafka security settings (pass to parseEnv). */
 export function checkKafkaSecurityEnv(env: KafkaSecurityEnv): { variable: string; message: string }[] {
@@ -109,6 +114,13 @@ export function parseEnv<S extends z.ZodRawShape>(service: string, shape: S, sou
  *  NODE_ENV=production (the images) it is refused and AUTH_JWT_SECRET or AUTH_JWKS_URL is required. */
 export const LOCAL_DEV_JWT_SECRET = "orderflow-local-development-secret-do-not-deploy";
 
+/** The issuer and audience the services expect unless AUTH_ISSUER / AUTH_AUDIENCE say otherwise. */
+export const DEFAULT_AUTH_ISSUER = "orderflow-local";
+export const DEFAULT_AUTH_AUDIENCE = "orderflow-api";
+
+/** What locally signed tokens (CLI, tests) are signed with: the local development key and the defaults. */
+export const LOCAL_DEV_AUTH = { secret: LOCAL_DEV_JWT_SECRET, issuer: DEFAULT_AUTH_ISSUER, audience: DEFAULT_AUTH_AUDIENCE } as const;
+
 /** Bearer-token settings of a service with an authenticated API. */
 export const authEnv = {
   /** jwt (default): every API route needs a signed token; off: a gateway in front does it */
@@ -117,8 +129,8 @@ export const authEnv = {
   AUTH_JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256"),
   AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  AUTH_ISSUER: z.string().min(1).default("orderflow-local"),
-  AUTH_AUDIENCE: z.string().min(1).default("orderflow-api"),
+  AUTH_ISSUER: z.string().min(1).default(DEFAULT_AUTH_ISSUER),
+  AUTH_AUDIENCE: z.string().min(1).default(DEFAULT_AUTH_AUDIENCE),
   NODE_ENV: z.string().optional(),
 };
 

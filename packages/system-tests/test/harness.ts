@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { LOCAL_DEV_JWT_SECRET } from "@orderflow/config";
+import { LOCAL_DEV_AUTH } from "@orderflow/config";
 import { signToken } from "@orderflow/observability";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -151,7 +151,7 @@ export class Service {
 }
 
 /** A token with every scope, signed with the local development key the services fall back to. */
-export const AUTHORIZATION = `Bearer ${await signToken({ secret: LOCAL_DEV_JWT_SECRET, issuer: "orderflow-local", audience: "orderflow-api" }, { subject: "system-tests", scopes: ["orders:read", "orders:write", "ops"], ttlSeconds: 24 * 3600 })}`;
+export const AUTHORIZATION = `Bearer ${await signToken(LOCAL_DEV_AUTH, { subject: "system-tests", scopes: ["orders:read", "orders:write", "ops"], ttlSeconds: 24 * 3600 })}`;
 
 export async function getJson<T = any>(url: string): Promise<{ status: number; body: T }> {
   const r = await fetch(url, { headers: { authorization: AUTHORIZATION } });
