@@ -12,15 +12,11 @@ import { consumerGroupLag, createKafkaClient, deletePrefixedTopics, ensureTopic,
 import { anOrder, AUTHORIZATION, DATABASES, dropDatabases, migrateAll, Service, TOPIC_PREFIX, waitFor } from "@orderflow/system-tests/harness";
 import pg from "pg";
 import { pino } from "pino";
+import { loadBenchEnv, PROFILES } from "./env.js";
 import { closedLoop, openLoop } from "./load.js";
 import { figure, percentiles, round, type Figure } from "./stats.js";
 
-const PROFILES = {
-  short: { repeats: 3, records: 5_000, windowMs: 5_000, sagaWindowMs: 20_000, concurrency: 16 },
-  full: { repeats: 5, records: 20_000, windowMs: 15_000, sagaWindowMs: 10 * 60_000, concurrency: 16 },
-} as const;
-const profileName = (process.env.BENCH_PROFILE ?? "short") as keyof typeof PROFILES;
-if (!(profileName in PROFILES)) throw new Error(`BENCH_PROFILE must be one of ${Object.keys(PROFILES).join(", ")}`);
+const { profileName, brokers } = loadBenchEnv();
 const P = PROFILES[profileName];
 const RELAY_BATCH_SIZE = 500;
 
@@ -35,7 +31,6 @@ const repeat = async (what: string, fn: (i: number) => Promise<number>): Promise
   return figure(runs);
 };
 
-const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 const kafka = createKafkaClient({ brokers, clientId: "bench", logger: pino({ level: "silent" }), topicPrefix: TOPIC_PREFIX });
 // the saga runs on topics of its own: nothing the earlier measurements left on the broker reaches it
 const SAGA_PREFIX = `${TOPIC_PREFIX}saga.`;
