@@ -12,7 +12,7 @@ import { loadStackEnv } from "../src/env.js";
 import { bootstrapServers, kafkaDown, kafkaUp } from "../src/stack/kafka.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderflow-sasl-"));
-const env = loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: dir, KAFKA_PORT: "49092", KAFKA_CONTROLLER_PORT: "49093", KAFKA_NODES: "1", KAFKA_SECURITY: "sasl" });
+const env = loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: dir, KAFKA_PORT: "31192", KAFKA_CONTROLLER_PORT: "31193", KAFKA_NODES: "1", KAFKA_SECURITY: "sasl" });
 const quiet = () => {};
 const silent = pino({ level: "silent" });
 const as = (username: string, password: string): KafkaSecurity => ({ sasl: { mechanism: "scram-sha-512", username, password } });

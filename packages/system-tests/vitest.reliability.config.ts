@@ -7,7 +7,7 @@ export default defineConfig({
     name: "reliability",
     include: ["reliability/**/*.rel.test.ts"],
     // the harness reads these when it is imported: the private stack of reliability/world.ts
-    env: { KAFKA_BROKERS: "127.0.0.1:39092,127.0.0.1:39094,127.0.0.1:39096", PG_PORT: "54339" },
+    env: { KAFKA_BROKERS: "127.0.0.1:31092,127.0.0.1:31094,127.0.0.1:31096", PG_PORT: "31432" },
     testTimeout: 30 * 60_000,
     hookTimeout: 10 * 60_000,
     fileParallelism: false,

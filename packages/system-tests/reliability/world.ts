@@ -28,9 +28,11 @@ export const PROFILE = {
 
 const quiet = () => {};
 
-/** The private stack: ports and folder of its own, beside the usual one (vitest.reliability.config.ts sets the same ports for the harness). */
+/** The private stack: ports and folder of its own, beside the usual one (vitest.reliability.config.ts
+ *  sets the same ports for the harness). The ports sit below Linux's ephemeral range (32768+):
+ *  the cluster starts after thousands of client connections, and one of them once held 39094. */
 export function reliabilityStackEnv(): StackEnv {
-  return loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: path.join(repoRoot, ".stack", "reliability"), KAFKA_PORT: "39092", KAFKA_CONTROLLER_PORT: "39093", KAFKA_NODES: "3", PG_PORT: "54339" });
+  return loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: path.join(repoRoot, ".stack", "reliability"), KAFKA_PORT: "31092", KAFKA_CONTROLLER_PORT: "31093", KAFKA_NODES: "3", PG_PORT: "31432" });
 }
 
 export async function stackUp(env: StackEnv): Promise<void> {

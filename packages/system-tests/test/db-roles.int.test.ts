@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "./harness.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderflow-roles-"));
-const stack = loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: dir, PG_PORT: "54349" });
-const url = (role: string, db: string) => `postgresql://${role}:${role}@127.0.0.1:54349/${db}`;
+const stack = loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: dir, PG_PORT: "31442" });
+const url = (role: string, db: string) => `postgresql://${role}:${role}@127.0.0.1:31442/${db}`;
 const quiet = () => {};
 
 async function as<T>(role: string, db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
