@@ -138,12 +138,14 @@ export async function pgRunning(env: StackEnv): Promise<boolean> {
   }
 }
 
-export async function pgDown(env: StackEnv, log: (m: string) => void): Promise<void> {
+/** `immediate` stops like a crash (no shutdown checkpoint; recovery at the next start): what a
+ *  fault test wants, and it cannot be held up by a slow checkpoint on a busy disk. */
+export async function pgDown(env: StackEnv, log: (m: string) => void, mode: "fast" | "immediate" = "fast"): Promise<void> {
   const paths = pgPaths(env);
   if (!fs.existsSync(path.join(paths.data, "postmaster.pid"))) {
     log("postgres: not running");
     return;
   }
-  pgCtl(env, findPgBin(env), ["-D", paths.data, "-m", "fast", "-w", "-t", "60", "stop"]);
+  pgCtl(env, findPgBin(env), ["-D", paths.data, "-m", mode, "-w", "-t", "60", "stop"]);
   log("postgres: stopped");
 }

@@ -279,7 +279,8 @@ export class World {
     await kafkaUp(this.stack, quiet, node);
   }
   async postgresDown(): Promise<void> {
-    await pgDown(this.stack, quiet);
+    // a crash-like stop: a fast shutdown once waited 64 s on a checkpoint and timed out in CI
+    await pgDown(this.stack, quiet, "immediate");
   }
   async postgresUp(): Promise<void> {
     await pgUp(this.stack, quiet);
