@@ -1,6 +1,29 @@
-import { Partitioners, type Producer } from "kafkajs";
+import { Partitioners, type Message, type Producer, type RecordMetadata } from "kafkajs";
 import type { KafkaClient } from "./client.js";
 import type { OutgoingRecord } from "./records.js";
+
+/** Messages of a send whose partition has no acknowledgement in the response. kafkajs 2.2.4 can
+ *  resolve a send without producing to a partition: when a partition's leader moves, during the
+ *  send's retry, to a broker that already answered the first attempt for its own partitions, the
+ *  retry skips that broker (its responses are kept per broker, not per partition). The reliability
+ *  suite caught an OrderPaid lost this way while a partition leader was SIGKILLed. */
+export function unacknowledged(sent: { topic: string; messages: Message[] }[], partitionOf: (m: Message) => number | undefined, response: RecordMetadata[]): { topic: string; partition: number | undefined; messages: Message[] }[] {
+  const acked = new Set(response.map((r) => `${r.topicName}|${r.partition}`));
+  const missing = new Map<string, { topic: string; partition: number | undefined; messages: Message[] }>();
+  for (const { topic, messages } of sent) {
+    for (const m of messages) {
+      const partition = m.partition ?? partitionOf(m);
+      if (partition !== undefined && acked.has(`${topic}|${partition}`)) continue;
+      const k = `${topic}|${partition}`;
+      const entry = missing.get(k) ?? { topic, partition, messages: [] };
+      entry.messages.push(m);
+      missing.set(k, entry);
+    }
+  }
+  return [...missing.values()];
+}
+
+const MAX_RESENDS = 5;
 
 export interface Publisher {
   connect(): Promise<void>;
@@ -12,13 +35,22 @@ export interface Publisher {
 }
 
 export function createPublisher(client: KafkaClient): Publisher {
+  // the partition kafkajs last chose for each message object, to check the response against
+  const chosen = new WeakMap<Message, number>();
   // idempotent: broker-side dedupe of producer retries, which also keeps per-partition order
   const producer: Producer = client.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     // murmur2, the same partition for a key as the Java client picks
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: () => {
+      const murmur2 = Partitioners.DefaultPartitioner();
+      return (args) => {
+        const partition = murmur2(args);
+        chosen.set(args.message, partition);
+        return partition;
+      };
+    },
   });
   let connected = false;
   producer.on(producer.events.CONNECT, () => (connected = true));
@@ -32,10 +64,17 @@ export function createPublisher(client: KafkaClient): Publisher {
       if (records.length === 0) return;
       const byTopic = new Map<string, OutgoingRecord[]>();
       for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, rs]) => ({ topic: client.physical(topic), messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
-      });
+      let batch = [...byTopic].map(([topic, rs]) => ({ topic: client.physical(topic), messages: rs.map((r): Message => ({ key: r.key, value: r.value, headers: r.headers })) }));
+      for (let resends = 0; ; resends++) {
+        const response = await producer.sendBatch({ acks: -1, topicMessages: batch });
+        const missing = unacknowledged(batch, (m) => chosen.get(m), response);
+        if (missing.length === 0) return;
+        const where = missing.map((m) => `${client.logical(m.topic)}/${m.partition ?? "?"}`).join(", ");
+        if (resends >= MAX_RESENDS) throw Object.assign(new Error(`send acknowledged without ${where} after ${resends} re-sends`), { retriable: true });
+        client.logger.warn({ partitions: where }, "send resolved without acknowledging every partition; re-sending those records");
+        // only what was not produced, pinned to the partition it was meant for (order per partition holds)
+        batch = missing.map((m) => ({ topic: m.topic, messages: m.messages.map((msg) => (m.partition === undefined ? msg : { ...msg, partition: m.partition })) }));
+      }
     },
     async disconnect() {
       await producer.disconnect();
