@@ -71,44 +71,56 @@ export interface DeadLetterFilter {
   state?: DeadLetterState | "all";
 }
 
-export async function listDeadLetters(client: KafkaClient, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
-  const audit = await readAudit(client);
-  const state = new Map<string, DeadLetterState>();
-  for (const a of audit) state.set(a.deadLetter, a.action === "redrive" ? "redriven" : "discarded");
-  const out: DeadLetter[] = [];
-  for (const g of groupsOf(filter.group, filter.sources)) {
-    for (const dltTopic of g.topics) {
-      for (const r of await readTopicToEnd(client, dltTopic)) {
-        const h = r.headers;
-        const id = `${dltTopic}:${r.partition}:${r.offset}`;
-        const d: DeadLetter = {
-          id,
-          group: g.group,
-          dltTopic,
-          originalTopic: h[DLT_HEADERS.originalTopic] ?? "",
-          originalPartition: Number(h[DLT_HEADERS.originalPartition] ?? -1),
-          originalOffset: h[DLT_HEADERS.originalOffset] ?? "",
-          key: r.key,
-          errorClass: h[DLT_HEADERS.errorClass] ?? "",
-          errorMessage: h[DLT_HEADERS.errorMessage] ?? "",
-          attempts: Number(h[DLT_HEADERS.attempts] ?? 0),
-          redriveCount: Number(h[HEADERS.redriveCount] ?? 0),
-          ...(h[HEADERS.eventId] ? { eventId: h[HEADERS.eventId] } : {}),
-          ...(h[HEADERS.eventType] ? { eventType: h[HEADERS.eventType] } : {}),
-          failedAt: h[DLT_HEADERS.lastFailureAt] ?? new Date(Number(r.timestamp)).toISOString(),
-          state: state.get(id) ?? "pending",
-          record: r,
-        };
-        out.push(d);
-      }
-    }
-  }
-  return out
-    .filter((d) => (filter.state ?? "pending") === "all" || d.state === (filter.state ?? "pending"))
+/** The dead letter a DLT record is, in `group`, given the audit trail's states. */
+export function toDeadLetter(group: string, r: RawRecord, states: ReadonlyMap<string, DeadLetterState>): DeadLetter {
+  const h = r.headers;
+  const id = `${r.topic}:${r.partition}:${r.offset}`;
+  return {
+    id,
+    group,
+    dltTopic: r.topic,
+    originalTopic: h[DLT_HEADERS.originalTopic] ?? "",
+    originalPartition: Number(h[DLT_HEADERS.originalPartition] ?? -1),
+    originalOffset: h[DLT_HEADERS.originalOffset] ?? "",
+    key: r.key,
+    errorClass: h[DLT_HEADERS.errorClass] ?? "",
+    errorMessage: h[DLT_HEADERS.errorMessage] ?? "",
+    attempts: Number(h[DLT_HEADERS.attempts] ?? 0),
+    redriveCount: Number(h[HEADERS.redriveCount] ?? 0),
+    ...(h[HEADERS.eventId] ? { eventId: h[HEADERS.eventId] } : {}),
+    ...(h[HEADERS.eventType] ? { eventType: h[HEADERS.eventType] } : {}),
+    failedAt: h[DLT_HEADERS.lastFailureAt] ?? new Date(Number(r.timestamp)).toISOString(),
+    state: states.get(id) ?? "pending",
+    record: r,
+  };
+}
+
+/** What the audit trail says each dead letter became. */
+export function auditStates(audit: AuditEntry[]): Map<string, DeadLetterState> {
+  return new Map(audit.map((a) => [a.deadLetter, a.action === "redrive" ? "redriven" : "discarded"]));
+}
+
+/** `list` narrowed by `filter` (pending only unless it says otherwise), oldest first. */
+export function filterDeadLetters(list: DeadLetter[], filter: DeadLetterFilter = {}): DeadLetter[] {
+  const state = filter.state ?? "pending";
+  return list
+    .filter((d) => !filter.group || d.group === filter.group)
+    .filter((d) => state === "all" || d.state === state)
     .filter((d) => !filter.topic || d.originalTopic === filter.topic || d.dltTopic === filter.topic)
     .filter((d) => !filter.errorClass || d.errorClass === filter.errorClass)
     .filter((d) => !filter.key || d.key === filter.key)
     .sort((a, b) => Number(a.record.timestamp) - Number(b.record.timestamp) || a.id.localeCompare(b.id));
+}
+
+export async function listDeadLetters(client: KafkaClient, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+  const states = auditStates(await readAudit(client));
+  const out: DeadLetter[] = [];
+  for (const g of groupsOf(filter.group, filter.sources)) {
+    for (const dltTopic of g.topics) {
+      for (const r of await readTopicToEnd(client, dltTopic)) out.push(toDeadLetter(g.group, r, states));
+    }
+  }
+  return filterDeadLetters(out, filter);
 }
 
 export interface RedriveSelection {
@@ -156,8 +168,9 @@ async function act(
   publisher: Publisher,
   action: "redrive" | "discard",
   s: RedriveSelection & { operator: string; maxRedrives?: number; reason?: string },
+  source: PendingSource | undefined,
 ): Promise<ActionResult> {
-  const pending = await listDeadLetters(client, { group: s.group, ...(s.sources ? { sources: s.sources } : {}) });
+  const pending = source ? await source(s.group) : await listDeadLetters(client, { group: s.group, ...(s.sources ? { sources: s.sources } : {}) });
   const chosen = select(pending, s);
   const redriveId = randomUUID();
   const max = s.maxRedrives ?? DEFAULT_MAX_REDRIVES;
@@ -178,12 +191,16 @@ async function act(
   return { done, refused, released: releasedKeys, audit };
 }
 
+/** Where an action finds a group's pending dead letters: by default it reads the group's dead-letter
+ *  topics and the audit trail from the start; a long-lived index (the ops console's) answers at once. */
+export type PendingSource = (group: string) => Promise<DeadLetter[]>;
+
 /** Re-publish dead letters to their original topic for their group only, in their original order. */
-export function redrive(client: KafkaClient, publisher: Publisher, s: RedriveSelection & { operator: string; maxRedrives?: number }): Promise<ActionResult> {
-  return act(client, publisher, "redrive", s);
+export function redrive(client: KafkaClient, publisher: Publisher, s: RedriveSelection & { operator: string; maxRedrives?: number }, source?: PendingSource): Promise<ActionResult> {
+  return act(client, publisher, "redrive", s, source);
 }
 
 /** Give up on dead letters (audited); a key with nothing left pending is released. */
-export function discard(client: KafkaClient, publisher: Publisher, s: RedriveSelection & { operator: string; reason?: string }): Promise<ActionResult> {
-  return act(client, publisher, "discard", s);
+export function discard(client: KafkaClient, publisher: Publisher, s: RedriveSelection & { operator: string; reason?: string }, source?: PendingSource): Promise<ActionResult> {
+  return act(client, publisher, "discard", s, source);
 }
