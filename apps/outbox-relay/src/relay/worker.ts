@@ -25,6 +25,36 @@ export interface WorkerStatus {
   reachable: boolean;
   backlog: number;
   oldestPendingSeconds: number;
+  /** rows published per second over the last minute (or since start, when younger) */
+  publishedPerSecond: number;
+}
+
+const RATE_WINDOW_MS = 60_000;
+
+/** Rows published over a sliding minute. */
+export class PublishRate {
+  private readonly batches: { at: number; rows: number }[] = [];
+  private readonly since: number;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.since = now();
+  }
+
+  add(rows: number): void {
+    this.batches.push({ at: this.now(), rows });
+    this.trim();
+  }
+
+  perSecond(): number {
+    this.trim();
+    const window = Math.min(RATE_WINDOW_MS, Math.max(1000, this.now() - this.since));
+    return Math.round((this.batches.reduce((n, b) => n + b.rows, 0) / (window / 1000)) * 10) / 10;
+  }
+
+  private trim(): void {
+    const from = this.now() - RATE_WINDOW_MS;
+    while (this.batches.length && this.batches[0]!.at < from) this.batches.shift();
+  }
 }
 
 interface OutboxRow {
@@ -48,6 +78,7 @@ export class OutboxWorker {
   private kicked = false;
   private lastCleanup = 0;
   private failing: string | undefined;
+  private readonly rate = new PublishRate();
   readonly log: Logger;
 
   constructor(
@@ -83,9 +114,9 @@ export class OutboxWorker {
       const r = await this.pool.query<{ backlog: string; oldest: string | null }>(
         `SELECT count(*) AS backlog, EXTRACT(EPOCH FROM now() - min(created_at)) AS oldest FROM outbox WHERE published_at IS NULL`,
       );
-      return { database: this.opts.name, leader: this.isLeader(), reachable: true, backlog: Number(r.rows[0]!.backlog), oldestPendingSeconds: Number(r.rows[0]!.oldest ?? 0) };
+      return { database: this.opts.name, leader: this.isLeader(), reachable: true, backlog: Number(r.rows[0]!.backlog), oldestPendingSeconds: Number(r.rows[0]!.oldest ?? 0), publishedPerSecond: this.rate.perSecond() };
     } catch {
-      return { database: this.opts.name, leader: this.isLeader(), reachable: false, backlog: 0, oldestPendingSeconds: 0 };
+      return { database: this.opts.name, leader: this.isLeader(), reachable: false, backlog: 0, oldestPendingSeconds: 0, publishedPerSecond: this.rate.perSecond() };
     }
   }
 
@@ -165,6 +196,7 @@ export class OutboxWorker {
       this.opts.afterPublish?.();
       // a crash right here republishes the batch: a duplicate consumers drop, never a loss
       await c.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      this.rate.add(rows.length);
       this.opts.onBatch?.(this.opts.name, records);
       this.log.info({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
       for (const r of rows) this.log.debug({ eventId: r.headers["event-id"], eventType: r.headers["event-type"], correlationId: r.headers["correlation-id"], topic: r.topic }, "published");
