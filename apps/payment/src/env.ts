@@ -13,6 +13,9 @@ const shape = {
   PAYMENT_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000),
   /** the simulated gateway's round trip in ms (0: instant; fault tests slow handlers down with it) */
   PAYMENT_GATEWAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
+  /** fault injection for tests and demos: `unavailable` makes the simulated gateway fail every
+   *  call (retried, then dead-lettered: what a provider outage looks like to an operator) */
+  PAYMENT_GATEWAY_FAILPOINT: z.enum(["unavailable"]).optional(),
   ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(env) });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const broker = kafkaReachability(kafka);
-  const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE, env.PAYMENT_GATEWAY_LATENCY_MS), clock: () => new Date(), newId: uuidv7, log };
+  const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE, env.PAYMENT_GATEWAY_LATENCY_MS, env.PAYMENT_GATEWAY_FAILPOINT === "unavailable"), clock: () => new Date(), newId: uuidv7, log };
+  if (env.PAYMENT_GATEWAY_FAILPOINT) log.warn({ failpoint: env.PAYMENT_GATEWAY_FAILPOINT }, "fault injection enabled: every gateway call fails");
   const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
 
   const app = createApp({

@@ -14,16 +14,28 @@ export interface PaymentGateway {
   refund(req: { paymentId: string; amount: number; currency: string }): Promise<void>;
 }
 
+/** The provider did not answer: worth retrying, and dead-lettered once retries run out. */
+export class GatewayUnavailableError extends Error {
+  readonly retriable = true;
+  constructor(message = "the payment gateway is unavailable") {
+    super(message);
+    this.name = "GatewayUnavailableError";
+  }
+}
+
 /** Deterministic stand-in for a provider: approves any amount up to `declineAbove` (minor units),
- *  after `latencyMs` (a provider's round trip: fault tests use it to make handlers slow). */
+ *  after `latencyMs` (a provider's round trip: fault tests use it to make handlers slow); with
+ *  `unavailable` every call fails as a provider outage would. */
 export class SimulatedGateway implements PaymentGateway {
   constructor(
     private readonly declineAbove: number,
     private readonly latencyMs = 0,
+    private readonly unavailable = false,
   ) {}
 
   async authorize(req: AuthorizeRequest): Promise<GatewayDecision> {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.unavailable) throw new GatewayUnavailableError();
     if (req.amount > this.declineAbove) {
       return { approved: false, reason: `amount ${req.amount} ${req.currency} exceeds the simulated limit of ${this.declineAbove}` };
     }
