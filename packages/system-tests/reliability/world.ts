@@ -267,7 +267,34 @@ export class World {
     const lagging = Object.entries(lags).filter(([, l]) => l !== 0);
     if (lagging.length) failed.push(`I5 (lag ${lagging.map(([g, l]) => `${g}=${l ?? "uncommitted"}`).join(", ")})`);
     if (lost) failed.push(`terminal (${lost} orders lost or not terminal)`);
+    if (failed.length) {
+      const stuck = [...new Set([...i1, ...i2, ...perOrder.filter((o) => o.last !== "OrderShipped" && o.last !== "OrderCancelled").map((o) => o.order_id)])].slice(0, 2);
+      for (const id of stuck) failed.push(`where ${id} stands: ${await this.whereIs(id).catch((e: Error) => `(could not tell: ${e.message})`)}`);
+    }
     return { orders: perOrder.length, accepted: this.accepted.size, lost, duplicated, terminal: perOrder.length - perOrder.filter((o) => o.last !== "OrderShipped" && o.last !== "OrderCancelled").length, deadLettered: dead, failed, settleMs, ...(settleError ? { settleError } : {}) };
+  }
+
+  /** An order's trail through the flow: outbox rows, the records on the wire, what each group's
+   *  inbox holds. A failed invariant says where the order got stuck (lost on the wire, or skipped). */
+  private async whereIs(orderId: string): Promise<string> {
+    const parts: string[] = [];
+    for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) {
+      const rows = await this.query<{ id: string; event_type: string; event_id: string; published: boolean }>(db, "SELECT id::text, event_type, event_id::text, published_at IS NOT NULL AS published FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
+      if (rows.length) parts.push(`${db} outbox [${rows.map((r) => `#${r.id} ${r.event_type} ${r.event_id}${r.published ? "" : " UNPUBLISHED"}`).join(", ")}]`);
+    }
+    const inboxes = new Map<string, string[]>();
+    for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) {
+      for (const r of await this.query<{ consumer_group: string; event_id: string }>(db, "SELECT consumer_group, event_id::text FROM inbox")) {
+        inboxes.set(r.event_id, [...(inboxes.get(r.event_id) ?? []), r.consumer_group.replace(TOPIC_PREFIX, "")]);
+      }
+    }
+    for (const topic of ["order-events", "payment-events", "shipping-events"]) {
+      const records = (await readTopicToEnd(this.kafka, topic)).filter((r) => r.key === orderId);
+      parts.push(`${topic} [${records.map((r) => `${r.headers["event-type"] ?? "?"}@${r.partition}/${r.offset} in inbox of ${(inboxes.get(r.headers["event-id"] ?? "") ?? []).join("+") || "none"}`).join(", ")}]`);
+    }
+    const commits: string[] = [];
+    for (const s of SUBSCRIPTIONS) for (const p of await consumerGroupLag(this.kafka, s.group)) commits.push(`${s.group}:${p.topic}/${p.partition}@${p.committedOffset}`);
+    return `${parts.join("; ")}; commits ${commits.join(" ")}`;
   }
 
   // ---- faults on the stack ----
