@@ -24,7 +24,7 @@ const Env = z.object({
   /** name=password pairs, comma-separated: the SCRAM users a sasl broker starts with */
   KAFKA_SASL_USERS: z
     .string()
-    .default("admin=admin-secret,order=order-secret,payment=payment-secret,shipping=shipping-secret,outbox-relay=relay-secret")
+    .default("admin=admin-secret,order=order-secret,payment=payment-secret,shipping=shipping-secret,outbox-relay=relay-secret,ops-console=console-secret")
     .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => { const i = p.indexOf("="); return { name: p.slice(0, i), password: p.slice(i + 1) }; }))
     .refine((us) => us.every((u) => /^[A-Za-z0-9_.-]+$/.test(u.name) && u.password.length >= 8 && !/[,\]\s]/.test(u.password)), "name=password pairs: names of letters, digits, '.', '_' or '-', passwords of 8+ characters without ',', ']' or spaces")
     .refine((us) => us.some((u) => u.name === "admin"), "must include the admin user"),

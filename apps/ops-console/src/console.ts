@@ -1,0 +1,169 @@
+// What the console knows and does: order search and timelines from the order service's read
+// model (asked with the operator's own token), dead letters and the audit trail from a live index
+// of the dead-letter and audit topics, lag from the broker, the outbox from the relay, and the
+// redrive/discard actions of @orderflow/kafka (audited on the ops-audit topic).
+import { SUBSCRIPTIONS } from "@orderflow/contracts";
+import { consumerGroupLag, discard, redrive, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import { HttpProblem } from "@orderflow/observability";
+import type { Logger } from "pino";
+import type { ActionRequest, ActionResponse, AuditEntryView, DeadLetterView, FlowHealth, GroupLag, OrderDetail, OrderSummary, OutboxHealth } from "./api-types.js";
+import { causalOrder, type TimelineEntry } from "./causal.js";
+
+export interface ConsoleDeps {
+  kafka: KafkaClient;
+  index: DeadLetterIndex;
+  publisher: Publisher;
+  orderUrl: string;
+  relayUrl: string;
+  healthCacheMs: number;
+  maxRedrives: number;
+  log: Logger;
+}
+
+const UPSTREAM_TIMEOUT_MS = 5000;
+
+export function toView(d: DeadLetter): DeadLetterView {
+  return {
+    id: d.id,
+    group: d.group,
+    originalTopic: d.originalTopic,
+    originalPartition: d.originalPartition,
+    originalOffset: d.originalOffset,
+    key: d.key,
+    eventId: d.eventId ?? null,
+    eventType: d.eventType ?? null,
+    errorClass: d.errorClass,
+    errorMessage: d.errorMessage,
+    attempts: d.attempts,
+    redriveCount: d.redriveCount,
+    failedAt: d.failedAt,
+    state: d.state,
+    parked: d.errorClass === "ParkedBehindFailure",
+  };
+}
+
+const auditView = ({ redriveId: _r, ...a }: AuditEntryView & { redriveId?: string }): AuditEntryView => a;
+
+interface OrderViewBody {
+  orderId: string;
+  status: OrderSummary["status"];
+  customerId: string | null;
+  totalAmount: number | null;
+  currency: string | null;
+  lastEventAt?: string;
+  payment?: { status: string; amount: number; declineReason: string | null } | null;
+  shipment?: { status: string; carrier: string | null; trackingNumber: string | null } | null;
+  cancellation?: { reason: string; detail: string | null } | null;
+  timeline?: TimelineEntry[];
+  readModel?: { source?: string };
+}
+
+export function createConsole(deps: ConsoleDeps) {
+  /** the order service, asked on the operator's behalf: its 401/403/404 reach the operator as they are */
+  async function orderService<T>(path: string, authorization: string): Promise<T> {
+    let r: Response;
+    try {
+      r = await fetch(`${deps.orderUrl}${path}`, { headers: { authorization, accept: "application/json" }, signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
+    } catch (e) {
+      throw new HttpProblem(502, "Order service unreachable", `${deps.orderUrl} did not answer: ${(e as Error).message}`);
+    }
+    const body = (await r.json().catch(() => ({}))) as { title?: string; detail?: string };
+    if (r.ok) return body as T;
+    if (r.status < 500) throw new HttpProblem(r.status, body.title ?? "Order service refused", body.detail ?? `the order service answered ${r.status}`);
+    throw new HttpProblem(502, "Order service failed", `the order service answered ${r.status}${body.detail ? `: ${body.detail}` : ""}`);
+  }
+
+  async function outbox(): Promise<{ outbox: OutboxHealth[]; relayError: string | null }> {
+    try {
+      const r = await fetch(`${deps.relayUrl}/status`, { signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
+      if (!r.ok) return { outbox: [], relayError: `the relay answered ${r.status}` };
+      const body = (await r.json()) as { databases: { database: string; reachable: boolean; backlog: number; oldestPendingSeconds: number; publishedPerSecond?: number }[] };
+      return { outbox: body.databases.map((d) => ({ database: d.database, reachable: d.reachable, backlog: d.backlog, oldestPendingSeconds: d.oldestPendingSeconds, publishedPerSecond: d.publishedPerSecond ?? 0 })), relayError: null };
+    } catch (e) {
+      return { outbox: [], relayError: `the relay at ${deps.relayUrl} did not answer: ${(e as Error).message}` };
+    }
+  }
+
+  async function lag(): Promise<GroupLag[]> {
+    return Promise.all(SUBSCRIPTIONS.map(async (s) => {
+      const partitions = (await consumerGroupLag(deps.kafka, s.group)).map((p) => ({ topic: p.topic, partition: p.partition, committed: p.committedOffset === "-1" ? null : p.committedOffset, end: p.logEndOffset, lag: p.lag }));
+      const unknown = partitions.some((p) => p.lag === null && p.end !== "0");
+      return { group: s.group, lag: unknown ? null : partitions.reduce((n, p) => n + (p.lag ?? 0), 0), partitions };
+    }));
+  }
+
+  let cached: { at: number; value: Promise<FlowHealth> } | undefined;
+  async function snapshot(): Promise<FlowHealth> {
+    const [groups, { outbox: rows, relayError }] = await Promise.all([lag(), outbox()]);
+    const pending = deps.index.list();
+    const deadLetters = SUBSCRIPTIONS.map((s) => {
+      const mine = pending.filter((d) => d.group === s.group);
+      return { group: s.group, pending: mine.length, newest: mine.slice(-5).reverse().map((d) => ({ id: d.id, key: d.key, errorClass: d.errorClass, errorMessage: d.errorMessage, failedAt: d.failedAt })) };
+    });
+    return { at: new Date().toISOString(), groups, outbox: rows, relayError, relayPublishedPerSecond: rows.reduce((n, r) => n + r.publishedPerSecond, 0), deadLetters };
+  }
+
+  return {
+    async listOrders(authorization: string, q: { customerId?: string; status?: string; limit: number }): Promise<OrderSummary[]> {
+      const qs = new URLSearchParams({ limit: String(q.limit), ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.status ? { status: q.status } : {}) });
+      const body = await orderService<{ orders: OrderViewBody[] }>(`/orders?${qs}`, authorization);
+      return body.orders.map((o) => ({ orderId: o.orderId, status: o.status, customerId: o.customerId, totalAmount: o.totalAmount, currency: o.currency, lastEventAt: o.lastEventAt ?? "" }));
+    },
+
+    async order(authorization: string, orderId: string): Promise<OrderDetail> {
+      const o = await orderService<OrderViewBody>(`/orders/${encodeURIComponent(orderId)}`, authorization);
+      return {
+        orderId: o.orderId,
+        status: o.status ?? null,
+        customerId: o.customerId ?? null,
+        totalAmount: o.totalAmount ?? null,
+        currency: o.currency ?? null,
+        payment: o.payment ? { status: o.payment.status, amount: o.payment.amount, declineReason: o.payment.declineReason } : null,
+        shipment: o.shipment ? { status: o.shipment.status, carrier: o.shipment.carrier, trackingNumber: o.shipment.trackingNumber } : null,
+        cancellation: o.cancellation ?? null,
+        timeline: causalOrder((o.timeline ?? []).map(({ eventId, type, source, occurredAt, topic, partition, offset, correlationId, causationId }) => ({ eventId, type, source, occurredAt, topic, partition, offset, correlationId, causationId }))),
+        deadLetters: deps.index.list({ key: orderId, state: "all" }).map(toView),
+        readModel: o.readModel?.source ?? "projection",
+      };
+    },
+
+    health(): Promise<FlowHealth> {
+      const now = Date.now();
+      if (!cached || now - cached.at > deps.healthCacheMs) {
+        const value = snapshot();
+        cached = { at: now, value };
+        // a failed snapshot is not reused
+        value.catch(() => (cached = undefined));
+      }
+      return cached.value;
+    },
+
+    deadLetters(filter: { group?: string; state?: "pending" | "redriven" | "discarded" | "all"; key?: string }): DeadLetterView[] {
+      return deps.index.list(filter).map(toView).reverse();
+    },
+
+    audit(): AuditEntryView[] {
+      return deps.index.audit().map(auditView).reverse();
+    },
+
+    async act(action: "redrive" | "discard", req: ActionRequest, operator: string): Promise<ActionResponse> {
+      if (!SUBSCRIPTIONS.some((s) => s.group === req.group)) throw new HttpProblem(400, "Invalid request", `group: unknown consumer group "${req.group}"`, { errors: [{ field: "group", message: `known groups: ${SUBSCRIPTIONS.map((s) => s.group).join(", ")}` }] });
+      const selection = { group: req.group, operator, ...(req.id ? { id: req.id } : {}), ...(req.key ? { key: req.key } : {}) };
+      let r;
+      try {
+        r = action === "redrive"
+          ? await redrive(deps.kafka, deps.publisher, { ...selection, maxRedrives: deps.maxRedrives }, deps.index.pending)
+          : await discard(deps.kafka, deps.publisher, { ...selection, ...(req.reason ? { reason: req.reason } : {}) }, deps.index.pending);
+      } catch (e) {
+        // the selection names nothing pending (already redriven by someone else, say)
+        if (e instanceof Error && /^no pending dead letter/.test(e.message)) throw new HttpProblem(409, "Not pending", e.message);
+        throw e;
+      }
+      const result: ActionResponse = { done: r.done.map((d) => d.id), refused: r.refused.map((x) => ({ id: x.deadLetter.id, why: x.why })), released: r.released, audit: r.audit.map(auditView) };
+      deps.log.info({ action, operator, group: req.group, done: result.done, refused: result.refused.length, released: result.released }, `dead letters ${action === "redrive" ? "redriven" : "discarded"} from the console`);
+      return result;
+    },
+  };
+}
+
+export type Console = ReturnType<typeof createConsole>;

@@ -1,0 +1,106 @@
+// The console's HTTP surface: the built page at `/`, its JSON API under `/api` (every route needs
+// a bearer token with the `ops` scope), health and metrics like every service.
+import fs from "node:fs";
+import path from "node:path";
+import express from "express";
+import helmet from "helmet";
+import { z } from "zod";
+import { isOutage } from "@orderflow/kafka";
+import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import type { AuditList, DeadLetterList, OrderList, Session } from "../api-types.js";
+import type { Console } from "../console.js";
+
+export interface AppDeps extends ServiceAppDeps {
+  console: Console;
+  verify: Verifier;
+  /** the built page (dist/web); the API works without it */
+  webDir: string;
+}
+
+const ORDER_STATUS = z.enum(["PLACED", "PAID", "SHIPPED", "CANCELLED"]);
+const ListOrdersQuery = z.strictObject({
+  customerId: z.string().min(1).max(200).optional(),
+  status: ORDER_STATUS.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const DeadLettersQuery = z.strictObject({
+  group: z.string().min(1).max(200).optional(),
+  key: z.string().min(1).max(200).optional(),
+  state: z.enum(["pending", "redriven", "discarded", "all"]).default("pending"),
+});
+const Selection = {
+  group: z.string().min(1).max(200),
+  id: z.string().min(1).max(500).optional(),
+  key: z.string().min(1).max(200).optional(),
+};
+const oneOf = (b: { id?: string | undefined; key?: string | undefined }) => (b.id === undefined) !== (b.key === undefined);
+const oneOfError = { message: "give exactly one of id (one dead letter) or key (every pending one of the key)", path: ["id"] };
+const RedriveBody = z.strictObject(Selection).refine(oneOf, oneOfError);
+const DiscardBody = z.strictObject({ ...Selection, reason: z.string().trim().min(1, "say why the record is given up").max(500) }).refine(oneOf, oneOfError);
+const OrderId = z.string().min(1).max(200);
+
+/** the verified token's expiry, for the page to warn before it lapses */
+function expiryOf(token: string): string | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof payload.exp === "number" ? new Date(payload.exp * 1000).toISOString() : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createApp(deps: AppDeps) {
+  const ops = requireScope(deps.verify, SCOPES.ops);
+  const hasPage = fs.existsSync(path.join(deps.webDir, "index.html"));
+  return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
+    // the page loads only its own scripts and styles, and is never framed
+    app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"] } } }));
+    app.use("/api", ops);
+
+    app.get("/api/session", (req, res) => {
+      const token = req.headers.authorization!.replace(/^Bearer\s+/i, "");
+      const body: Session = { subject: req.principal!.subject, scopes: req.principal!.scopes, expiresAt: expiryOf(token) };
+      res.json(body);
+    });
+
+    app.get("/api/orders", async (req, res) => {
+      const q = ListOrdersQuery.parse(req.query);
+      const body: OrderList = { orders: await deps.console.listOrders(req.headers.authorization!, q) };
+      res.json(body);
+    });
+
+    app.get("/api/orders/:id", async (req, res) => {
+      res.json(await deps.console.order(req.headers.authorization!, OrderId.parse(req.params.id)));
+    });
+
+    app.get("/api/health", async (_req, res) => {
+      res.set("cache-control", "no-store").json(await deps.console.health());
+    });
+
+    app.get("/api/dead-letters", (req, res) => {
+      const q = DeadLettersQuery.parse(req.query);
+      const body: DeadLetterList = { deadLetters: deps.console.deadLetters(q) };
+      res.json(body);
+    });
+
+    app.post("/api/dead-letters/redrive", async (req, res) => {
+      res.json(await deps.console.act("redrive", RedriveBody.parse(req.body ?? {}), req.principal!.subject));
+    });
+
+    app.post("/api/dead-letters/discard", async (req, res) => {
+      res.json(await deps.console.act("discard", DiscardBody.parse(req.body ?? {}), req.principal!.subject));
+    });
+
+    app.get("/api/audit", (_req, res) => {
+      const body: AuditList = { entries: deps.console.audit() };
+      res.json(body);
+    });
+
+    if (hasPage) app.use(express.static(deps.webDir, { index: "index.html", maxAge: "1h", setHeaders: (res, file) => file.endsWith("index.html") && res.setHeader("cache-control", "no-cache") }));
+    else {
+      app.get("/", () => {
+        throw new HttpProblem(503, "Page not built", "run `pnpm --filter @orderflow/ops-console build` (the API under /api works without it)");
+      });
+    }
+  });
+}
