@@ -47,8 +47,8 @@ export async function stackDown(env: StackEnv): Promise<void> {
   await Promise.allSettled([kafkaDown(env, quiet), pgDown(env, quiet)]);
 }
 
-type Key = "order" | "payment" | "shipping" | "outbox-relay" | `${ServiceName}#${number}`;
-const BASE_PORT: Record<ServiceName, number> = { order: 3201, payment: 3202, shipping: 3203, "outbox-relay": 3204 };
+type Key = ServiceName | `${ServiceName}#${number}`;
+const BASE_PORT: Record<ServiceName, number> = { order: 3201, payment: 3202, shipping: 3203, "outbox-relay": 3204, "ops-console": 3205 };
 
 /** fast enough for hundreds of orders a minute; the dispatcher still waits (a window for cancellation) */
 const SERVICE_ENV: Record<string, string> = {

@@ -4,13 +4,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import * as opsConsole from "../../../apps/ops-console/src/env.js";
 import * as order from "../../../apps/order/src/env.js";
 import * as relay from "../../../apps/outbox-relay/src/env.js";
 import * as payment from "../../../apps/payment/src/env.js";
 import * as shipping from "../../../apps/shipping/src/env.js";
 import { repoRoot } from "./harness.js";
 
-const services = { order, payment, shipping, "outbox-relay": relay } as const;
+const services = { order, payment, shipping, "outbox-relay": relay, "ops-console": opsConsole } as const;
 const compose = parse(fs.readFileSync(path.join(repoRoot, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
 const k8sDocs = (f: string) => parseAllDocuments(fs.readFileSync(path.join(repoRoot, "infra", "k8s", "base", f), "utf8")).map((d) => d.toJS() as any);
 const [configMap, secret] = k8sDocs("config.yaml");

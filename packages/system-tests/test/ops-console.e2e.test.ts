@@ -1,0 +1,197 @@
+// The ops console in a real headless Chromium (Debian's, driven by playwright-core) against the
+// four services and the console as separate processes on the local stack. Screenshots of every
+// step land in packages/system-tests/artifacts/ops-console/.
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { createKafkaClient, deletePrefixedTopics, ensureTopics } from "@orderflow/kafka";
+import { LOCAL_DEV_AUTH } from "@orderflow/config";
+import { signToken } from "@orderflow/observability";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, repoRoot, Service, TOPIC_PREFIX, waitFor } from "./harness.js";
+
+const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115 } as const;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = path.join(repoRoot, "packages", "system-tests", "artifacts", "ops-console");
+// the flags this machine's closed network needs (ENVIRONMENT.md); playwright adds --headless and a fresh profile
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+/** payment retries twice within a second, then dead-letters */
+const FAST_DLT = { CONSUMER_MAX_ATTEMPTS: "2", CONSUMER_RETRY_INITIAL_MS: "50", CONSUMER_RETRY_MAX_MS: "200" };
+
+const kafka = createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "system-tests-console", logger: pino({ level: "warn" }), topicPrefix: TOPIC_PREFIX });
+const operatorToken = await signToken(LOCAL_DEV_AUTH, { subject: "ada.operator", scopes: ["ops", "orders:read"], ttlSeconds: 3600 });
+let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service;
+let browser: Browser;
+let page: Page;
+let problems: string[] = [];
+
+const startPayment = (env: Record<string, string> = {}) => Service.start("payment", PORTS.payment, { ...FAST_DLT, ...env }).then((s) => s.ready());
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function consoleApi<T = any>(p: string): Promise<T> {
+  const r = await fetch(opsConsole.url(p), { headers: { authorization: `Bearer ${operatorToken}` } });
+  expect(r.status, `${p}: ${r.status}`).toBe(200);
+  return (await r.json()) as T;
+}
+
+async function place(): Promise<string> {
+  const r = await postJson(order.url("/orders"), anOrder());
+  expect(r.status).toBe(202);
+  return r.body.orderId as string;
+}
+
+const orderStatus = async (id: string) => (await getJson(order.url(`/orders/${id}`))).body.status as string | null;
+
+async function signIn(): Promise<void> {
+  await page.goto(opsConsole.url("/"));
+  await page.getByLabel(/token/i).fill(operatorToken);
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await page.getByText(/signed in as ada\.operator/i).waitFor();
+}
+
+async function openOrder(id: string): Promise<void> {
+  await page.getByRole("link", { name: "Orders" }).click();
+  await page.getByLabel("Order id").fill(id);
+  await page.getByLabel("Order id").press("Enter");
+  await page.getByRole("heading", { name: new RegExp(id) }).waitFor();
+}
+
+/** serious and critical accessibility violations on the page as it is now (axe-core, WCAG 2 A/AA) */
+async function accessibilityViolations(): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
+  });
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+beforeAll(async () => {
+  fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
+  migrateAll();
+  await ensureTopics(kafka);
+  [relay, order, shipping, opsConsole] = await Promise.all([
+    Service.start("outbox-relay", PORTS.relay),
+    Service.start("order", PORTS.order),
+    Service.start("shipping", PORTS.shipping, { SHIPPING_DISPATCH_DELAY_MS: "300" }),
+    Service.start("ops-console", PORTS.console, { ORDER_URL: `http://127.0.0.1:${PORTS.order}`, RELAY_URL: `http://127.0.0.1:${PORTS.relay}`, OPS_HEALTH_CACHE_MS: "200" }),
+  ]);
+  payment = await startPayment();
+  await Promise.all([relay.ready(), order.ready(), shipping.ready(), opsConsole.ready()]);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("console", (m) => void ((m.type() === "error" || m.type() === "warning") && problems.push(`console ${m.type()}: ${m.text()}`)));
+  page.on("pageerror", (e) => void problems.push(`page error: ${e.message}`));
+  await signIn();
+});
+
+afterEach(() => {
+  // no console errors or warnings, in any test
+  const seen = problems;
+  problems = [];
+  expect(seen).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([order, payment, shipping, relay, opsConsole].filter(Boolean).map((s) => s.stop()));
+  await deletePrefixedTopics(kafka);
+  await dropDatabases();
+});
+
+describe("the ops console", () => {
+  it("shows a shipped order's events across the three services in causal order, with where each record is", async () => {
+    const id = await place();
+    await waitFor(`order ${id} SHIPPED`, async () => (await orderStatus(id)) === "SHIPPED", 60_000);
+    await openOrder(id);
+    const events = page.getByTestId("timeline-event");
+    await expect.poll(() => events.count()).toBe(5);
+    const types = await events.evaluateAll((els) => els.map((e) => e.getAttribute("data-event-type")));
+    expect(types).toEqual(["OrderPlaced", "PaymentAuthorized", "OrderPaid", "ShipmentDispatched", "OrderShipped"]);
+    // each event says which service published it and where the record is
+    await expect.poll(() => events.nth(1).innerText()).toMatch(/payment/);
+    await expect.poll(() => events.nth(1).innerText()).toMatch(/payment-events\/\d+@\d+/);
+    await expect.poll(() => events.nth(3).innerText()).toMatch(/shipping-events\/\d+@\d+/);
+    await expect.poll(() => page.getByTestId("dead-letter").count()).toBe(0);
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("1-shipped-order-timeline");
+  });
+
+  it("shows a poison order's dead letter, and a redrive from the page completes the order, audited", async () => {
+    // the gateway is down: payment retries, then dead-letters the order's OrderPlaced
+    await payment.stop();
+    payment = await startPayment({ PAYMENT_GATEWAY_FAILPOINT: "unavailable" });
+    const id = await place();
+    const [dead] = await waitFor("the OrderPlaced to be dead-lettered", async () => {
+      const list = (await consoleApi(`/api/dead-letters?key=${id}`)).deadLetters as { id: string }[];
+      return list.length > 0 && list;
+    }, 60_000);
+    expect(await orderStatus(id)).toBe("PLACED");
+
+    await openOrder(id);
+    const row = page.getByTestId("dead-letter");
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.getAttribute("data-state")).toBe("pending");
+    expect(await row.innerText()).toMatch(/GatewayUnavailableError/);
+    expect(await row.innerText()).toMatch(/payment/);
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("2-poison-order-dead-lettered");
+
+    // the gateway is back; the operator redrives the record from the page
+    await payment.stop();
+    payment = await startPayment();
+    await row.getByRole("button", { name: "Redrive" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toMatch(/OrderPlaced/);
+    await shot("3-redrive-confirmation");
+    await dialog.getByRole("button", { name: "Confirm redrive" }).click();
+    await expect.poll(() => page.getByRole("status").innerText()).toMatch(/ada\.operator/);
+
+    await waitFor(`order ${id} SHIPPED after the redrive`, async () => (await orderStatus(id)) === "SHIPPED", 60_000);
+    await openOrder(id);
+    await expect.poll(() => page.getByTestId("timeline-event").evaluateAll((els) => els.map((e) => e.getAttribute("data-event-type")))).toEqual(["OrderPlaced", "PaymentAuthorized", "OrderPaid", "ShipmentDispatched", "OrderShipped"]);
+    await expect.poll(() => page.getByTestId("dead-letter").getAttribute("data-state")).toBe("redriven");
+    await shot("4-redriven-order-shipped");
+
+    // the audit trail names the operator, the action and the record
+    const audit = (await consoleApi("/api/audit")).entries as { action: string; operator: string; deadLetter: string }[];
+    expect(audit).toContainEqual(expect.objectContaining({ action: "redrive", operator: "ada.operator", deadLetter: dead!.id }));
+    await page.getByRole("link", { name: "Audit" }).click();
+    await page.getByRole("cell", { name: dead!.id }).first().waitFor();
+    await shot("5-audit-trail");
+  });
+
+  it("shows the flow's health live: lag per group, outbox per database, dead-letter depth with reasons", async () => {
+    await page.getByRole("link", { name: "Flow health" }).click();
+    const health = page.getByTestId("flow-health");
+    await health.waitFor();
+    for (const group of ["order", "order-projection", "payment", "shipping"]) await page.locator(`[data-testid="lag-row"][data-group="${group}"]`).first().waitFor();
+    await expect.poll(() => health.innerText()).toMatch(/order[\s\S]*payment[\s\S]*shipping/);
+    // live: an order placed now shows up in the relay's throughput without reloading the page
+    await place();
+    await expect.poll(async () => (await consoleApi("/api/health")).relayPublishedPerSecond, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId("relay-throughput").innerText(), { timeout: 30_000 }).toMatch(/^\D*[0-9.]*[1-9]/);
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("6-flow-health");
+  });
+
+  it("refuses the API without an operator credential, and names what is wrong with an action", async () => {
+    expect((await fetch(opsConsole.url("/api/health"))).status).toBe(401);
+    const readOnly = await signToken(LOCAL_DEV_AUTH, { subject: "viewer", scopes: ["orders:read"], ttlSeconds: 60 });
+    const forbidden = await fetch(opsConsole.url("/api/dead-letters/redrive"), { method: "POST", headers: { authorization: `Bearer ${readOnly}`, "content-type": "application/json" }, body: JSON.stringify({ group: "payment", key: "x" }) });
+    expect(forbidden.status).toBe(403);
+    const noReason = await fetch(opsConsole.url("/api/dead-letters/discard"), { method: "POST", headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" }, body: JSON.stringify({ group: "payment", key: "x" }) });
+    expect(noReason.status).toBe(400);
+    expect(noReason.headers.get("content-type")).toMatch(/application\/problem\+json/);
+    expect(((await noReason.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain("reason");
+  });
+});
