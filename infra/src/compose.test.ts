@@ -33,7 +33,7 @@ describe("docker-compose.yml", () => {
     expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(plannedTopics().sort((a, b) => a.name.localeCompare(b.name)));
   });
 
-  it("runs every app from its own Dockerfile, with Kafka and its database", () => {
+  it("runs every app from its own Dockerfile, with Kafka and its database (the console has none: it asks the services)", () => {
     const apps = fs.readdirSync(path.join(root, "apps"));
     for (const app of apps) {
       const svc = compose.services[app];
@@ -42,8 +42,10 @@ describe("docker-compose.yml", () => {
       expect(svc!.build!.dockerfile).toBe(`apps/${app}/Dockerfile`);
       expect(fs.existsSync(path.join(root, "apps", app, "Dockerfile"))).toBe(true);
       expect(svc!.environment!.KAFKA_BROKERS).toBe("kafka:9092");
-      if (app !== "outbox-relay") expect(svc!.environment!.DATABASE_URL).toMatch(new RegExp(`/orderflow_${app}$`));
+      if (app === "ops-console") expect(svc!.environment!.DATABASE_URL).toBeUndefined();
+      else if (app !== "outbox-relay") expect(svc!.environment!.DATABASE_URL).toMatch(new RegExp(`/orderflow_${app}$`));
     }
+    expect(compose.services["ops-console"]!.environment!.ORDER_URL).toBe("http://order:3001");
     expect(compose.services["outbox-relay"]!.environment!.RELAY_DATABASES!.split(",").map((d) => d.split("=")[0])).toEqual(["order", "payment", "shipping"]);
   });
 });
