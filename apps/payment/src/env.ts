@@ -16,6 +16,13 @@ const shape = {
   /** fault injection for tests and demos: `unavailable` makes the simulated gateway fail every
    *  call (retried, then dead-lettered: what a provider outage looks like to an operator) */
   PAYMENT_GATEWAY_FAILPOINT: z.enum(["unavailable"]).optional(),
+  /** fault injection for tests: `crash-after-handled:N` SIGKILLs the process once N records are
+   *  applied in the database, before their offsets are committed (the reliability suite) */
+  PAYMENT_CONSUMER_FAILPOINT: z
+    .string()
+    .regex(/^crash-after-handled:[1-9]\d*$/, "must be crash-after-handled:<n>")
+    .transform((v) => ({ crashAfterHandled: Number(v.split(":")[1]) }))
+    .optional(),
   ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,

@@ -1,7 +1,7 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
 import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
-import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
+import { crashAfterHandled, createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   const broker = kafkaReachability(kafka);
   const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE, env.PAYMENT_GATEWAY_LATENCY_MS, env.PAYMENT_GATEWAY_FAILPOINT === "unavailable"), clock: () => new Date(), newId: uuidv7, log };
   if (env.PAYMENT_GATEWAY_FAILPOINT) log.warn({ failpoint: env.PAYMENT_GATEWAY_FAILPOINT }, "fault injection enabled: every gateway call fails");
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
+  const observer = { ...consumerMetrics.observer, ...consumerTracing };
+  if (env.PAYMENT_CONSUMER_FAILPOINT) log.warn({ failpoint: env.PAYMENT_CONSUMER_FAILPOINT }, "fault injection enabled: the consumer kills its process");
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), env.PAYMENT_CONSUMER_FAILPOINT ? crashAfterHandled(observer, env.PAYMENT_CONSUMER_FAILPOINT.crashAfterHandled, log) : observer);
 
   const app = createApp({
     listPayments: (orderId) => listPayments(db, orderId),

@@ -399,3 +399,20 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     isReady: () => ready,
   };
 }
+
+/** Fault injection for tests: the process SIGKILLs itself once `n` records have been handled —
+ *  their database transactions committed, their offsets not yet — the window in which a crash
+ *  makes Kafka redeliver work that is already done (the inbox must recognise it). */
+export function crashAfterHandled(observer: ConsumerObserver, n: number, log: Logger): ConsumerObserver {
+  let handled = 0;
+  return {
+    ...observer,
+    record(o) {
+      observer.record?.(o);
+      if (o.outcome === "handled" && ++handled === n) {
+        log.warn({ handled }, "failpoint crash-after-handled: SIGKILL before the offsets are committed");
+        process.kill(process.pid, "SIGKILL");
+      }
+    },
+  };
+}

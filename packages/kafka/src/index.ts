@@ -2,7 +2,7 @@
 export { createKafkaClient, type KafkaClient, type KafkaClientConfig, type KafkaSecurity } from "./client.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
-export { createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
+export { crashAfterHandled, createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
 export { errorClass, isOutage, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";

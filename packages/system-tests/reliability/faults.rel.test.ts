@@ -141,17 +141,17 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
 
   it("consumers SIGKILLed after their database commit, before their offset commit", async () => {
     await fault("consumers SIGKILL mid-batch ×5", async () => {
-      // slow payment handlers make batches long: offsets are committed every 100 records or at
-      // the batch end, so a kill mid-batch lands after some records' database commits
+      // payment kills itself (SIGKILL) right after a run of records is committed in its database
+      // and before their offsets are: a kill aimed by the clock once missed that window, which
+      // lasts milliseconds since records commit in runs (PAYMENT_CONSUMER_FAILPOINT)
       const slow = { PAYMENT_GATEWAY_LATENCY_MS: "30" };
-      await world.restart("payment", "SIGTERM", slow);
       const dropsBefore = logsMatching("duplicate event ignored");
       const load = world.placeOrders(N);
       for (let i = 0; i < 3; i++) {
-        await waitFor("payment work queued", async () => ((await world.lagOf("payment")) ?? 0) > 10, 60_000);
-        await pause(400);
-        await world.restart("payment", "SIGKILL", slow);
+        await world.restart("payment", "SIGKILL", { ...slow, PAYMENT_CONSUMER_FAILPOINT: "crash-after-handled:20" }, false);
+        expect(await world.services.get("payment")!.waitExit()).toBeNull(); // killed by its own signal
       }
+      await world.restart("payment", "SIGKILL", slow);
       await world.restart("shipping", "SIGKILL");
       await world.restart("order", "SIGKILL");
       await load;
