@@ -1,6 +1,6 @@
 import { createEvent, HEADERS } from "@orderflow/contracts";
 import { describe, expect, it } from "vitest";
-import { outboxRowFor } from "./outbox.js";
+import { outboxInsertSql, outboxRowFor } from "./outbox.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
 const meta = { id: "0193a5b0-0000-7000-8000-0000000000a1", occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "corr-1", causationId: "cause-1", source: "order" };
@@ -35,5 +35,15 @@ describe("outboxRowFor", () => {
     expect(row.headers[HEADERS.traceparent]).toBe("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     expect(row.headers).not.toHaveProperty(HEADERS.causationId);
     expect(Object.values(row.headers).every((v) => typeof v === "string")).toBe(true);
+  });
+});
+
+describe("outboxInsertSql", () => {
+  it("numbers its placeholders from where the enclosing statement's end", () => {
+    const event = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta);
+    const { sql, values } = outboxInsertSql([outboxRowFor(event), outboxRowFor(event)], 10);
+    expect(sql).toMatch(/VALUES \(\$10::uuid, \$11, .*\$16::jsonb\), \(\$17::uuid, .*\$23::jsonb\)$/);
+    expect(values).toHaveLength(14);
+    expect(values[0]).toBe(meta.id);
   });
 });

@@ -33,15 +33,22 @@ export function outboxRowFor(event: OrderflowEvent, extraHeaders: Record<string,
   };
 }
 
-export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promise<void> {
-  if (rows.length === 0) return;
+/** The INSERT of `rows` with placeholders from $`firstParam` on, to run alone or inside a larger
+ *  statement (a CTE that writes the state change in the same round trip). */
+export function outboxInsertSql(rows: OutboxInsert[], firstParam = 1): { sql: string; values: unknown[] } {
   const values: unknown[] = [];
   const tuples = rows.map((r) => {
     const n = values.push(r.eventId, r.aggregateId, r.topic, r.key, r.eventType, JSON.stringify(r.payload), JSON.stringify(r.headers));
-    const b = n - 7;
+    const b = firstParam - 1 + n - 7;
     return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb)`;
   });
-  await tx.$executeRawUnsafe(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ${tuples.join(", ")}`, ...values);
+  return { sql: `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ${tuples.join(", ")}`, values };
+}
+
+export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { sql, values } = outboxInsertSql(rows);
+  await tx.$executeRawUnsafe(sql, ...values);
 }
 
 /** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */

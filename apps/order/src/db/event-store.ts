@@ -1,8 +1,9 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
+import { outboxInsertSql, type OutboxInsert } from "@orderflow/db-kit";
 import { RetriableError } from "@orderflow/kafka";
 import { Prisma } from "../generated/prisma/client.js";
-import type { Tx } from "./client.js";
+import type { Db, Tx } from "./client.js";
 
 export type StoredOrderEvent = EventOf<"OrderPlaced"> | EventOf<"OrderPaid"> | EventOf<"OrderShipped"> | EventOf<"OrderCancelled">;
 
@@ -63,6 +64,30 @@ export async function appendToStream(tx: Tx, orderId: string, expectedVersion: n
     await tx.$executeRaw`INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES ${Prisma.join(rows)}`;
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(orderId, expectedVersion);
+    throw e;
+  }
+}
+
+/** A new order's first events and their outbox rows in one statement: one round trip, atomic
+ *  without an explicit transaction (every data-modifying part of a WITH runs to completion or the
+ *  statement fails). There is no history to load; (order_id, sequence) still refuses a stream
+ *  that exists. */
+export async function startStream(db: Db, orderId: string, events: StoredOrderEvent[], outbox: OutboxInsert[]): Promise<void> {
+  const values: unknown[] = [];
+  const tuples = events.map((e, i) => {
+    const n = values.push(orderId, i + 1, e.id, e.type, e.version, JSON.stringify(e.data), e.correlationId, e.causationId, new Date(e.occurredAt));
+    const b = n - 9;
+    return `($${b + 1}::uuid, $${b + 2}::int, $${b + 3}::uuid, $${b + 4}, $${b + 5}::int, $${b + 6}::jsonb, $${b + 7}, $${b + 8}, $${b + 9}::timestamptz)`;
+  });
+  const out = outboxInsertSql(outbox, values.length + 1);
+  try {
+    await db.$executeRawUnsafe(
+      `WITH appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES ${tuples.join(", ")}) ${out.sql}`,
+      ...values,
+      ...out.values,
+    );
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new ConcurrencyConflict(orderId, 0);
     throw e;
   }
 }
