@@ -1,7 +1,7 @@
 // `pnpm bench` (BENCH_PROFILE=short, the default, or full): every hot path of Orderflow measured
 // against a bare baseline in the same run, on the local stack (started if it is not up).
 // Results: packages/bench/results/latest.{json,md}; progress on stderr.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -13,7 +13,7 @@ import { anOrder, AUTHORIZATION, DATABASES, dropDatabases, migrateAll, Service, 
 import pg from "pg";
 import { pino } from "pino";
 import { loadBenchEnv, PROFILES } from "./env.js";
-import { closedLoop, openLoop } from "./load.js";
+import { closedLoop, jsonPost, openLoop, wrkClosedLoop } from "./load.js";
 import { figure, percentiles, round, type Figure } from "./stats.js";
 
 const { profileName, brokers } = loadBenchEnv();
@@ -108,16 +108,23 @@ function pgbench(url: string, script: string, clients: number, seconds: number):
 
 const q = (s: string) => s.replace(/'/g, "''");
 
-/** the statements POST /orders sends in its transaction (Prisma: read the stream, append, outbox) */
+/** the statement POST /orders sends: the new order's event and its outbox row in one INSERT */
 function placeOrderScript(): string {
   const { event, headers } = sampleEvent();
   return `SELECT gen_random_uuid() AS oid, gen_random_uuid() AS eid \\gset
-BEGIN;
-SELECT order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at, recorded_at FROM order_events WHERE order_id = ':oid' ORDER BY sequence ASC;
-INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES (':oid', 1, ':eid', 'OrderPlaced', 2, '${q(JSON.stringify(event.data))}', 'bench', NULL, now());
+WITH appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES (':oid', 1, ':eid', 'OrderPlaced', 2, '${q(JSON.stringify(event.data))}', 'bench', NULL, now()))
 INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (':eid', ':oid', 'order-events', ':oid', 'OrderPlaced', '${q(JSON.stringify(event))}', '${q(JSON.stringify(headers))}');
-COMMIT;
 `;
+}
+
+/** the bare Node.js alternative (src/bare-order-server.ts) as a process of its own */
+async function startBareOrderServer(port: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bare-order-server.ts"), String(port), DATABASES.order], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.once("data", () => resolve());
+    proc.once("exit", (code) => reject(new Error(`bare order server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
 }
 
 /** the statements payment's handler sends per OrderPlaced (inbox, payment, outbox) */
@@ -202,7 +209,7 @@ function rssMb(s: Service): number {
   }
 }
 
-const post = (svc: Service) => () => fetch(svc.url("/orders"), { method: "POST", headers: { "content-type": "application/json", authorization: AUTHORIZATION }, body: JSON.stringify(anOrder()) });
+const post = (svc: Service) => jsonPost(svc.url("/orders"), () => anOrder(), { authorization: AUTHORIZATION });
 
 interface Row {
   figure: string;
@@ -277,8 +284,17 @@ async function main(): Promise<void> {
     const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
     services.push(order);
     await order.ready();
-    const place = await repeat(`POST /orders, closed loop of ${P.concurrency} (req/s)`, async () => (await closedLoop(post(order), { concurrency: P.concurrency, durationMs: P.windowMs })).perSecond);
+    const wrkPost = (url: string, headers: Record<string, string>) => async () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
+    // a short warm-up first (JIT, connection pools), for the service and the bare alternative alike
+    wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
+    const place = await repeat(`POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }));
     rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
+    // side by side: what a bare Node.js server gets with the same statement, load and machine
+    const bare = await startBareOrderServer(3399);
+    wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
+    const barePlace = await repeat(`bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, wrkPost(`${bare.url}/orders`, {}));
+    await bare.stop();
+    rows.push({ figure: "POST /orders alternative: bare node:http + pg, same statement (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx } });
     const pl = (await openLoop(post(order), { ratePerSecond: place.median / 2, durationMs: P.windowMs })).latencyMs;
     rows.push({ figure: "POST /orders latency at half load, p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
     await order.stop();
