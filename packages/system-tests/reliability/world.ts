@@ -70,6 +70,8 @@ export class World {
   readonly accepted = new Set<string>();
   /** requests answered 503 (a dependency away), then retried */
   unavailable = 0;
+  /** requests answered 429 (over the rate limit), then retried after Retry-After */
+  throttled = 0;
   /** poison records injected per source topic since the start (each consumer group of the topic dead-letters it) */
   poisonByTopic = new Map<string, number>();
 
@@ -123,7 +125,8 @@ export class World {
   // ---- load ----
 
   /** POST `n` orders, `concurrency` at a time; one in `declineEvery` is above the payment limit
-   *  (its saga ends CANCELLED). A 503 or a refused connection is retried: only 202s count. */
+   *  (its saga ends CANCELLED). A 503 or a refused connection is retried, a 429 after its
+   *  Retry-After, as a well-behaved client does: only 202s count. */
   async placeOrders(n: number, opts: { concurrency?: number; declineEvery?: number; deadlineMs?: number } = {}): Promise<string[]> {
     const concurrency = opts.concurrency ?? 8;
     const declineEvery = opts.declineEvery ?? 7;
@@ -145,6 +148,13 @@ export class World {
               this.accepted.add(id);
               ids.push(id);
               break;
+            }
+            if (r.status === 429) {
+              // the rate limit (200 writes/s per client by default): the load outran it
+              this.throttled++;
+              await r.arrayBuffer();
+              await new Promise((res) => setTimeout(res, 1000 * Math.max(1, Number(r.headers.get("retry-after") ?? 1))));
+              continue;
             }
             if (r.status !== 503) throw new Error(`POST /orders answered ${r.status}: ${await r.text()}`);
             this.unavailable++;
