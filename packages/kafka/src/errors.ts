@@ -39,7 +39,7 @@ const OUTAGE_MESSAGES = /Connection terminated|Can't reach database server|the d
 // query and pool timeouts and write conflicts
 const RETRIABLE_CODES = new Set(["40001", "40P01", "55P03", "P1008", "P2024", "P2034"]);
 
-type ErrorShape = { retriable?: unknown; code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown } };
+type ErrorShape = { retriable?: unknown; code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown; driverAdapterError?: unknown } };
 
 /** this error itself (not its causes) says a dependency is away */
 function outageHere(e: ErrorShape): boolean {
@@ -50,10 +50,13 @@ function outageHere(e: ErrorShape): boolean {
   return typeof e.message === "string" && OUTAGE_MESSAGES.test(e.message);
 }
 
-/** True when the failure, or one of its causes, is a dependency being away rather than anything about the input. */
+/** True when the failure, or one of its causes, is a dependency being away rather than anything
+ *  about the input. Prisma's raw queries outside a transaction (P2010) carry the driver adapter's
+ *  error in `meta.driverAdapterError` rather than as the cause. */
 export function isOutage(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== "object" || depth > 5) return false;
-  return outageHere(err as ErrorShape) || isOutage((err as ErrorShape).cause, depth + 1);
+  const e = err as ErrorShape;
+  return outageHere(e) || isOutage(e.cause, depth + 1) || isOutage(e.meta?.driverAdapterError, depth + 1);
 }
 
 /** Walks the error and its causes: the first explicit verdict wins, then outages and known codes. */
