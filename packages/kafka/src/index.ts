@@ -10,6 +10,6 @@ export { readTopic, readTopicToEnd, type RawRecord } from "./read.js";
 export { kafkaReachability } from "./health.js";
 export { caughtUp, consumerGroupLag, deleteConsumerGroup, describeTopics, monitorLag, type TopicDescription, deletePrefixedTopics, ensureTopic, ensureTopics, plannedTopics, type PartitionLag, type TopicPlan } from "./admin.js";
 export { memoryKeyParking, type KeyParking, type ParkedAt } from "./parking.js";
-export { DEFAULT_MAX_REDRIVES, discard, listDeadLetters, readAudit, redrive, type ActionResult, type AuditEntry, type DeadLetter, type DeadLetterFilter, type DeadLetterState, type PendingSource, type RedriveSelection } from "./redrive.js";
+export { DEFAULT_MAX_REDRIVES, discard, distinctDeadLetters, listDeadLetters, readAudit, redrive, type ActionResult, type AuditEntry, type DeadLetter, type DeadLetterFilter, type DeadLetterState, type PendingSource, type RedriveSelection } from "./redrive.js";
 export { createDeadLetterIndex, type DeadLetterIndex } from "./dead-letter-index.js";
 export { applyAcls, serviceAcls, type AclGrant } from "./acl.js";

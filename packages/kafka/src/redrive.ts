@@ -100,10 +100,24 @@ export function auditStates(audit: AuditEntry[]): Map<string, DeadLetterState> {
   return new Map(audit.map((a) => [a.deadLetter, a.action === "redrive" ? "redriven" : "discarded"]));
 }
 
-/** `list` narrowed by `filter` (pending only unless it says otherwise), oldest first. */
+/** One dead letter per failure: a consumer that crashes after writing a record to the dead-letter
+ *  topic and before committing its offset writes it again on redelivery; both copies name the same
+ *  source record and redrive count, and the first one stands for both. */
+export function distinctDeadLetters(list: DeadLetter[]): DeadLetter[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    if (!d.originalTopic) return true; // not written by Orderflow: nothing to tell copies apart by
+    const k = `${d.group}|${d.originalTopic}|${d.originalPartition}|${d.originalOffset}|${d.redriveCount}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** `list` narrowed by `filter` (pending only unless it says otherwise), oldest first, each failure once. */
 export function filterDeadLetters(list: DeadLetter[], filter: DeadLetterFilter = {}): DeadLetter[] {
   const state = filter.state ?? "pending";
-  return list
+  return distinctDeadLetters([...list].sort((a, b) => Number(a.record.timestamp) - Number(b.record.timestamp) || a.id.localeCompare(b.id)))
     .filter((d) => !filter.group || d.group === filter.group)
     .filter((d) => state === "all" || d.state === state)
     .filter((d) => !filter.topic || d.originalTopic === filter.topic || d.dltTopic === filter.topic)
