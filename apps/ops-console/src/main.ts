@@ -1,6 +1,5 @@
 // Composition root of the ops console: configuration, a Kafka client for lag and actions, the
 // live dead-letter index, HTTP for the page and its API.
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { authSettings, kafkaSecurity } from "@orderflow/config";
 import { createDeadLetterIndex, createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
@@ -27,7 +26,8 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
     verify: createVerifier(authSettings(env)),
-    webDir: path.join(path.dirname(fileURLToPath(import.meta.url)), "web"),
+    // dist/web, whether this runs built (dist/main.js) or from source under `pnpm dev` (src/main.ts)
+    webDir: fileURLToPath(new URL("../dist/web", import.meta.url)),
     readiness: [
       { name: "kafka", check: () => broker.check() },
       { name: "kafka-producer", check: () => { if (!publisher.isConnected()) throw new Error("producer not connected"); } },
