@@ -117,13 +117,13 @@ export function distinctDeadLetters(list: DeadLetter[]): DeadLetter[] {
 /** `list` narrowed by `filter` (pending only unless it says otherwise), oldest first, each failure once. */
 export function filterDeadLetters(list: DeadLetter[], filter: DeadLetterFilter = {}): DeadLetter[] {
   const state = filter.state ?? "pending";
+  // sorted once: the first copy of a failure is the oldest, and the filters keep the order
   return distinctDeadLetters([...list].sort((a, b) => Number(a.record.timestamp) - Number(b.record.timestamp) || a.id.localeCompare(b.id)))
     .filter((d) => !filter.group || d.group === filter.group)
     .filter((d) => state === "all" || d.state === state)
     .filter((d) => !filter.topic || d.originalTopic === filter.topic || d.dltTopic === filter.topic)
     .filter((d) => !filter.errorClass || d.errorClass === filter.errorClass)
-    .filter((d) => !filter.key || d.key === filter.key)
-    .sort((a, b) => Number(a.record.timestamp) - Number(b.record.timestamp) || a.id.localeCompare(b.id));
+    .filter((d) => !filter.key || d.key === filter.key);
 }
 
 export async function listDeadLetters(client: KafkaClient, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
