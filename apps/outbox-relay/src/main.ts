@@ -40,7 +40,9 @@ async function main(): Promise<void> {
       : {}),
     onBatch: (database, records) => {
       batchSize.observe({ database }, records.length);
-      for (const r of records) published.inc({ database, topic: r.topic });
+      const perTopic = new Map<string, number>();
+      for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
+      for (const [topic, n] of perTopic) published.inc({ database, topic }, n);
     },
   });
 

@@ -62,9 +62,13 @@ export function createPublisher(client: KafkaClient): Publisher {
     },
     async send(records) {
       if (records.length === 0) return;
-      const byTopic = new Map<string, OutgoingRecord[]>();
-      for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-      let batch = [...byTopic].map(([topic, rs]) => ({ topic: client.physical(topic), messages: rs.map((r): Message => ({ key: r.key, value: r.value, headers: r.headers })) }));
+      const byTopic = new Map<string, Message[]>();
+      for (const r of records) {
+        const messages = byTopic.get(r.topic) ?? [];
+        if (messages.length === 0) byTopic.set(r.topic, messages);
+        messages.push({ key: r.key, value: r.value, headers: r.headers });
+      }
+      let batch = [...byTopic].map(([topic, messages]) => ({ topic: client.physical(topic), messages }));
       for (let resends = 0; ; resends++) {
         const response = await producer.sendBatch({ acks: -1, topicMessages: batch });
         const missing = unacknowledged(batch, (m) => chosen.get(m), response);

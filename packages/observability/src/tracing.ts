@@ -12,19 +12,32 @@ export type TracesExporter = "none" | "console" | "otlp";
 
 const w3c = new W3CTraceContextPropagator();
 let tracerName = "orderflow";
+/** whether spans are recorded: without an exporter a hop is free (the traceparent passes on as is) */
+let recording = false;
 
 export function initTracing(opts: { service: string; exporter: TracesExporter; otlpUrl?: string; spanExporter?: SpanExporter }): { shutdown(): Promise<void> } {
   tracerName = opts.service;
   propagation.setGlobalPropagator(w3c);
-  if (opts.exporter === "none" && !opts.spanExporter) return { shutdown: async () => {} };
+  if (opts.exporter === "none" && !opts.spanExporter) {
+    recording = false;
+    return { shutdown: async () => {} };
+  }
+  recording = true;
   const exporter = opts.spanExporter ?? (opts.exporter === "console" ? new ConsoleSpanExporter() : new OTLPTraceExporter(opts.otlpUrl ? { url: opts.otlpUrl } : {}));
   const provider = new NodeTracerProvider({
     spanProcessors: [opts.spanExporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
   provider.register({ propagator: w3c });
   trace.setGlobalTracerProvider(provider);
-  return { shutdown: () => provider.shutdown() };
+  return {
+    shutdown: async () => {
+      recording = false;
+      await provider.shutdown();
+    },
+  };
 }
+
+const untraced = (traceparent: string | undefined): HopSpan => ({ traceparent, end() {} });
 
 export interface HopSpan {
   /** the traceparent to hand on: this span's context, or the incoming one when tracing is off */
@@ -34,6 +47,8 @@ export interface HopSpan {
 
 /** Start a span as the child of `traceparent` (if any). */
 export function startHop(name: string, kind: "server" | "producer" | "consumer", traceparent: string | undefined, attributes: Record<string, string | number> = {}): HopSpan {
+  // the relay starts one per record: no context parsing when nothing is recorded
+  if (!recording) return untraced(traceparent);
   const parent = traceparent ? w3c.extract(context.active(), { traceparent }, { get: (c, k) => (c as Record<string, string>)[k], keys: (c) => Object.keys(c as object) }) : context.active();
   const span: Span = trace.getTracer(tracerName).startSpan(name, { kind: kind === "server" ? SpanKind.SERVER : kind === "producer" ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes }, parent);
   const carrier: Record<string, string> = {};

@@ -67,6 +67,8 @@ interface OutboxRow {
 }
 
 export const RELAY_LOCK = "orderflow-outbox-relay";
+/** batches per drain before it starts over from the lowest unpublished id */
+const DRAIN_BATCHES = 20;
 
 export class OutboxWorker {
   private leaderClient: pg.Client | undefined;
@@ -176,31 +178,63 @@ export class OutboxWorker {
   private async drain(): Promise<void> {
     const c = this.leaderClient!;
     this.kicked = false;
-    for (;;) {
-      if (!this.running) return;
-      const { rows } = await c.query<OutboxRow>(
-        `SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-        [this.opts.batchSize],
-      );
-      if (rows.length === 0) return;
-      // a producer span per record, child of the trace that wrote the row
-      const hops = rows.map((r) => startHop(`${r.topic} publish`, "producer", r.headers.traceparent, { "messaging.system": "kafka", "messaging.destination.name": r.topic }));
-      const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: r.payload, headers: hops[i]!.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
-      try {
-        await this.publisher.send(records);
-      } catch (e) {
-        for (const h of hops) h.end(e);
-        throw e;
+    // pipelined: the next batch is read while this one is in flight, and a batch is marked while
+    // the next is in flight. A batch is only sent once the one before it is acknowledged, so
+    // order per key holds. A row committed late with a lower id than the cursor waits for the
+    // next drain (its NOTIFY asks for one), and a drain starts over from the lowest unpublished id
+    // every DRAIN_BATCHES batches, so such a row never waits behind a backlog for long.
+    let rows = await this.select(c, "0");
+    let marking: Promise<void> = Promise.resolve();
+    let markFailed: { error: unknown } | undefined;
+    let batches = 0;
+    try {
+      while (rows.length > 0 && this.running && !markFailed) {
+        const more = rows.length === this.opts.batchSize;
+        const startOver = more && ++batches >= DRAIN_BATCHES;
+        if (startOver) this.kicked = true; // drain again at once, from the lowest id
+        const next = more && !startOver ? this.select(c, rows.at(-1)!.id) : Promise.resolve([]);
+        next.catch(() => {}); // awaited below, or superseded by the send's failure
+        await this.publish(rows);
+        this.opts.afterPublish?.();
+        // a crash before this update lands republishes the batch: a duplicate consumers drop, never a loss
+        const published = rows;
+        marking = marking.then(() => (markFailed ? undefined : this.mark(c, published))).catch((error: unknown) => void (markFailed ??= { error }));
+        rows = await next;
       }
-      for (const h of hops) h.end();
-      this.opts.afterPublish?.();
-      // a crash right here republishes the batch: a duplicate consumers drop, never a loss
-      await c.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      this.rate.add(rows.length);
-      this.opts.onBatch?.(this.opts.name, records);
-      this.log.info({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
+    } finally {
+      await marking;
+    }
+    if (markFailed) throw markFailed.error;
+  }
+
+  private async select(c: pg.Client, afterId: string): Promise<OutboxRow[]> {
+    const { rows } = await c.query<OutboxRow>(
+      `SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
+      [afterId, this.opts.batchSize],
+    );
+    return rows;
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    // a producer span per record, child of the trace that wrote the row
+    const hops = rows.map((r) => startHop(`${r.topic} publish`, "producer", r.headers.traceparent, { "messaging.system": "kafka", "messaging.destination.name": r.topic }));
+    const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: r.payload, headers: hops[i]!.traceparent && hops[i]!.traceparent !== r.headers.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
+    try {
+      await this.publisher.send(records);
+    } catch (e) {
+      for (const h of hops) h.end(e);
+      throw e;
+    }
+    for (const h of hops) h.end();
+    this.opts.onBatch?.(this.opts.name, records);
+  }
+
+  private async mark(c: pg.Client, rows: OutboxRow[]): Promise<void> {
+    await c.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    this.rate.add(rows.length);
+    this.log.info({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
+    if (this.log.isLevelEnabled("debug")) {
       for (const r of rows) this.log.debug({ eventId: r.headers["event-id"], eventType: r.headers["event-type"], correlationId: r.headers["correlation-id"], topic: r.topic }, "published");
-      if (rows.length < this.opts.batchSize) return;
     }
   }
 
