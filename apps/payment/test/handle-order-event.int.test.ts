@@ -4,7 +4,7 @@ import type { IncomingEvent } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handleOrderEvent, type PaymentDeps } from "../src/commands/handle-order-event.js";
+import { handleOrderEvent, handleOrderEvents, type PaymentDeps } from "../src/commands/handle-order-event.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { SimulatedGateway } from "../src/gateway/gateway.js";
 import { freshDatabase } from "./support.js";
@@ -64,5 +64,28 @@ describe("payment on order events", () => {
     await handleOrderEvent(deps, incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta())));
     expect(await db.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized", "PaymentRefunded"]);
+  });
+
+  it("a run in one transaction ends where the same events one by one would: same payments, same events per order, duplicates dropped", async () => {
+    const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
+      const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
+      await handleOrderEvent(deps, incoming(placed(c, 700))); // authorized before the run
+      const placedA = placed(a, 300);
+      const events = [placedA, placedA, placed(b, 100_001), createEvent("OrderCancelled", { orderId: a, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta())];
+      await handle(events.map(incoming));
+      const result = async (orderId: string) => ({ payments: (await db.payment.findMany({ where: { orderId } })).map((p) => [p.status, p.amount]), events: (await outboxOf(orderId)).map((r) => [r.eventType, r.headers]) });
+      const strip = (r: Awaited<ReturnType<typeof result>>) => ({ payments: r.payments, events: r.events.map(([t]) => t) });
+      return { a: strip(await result(a)), b: strip(await result(b)), c: strip(await result(c)) };
+    };
+    const oneByOne = await run(async (msgs) => {
+      for (const m of msgs) await handleOrderEvent(deps, m);
+    });
+    const asRun = await run((msgs) => handleOrderEvents(deps, msgs));
+    expect(asRun).toEqual(oneByOne);
+    expect(asRun).toEqual({
+      a: { payments: [["REFUNDED", 300]], events: ["PaymentAuthorized", "PaymentRefunded"] },
+      b: { payments: [["DECLINED", 100_001]], events: ["PaymentDeclined"] },
+      c: { payments: [["REFUNDED", 700]], events: ["PaymentAuthorized", "PaymentRefunded"] },
+    });
   });
 });

@@ -57,6 +57,18 @@ export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventI
   return n === 1;
 }
 
+/** Records that `consumerGroup` processed each of `eventIds` in one statement; returns the ids it
+ *  had not processed before (an id listed twice counts once). */
+export async function recordInboxMany(tx: SqlExecutor, consumerGroup: string, eventIds: string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const rows = await tx.$queryRawUnsafe<{ event_id: string }[]>(
+    `INSERT INTO inbox (consumer_group, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id::text`,
+    consumerGroup,
+    eventIds,
+  );
+  return new Set(rows.map((r) => r.event_id));
+}
+
 /** The outbox/inbox DDL and NOTIFY trigger, as every service's first migration has it. */
 export const OUTBOX_TABLE_SQL = `
 CREATE TABLE "outbox" (
