@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShippingDeps } from "../src/commands/deps.js";
 import { dispatchDue } from "../src/commands/dispatch-due.js";
-import { handleOrderEvent } from "../src/commands/handle-order-event.js";
+import { handleOrderEvent, handleOrderEvents } from "../src/commands/handle-order-event.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { freshDatabase } from "./support.js";
 
@@ -66,5 +66,27 @@ describe("shipping", () => {
     await handleOrderEvent(deps, incoming(cancelled(orderId)));
     expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "DISPATCHED" }]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
+  });
+
+  it("a run in one transaction ends where the same events one by one would: same shipments, same events, duplicates dropped", async () => {
+    const slow = { ...deps, dispatchDelayMs: 60_000 };
+    const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
+      const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
+      await handleOrderEvent(slow, incoming(paid(c))); // pending before the run
+      const paidA = paid(a);
+      await handle([paidA, paidA, paid(b), cancelled(a), cancelled(c), cancelled(c)].map(incoming));
+      const result = async (orderId: string) => ({ shipments: (await db.shipment.findMany({ where: { orderId } })).map((s) => [s.status, s.country, s.cancelReason]), events: await outboxTypes(orderId) });
+      return { a: await result(a), b: await result(b), c: await result(c) };
+    };
+    const oneByOne = await run(async (msgs) => {
+      for (const m of msgs) await handleOrderEvent(slow, m);
+    });
+    const asRun = await run((msgs) => handleOrderEvents(slow, msgs));
+    expect(asRun).toEqual(oneByOne);
+    expect(asRun).toEqual({
+      a: { shipments: [["CANCELLED", "AT", "order cancelled: CUSTOMER_REQUESTED"]], events: ["ShipmentCancelled"] },
+      b: { shipments: [["PENDING", "AT", null]], events: [] },
+      c: { shipments: [["CANCELLED", "AT", "order cancelled: CUSTOMER_REQUESTED"]], events: ["ShipmentCancelled"] },
+    });
   });
 });

@@ -19,6 +19,23 @@ export async function lockShipmentOfOrder(tx: Tx, orderId: string): Promise<Ship
   return row;
 }
 
+/** The shipments of these orders (by order id), row-locked like lockShipmentOfOrder. */
+export async function lockShipmentsOfOrders(tx: Tx, orderIds: string[]): Promise<Map<string, Shipment>> {
+  const rows = await tx.$queryRaw<ShipmentRow[]>`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ANY(${orderIds}::uuid[]) ORDER BY id FOR UPDATE`;
+  return new Map(rows.map((r) => [r.orderId, r]));
+}
+
+export type PendingShipment = { id: string; orderId: string; country: string; correlationId: string; causationId: string; traceparent: string | null; dispatchAfter: Date };
+
+/** Pending shipments in one statement. */
+export async function insertPendingShipments(tx: Tx, ss: PendingShipment[]): Promise<void> {
+  if (ss.length === 0) return;
+  await tx.$executeRaw`INSERT INTO shipments (id, order_id, status, country, correlation_id, causation_id, traceparent, dispatch_after, updated_at)
+    SELECT id, order_id, 'PENDING', country, correlation_id, causation_id, traceparent, dispatch_after, now()
+      FROM unnest(${ss.map((s) => s.id)}::uuid[], ${ss.map((s) => s.orderId)}::uuid[], ${ss.map((s) => s.country)}::text[], ${ss.map((s) => s.correlationId)}::text[], ${ss.map((s) => s.causationId)}::text[], ${ss.map((s) => s.traceparent)}::text[], ${ss.map((s) => s.dispatchAfter.toISOString())}::timestamptz[])
+        AS t(id, order_id, country, correlation_id, causation_id, traceparent, dispatch_after)`;
+}
+
 export async function insertPendingShipment(tx: Tx, s: { id: string; orderId: string; country: string; correlationId: string; causationId: string; traceparent: string | null; dispatchAfter: Date }): Promise<void> {
   await tx.$executeRaw`INSERT INTO shipments (id, order_id, status, country, correlation_id, causation_id, traceparent, dispatch_after, updated_at)
     VALUES (${s.id}::uuid, ${s.orderId}::uuid, 'PENDING', ${s.country}, ${s.correlationId}, ${s.causationId}, ${s.traceparent}, ${s.dispatchAfter}, now())`;
