@@ -4,14 +4,14 @@ import type { IncomingEvent } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applySagaEvent } from "../src/commands/apply-saga-event.js";
+import { applySagaEvent, applySagaEvents } from "../src/commands/apply-saga-event.js";
 import { cancelOrder } from "../src/commands/cancel-order.js";
 import type { OrderDeps } from "../src/commands/execute.js";
 import { getOrder } from "../src/commands/get-order.js";
 import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { ConcurrencyConflict } from "../src/db/event-store.js";
-import { applyRecord, readView } from "../src/projection/store.js";
+import { applyRecord, applyRecords, readView } from "../src/projection/store.js";
 import { freshDatabase } from "./support.js";
 
 let db: Db;
@@ -73,6 +73,37 @@ describe("the Order event store", () => {
   });
 });
 
+describe("a run of saga outcomes in one transaction", () => {
+  it("ends where the same outcomes one by one would: same streams, same outbox, duplicates dropped", async () => {
+    const m = (source: string) => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "run", causationId: null, source });
+    const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
+      const [a, b] = await Promise.all([placeOrder(deps, input, m("test")), placeOrder(deps, input, m("test"))]);
+      const authorizedA = createEvent("PaymentAuthorized", { orderId: a.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, m("payment"));
+      await handle([
+        authorizedA,
+        authorizedA,
+        createEvent("PaymentDeclined", { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR", reason: "limit" }, m("payment")),
+        createEvent("ShipmentDispatched", { orderId: a.orderId, shipmentId: uuidv7(), carrier: "DHL", trackingNumber: "DHL1" }, m("shipping")),
+        createEvent("PaymentRefunded", { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, m("payment")),
+      ].map(incoming));
+      const of = async (orderId: string) => ({
+        stream: (await db.orderEvent.findMany({ where: { orderId }, orderBy: { sequence: "asc" } })).map((r) => [r.sequence, r.type]),
+        outbox: (await db.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType),
+      });
+      return { a: await of(a.orderId), b: await of(b.orderId) };
+    };
+    const oneByOne = await run(async (msgs) => {
+      for (const msg of msgs) await applySagaEvent(deps, msg);
+    });
+    const asRun = await run((msgs) => applySagaEvents(deps, msgs));
+    expect(asRun).toEqual(oneByOne);
+    expect(asRun).toEqual({
+      a: { stream: [[1, "OrderPlaced"], [2, "OrderPaid"], [3, "OrderShipped"]], outbox: ["OrderPlaced", "OrderPaid", "OrderShipped"] },
+      b: { stream: [[1, "OrderPlaced"], [2, "OrderCancelled"]], outbox: ["OrderPlaced", "OrderCancelled"] },
+    });
+  });
+});
+
 describe("older event versions in the store", () => {
   it("are upcast when the stream is folded", async () => {
     const orderId = uuidv7();
@@ -99,6 +130,28 @@ describe("the projection", () => {
     const row = await readView(db, orderId);
     expect(row?.view).toMatchObject({ orderId, status: "PLACED", customerId: "c-9" });
     expect(row?.view.timeline).toHaveLength(1);
+  });
+
+  it("applies a run as it applies the same records one by one, and a redelivered run changes nothing", async () => {
+    const m = (source: string) => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "r", causationId: null, source });
+    const records = (orderIds: string[], partition: number) =>
+      orderIds.flatMap((orderId, i) => [
+        { event: createEvent("OrderPlaced", { orderId, customerId: "c-7", items: [{ sku: "A", quantity: 2, unitPrice: 5 }], currency: "EUR", totalAmount: 10, shippingAddress: address, shippingSpeed: "STANDARD" }, m("order")), at: { topic: "order-events", partition, offset: String(10 * i) } },
+        { event: createEvent("OrderPaid", { orderId, paymentId: uuidv7(), amount: 10, currency: "EUR", shippingAddress: address }, m("order")), at: { topic: "order-events", partition, offset: String(10 * i + 1) } },
+        { event: createEvent("PaymentAuthorized", { orderId, paymentId: uuidv7(), amount: 10, currency: "EUR" }, m("payment")), at: { topic: "payment-events", partition, offset: String(10 * i) } },
+      ]);
+    const one = [uuidv7(), uuidv7()];
+    const many = [uuidv7(), uuidv7()];
+    for (const r of records(one, 7)) await applyRecord(db, "live", r.event, r.at);
+    const run = records(many, 8);
+    expect(await applyRecords(db, "live", run)).toEqual(run.map(() => true));
+    expect(await applyRecords(db, "live", run)).toEqual(run.map(() => false));
+    const shape = async (id: string) => {
+      const v = (await readView(db, id))!.view;
+      return { status: v.status, payment: v.payment?.status, timeline: v.timeline.map((t) => [t.type, t.offset]) };
+    };
+    for (const i of [0, 1]) expect(await shape(many[i]!)).toEqual(await shape(one[i]!));
+    expect(await shape(many[1]!)).toEqual({ status: "PAID", payment: "AUTHORIZED", timeline: [["OrderPlaced", "10"], ["OrderPaid", "11"], ["PaymentAuthorized", "10"]] });
   });
 
   it("loses nothing when an order's first records arrive on two topics at once", async () => {

@@ -35,7 +35,7 @@ export function toDomain(e: StoredOrderEvent): OrderEvent {
   return { type: e.type, data: e.data } as OrderEvent;
 }
 
-function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): StoredOrderEvent {
+export function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): StoredOrderEvent {
   return createEvent(e.type, e.data as never, {
     id: deps.newId(),
     occurredAt: deps.clock().toISOString(),

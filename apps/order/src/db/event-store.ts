@@ -9,8 +9,8 @@ export type StoredOrderEvent = EventOf<"OrderPlaced"> | EventOf<"OrderPaid"> | E
 
 /** Another writer appended to the same stream first. Retrying against the new state is safe. */
 export class ConcurrencyConflict extends RetriableError {
-  constructor(orderId: string, expectedVersion: number) {
-    super(`order ${orderId} changed concurrently (expected version ${expectedVersion})`, "CONCURRENCY_CONFLICT");
+  constructor(orderIds: string[], expectedVersion?: number) {
+    super(orderIds.length === 1 ? `order ${orderIds[0]} changed concurrently (expected version ${expectedVersion})` : `one of orders ${orderIds.join(", ")} changed concurrently`, "CONCURRENCY_CONFLICT");
     this.name = "ConcurrencyConflict";
   }
 }
@@ -18,6 +18,7 @@ export class ConcurrencyConflict extends RetriableError {
 // The two statements every command runs are plain parameterised SQL: Prisma's model queries cost
 // ~4x the whole transaction here (pnpm bench; README "Performance"), raw ones cost what pg does.
 interface EventRow {
+  order_id: string;
   event_id: string;
   type: string;
   version: number;
@@ -28,22 +29,31 @@ interface EventRow {
 }
 
 export async function loadStream(tx: Tx, orderId: string): Promise<StoredOrderEvent[]> {
-  const rows = await tx.$queryRaw<EventRow[]>`SELECT event_id::text, type, version, occurred_at, correlation_id, causation_id, data FROM order_events WHERE order_id = ${orderId}::uuid ORDER BY sequence ASC`;
-  return rows.map((r) => {
+  return (await loadStreams(tx, [orderId])).get(orderId) ?? [];
+}
+
+/** The streams of these orders in one query, each in sequence order (no entry: no stream). */
+export async function loadStreams(tx: Tx, orderIds: string[]): Promise<Map<string, StoredOrderEvent[]>> {
+  const rows = await tx.$queryRaw<EventRow[]>`SELECT order_id::text, event_id::text, type, version, occurred_at, correlation_id, causation_id, data FROM order_events WHERE order_id = ANY(${orderIds}::uuid[]) ORDER BY order_id, sequence ASC`;
+  const streams = new Map<string, StoredOrderEvent[]>();
+  for (const r of rows) {
     const parsed = parseEvent({
       id: r.event_id,
       type: r.type,
       version: r.version,
       occurredAt: new Date(r.occurred_at).toISOString(),
-      aggregateId: orderId,
+      aggregateId: r.order_id,
       correlationId: r.correlation_id,
       causationId: r.causation_id,
       source: "order",
       data: r.data,
     });
-    if (!parsed.ok) throw new Error(`stored event ${r.event_id} of order ${orderId} is unreadable: ${parsed.message}`);
-    return parsed.event as StoredOrderEvent;
-  });
+    if (!parsed.ok) throw new Error(`stored event ${r.event_id} of order ${r.order_id} is unreadable: ${parsed.message}`);
+    const stream = streams.get(r.order_id) ?? [];
+    if (stream.length === 0) streams.set(r.order_id, stream);
+    stream.push(parsed.event as StoredOrderEvent);
+  }
+  return streams;
 }
 
 /** a unique-key violation, as Prisma reports it for model and for raw queries */
@@ -56,14 +66,19 @@ function isUniqueViolation(e: unknown, depth = 0): boolean {
 }
 
 export async function appendToStream(tx: Tx, orderId: string, expectedVersion: number, events: StoredOrderEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map(
-    (e, i) => Prisma.sql`(${orderId}::uuid, ${expectedVersion + i + 1}, ${e.id}::uuid, ${e.type}, ${e.version}, ${JSON.stringify(e.data)}::jsonb, ${e.correlationId}, ${e.causationId}, ${new Date(e.occurredAt)})`,
+  await appendToStreams(tx, [{ orderId, expectedVersion, events }]);
+}
+
+/** Appends to several streams in one statement; any stream changed since it was read fails it all. */
+export async function appendToStreams(tx: Tx, appends: { orderId: string; expectedVersion: number; events: StoredOrderEvent[] }[]): Promise<void> {
+  const rows = appends.flatMap(({ orderId, expectedVersion, events }) =>
+    events.map((e, i) => Prisma.sql`(${orderId}::uuid, ${expectedVersion + i + 1}, ${e.id}::uuid, ${e.type}, ${e.version}, ${JSON.stringify(e.data)}::jsonb, ${e.correlationId}, ${e.causationId}, ${new Date(e.occurredAt)})`),
   );
+  if (rows.length === 0) return;
   try {
     await tx.$executeRaw`INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES ${Prisma.join(rows)}`;
   } catch (e) {
-    if (isUniqueViolation(e)) throw new ConcurrencyConflict(orderId, expectedVersion);
+    if (isUniqueViolation(e)) throw new ConcurrencyConflict(appends.map((a) => a.orderId), appends[0]!.expectedVersion);
     throw e;
   }
 }
@@ -87,7 +102,7 @@ export async function startStream(db: Db, orderId: string, events: StoredOrderEv
       ...out.values,
     );
   } catch (e) {
-    if (isUniqueViolation(e)) throw new ConcurrencyConflict(orderId, 0);
+    if (isUniqueViolation(e)) throw new ConcurrencyConflict([orderId], 0);
     throw e;
   }
 }

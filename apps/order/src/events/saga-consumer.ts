@@ -1,7 +1,7 @@
 // Consumer group `order`: payment and shipping outcomes drive the Order aggregate.
 import { sqlKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
-import { applySagaEvent, ORDER_GROUP } from "../commands/apply-saga-event.js";
+import { applySagaEvent, applySagaEvents, ORDER_GROUP } from "../commands/apply-saga-event.js";
 import type { OrderDeps } from "../commands/execute.js";
 
 export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, deps: OrderDeps, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
@@ -13,5 +13,7 @@ export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, dep
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
     parking: sqlKeyParking(deps.db, ORDER_GROUP),
     handler: (msg, ctx) => applySagaEvent({ ...deps, log: ctx.log }, msg),
+    // a run of outcomes in one transaction; a failing run falls back to `handler` per record
+    batchHandler: { handle: (msgs, ctx) => applySagaEvents({ ...deps, log: ctx.log }, msgs, ctx.logFor), maxRecords: 100 },
   });
 }

@@ -3,7 +3,7 @@ import { sqlKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import type { Db } from "../db/client.js";
 import { PROJECTION_GROUP, PROJECTION_TOPICS } from "./replay.js";
-import { applyRecord } from "./store.js";
+import { applyRecord, applyRecords } from "./store.js";
 
 export function createProjectionConsumer(kafka: KafkaClient, publisher: Publisher, db: Db, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {
@@ -15,6 +15,14 @@ export function createProjectionConsumer(kafka: KafkaClient, publisher: Publishe
     handler: async (msg, ctx) => {
       const applied = await applyRecord(db, "live", msg.event, { topic: msg.topic, partition: msg.partition, offset: msg.offset });
       ctx.log.debug({ applied }, applied ? "projected" : "already projected");
+    },
+    // a run of records in one transaction, set-based; a failing run falls back to `handler` per record
+    batchHandler: {
+      handle: async (msgs, ctx) => {
+        const applied = await applyRecords(db, "live", msgs.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })));
+        ctx.log.debug({ records: msgs.length, applied: applied.filter(Boolean).length }, "projected a run");
+      },
+      maxRecords: 100,
     },
   });
 }
