@@ -12,8 +12,8 @@ export const ORDER_GROUP = "order";
 export async function applySagaEvent(deps: OrderDeps, msg: IncomingEvent): Promise<void> {
   const event = msg.event as SagaInput;
   const r = await execute(deps, event.data.orderId, commandFor(event), { correlationId: event.correlationId, causationId: event.id, ...(msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : {}) }, { group: ORDER_GROUP, eventId: event.id });
-  if (r.duplicate) deps.log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
-  else deps.log.info({ eventId: event.id, eventType: event.type, orderId: event.data.orderId, emitted: r.events.map((e) => e.type), status: r.state?.status }, "event applied");
+  if (r.duplicate) deps.log.info("duplicate event ignored");
+  else deps.log.info({ orderId: event.data.orderId, emitted: r.events.map((e) => e.type), status: r.state?.status }, "event applied");
 }
 
 /** A run of outcomes in one transaction: all applied, or none (the consumer then applies them one
@@ -32,7 +32,7 @@ export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], lo
         const event = inputs[i]!;
         const log = logFor(msg);
         if (!fresh.delete(event.id)) {
-          log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
+          log.info("duplicate event ignored");
           continue;
         }
         const orderId = event.data.orderId;
@@ -43,7 +43,7 @@ export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], lo
         s.appended.push(...emitted);
         s.state = fold(emitted.map(toDomain), s.state);
         outbox.push(...emitted.map((e) => outboxRowFor(e, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined)));
-        log.info({ eventId: event.id, eventType: event.type, orderId, emitted: emitted.map((e) => e.type), status: s.state?.status }, "event applied");
+        log.info({ orderId, emitted: emitted.map((e) => e.type), status: s.state?.status }, "event applied");
       }
       await appendToStreams(tx, [...states].map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })));
       await appendOutbox(tx, outbox);

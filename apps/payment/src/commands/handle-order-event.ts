@@ -46,7 +46,7 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
     const event = events[i]!;
     const log = logFor(msg);
     if (!fresh.delete(event.id)) {
-      log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
+      log.info("duplicate event ignored");
       continue;
     }
     const action = actionFor(event, current.get(event.data.orderId));
@@ -62,13 +62,13 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
       if (created.has(action.payment.id)) created.set(action.payment.id, result.payment);
       else refunded.push(action.payment.id);
     } else {
-      log.debug({ eventId: event.id, eventType: event.type, why: action.why }, "nothing to do");
+      log.debug({ why: action.why }, "nothing to do");
       continue;
     }
     current.set(result.payment.orderId, result.payment);
     const out = outcomeEvent(deps, event, result.outcome);
     outbox.push(outboxRowFor(out, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined));
-    log.info({ eventId: event.id, eventType: event.type, orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
+    log.info({ orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
   }
   if (created.size > 0) {
     const ps = [...created.values()];
@@ -84,7 +84,7 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
 async function applyOrderEvent(deps: PaymentDeps, tx: Tx, msg: IncomingEvent): Promise<void> {
   const event = msg.event as OrderTopicEvent;
   if (!(await recordInbox(tx, PAYMENT_GROUP, event.id))) {
-    deps.log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
+    deps.log.info("duplicate event ignored");
     return;
   }
   // plain parameterised SQL on the hot path: Prisma's model queries cost several times the
@@ -104,12 +104,12 @@ async function applyOrderEvent(deps: PaymentDeps, tx: Tx, msg: IncomingEvent): P
     result = refund(action.payment);
     await tx.$executeRaw`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ${action.payment.id}::uuid`;
   } else {
-    deps.log.debug({ eventId: event.id, eventType: event.type, why: action.why }, "nothing to do");
+    deps.log.debug({ why: action.why }, "nothing to do");
     return;
   }
   const out = outcomeEvent(deps, event, result.outcome);
   await appendOutbox(tx, [outboxRowFor(out, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined)]);
-  deps.log.info({ eventId: event.id, eventType: event.type, orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
+  deps.log.info({ orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
 }
 
 function outcomeEvent(deps: PaymentDeps, cause: OrderTopicEvent, outcome: PaymentOutcome) {

@@ -31,7 +31,7 @@ async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[
     const event = events[i]!;
     const log = logFor(msg);
     if (!fresh.delete(event.id)) {
-      log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
+      log.info("duplicate event ignored");
       continue;
     }
     const action = actionFor(event, current.get(event.data.orderId));
@@ -39,13 +39,13 @@ async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[
       const id = deps.newId();
       created.push({ id, orderId: action.orderId, country: action.country, correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) });
       current.set(action.orderId, { id, orderId: action.orderId, status: "PENDING", country: action.country });
-      log.info({ eventId: event.id, orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
+      log.info({ orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
     } else if (action.kind === "cancel") {
       const r = cancel(action.shipment, action.reason);
       current.set(event.data.orderId, r.shipment);
       cancelled.push({ ...r, event, msg });
     } else {
-      log.debug({ eventId: event.id, eventType: event.type, why: action.why }, "nothing to do");
+      log.debug({ why: action.why }, "nothing to do");
     }
   }
   await insertPendingShipments(tx, created);
@@ -59,7 +59,7 @@ async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[
 async function applyOrderEvent(deps: ShippingDeps, tx: Tx, msg: IncomingEvent): Promise<void> {
   const event = msg.event as OrderTopicEvent;
   if (!(await recordInbox(tx, SHIPPING_GROUP, event.id))) {
-    deps.log.info({ eventId: event.id, eventType: event.type }, "duplicate event ignored");
+    deps.log.info("duplicate event ignored");
     return;
   }
   const current = await lockShipmentOfOrder(tx, event.data.orderId);
@@ -68,12 +68,12 @@ async function applyOrderEvent(deps: ShippingDeps, tx: Tx, msg: IncomingEvent): 
   if (action.kind === "create") {
     const id = deps.newId();
     await insertPendingShipment(tx, { id, orderId: action.orderId, country: action.country, correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) });
-    deps.log.info({ eventId: event.id, orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
+    deps.log.info({ orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
   } else if (action.kind === "cancel") {
     const r = cancel(action.shipment, action.reason);
     const emitted = await saveOutcome(tx, r.shipment, r.outcome, { id: deps.newId(), occurredAt: now.toISOString(), correlationId: event.correlationId, causationId: event.id, source: SERVICE, traceparent: msg.headers.traceparent });
-    deps.log.info({ eventId: event.id, orderId: event.data.orderId, emitted: r.outcome.type, emittedId: emitted }, "shipment cancelled");
+    deps.log.info({ orderId: event.data.orderId, emitted: r.outcome.type, emittedId: emitted }, "shipment cancelled");
   } else {
-    deps.log.debug({ eventId: event.id, eventType: event.type, why: action.why }, "nothing to do");
+    deps.log.debug({ why: action.why }, "nothing to do");
   }
 }
