@@ -223,7 +223,7 @@ describe("the read model", () => {
   it("survives the order service being killed mid-projection: nothing lost, nothing twice", async () => {
     const ids = await Promise.all(Array.from({ length: 30 }, () => place(anOrder({ customerId: "burst" }))));
     const before = order.lines.length;
-    await waitFor("the projection to be busy with the burst", () => order.lines.slice(before).some((l) => l.msg === "projected"));
+    await waitFor("the projection to be busy with the burst", () => order.lines.slice(before).some((l) => l.msg === "projected" || l.msg === "projected a run"));
     await order.stop("SIGKILL");
     order = await Service.start("order", PORTS.order);
     await order.ready();
