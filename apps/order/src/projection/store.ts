@@ -1,16 +1,8 @@
 // Projection storage: views, positions and generations. Each record is applied in one
 // transaction with its position, so a crash and redelivery never applies it twice.
 import type { OrderflowEvent } from "@orderflow/contracts";
-import type { Db, Tx } from "../db/client.js";
+import type { Db } from "../db/client.js";
 import { emptyView, project, type OrderView, type RecordPosition } from "./order-view.js";
-
-export async function liveGeneration(db: Db | Tx, lock?: "share" | "update"): Promise<number> {
-  const rows = await db.$queryRawUnsafe<{ generation: number }[]>(
-    `SELECT generation FROM projection_generations WHERE status = 'live'${lock === "share" ? " FOR SHARE" : lock === "update" ? " FOR UPDATE" : ""}`,
-  );
-  if (!rows[0]) throw new Error("no live projection generation");
-  return rows[0].generation;
-}
 
 /** Apply one record to a generation (the live one when `generation` is "live"); false when the
  *  generation had already applied it. */
@@ -20,22 +12,27 @@ export async function applyRecord(db: Db, generation: number | "live", event: Or
 
 /** Apply records (in their order) to a generation in one transaction with their positions, so a
  *  crash and redelivery never applies one twice; per record, whether it was applied (false: the
- *  generation's position was already past it). Set-based: the same nine statements for one
- *  record or a run of a hundred. */
+ *  generation's position was already past it). Set-based, three statements whatever the run's
+ *  length: positions created-or-locked and read, views created-or-locked and read, views and
+ *  positions written. */
 export async function applyRecords(db: Db, generation: number | "live", records: { event: OrderflowEvent; at: RecordPosition }[]): Promise<boolean[]> {
   if (records.length === 0) return [];
   return db.$transaction(async (tx) => {
-    // the live generation is read under a share lock: a switch waits for applies in flight
-    const gen = generation === "live" ? await liveGeneration(tx, "share") : generation;
-    // positions, created when new, then locked (sorted: two runs lock in the same order)
+    // positions: created when new, else locked (an upsert that keeps the row), in sorted order
+    // so two runs lock alike. The live generation is read under a share lock in the same
+    // statement: a switch waits for applies in flight.
     const partitions = [...new Map(records.map((r) => [`${r.at.topic}|${r.at.partition}`, r.at])).values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    const topics = partitions.map((p) => p.topic);
-    const parts = partitions.map((p) => p.partition);
-    await tx.$executeRawUnsafe(`INSERT INTO projection_positions (generation, topic, partition, "offset") SELECT $1, t, p, -1 FROM unnest($2::text[], $3::int[]) AS u(t, p) ON CONFLICT DO NOTHING`, gen, topics, parts);
-    const positions = await tx.$queryRawUnsafe<{ topic: string; partition: number; offset: bigint }[]>(
-      `SELECT topic, partition, "offset" FROM projection_positions WHERE generation = $1 AND (topic, partition) IN (SELECT * FROM unnest($2::text[], $3::int[])) ORDER BY topic, partition FOR UPDATE`,
-      gen, topics, parts,
+    const target = generation === "live" ? `SELECT generation FROM projection_generations WHERE status = 'live' FOR SHARE` : `SELECT $3::int AS generation`;
+    const positions = await tx.$queryRawUnsafe<{ generation: number; topic: string; partition: number; offset: bigint }[]>(
+      `WITH g AS (${target})
+       INSERT INTO projection_positions (generation, topic, partition, "offset")
+       SELECT g.generation, t, p, -1 FROM g, unnest($1::text[], $2::int[]) AS u(t, p) ORDER BY t, p
+       ON CONFLICT (generation, topic, partition) DO UPDATE SET "offset" = projection_positions."offset"
+       RETURNING generation, topic, partition, "offset"`,
+      partitions.map((p) => p.topic), partitions.map((p) => p.partition), ...(generation === "live" ? [] : [generation]),
     );
+    if (!positions[0]) throw new Error(generation === "live" ? "no live projection generation" : `no positions for generation ${generation}`);
+    const gen = positions[0].generation;
     const position = new Map(positions.map((p) => [`${p.topic}|${p.partition}`, BigInt(p.offset)]));
     const applied = records.map((r) => {
       const k = `${r.at.topic}|${r.at.partition}`;
@@ -46,33 +43,38 @@ export async function applyRecords(db: Db, generation: number | "live", records:
     });
     const todo = records.filter((_, i) => applied[i]);
     if (todo.length === 0) return applied;
-    // records of one order arrive on three topics at once: make sure each row exists, then lock
-    // it, or two first writers would both start from nothing and one would overwrite the other
+    // records of one order arrive on three topics at once: each view row is created or locked
+    // (and read) in one upsert, or two first writers would both start from nothing and one
+    // would overwrite the other
     const firstOf = new Map<string, string>();
     for (const r of todo) if (!firstOf.has(r.event.data.orderId)) firstOf.set(r.event.data.orderId, r.event.occurredAt);
     const orderIds = [...firstOf.keys()].sort();
     const blanks = orderIds.map((id) => emptyView(id, firstOf.get(id)!));
-    await tx.$executeRawUnsafe(
-      `INSERT INTO order_views (generation, order_id, doc, last_event_at) SELECT $1, id, doc, at FROM unnest($2::uuid[], $3::jsonb[], $4::timestamptz[]) AS u(id, doc, at) ORDER BY id ON CONFLICT DO NOTHING`,
+    const rows = await tx.$queryRawUnsafe<{ order_id: string; doc: OrderView }[]>(
+      `INSERT INTO order_views (generation, order_id, doc, last_event_at) SELECT $1, id, doc, at FROM unnest($2::uuid[], $3::jsonb[], $4::timestamptz[]) AS u(id, doc, at) ORDER BY id
+       ON CONFLICT (generation, order_id) DO UPDATE SET doc = order_views.doc
+       RETURNING order_id::text, doc`,
       gen, orderIds, blanks.map((b) => JSON.stringify(b)), blanks.map((b) => b.lastEventAt),
     );
-    const rows = await tx.$queryRawUnsafe<{ order_id: string; doc: OrderView }[]>(`SELECT order_id::text, doc FROM order_views WHERE generation = $1 AND order_id = ANY($2::uuid[]) ORDER BY order_id FOR UPDATE`, gen, orderIds);
     const before = new Map(rows.map((r) => [r.order_id, r.doc]));
     const views = new Map(before);
     for (const r of todo) views.set(r.event.data.orderId, project(views.get(r.event.data.orderId), r.event, r.at));
     const changed = [...views].filter(([id, v]) => v !== before.get(id)).map(([, v]) => v);
-    if (changed.length > 0) {
-      await tx.$executeRawUnsafe(
-        `INSERT INTO order_views (generation, order_id, customer_id, status, doc, last_event_at, applied_at)
-         SELECT $1, id, customer_id, status, doc, at, now() FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[]) AS u(id, customer_id, status, doc, at)
-         ON CONFLICT (generation, order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status, doc = EXCLUDED.doc, last_event_at = EXCLUDED.last_event_at, applied_at = now()`,
-        gen, changed.map((v) => v.orderId), changed.map((v) => v.customerId), changed.map((v) => v.status), changed.map((v) => JSON.stringify(v)), changed.map((v) => v.lastEventAt),
-      );
-    }
     const moved = partitions.filter((p) => position.get(`${p.topic}|${p.partition}`)! >= 0n);
+    const positionsSql = `UPDATE projection_positions p SET "offset" = u.o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, pa, o) WHERE p.generation = $1 AND p.topic = u.t AND p.partition = u.pa AND p."offset" < u.o`;
+    const positionArgs = [gen, moved.map((p) => p.topic), moved.map((p) => p.partition), moved.map((p) => String(position.get(`${p.topic}|${p.partition}`)))];
+    if (changed.length === 0) {
+      await tx.$executeRawUnsafe(positionsSql, ...positionArgs);
+      return applied;
+    }
+    // the views and the positions in one statement (a data-modifying WITH always runs)
     await tx.$executeRawUnsafe(
-      `UPDATE projection_positions p SET "offset" = u.o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, pa, o) WHERE p.generation = $1 AND p.topic = u.t AND p.partition = u.pa AND p."offset" < u.o`,
-      gen, moved.map((p) => p.topic), moved.map((p) => p.partition), moved.map((p) => String(position.get(`${p.topic}|${p.partition}`))),
+      `WITH written AS (
+         INSERT INTO order_views (generation, order_id, customer_id, status, doc, last_event_at, applied_at)
+         SELECT $1, id, customer_id, status, doc, at, now() FROM unnest($5::uuid[], $6::text[], $7::text[], $8::jsonb[], $9::timestamptz[]) AS v(id, customer_id, status, doc, at)
+         ON CONFLICT (generation, order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, status = EXCLUDED.status, doc = EXCLUDED.doc, last_event_at = EXCLUDED.last_event_at, applied_at = now()
+       ) ${positionsSql}`,
+      ...positionArgs, changed.map((v) => v.orderId), changed.map((v) => v.customerId), changed.map((v) => v.status), changed.map((v) => JSON.stringify(v)), changed.map((v) => v.lastEventAt),
     );
     return applied;
   });
