@@ -57,16 +57,22 @@ export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventI
   return n === 1;
 }
 
-/** Records that `consumerGroup` processed each of `eventIds` in one statement; returns the ids it
- *  had not processed before (an id listed twice counts once). */
-export async function recordInboxMany(tx: SqlExecutor, consumerGroup: string, eventIds: string[]): Promise<Set<string>> {
-  if (eventIds.length === 0) return new Set();
+/** Records a run of consumed events in `consumerGroup`'s inbox in one statement and returns the
+ *  ones it had not processed before, in order (an event listed twice counts once); `onDuplicate`
+ *  hears of each of the others. */
+export async function recordInboxRun<M extends { event: { id: string } }>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void): Promise<M[]> {
+  if (msgs.length === 0) return [];
   const rows = await tx.$queryRawUnsafe<{ event_id: string }[]>(
     `INSERT INTO inbox (consumer_group, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id::text`,
     consumerGroup,
-    eventIds,
+    msgs.map((m) => m.event.id),
   );
-  return new Set(rows.map((r) => r.event_id));
+  const fresh = new Set(rows.map((r) => r.event_id));
+  return msgs.filter((m) => {
+    if (fresh.delete(m.event.id)) return true;
+    onDuplicate(m);
+    return false;
+  });
 }
 
 /** The outbox/inbox DDL and NOTIFY trigger, as every service's first migration has it. */

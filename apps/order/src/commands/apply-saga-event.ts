@@ -1,40 +1,33 @@
-import { appendOutbox, outboxRowFor, recordInboxMany } from "@orderflow/db-kit";
+import { appendOutbox, outboxRowFor, recordInboxRun } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import { appendToStreams, loadStreams, type StoredOrderEvent } from "../db/event-store.js";
 import { decide, fold, type OrderState } from "../domain/order.js";
 import { commandFor, type SagaInput } from "../domain/reactions.js";
-import { envelope, execute, toDomain, type OrderDeps } from "./execute.js";
+import { envelope, toDomain, type OrderDeps } from "./execute.js";
 
 export const ORDER_GROUP = "order";
 
 /** A payment or shipping outcome moves the order on (exactly once, through the inbox). */
 export async function applySagaEvent(deps: OrderDeps, msg: IncomingEvent): Promise<void> {
-  const event = msg.event as SagaInput;
-  const r = await execute(deps, event.data.orderId, commandFor(event), { correlationId: event.correlationId, causationId: event.id, ...(msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : {}) }, { group: ORDER_GROUP, eventId: event.id });
-  if (r.duplicate) deps.log.info("duplicate event ignored");
-  else deps.log.info({ orderId: event.data.orderId, emitted: r.events.map((e) => e.type), status: r.state?.status }, "event applied");
+  await applySagaEvents(deps, [msg]);
 }
 
 /** A run of outcomes in one transaction: all applied, or none (the consumer then applies them one
  *  by one). Set-based: one inbox statement, one read of the run's streams, one append and one
- *  outbox insert, whatever the run's length; outcomes for the same order apply in their order. */
+ *  outbox insert, whatever the run's length; outcomes for the same order apply in their order.
+ *  A stream changed since it was read fails the run with a ConcurrencyConflict (retriable). */
 export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
   await deps.db.$transaction(
     async (tx) => {
-      const inputs = msgs.map((m) => m.event as SagaInput);
-      const fresh = await recordInboxMany(tx, ORDER_GROUP, inputs.map((e) => e.id));
-      const streams = await loadStreams(tx, [...new Set(inputs.map((e) => e.data.orderId))]);
+      const fresh = await recordInboxRun(tx, ORDER_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
+      if (fresh.length === 0) return;
+      const streams = await loadStreams(tx, [...new Set(fresh.map((m) => (m.event as SagaInput).data.orderId))]);
       const states = new Map<string, { loaded: number; state: OrderState; appended: StoredOrderEvent[] }>();
       for (const [orderId, history] of streams) states.set(orderId, { loaded: history.length, state: fold(history.map(toDomain)), appended: [] });
       const outbox = [];
-      for (const [i, msg] of msgs.entries()) {
-        const event = inputs[i]!;
-        const log = logFor(msg);
-        if (!fresh.delete(event.id)) {
-          log.info("duplicate event ignored");
-          continue;
-        }
+      for (const msg of fresh) {
+        const event = msg.event as SagaInput;
         const orderId = event.data.orderId;
         const s = states.get(orderId) ?? { loaded: 0, state: undefined, appended: [] };
         states.set(orderId, s);
@@ -43,7 +36,7 @@ export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], lo
         s.appended.push(...emitted);
         s.state = fold(emitted.map(toDomain), s.state);
         outbox.push(...emitted.map((e) => outboxRowFor(e, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined)));
-        log.info({ orderId, emitted: emitted.map((e) => e.type), status: s.state?.status }, "event applied");
+        logFor(msg).info({ orderId, emitted: emitted.map((e) => e.type), status: s.state?.status }, "event applied");
       }
       await appendToStreams(tx, [...states].map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })));
       await appendOutbox(tx, outbox);

@@ -1,8 +1,8 @@
-// The one transaction every Order command runs in: (inbox) → load stream → decide → append
-// events → outbox rows. State change, the events it causes and the consumed event's id commit
-// together or not at all.
+// The one transaction every Order command runs in: load stream → decide → append events →
+// outbox rows. The state change and the events it causes commit together or not at all (the
+// saga consumer's runs, with their inbox, are apply-saga-event.ts).
 import { createEvent } from "@orderflow/contracts";
-import { appendOutbox, outboxRowFor, recordInbox } from "@orderflow/db-kit";
+import { appendOutbox, outboxRowFor } from "@orderflow/db-kit";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.js";
 import { appendToStream, loadStream, startStream, type StoredOrderEvent } from "../db/event-store.js";
@@ -27,8 +27,6 @@ export interface OrderDeps {
 export interface Executed {
   state: OrderState;
   events: StoredOrderEvent[];
-  /** the consumed event had already been processed: nothing was done */
-  duplicate: boolean;
 }
 
 export function toDomain(e: StoredOrderEvent): OrderEvent {
@@ -48,29 +46,24 @@ export function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): Sto
 export async function execute(
   deps: OrderDeps,
   orderId: string,
-  command: OrderCommand | undefined,
+  command: OrderCommand,
   meta: CommandMeta,
-  inbox?: { group: string; eventId: string },
 ): Promise<Executed> {
   const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
-  if (command?.type === "PlaceOrder" && !inbox) {
+  if (command.type === "PlaceOrder") {
     // a new order (its id was just made): no stream to load, one statement instead of a
     // five-round-trip transaction (the hot path of POST /orders; README "Performance")
     const events = decide(command, undefined).map((e) => envelope(deps, e, meta));
     await startStream(deps.db, orderId, events, events.map((e) => outboxRowFor(e, extra)));
-    return { state: fold(events.map(toDomain)), events, duplicate: false };
+    return { state: fold(events.map(toDomain)), events };
   }
   return deps.db.$transaction(async (tx) => {
-    if (inbox && !(await recordInbox(tx, inbox.group, inbox.eventId))) {
-      return { state: undefined, events: [], duplicate: true };
-    }
     const history = await loadStream(tx, orderId);
     const state = fold(history.map(toDomain));
-    if (!command) return { state, events: [], duplicate: false };
     const events = decide(command, state).map((e) => envelope(deps, e, meta));
     await appendToStream(tx, orderId, state?.version ?? 0, events);
     await appendOutbox(tx, events.map((e) => outboxRowFor(e, extra)));
-    return { state: fold(events.map(toDomain), state), events, duplicate: false };
+    return { state: fold(events.map(toDomain), state), events };
   });
 }
 

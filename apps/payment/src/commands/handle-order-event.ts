@@ -1,7 +1,7 @@
 // One order event → at most one payment change and the event it causes, in one transaction with
 // the inbox record, so a redelivered event changes nothing.
 import { createEvent } from "@orderflow/contracts";
-import { appendOutbox, outboxRowFor, recordInbox, recordInboxMany, type OutboxInsert } from "@orderflow/db-kit";
+import { appendOutbox, outboxRowFor, recordInboxRun, type OutboxInsert } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
@@ -20,35 +20,32 @@ export interface PaymentDeps {
 }
 
 export async function handleOrderEvent(deps: PaymentDeps, msg: IncomingEvent): Promise<void> {
-  await deps.db.$transaction((tx) => applyOrderEvent(deps, tx, msg));
+  await handleOrderEvents(deps, [msg]);
 }
 
 /** A run of order events in one transaction: all applied, or none (the consumer then retries
  *  them one by one). Set-based: one inbox statement, one read of the run's payments, one write
- *  per kind and one outbox insert for the whole run, whatever its length, where one event alone
- *  costs four statements. Events for the same order apply in their order, each seeing the
- *  payment as the one before it left it. */
+ *  per kind and one outbox insert for the whole run, as many as one event alone costs. Events
+ *  for the same order apply in their order, each seeing the payment as the one before it left it. */
 export async function handleOrderEvents(deps: PaymentDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
   // a run may hold a slow gateway call per event: more time than Prisma's 5 s default
   await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor), { timeout: 60_000, maxWait: 10_000 });
 }
 
 async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<void> {
-  const events = msgs.map((m) => m.event as OrderTopicEvent);
-  const fresh = await recordInboxMany(tx, PAYMENT_GROUP, events.map((e) => e.id));
-  const orderIds = [...new Set(events.map((e) => e.data.orderId))];
+  const fresh = await recordInboxRun(tx, PAYMENT_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
+  if (fresh.length === 0) return;
+  const orderIds = [...new Set(fresh.map((m) => (m.event as OrderTopicEvent).data.orderId))];
+  // plain parameterised SQL on the hot path: Prisma's model queries cost several times the
+  // statements themselves here (pnpm bench)
   const rows = await tx.$queryRaw<Payment[]>`SELECT id::text, order_id::text AS "orderId", amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ANY(${orderIds}::uuid[])`;
   const current = new Map(rows.map((p) => [p.orderId, p]));
   const created = new Map<string, Payment>(); // by payment id, in their final state
   const refunded: string[] = []; // ids of payments that existed before the run
   const outbox: OutboxInsert[] = [];
-  for (const [i, msg] of msgs.entries()) {
-    const event = events[i]!;
+  for (const msg of fresh) {
+    const event = msg.event as OrderTopicEvent;
     const log = logFor(msg);
-    if (!fresh.delete(event.id)) {
-      log.info("duplicate event ignored");
-      continue;
-    }
     const action = actionFor(event, current.get(event.data.orderId));
     let result: ReturnType<typeof refund>;
     if (action.kind === "authorize") {
@@ -79,37 +76,6 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
   }
   if (refunded.length > 0) await tx.$executeRaw`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY(${refunded}::uuid[])`;
   await appendOutbox(tx, outbox);
-}
-
-async function applyOrderEvent(deps: PaymentDeps, tx: Tx, msg: IncomingEvent): Promise<void> {
-  const event = msg.event as OrderTopicEvent;
-  if (!(await recordInbox(tx, PAYMENT_GROUP, event.id))) {
-    deps.log.info("duplicate event ignored");
-    return;
-  }
-  // plain parameterised SQL on the hot path: Prisma's model queries cost several times the
-  // statements themselves here (pnpm bench)
-  const [row] = await tx.$queryRaw<Payment[]>`SELECT id::text, order_id::text AS "orderId", amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ${event.data.orderId}::uuid`;
-  const current: Payment | undefined = row ?? undefined;
-  const action = actionFor(event, current);
-  let result: ReturnType<typeof refund>;
-  if (action.kind === "authorize") {
-    const paymentId = deps.newId();
-    const decision = await deps.gateway.authorize({ paymentId, orderId: action.orderId, amount: action.amount, currency: action.currency });
-    result = authorization(paymentId, action, decision);
-    const p = result.payment;
-    await tx.$executeRaw`INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at) VALUES (${p.id}::uuid, ${p.orderId}::uuid, ${p.amount}, ${p.currency}, ${p.status}::"PaymentStatus", ${p.declineReason ?? null}, now())`;
-  } else if (action.kind === "refund") {
-    await deps.gateway.refund({ paymentId: action.payment.id, amount: action.payment.amount, currency: action.payment.currency });
-    result = refund(action.payment);
-    await tx.$executeRaw`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ${action.payment.id}::uuid`;
-  } else {
-    deps.log.debug({ why: action.why }, "nothing to do");
-    return;
-  }
-  const out = outcomeEvent(deps, event, result.outcome);
-  await appendOutbox(tx, [outboxRowFor(out, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined)]);
-  deps.log.info({ orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
 }
 
 function outcomeEvent(deps: PaymentDeps, cause: OrderTopicEvent, outcome: PaymentOutcome) {

@@ -1,39 +1,35 @@
 // One order event → at most one shipment change and the event it causes, in one transaction with
 // the inbox record, so a redelivered event changes nothing.
-import { recordInbox, recordInboxMany } from "@orderflow/db-kit";
+import { recordInboxRun } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Tx } from "../db/client.js";
-import { insertPendingShipment, insertPendingShipments, lockShipmentOfOrder, lockShipmentsOfOrders, saveOutcome, type PendingShipment } from "../db/shipments.js";
+import { insertPendingShipments, lockShipmentsOfOrders, saveOutcome, type PendingShipment } from "../db/shipments.js";
 import { actionFor, cancel, type OrderTopicEvent, type Shipment, type ShippingOutcome } from "../domain/shipment.js";
 import { SERVICE, SHIPPING_GROUP, type ShippingDeps } from "./deps.js";
 
 export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): Promise<void> {
-  await deps.db.$transaction((tx) => applyOrderEvent(deps, tx, msg));
+  await handleOrderEvents(deps, [msg]);
 }
 
 /** A run of order events in one transaction: all applied, or none (the consumer then retries
  *  them one by one). Set-based: one inbox statement, one locking read of the run's shipments and
- *  one insert of the new ones, whatever the run's length. Events for the same order apply in their
- *  order, each seeing the shipment as the one before it left it. */
+ *  one insert of the new ones, as many as one event alone costs. Events for the same order apply
+ *  in their order, each seeing the shipment as the one before it left it. */
 export async function handleOrderEvents(deps: ShippingDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
   await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor), { timeout: 60_000, maxWait: 10_000 });
 }
 
 async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<void> {
-  const events = msgs.map((m) => m.event as OrderTopicEvent);
-  const fresh = await recordInboxMany(tx, SHIPPING_GROUP, events.map((e) => e.id));
-  const current = await lockShipmentsOfOrders(tx, [...new Set(events.map((e) => e.data.orderId))]);
+  const fresh = await recordInboxRun(tx, SHIPPING_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
+  if (fresh.length === 0) return;
+  const current = await lockShipmentsOfOrders(tx, [...new Set(fresh.map((m) => (m.event as OrderTopicEvent).data.orderId))]);
   const created: PendingShipment[] = [];
   const cancelled: { shipment: Shipment; outcome: ShippingOutcome; event: OrderTopicEvent; msg: IncomingEvent }[] = [];
   const now = deps.clock();
-  for (const [i, msg] of msgs.entries()) {
-    const event = events[i]!;
+  for (const msg of fresh) {
+    const event = msg.event as OrderTopicEvent;
     const log = logFor(msg);
-    if (!fresh.delete(event.id)) {
-      log.info("duplicate event ignored");
-      continue;
-    }
     const action = actionFor(event, current.get(event.data.orderId));
     if (action.kind === "create") {
       const id = deps.newId();
@@ -52,28 +48,6 @@ async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[
   // cancelling is rare: a statement each, after the inserts (a shipment may be created and cancelled in one run)
   for (const c of cancelled) {
     const emitted = await saveOutcome(tx, c.shipment, c.outcome, { id: deps.newId(), occurredAt: now.toISOString(), correlationId: c.event.correlationId, causationId: c.event.id, source: SERVICE, traceparent: c.msg.headers.traceparent });
-    logFor(c.msg).info({ eventId: c.event.id, orderId: c.event.data.orderId, emitted: c.outcome.type, emittedId: emitted }, "shipment cancelled");
-  }
-}
-
-async function applyOrderEvent(deps: ShippingDeps, tx: Tx, msg: IncomingEvent): Promise<void> {
-  const event = msg.event as OrderTopicEvent;
-  if (!(await recordInbox(tx, SHIPPING_GROUP, event.id))) {
-    deps.log.info("duplicate event ignored");
-    return;
-  }
-  const current = await lockShipmentOfOrder(tx, event.data.orderId);
-  const action = actionFor(event, current);
-  const now = deps.clock();
-  if (action.kind === "create") {
-    const id = deps.newId();
-    await insertPendingShipment(tx, { id, orderId: action.orderId, country: action.country, correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(now.getTime() + deps.dispatchDelayMs) });
-    deps.log.info({ orderId: action.orderId, shipmentId: id }, "shipment created, awaiting dispatch");
-  } else if (action.kind === "cancel") {
-    const r = cancel(action.shipment, action.reason);
-    const emitted = await saveOutcome(tx, r.shipment, r.outcome, { id: deps.newId(), occurredAt: now.toISOString(), correlationId: event.correlationId, causationId: event.id, source: SERVICE, traceparent: msg.headers.traceparent });
-    deps.log.info({ orderId: event.data.orderId, emitted: r.outcome.type, emittedId: emitted }, "shipment cancelled");
-  } else {
-    deps.log.debug({ why: action.why }, "nothing to do");
+    logFor(c.msg).info({ orderId: c.event.data.orderId, emitted: c.outcome.type, emittedId: emitted }, "shipment cancelled");
   }
 }

@@ -12,14 +12,8 @@ export type ShipmentRow = Shipment & { correlationId: string; causationId: strin
 
 export const SHIPMENT_COLUMNS = Prisma.sql`id::text, order_id::text AS "orderId", status::text AS status, country, carrier, tracking_number AS "trackingNumber", correlation_id AS "correlationId", causation_id AS "causationId", traceparent`;
 
-/** The order's shipment, row-locked for the rest of the transaction so a cancel and the
- *  dispatcher never both act on it. */
-export async function lockShipmentOfOrder(tx: Tx, orderId: string): Promise<Shipment | undefined> {
-  const [row] = await tx.$queryRaw<ShipmentRow[]>`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ${orderId}::uuid FOR UPDATE`;
-  return row;
-}
-
-/** The shipments of these orders (by order id), row-locked like lockShipmentOfOrder. */
+/** The shipments of these orders (by order id), row-locked (in id order) for the rest of the
+ *  transaction so a cancel and the dispatcher never both act on one. */
 export async function lockShipmentsOfOrders(tx: Tx, orderIds: string[]): Promise<Map<string, Shipment>> {
   const rows = await tx.$queryRaw<ShipmentRow[]>`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ANY(${orderIds}::uuid[]) ORDER BY id FOR UPDATE`;
   return new Map(rows.map((r) => [r.orderId, r]));
@@ -34,11 +28,6 @@ export async function insertPendingShipments(tx: Tx, ss: PendingShipment[]): Pro
     SELECT id, order_id, 'PENDING', country, correlation_id, causation_id, traceparent, dispatch_after, now()
       FROM unnest(${ss.map((s) => s.id)}::uuid[], ${ss.map((s) => s.orderId)}::uuid[], ${ss.map((s) => s.country)}::text[], ${ss.map((s) => s.correlationId)}::text[], ${ss.map((s) => s.causationId)}::text[], ${ss.map((s) => s.traceparent)}::text[], ${ss.map((s) => s.dispatchAfter.toISOString())}::timestamptz[])
         AS t(id, order_id, country, correlation_id, causation_id, traceparent, dispatch_after)`;
-}
-
-export async function insertPendingShipment(tx: Tx, s: { id: string; orderId: string; country: string; correlationId: string; causationId: string; traceparent: string | null; dispatchAfter: Date }): Promise<void> {
-  await tx.$executeRaw`INSERT INTO shipments (id, order_id, status, country, correlation_id, causation_id, traceparent, dispatch_after, updated_at)
-    VALUES (${s.id}::uuid, ${s.orderId}::uuid, 'PENDING', ${s.country}, ${s.correlationId}, ${s.causationId}, ${s.traceparent}, ${s.dispatchAfter}, now())`;
 }
 
 export async function saveOutcome(
