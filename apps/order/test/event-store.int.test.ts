@@ -55,12 +55,12 @@ describe("the Order event store", () => {
       }),
     );
     for (const o of orders) {
-      const rows = await db.orderEvent.findMany({ where: { orderId: o.orderId }, orderBy: { sequence: "asc" } });
+      const rows = await db.prisma.orderEvent.findMany({ where: { orderId: o.orderId }, orderBy: { sequence: "asc" } });
       expect(rows.map((r) => r.sequence)).toEqual(rows.map((_, i) => i + 1)); // no gap, no duplicate
       const types = rows.map((r) => r.type).join(",");
       // the aggregate decides: cancelled before payment, or paid then cancelled
       expect(["OrderPlaced,OrderCancelled", "OrderPlaced,OrderPaid,OrderCancelled"]).toContain(types);
-      expect(await db.outboxMessage.count({ where: { aggregateId: o.orderId } })).toBe(rows.length);
+      expect(await db.prisma.outboxMessage.count({ where: { aggregateId: o.orderId } })).toBe(rows.length);
     }
   });
 
@@ -68,7 +68,7 @@ describe("the Order event store", () => {
     const o = await placeOrder(deps, input, { correlationId: "c", causationId: null });
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => cancelOrder(deps, o.orderId, undefined, { correlationId: "c", causationId: null })));
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ConcurrencyConflict);
-    const rows = await db.orderEvent.findMany({ where: { orderId: o.orderId }, orderBy: { sequence: "asc" } });
+    const rows = await db.prisma.orderEvent.findMany({ where: { orderId: o.orderId }, orderBy: { sequence: "asc" } });
     expect(rows.map((r) => r.type)).toEqual(["OrderPlaced", "OrderCancelled"]);
   });
 });
@@ -87,8 +87,8 @@ describe("a run of saga outcomes in one transaction", () => {
         createEvent("PaymentRefunded", { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, m("payment")),
       ].map(incoming));
       const of = async (orderId: string) => ({
-        stream: (await db.orderEvent.findMany({ where: { orderId }, orderBy: { sequence: "asc" } })).map((r) => [r.sequence, r.type]),
-        outbox: (await db.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType),
+        stream: (await db.prisma.orderEvent.findMany({ where: { orderId }, orderBy: { sequence: "asc" } })).map((r) => [r.sequence, r.type]),
+        outbox: (await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType),
       });
       return { a: await of(a.orderId), b: await of(b.orderId) };
     };
@@ -107,7 +107,7 @@ describe("a run of saga outcomes in one transaction", () => {
 describe("older event versions in the store", () => {
   it("are upcast when the stream is folded", async () => {
     const orderId = uuidv7();
-    await db.orderEvent.create({
+    await db.prisma.orderEvent.create({
       data: { orderId, sequence: 1, eventId: uuidv7(), type: "OrderPlaced", version: 1, data: { orderId, customerId: "c-old", items: [{ sku: "A", quantity: 1, unitPrice: 9 }], currency: "EUR", totalAmount: 9, shippingAddress: address }, correlationId: "old", causationId: null, occurredAt: new Date("2025-01-01T00:00:00Z") },
     });
     const { state, events } = await getOrder(deps, orderId);

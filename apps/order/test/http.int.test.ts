@@ -32,7 +32,7 @@ const valid = {
 };
 
 async function counts() {
-  const [events, outbox] = await Promise.all([db.orderEvent.count(), db.outboxMessage.count()]);
+  const [events, outbox] = await Promise.all([db.prisma.orderEvent.count(), db.prisma.outboxMessage.count()]);
   return { events, outbox };
 }
 
@@ -67,7 +67,7 @@ describe("POST /orders", () => {
     expect(r.headers.location).toBe(`/orders/${r.body.orderId}`);
     expect(r.body).toMatchObject({ status: "PLACED", totalAmount: 2500, currency: "EUR" });
     expect(await counts()).toEqual({ events: before.events + 1, outbox: before.outbox + 1 });
-    const row = await db.outboxMessage.findFirstOrThrow({ where: { aggregateId: r.body.orderId } });
+    const row = await db.prisma.outboxMessage.findFirstOrThrow({ where: { aggregateId: r.body.orderId } });
     expect(row).toMatchObject({ topic: "order-events", key: r.body.orderId, eventType: "OrderPlaced", publishedAt: null });
     expect(row.headers).toMatchObject({ "correlation-id": "corr-1", "event-type": "OrderPlaced", "event-version": "2" });
 
@@ -205,7 +205,7 @@ describe("a corpus of bad input", () => {
     expect(r.status).toBe(202);
     const got = await api().get(`/orders/${r.body.orderId}`);
     expect(got.body).toMatchObject({ customerId: nasty.slice(0, 100), shippingAddress: { name: nasty } });
-    expect(await db.orderEvent.count()).toBeGreaterThan(0); // the table is still there
+    expect(await db.prisma.orderEvent.count()).toBeGreaterThan(0); // the table is still there
   });
 
   it("answers an oversized body with 413 problem+json, writing nothing", async () => {

@@ -32,7 +32,7 @@ const placed = (orderId: string, total: number) =>
   createEvent("OrderPlaced", { orderId, customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: total }], currency: "EUR", totalAmount: total, shippingAddress: address, shippingSpeed: "STANDARD" }, meta());
 
 async function outboxOf(orderId: string) {
-  return db.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } });
+  return db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } });
 }
 
 describe("payment on order events", () => {
@@ -41,7 +41,7 @@ describe("payment on order events", () => {
     const event = placed(orderId, 3000);
     await handleOrderEvent(deps, incoming(event));
     await handleOrderEvent(deps, incoming(event));
-    expect(await db.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "AUTHORIZED", amount: 3000 }]);
+    expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "AUTHORIZED", amount: 3000 }]);
     const out = await outboxOf(orderId);
     expect(out.map((r) => r.eventType)).toEqual(["PaymentAuthorized"]);
     expect(out[0]!.headers).toMatchObject({ "correlation-id": "corr-p", "causation-id": event.id, source: "payment" });
@@ -50,7 +50,7 @@ describe("payment on order events", () => {
   it("declines above the limit with the reason", async () => {
     const orderId = uuidv7();
     await handleOrderEvent(deps, incoming(placed(orderId, 100_001)));
-    const [p] = await db.payment.findMany({ where: { orderId } });
+    const [p] = await db.prisma.payment.findMany({ where: { orderId } });
     expect(p).toMatchObject({ status: "DECLINED" });
     expect(p!.declineReason).toMatch(/exceeds the simulated limit of 100000/);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentDeclined"]);
@@ -62,7 +62,7 @@ describe("payment on order events", () => {
     const cancelled = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
     await handleOrderEvent(deps, incoming(cancelled));
     await handleOrderEvent(deps, incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta())));
-    expect(await db.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
+    expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized", "PaymentRefunded"]);
   });
 
@@ -73,7 +73,7 @@ describe("payment on order events", () => {
       const placedA = placed(a, 300);
       const events = [placedA, placedA, placed(b, 100_001), createEvent("OrderCancelled", { orderId: a, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta())];
       await handle(events.map(incoming));
-      const result = async (orderId: string) => ({ payments: (await db.payment.findMany({ where: { orderId } })).map((p) => [p.status, p.amount]), events: (await outboxOf(orderId)).map((r) => [r.eventType, r.headers]) });
+      const result = async (orderId: string) => ({ payments: (await db.prisma.payment.findMany({ where: { orderId } })).map((p) => [p.status, p.amount]), events: (await outboxOf(orderId)).map((r) => [r.eventType, r.headers]) });
       const strip = (r: Awaited<ReturnType<typeof result>>) => ({ payments: r.payments, events: r.events.map(([t]) => t) });
       return { a: strip(await result(a)), b: strip(await result(b)), c: strip(await result(c)) };
     };

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     verify: createVerifier(authSettings(env)),
     readiness: [
       { name: "kafka", check: () => broker.check() },
-      { name: "database", check: async () => void (await db.$queryRaw`SELECT 1`) },
+      { name: "database", check: async () => void (await db.$queryRawUnsafe("SELECT 1")) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
     ],
   });

@@ -32,7 +32,7 @@ const address = { name: "Ada", line1: "1 Main St", city: "Vienna", postalCode: "
 const incoming = (event: OrderflowEvent): IncomingEvent => ({ event, topic: "order-events", partition: 0, offset: "0", key: event.aggregateId, headers: {}, timestamp: "0" });
 const paid = (orderId: string) => createEvent("OrderPaid", { orderId, paymentId: uuidv7(), amount: 100, currency: "EUR", shippingAddress: address }, meta());
 const cancelled = (orderId: string) => createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
-const outboxTypes = async (orderId: string) => (await db.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType);
+const outboxTypes = async (orderId: string) => (await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType);
 
 describe("shipping", () => {
   it("creates one pending shipment per paid order and the dispatcher ships it", async () => {
@@ -40,12 +40,12 @@ describe("shipping", () => {
     const event = paid(orderId);
     await handleOrderEvent(deps, incoming(event));
     await handleOrderEvent(deps, incoming(event)); // redelivery
-    expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "PENDING", country: "AT" }]);
+    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "PENDING", country: "AT" }]);
     expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(1);
-    const [s] = await db.shipment.findMany({ where: { orderId } });
+    const [s] = await db.prisma.shipment.findMany({ where: { orderId } });
     expect(s).toMatchObject({ status: "DISPATCHED", carrier: "DHL" });
     expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
-    const [row] = await db.outboxMessage.findMany({ where: { aggregateId: orderId } });
+    const [row] = await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId } });
     // the dispatcher's event continues the saga's correlation, caused by OrderPaid
     expect(row!.headers).toMatchObject({ "correlation-id": "corr-s", "causation-id": event.id });
   });
@@ -55,7 +55,7 @@ describe("shipping", () => {
     await handleOrderEvent({ ...deps, dispatchDelayMs: 60_000 }, incoming(paid(orderId)));
     await handleOrderEvent(deps, incoming(cancelled(orderId)));
     await dispatchDue(deps);
-    expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" }]);
+    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" }]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentCancelled"]);
   });
 
@@ -64,7 +64,7 @@ describe("shipping", () => {
     await handleOrderEvent(deps, incoming(paid(orderId)));
     await dispatchDue(deps);
     await handleOrderEvent(deps, incoming(cancelled(orderId)));
-    expect(await db.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "DISPATCHED" }]);
+    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "DISPATCHED" }]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
   });
 
@@ -75,7 +75,7 @@ describe("shipping", () => {
       await handleOrderEvent(slow, incoming(paid(c))); // pending before the run
       const paidA = paid(a);
       await handle([paidA, paidA, paid(b), cancelled(a), cancelled(c), cancelled(c)].map(incoming));
-      const result = async (orderId: string) => ({ shipments: (await db.shipment.findMany({ where: { orderId } })).map((s) => [s.status, s.country, s.cancelReason]), events: await outboxTypes(orderId) });
+      const result = async (orderId: string) => ({ shipments: (await db.prisma.shipment.findMany({ where: { orderId } })).map((s) => [s.status, s.country, s.cancelReason]), events: await outboxTypes(orderId) });
       return { a: await result(a), b: await result(b), c: await result(c) };
     };
     const oneByOne = await run(async (msgs) => {

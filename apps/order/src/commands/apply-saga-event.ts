@@ -41,6 +41,5 @@ export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], lo
       await appendToStreams(tx, [...states].map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })));
       await appendOutbox(tx, outbox);
     },
-    { timeout: 60_000, maxWait: 10_000 },
   );
 }

@@ -1,9 +1,11 @@
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
+// The service's database: one pg pool, the hot paths' transactions as parameterised SQL on it
+// (db-kit's createDatabase says why) and the Prisma client on the same pool for typed reads.
+import { createDatabase, type Database, type SqlExecutor } from "@orderflow/db-kit";
+import { PrismaClient } from "../generated/prisma/client.js";
 
-export type Db = PrismaClient;
-export type Tx = Prisma.TransactionClient;
+export type Db = Database<PrismaClient>;
+export type Tx = SqlExecutor;
 
 export function createDb(url: string, poolSize: number): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  return createDatabase(url, poolSize, (adapter) => new PrismaClient({ adapter }));
 }

@@ -28,17 +28,14 @@ export async function handleOrderEvent(deps: PaymentDeps, msg: IncomingEvent): P
  *  per kind and one outbox insert for the whole run, as many as one event alone costs. Events
  *  for the same order apply in their order, each seeing the payment as the one before it left it. */
 export async function handleOrderEvents(deps: PaymentDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
-  // a run may hold a slow gateway call per event: more time than Prisma's 5 s default
-  await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor), { timeout: 60_000, maxWait: 10_000 });
+  await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor));
 }
 
 async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<void> {
   const fresh = await recordInboxRun(tx, PAYMENT_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
   if (fresh.length === 0) return;
   const orderIds = [...new Set(fresh.map((m) => (m.event as OrderTopicEvent).data.orderId))];
-  // plain parameterised SQL on the hot path: Prisma's model queries cost several times the
-  // statements themselves here (pnpm bench)
-  const rows = await tx.$queryRaw<Payment[]>`SELECT id::text, order_id::text AS "orderId", amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ANY(${orderIds}::uuid[])`;
+  const rows = await tx.$queryRawUnsafe<Payment[]>(`SELECT id::text, order_id::text AS "orderId", amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ANY($1::uuid[])`, orderIds);
   const current = new Map(rows.map((p) => [p.orderId, p]));
   const created = new Map<string, Payment>(); // by payment id, in their final state
   const refunded: string[] = []; // ids of payments that existed before the run
@@ -69,12 +66,14 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
   }
   if (created.size > 0) {
     const ps = [...created.values()];
-    await tx.$executeRaw`INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at)
-      SELECT id, order_id, amount, currency, status::"PaymentStatus", decline_reason, now()
-        FROM unnest(${ps.map((p) => p.id)}::uuid[], ${ps.map((p) => p.orderId)}::uuid[], ${ps.map((p) => p.amount)}::int[], ${ps.map((p) => p.currency)}::text[], ${ps.map((p) => p.status)}::text[], ${ps.map((p) => p.declineReason ?? null)}::text[])
-          AS t(id, order_id, amount, currency, status, decline_reason)`;
+    await tx.$executeRawUnsafe(
+      `INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at)
+       SELECT id, order_id, amount, currency, status::"PaymentStatus", decline_reason, now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[]) AS t(id, order_id, amount, currency, status, decline_reason)`,
+      ps.map((p) => p.id), ps.map((p) => p.orderId), ps.map((p) => p.amount), ps.map((p) => p.currency), ps.map((p) => p.status), ps.map((p) => p.declineReason ?? null),
+    );
   }
-  if (refunded.length > 0) await tx.$executeRaw`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY(${refunded}::uuid[])`;
+  if (refunded.length > 0) await tx.$executeRawUnsafe(`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY($1::uuid[])`, refunded);
   await appendOutbox(tx, outbox);
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
 
 export async function listPayments(db: Db, orderId: string) {
-  return db.payment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+  return db.prisma.payment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
 }

@@ -6,12 +6,14 @@ import { SERVICE, type ShippingDeps } from "./deps.js";
 
 export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<number> {
   return deps.db.$transaction(async (tx) => {
-    const due = await tx.$queryRaw<ShipmentRow[]>`
-      SELECT ${SHIPMENT_COLUMNS} FROM shipments
-      WHERE status = 'PENDING' AND dispatch_after <= now()
-      ORDER BY dispatch_after
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED`;
+    const due = await tx.$queryRawUnsafe<ShipmentRow[]>(
+      `SELECT ${SHIPMENT_COLUMNS} FROM shipments
+       WHERE status = 'PENDING' AND dispatch_after <= now()
+       ORDER BY dispatch_after
+       LIMIT $1
+       FOR UPDATE SKIP LOCKED`,
+      limit,
+    );
     for (const row of due) {
       const id = row.id;
       const r = dispatch(row);

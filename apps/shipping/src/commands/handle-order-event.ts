@@ -17,7 +17,7 @@ export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): 
  *  one insert of the new ones, as many as one event alone costs. Events for the same order apply
  *  in their order, each seeing the shipment as the one before it left it. */
 export async function handleOrderEvents(deps: ShippingDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
-  await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor), { timeout: 60_000, maxWait: 10_000 });
+  await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor));
 }
 
 async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
 
 export async function listShipments(db: Db, orderId: string) {
-  return db.shipment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+  return db.prisma.shipment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
 }
