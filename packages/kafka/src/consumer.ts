@@ -4,6 +4,7 @@ import { decodeEvent, HEADERS, type OrderflowEvent, type TopicName } from "@orde
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
+import { coalesce } from "./coalesce.js";
 import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter.js";
 import { errorClass, errorMessage, isOutage, isRetriable } from "./errors.js";
 import type { Publisher } from "./publisher.js";
@@ -50,7 +51,8 @@ export interface EventConsumerOptions {
   retry?: Partial<RetryPolicy>;
   /** where a new group starts; default true (the whole retained history) */
   fromBeginning?: boolean;
-  /** partitions processed in parallel by this member; order within a partition always holds */
+  /** partitions processed in parallel by this member; order within a partition always holds.
+   *  Default 16 with a batch handler (their runs are combined into one transaction), else 3. */
   partitionsConsumedConcurrently?: number;
   /** commit at least every N handled records within a batch */
   commitEvery?: number;
@@ -66,7 +68,22 @@ export interface EventConsumerOptions {
    *  (one database transaction for the run instead of one per record). When it throws, the run
    *  is handled again record by record through `handler`, with its retries and dead letters, so
    *  a bad record fails alone. */
-  batchHandler?: { handle(events: IncomingEvent[], ctx: { log: Logger; logFor(event: IncomingEvent): Logger; heartbeat(): Promise<void> }): Promise<void>; maxRecords?: number };
+  batchHandler?: {
+    handle(events: IncomingEvent[], ctx: BatchContext): Promise<void>;
+    /** the longest run taken from one partition batch; default 100 */
+    maxRecords?: number;
+    /** Runs of different partitions that are ready at the same time are handled in one call
+     *  (group commit: one transaction for all of them) up to this many records; default 500. If
+     *  such a combined call fails, each run is tried alone, so a bad run still fails alone. The
+     *  handler must therefore accept records of several partitions (and topics) at once. */
+    maxCombinedRecords?: number;
+  };
+}
+
+export interface BatchContext {
+  log: Logger;
+  logFor(event: IncomingEvent): Logger;
+  heartbeat(): Promise<void>;
 }
 
 export interface EventConsumer {
@@ -142,13 +159,56 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
 
   let consumer = makeConsumer();
 
+  // Group commit of what the partition batches in flight each need: their runs' transactions,
+  // their parking lookups and their offset commits (coalesce.ts).
+  type Run = { events: IncomingEvent[]; ctx: BatchContext };
+  const bh = opts.batchHandler;
+  const handleRun = bh
+    ? coalesce<Run, { error?: unknown }>(
+        async (runs) => {
+          if (runs.length === 1) return [await bh.handle(runs[0]!.events, runs[0]!.ctx).then(() => ({}))];
+          const owner = new Map<IncomingEvent, Run>();
+          for (const r of runs) for (const e of r.events) owner.set(e, r);
+          const events = runs.flatMap((r) => r.events);
+          try {
+            await bh.handle(events, { log: log.child({ runs: runs.length, records: events.length }), logFor: (e) => owner.get(e)!.ctx.logFor(e), heartbeat: runs[0]!.ctx.heartbeat });
+            return runs.map(() => ({}));
+          } catch (err) {
+            if (isOutage(err)) throw err; // every run waits it out
+            // one run is at fault, or they conflicted: each alone, so only a bad one goes record by record
+            const results: { error?: unknown }[] = [];
+            for (const r of runs) results.push(await bh.handle(r.events, r.ctx).then(() => ({}), (error: unknown) => ({ error })));
+            return results;
+          }
+        },
+        { maxWeight: bh.maxCombinedRecords ?? 500, weight: (r) => r.events.length },
+      )
+    : undefined;
+  const parking = opts.parking;
+  const blockedKeys = parking
+    ? coalesce<string[], Map<string, ParkedAt>>(async (lists) => {
+        const found = await parking.blocked([...new Set(lists.flat())]);
+        return lists.map((keys) => new Map(keys.flatMap((k) => (found.has(k) ? [[k, found.get(k)!] as const] : []))));
+      })
+    : undefined;
+  const commitOffsets = coalesce<{ topic: string; partition: number; offset: string }, void>(async (commits) => {
+    const latest = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const c of commits) {
+      const k = `${c.topic}|${c.partition}`;
+      const seen = latest.get(k);
+      if (!seen || BigInt(c.offset) > BigInt(seen.offset)) latest.set(k, c);
+    }
+    await consumer.commitOffsets([...latest.values()]);
+    return commits.map(() => undefined);
+  });
+
   async function run(c: Consumer): Promise<void> {
     await c.connect();
     await c.subscribe({ topics: opts.topics.map((t) => client.physical(t)), fromBeginning: opts.fromBeginning ?? true });
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? (opts.batchHandler ? 16 : 3),
       eachBatch,
     });
   }
@@ -300,7 +360,8 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     const logFor = (e: IncomingEvent) => log.child({ topic, partition: e.partition, offset: e.offset, key: e.key ?? undefined, eventId: e.headers[HEADERS.eventId], correlationId: e.headers[HEADERS.correlationId], eventType: e.event.type });
     for (let waits = 0; ; ) {
       try {
-        await opts.batchHandler!.handle(events, { log: batchLog, logFor, heartbeat: io.heartbeat });
+        const { error } = await handleRun!({ events, ctx: { log: batchLog, logFor, heartbeat: io.heartbeat } });
+        if (error) throw error;
         return true;
       } catch (err) {
         if (!isOutage(err)) {
@@ -320,12 +381,12 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     let pending: string | undefined;
     const commit = async () => {
       if (pending === undefined) return;
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(pending) + 1n).toString() }]);
+      await commitOffsets({ topic: batch.topic, partition: batch.partition, offset: (BigInt(pending) + 1n).toString() });
       pending = undefined;
     };
     let sinceCommit = 0;
     const keys = [...new Set(batch.messages.flatMap((m) => (m.key ? [m.key.toString("utf8")] : [])))];
-    const blocked = opts.parking && keys.length ? await opts.parking.blocked(keys) : new Map<string, ParkedAt>();
+    const blocked = blockedKeys && keys.length ? await blockedKeys(keys) : new Map<string, ParkedAt>();
     const io = { heartbeat: p.heartbeat, keepGoing };
     const one = async (m: KafkaMessage) => {
       const started = performance.now();

@@ -210,4 +210,51 @@ describe("a batch handler", () => {
     const mine = (await readTopic(client, batchDlt, { until: (rs) => rs.filter((r) => r.key === key).length >= 2 })).filter((r) => r.key === key);
     expect(mine.map((d) => d.headers["dlt-error-class"]).sort()).toEqual(["NonRetriableError", "UndecodableRecord"]);
   });
+
+  it("combines the runs of partitions that are ready together into one call (group commit); a bad run in such a call still fails alone", async () => {
+    const groupId = "kafka-int-group-commit";
+    await ensureTopic(client, { name: `payment-events.${groupId}.dlt`, partitions: 1, retentionMs: 3_600_000 });
+    // many keys: the records spread over every partition of the topic
+    const keys = Array.from({ length: 24 }, () => randomUUID());
+    const events = keys.flatMap((k) => Array.from({ length: 5 }, () => refunded(k)));
+    const badEvent = events[7]!;
+    const applied = new Map<string, number>();
+    const apply = (msg: IncomingEvent) => applied.set(msg.event.id, (applied.get(msg.event.id) ?? 0) + 1);
+    const calls: { partitions: number; records: number; failed: boolean }[] = [];
+    const oneByOne: { id: string; partition: number }[] = [];
+    const c = createEventConsumer(client, publisher, {
+      groupId,
+      topics: ["payment-events"],
+      retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 20 },
+      handler: async (msg) => {
+        oneByOne.push({ id: msg.event.id, partition: msg.partition });
+        if (msg.event.id === badEvent.id) throw new NonRetriableError("this one is bad", "BAD");
+        apply(msg);
+      },
+      batchHandler: {
+        handle: async (msgs) => {
+          const failed = msgs.some((m) => m.event.id === badEvent.id);
+          calls.push({ partitions: new Set(msgs.map((m) => m.partition)).size, records: msgs.length, failed });
+          if (failed) throw new Error(`call of ${msgs.length} holds the bad record`);
+          for (const m of msgs) apply(m);
+        },
+      },
+    });
+    await publisher.send(events.map((e) => recordForEvent(e)));
+    await c.start();
+    try {
+      await waitFor("every good record applied", () => events.every((e) => e === badEvent || applied.has(e.id)), 60_000);
+      await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, groupId, ["payment-events"])), 60_000);
+    } finally {
+      await c.stop();
+    }
+    expect([...applied.values()].every((n) => n === 1)).toBe(true);
+    expect(applied.has(badEvent.id)).toBe(false);
+    // one call held the runs of several partitions
+    expect(Math.max(...calls.map((x) => x.partitions))).toBeGreaterThan(1);
+    // only the bad record's own partition run went record by record, not the runs combined with it
+    const badOne = oneByOne.find((o) => o.id === badEvent.id);
+    expect(badOne).toBeDefined();
+    expect(oneByOne.filter((o) => o.partition !== badOne!.partition)).toEqual([]);
+  });
 });
