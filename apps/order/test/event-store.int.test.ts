@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applySagaEvent, applySagaEvents } from "../src/commands/apply-saga-event.js";
 import { cancelOrder } from "../src/commands/cancel-order.js";
-import type { OrderDeps } from "../src/commands/execute.js";
+import { execute, type OrderDeps } from "../src/commands/execute.js";
 import { getOrder } from "../src/commands/get-order.js";
 import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
@@ -62,6 +62,27 @@ describe("the Order event store", () => {
       expect(["OrderPlaced,OrderCancelled", "OrderPlaced,OrderPaid,OrderCancelled"]).toContain(types);
       expect(await db.prisma.outboxMessage.count({ where: { aggregateId: o.orderId } })).toBe(rows.length);
     }
+  });
+
+  it("places orders that arrive together in shared statements, each with its own stream and outbox row; a clash fails only its own order", async () => {
+    const clashId = uuidv7();
+    const meta = { correlationId: "together", causationId: null };
+    // the second stream for clashId lands in the same combined statement as the others
+    const ids = [...Array.from({ length: 15 }, () => uuidv7()), clashId, clashId, ...Array.from({ length: 15 }, () => uuidv7())];
+    const results = await Promise.allSettled(ids.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)));
+    const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ id: ids[i], error: r.reason as unknown }] : []));
+    expect(failed).toEqual([{ id: clashId, error: expect.any(ConcurrencyConflict) }]);
+    const rows = await db.$queryRawUnsafe<{ order_id: string; events: string; outbox: string }[]>(
+      `SELECT e.order_id::text, count(*) AS events, (SELECT count(*) FROM outbox o WHERE o.aggregate_id = e.order_id::text) AS outbox FROM order_events e WHERE e.order_id = ANY($1::uuid[]) GROUP BY e.order_id`,
+      ids,
+    );
+    expect(rows).toHaveLength(31);
+    expect(rows.every((r) => r.events === "1" && r.outbox === "1")).toBe(true);
+    // without a clash, orders placed together share statements: their rows carry the same xmin
+    const together = Array.from({ length: 30 }, () => uuidv7());
+    await Promise.all(together.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)));
+    const [tx] = await db.$queryRawUnsafe<{ n: string }[]>(`SELECT count(DISTINCT xmin::text) AS n FROM outbox WHERE aggregate_id = ANY($1::text[])`, together);
+    expect(Number(tx!.n)).toBeLessThanOrEqual(3);
   });
 
   it("answers a write that keeps losing with a ConcurrencyConflict, never a corrupt stream", async () => {

@@ -51,10 +51,11 @@ export async function execute(
 ): Promise<Executed> {
   const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
   if (command.type === "PlaceOrder") {
-    // a new order (its id was just made): no stream to load, one statement instead of a
-    // five-round-trip transaction (the hot path of POST /orders; README "Performance")
+    // a new order (its id was just made): no stream to load, one statement (shared with the
+    // orders placed at the same moment) instead of a five-round-trip transaction (the hot path of
+    // POST /orders; README "Performance")
     const events = decide(command, undefined).map((e) => envelope(deps, e, meta));
-    await startStream(deps.db, orderId, events, events.map((e) => outboxRowFor(e, extra)));
+    await startStream(deps.db, { orderId, events, outbox: events.map((e) => outboxRowFor(e, extra)) });
     return { state: fold(events.map(toDomain)), events };
   }
   return deps.db.$transaction(async (tx) => {

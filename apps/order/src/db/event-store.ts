@@ -1,8 +1,8 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
-import { outboxInsertSql, type OutboxInsert } from "@orderflow/db-kit";
-import { RetriableError } from "@orderflow/kafka";
-import type { Db, Tx } from "./client.js";
+import { outboxInsertSql, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
+import { coalesce, isOutage, RetriableError } from "@orderflow/kafka";
+import type { Tx } from "./client.js";
 
 export type StoredOrderEvent = EventOf<"OrderPlaced"> | EventOf<"OrderPaid"> | EventOf<"OrderShipped"> | EventOf<"OrderCancelled">;
 
@@ -84,26 +84,58 @@ export async function appendToStreams(tx: Tx, appends: { orderId: string; expect
   }
 }
 
-/** A new order's first events and their outbox rows in one statement: one round trip, atomic
+export interface NewStream {
+  orderId: string;
+  events: StoredOrderEvent[];
+  outbox: OutboxInsert[];
+}
+
+/** New orders' first events and their outbox rows in one statement: one round trip, atomic
  *  without an explicit transaction (every data-modifying part of a WITH runs to completion or the
  *  statement fails). There is no history to load; (order_id, sequence) still refuses a stream
  *  that exists. */
-export async function startStream(db: Db, orderId: string, events: StoredOrderEvent[], outbox: OutboxInsert[]): Promise<void> {
-  const values: unknown[] = [];
-  const tuples = events.map((e, i) => {
-    const n = values.push(orderId, i + 1, e.id, e.type, e.version, JSON.stringify(e.data), e.correlationId, e.causationId, new Date(e.occurredAt));
-    const b = n - 9;
-    return `($${b + 1}::uuid, $${b + 2}::int, $${b + 3}::uuid, $${b + 4}, $${b + 5}::int, $${b + 6}::jsonb, $${b + 7}, $${b + 8}, $${b + 9}::timestamptz)`;
-  });
-  const out = outboxInsertSql(outbox, values.length + 1);
+export async function startStreams(db: SqlExecutor, streams: NewStream[]): Promise<void> {
+  const rows = streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e })));
+  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), 10);
   try {
     await db.$executeRawUnsafe(
-      `WITH appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES ${tuples.join(", ")}) ${out.sql}`,
-      ...values,
+      `WITH appended AS (
+         INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
+       ) ${out.sql}`,
+      rows.map((r) => r.orderId), rows.map((r) => r.sequence), rows.map((r) => r.e.id), rows.map((r) => r.e.type), rows.map((r) => r.e.version),
+      rows.map((r) => JSON.stringify(r.e.data)), rows.map((r) => r.e.correlationId), rows.map((r) => r.e.causationId), rows.map((r) => r.e.occurredAt),
       ...out.values,
     );
   } catch (e) {
-    if (isUniqueViolation(e)) throw new ConcurrencyConflict([orderId], 0);
+    if (isUniqueViolation(e)) throw new ConcurrencyConflict(streams.map((s) => s.orderId), 0);
     throw e;
   }
+}
+
+const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<{ error?: unknown }>>();
+
+/** A new order's stream through a group commit per database: the orders placed while one such
+ *  statement is in flight go into the next one together (one round trip and one commit for all
+ *  of them; README "Performance"). A failed combined statement is tried again per order, so an
+ *  order fails only for its own reasons. */
+export async function startStream(db: SqlExecutor, stream: NewStream): Promise<void> {
+  let start = starters.get(db);
+  if (!start) {
+    start = coalesce<NewStream, { error?: unknown }>(
+      async (streams) => {
+        try {
+          await startStreams(db, streams);
+          return streams.map(() => ({}));
+        } catch (error) {
+          if (streams.length === 1 || isOutage(error)) return streams.map(() => ({ error }));
+          return Promise.all(streams.map((s) => startStreams(db, [s]).then(() => ({}), (e: unknown) => ({ error: e }))));
+        }
+      },
+      { maxWeight: 200 },
+    );
+    starters.set(db, start);
+  }
+  const { error } = await start(stream);
+  if (error) throw error;
 }
