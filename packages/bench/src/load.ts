@@ -1,7 +1,7 @@
 // HTTP load for the benchmarks: a closed loop (N workers, each waits for its answer) finds the
 // throughput; an open loop (requests started on a fixed schedule, whether or not earlier ones
 // answered) measures latency at a given rate without coordinated omission.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -81,7 +81,7 @@ export async function openLoop(req: Request, opts: { ratePerSecond: number; dura
 /** A closed loop of `concurrency` connections from wrk (C, one thread): a Node.js load generator
  *  on the same two cores capped POST /orders at ~450 req/s whatever answered (a bare node:http
  *  server included), so throughput is measured with wrk. Every answer must be 2xx. */
-export function wrkClosedLoop(url: string, opts: { body: unknown; headers: Record<string, string>; concurrency: number; durationMs: number }): number {
+export async function wrkClosedLoop(url: string, opts: { body: unknown; headers: Record<string, string>; concurrency: number; durationMs: number }): Promise<number> {
   const script = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.lua`);
   const lua = [
     `wrk.method = "POST"`,
@@ -90,7 +90,9 @@ export function wrkClosedLoop(url: string, opts: { body: unknown; headers: Recor
   ].join("\n");
   fs.writeFileSync(script, lua);
   try {
-    const r = spawnSync("wrk", ["-t1", `-c${opts.concurrency}`, `-d${Math.round(opts.durationMs / 1000)}s`, "-s", script, url], { encoding: "utf8" });
+    // not spawnSync: this process must keep reading the services' logs meanwhile, or a service
+    // blocks writing them to a full pipe and wrk measures that
+    const r = await run("wrk", ["-t1", `-c${opts.concurrency}`, `-d${Math.round(opts.durationMs / 1000)}s`, "-s", script, url]);
     if (r.error) throw new Error(`pnpm bench needs wrk for HTTP throughput (Debian: apt-get install wrk): ${r.error.message}`);
     const rate = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
     const bad = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
@@ -100,6 +102,18 @@ export function wrkClosedLoop(url: string, opts: { body: unknown; headers: Recor
   } finally {
     fs.rmSync(script, { force: true });
   }
+}
+
+function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    p.once("error", (error) => resolve({ status: null, stdout, stderr, error }));
+    p.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const luaString = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;

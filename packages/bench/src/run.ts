@@ -284,14 +284,14 @@ async function main(): Promise<void> {
     const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
     services.push(order);
     await order.ready();
-    const wrkPost = (url: string, headers: Record<string, string>) => async () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
+    const wrkPost = (url: string, headers: Record<string, string>) => () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
     // a short warm-up first (JIT, connection pools), for the service and the bare alternative alike
-    wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
+    await wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
     const place = await repeat(`POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }));
     rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
     // side by side: what a bare Node.js server gets with the same statement, load and machine
     const bare = await startBareOrderServer(3399);
-    wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
+    await wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
     const barePlace = await repeat(`bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, wrkPost(`${bare.url}/orders`, {}));
     await bare.stop();
     rows.push({ figure: "POST /orders alternative: bare node:http + pg, same statement (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx } });
