@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   await publisher.connect();
   await consumer.start();
   const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
+  deps.onShipmentsDue = (at) => dispatcher.dueAt(at);
   const lag = monitorLag(kafka, ["shipping"], 10_000, consumerMetrics.setLag);
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "shipping service listening"));
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => dispatcher.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShippingDeps } from "../src/commands/deps.js";
-import { dispatchDue } from "../src/commands/dispatch-due.js";
+import { dispatchDue, startDispatcher } from "../src/commands/dispatch-due.js";
 import { handleOrderEvent, handleOrderEvents } from "../src/commands/handle-order-event.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { freshDatabase } from "./support.js";
@@ -26,6 +26,16 @@ afterAll(async () => {
   await db?.$disconnect();
   await drop?.();
 });
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const meta = () => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "corr-s", causationId: null, source: "order" });
 const address = { name: "Ada", line1: "1 Main St", city: "Vienna", postalCode: "1010", country: "AT" };
@@ -48,6 +58,22 @@ describe("shipping", () => {
     const [row] = await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId } });
     // the dispatcher's event continues the saga's correlation, caused by OrderPaid
     expect(row!.headers).toMatchObject({ "correlation-id": "corr-s", "causation-id": event.id });
+  });
+
+  it("dispatches a new shipment when it falls due, not at the dispatcher's next poll", async () => {
+    const dispatcher = startDispatcher(deps, 3_600_000); // its first round runs now, the next in an hour
+    const wokenDeps: ShippingDeps = { ...deps, dispatchDelayMs: 300, onShipmentsDue: (at) => dispatcher.dueAt(at) };
+    try {
+      const orderId = uuidv7();
+      await handleOrderEvent(wokenDeps, incoming(paid(orderId)));
+      const shipped = async () => (await db.prisma.shipment.findMany({ where: { orderId } }))[0];
+      expect(await shipped()).toMatchObject({ status: "PENDING" });
+      const s = await waitFor(async () => ((await shipped())?.status === "DISPATCHED" ? shipped() : undefined), 10_000);
+      // not before it was due
+      expect(s!.updatedAt.getTime() - s!.createdAt.getTime()).toBeGreaterThanOrEqual(250);
+    } finally {
+      await dispatcher.stop();
+    }
   });
 
   it("cancels a pending shipment when the order is cancelled; the dispatcher then leaves it", async () => {

@@ -11,4 +11,7 @@ export interface ShippingDeps {
   log: Logger;
   /** simulated warehouse handling time between a paid order and the carrier pickup */
   dispatchDelayMs: number;
+  /** told, after their transaction committed, when the earliest new shipment falls due (the
+   *  dispatcher then runs at that moment instead of at its next poll) */
+  onShipmentsDue?: (at: Date) => void;
 }

@@ -24,29 +24,49 @@ export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<numbe
   });
 }
 
-/** Runs dispatchDue every `intervalMs` until stopped; a failed round is logged and retried. */
-export function startDispatcher(deps: ShippingDeps, intervalMs: number): { stop(): Promise<void> } {
+/** Runs dispatchDue every `intervalMs` until stopped, and at once when `dueAt` names an earlier
+ *  moment (this replica's consumer created shipments falling due then; the poll still finds
+ *  those of other replicas and from before a restart), and again at once after a full round.
+ *  A failed round is logged and retried. */
+export function startDispatcher(deps: ShippingDeps, intervalMs: number, limit = 50): { stop(): Promise<void>; dueAt(at: Date): void } {
   let stopped = false;
+  let running = false;
   let current: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity; // when the timer fires
+  let wanted = Infinity; // the earliest moment asked for while a round ran
   let failing = false;
+  const schedule = (at: number) => {
+    if (stopped || at >= timerAt) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(tick, Math.max(0, at - Date.now()));
+  };
   const tick = () => {
-    current = dispatchDue(deps)
+    timerAt = Infinity;
+    wanted = Infinity;
+    running = true;
+    current = dispatchDue(deps, limit)
       .then((n) => {
         if (failing) deps.log.info("dispatcher recovered");
         failing = false;
-        return n;
+        if (n >= limit) wanted = Date.now(); // more are due
       })
       .catch((e: unknown) => {
         if (!failing) deps.log.error({ err: e }, "dispatch round failed; retrying");
         failing = true;
       })
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+        running = false;
+        schedule(Math.min(Date.now() + intervalMs, wanted));
       });
   };
   tick();
   return {
+    dueAt(at) {
+      if (running) wanted = Math.min(wanted, at.getTime());
+      else schedule(at.getTime());
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -17,12 +17,14 @@ export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): 
  *  one insert of the new ones, as many as one event alone costs. Events for the same order apply
  *  in their order, each seeing the shipment as the one before it left it. */
 export async function handleOrderEvents(deps: ShippingDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
-  await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor));
+  const created = await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor));
+  if (created.length > 0) deps.onShipmentsDue?.(new Date(Math.min(...created.map((s) => s.dispatchAfter.getTime()))));
 }
 
-async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<void> {
+/** the shipments it created */
+async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<PendingShipment[]> {
   const fresh = await recordInboxRun(tx, SHIPPING_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
-  if (fresh.length === 0) return;
+  if (fresh.length === 0) return [];
   const current = await lockShipmentsOfOrders(tx, [...new Set(fresh.map((m) => (m.event as OrderTopicEvent).data.orderId))]);
   const created: PendingShipment[] = [];
   const cancelled: { shipment: Shipment; outcome: ShippingOutcome; event: OrderTopicEvent; msg: IncomingEvent }[] = [];
@@ -50,4 +52,5 @@ async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[
     const emitted = await saveOutcome(tx, c.shipment, c.outcome, { id: deps.newId(), occurredAt: now.toISOString(), correlationId: c.event.correlationId, causationId: c.event.id, source: SERVICE, traceparent: c.msg.headers.traceparent });
     logFor(c.msg).info({ orderId: c.event.data.orderId, emitted: c.outcome.type, emittedId: emitted }, "shipment cancelled");
   }
+  return created;
 }
