@@ -30,6 +30,19 @@ const repeat = async (what: string, fn: (i: number) => Promise<number>): Promise
   }
   return figure(runs);
 };
+/** Figures compared as a ratio are measured in turns (a run of each, then the next round), so
+ *  the machine's drift over minutes (a checkpoint after pgbench, a noisy neighbour) falls on
+ *  both sides alike instead of on whichever ran second. */
+const interleaved = async (steps: { what: string; fn: (i: number) => Promise<number> }[]): Promise<Figure[]> => {
+  const runs: number[][] = steps.map(() => []);
+  for (let i = 0; i < P.repeats; i++) {
+    for (const [k, step] of steps.entries()) {
+      runs[k]!.push(await step.fn(i));
+      progress(`${step.what} ${i + 1}/${P.repeats}: ${round(runs[k]!.at(-1)!)}`);
+    }
+  }
+  return runs.map(figure);
+};
 
 const kafka = createKafkaClient({ brokers, clientId: "bench", logger: pino({ level: "silent" }), topicPrefix: TOPIC_PREFIX });
 // the saga runs on topics of its own: nothing the earlier measurements left on the broker reaches it
@@ -142,9 +155,16 @@ COMMIT;
 
 // ---- Orderflow ----
 
+/** Each relay run starts from an empty, vacuumed outbox, so every run starts alike: the runs
+ *  delete and re-insert tens of thousands of rows a minute, faster than autovacuum visits. */
+async function emptyOutbox(): Promise<void> {
+  await sql("order", "DELETE FROM outbox");
+  await sql("order", "VACUUM outbox");
+}
+
 /** `measure` wraps the drain (the rows are inserted before the clock starts) */
 async function relayThroughput(relayTopic: string, n: number, measure: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Promise<number> {
-  await sql("order", "DELETE FROM outbox");
+  await emptyOutbox();
   const { event, headers } = sampleEvent();
   const c = new pg.Client({ connectionString: DATABASES.order });
   await c.connect();
@@ -164,7 +184,7 @@ async function relayThroughput(relayTopic: string, n: number, measure: <T>(fn: (
 
 /** rows committed one per transaction at `rate` per second; latency = published_at - created_at */
 async function relayLatency(relayTopic: string, rate: number, durationMs: number): Promise<ReturnType<typeof percentiles>> {
-  await sql("order", "DELETE FROM outbox");
+  await emptyOutbox();
   const { event, headers } = sampleEvent();
   const pool = new pg.Pool({ connectionString: DATABASES.order, max: 4 });
   const total = Math.floor((durationMs / 1000) * rate);
@@ -272,17 +292,22 @@ async function main(): Promise<void> {
   const common = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
   try {
     // -- producer: bare vs relay
-    let bareCpu = "";
-    const bareProd = await repeat("bare kafkajs producer (records/s)", async () => {
-      const r = await whereCpuGoes([], () => bareProducer("bench-bare", P.records));
-      bareCpu = r.display; // the last run's
-      return r.result;
-    });
     const relay = await Service.start("outbox-relay", 3304, { ...common, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
     services.push(relay);
     await relay.ready();
-    let relayCpu = { display: "", total: NaN };
-    const relayRate = await repeat("relay (rows/s)", () => relayThroughput("bench-relay", P.records, (fn) => whereCpuGoes([relay], fn).then((r) => ((relayCpu = r), r.result))));
+    let bareCpu = "";
+    let relayCpu = { display: "", total: NaN }; // the last run's, each
+    const [bareProd, relayRate] = (await interleaved([
+      {
+        what: "bare kafkajs producer (records/s)",
+        fn: async () => {
+          const r = await whereCpuGoes([], () => bareProducer("bench-bare", P.records));
+          bareCpu = r.display;
+          return r.result;
+        },
+      },
+      { what: "relay (rows/s)", fn: () => relayThroughput("bench-relay", P.records, (fn) => whereCpuGoes([relay], fn).then((r) => ((relayCpu = r), r.result))) },
+    ])) as [Figure, Figure];
     rows.push({ figure: "relay throughput", value: relayRate, unit: "rows/s", baseline: { name: "bare kafkajs producer, acks=all, 500/batch", value: bareProd }, target: "≥ 0.8× baseline" });
     rows.push({ figure: "CPU busy during the bare producer runs / the relay runs (2 cores = 200%)", value: figure([relayCpu.total]), display: `${bareCpu} / ${relayCpu.display}`, unit: "" });
     // one run gives both percentiles
@@ -321,20 +346,22 @@ async function main(): Promise<void> {
     rows.push({ figure: "consumer with inbox (payment)", value: inboxRate, unit: "events/s", baseline: { name: "pgbench of its per-event transaction, 1 client", value: paymentTx }, target: "≥ 1.5× baseline" });
 
     // -- POST /orders vs pgbench of the same transaction
-    const orderTx = await repeat(`pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, async () => pgbench(DATABASES.order, placeOrderScript(), P.concurrency, P.windowMs / 1000));
     const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
     services.push(order);
     await order.ready();
+    // side by side: what a bare Node.js server gets with the same statement, load and machine
+    const bare = await startBareOrderServer(3399);
     const wrkPost = (url: string, headers: Record<string, string>) => () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
     // a short warm-up first (JIT, connection pools), for the service and the bare alternative alike
     await wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
-    const place = await repeat(`POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }));
-    rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
-    // side by side: what a bare Node.js server gets with the same statement, load and machine
-    const bare = await startBareOrderServer(3399);
     await wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
-    const barePlace = await repeat(`bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, wrkPost(`${bare.url}/orders`, {}));
+    const [orderTx, place, barePlace] = (await interleaved([
+      { what: `pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, fn: async () => pgbench(DATABASES.order, placeOrderScript(), P.concurrency, P.windowMs / 1000) },
+      { what: `POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }) },
+      { what: `bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(`${bare.url}/orders`, {}) },
+    ])) as [Figure, Figure, Figure];
     await bare.stop();
+    rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
     rows.push({ figure: "POST /orders alternative: bare node:http + pg, same statement (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx } });
     const pl = (await openLoop(post(order), { ratePerSecond: place.median / 2, durationMs: P.windowMs })).latencyMs;
     rows.push({ figure: "POST /orders latency at half load, p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
