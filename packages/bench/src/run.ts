@@ -22,14 +22,6 @@ const RELAY_BATCH_SIZE = 500;
 
 const started = Date.now();
 const progress = (msg: string) => process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)}s] ${msg}\n`);
-const repeat = async (what: string, fn: (i: number) => Promise<number>): Promise<Figure> => {
-  const runs: number[] = [];
-  for (let i = 0; i < P.repeats; i++) {
-    runs.push(await fn(i));
-    progress(`${what} ${i + 1}/${P.repeats}: ${round(runs.at(-1)!)}`);
-  }
-  return figure(runs);
-};
 /** Figures compared as a ratio are measured in turns (a run of each, then the next round), so
  *  the machine's drift over minutes (a checkpoint after pgbench, a noisy neighbour) falls on
  *  both sides alike instead of on whichever ran second. */
@@ -43,6 +35,7 @@ const interleaved = async (steps: { what: string; fn: (i: number) => Promise<num
   }
   return runs.map(figure);
 };
+const repeat = async (what: string, fn: (i: number) => Promise<number>): Promise<Figure> => (await interleaved([{ what, fn }]))[0]!;
 
 const kafka = createKafkaClient({ brokers, clientId: "bench", logger: pino({ level: "silent" }), topicPrefix: TOPIC_PREFIX });
 // the saga runs on topics of its own: nothing the earlier measurements left on the broker reaches it

@@ -53,8 +53,7 @@ export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promi
 
 /** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */
 export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventId: string): Promise<boolean> {
-  const n = await tx.$executeRawUnsafe(`INSERT INTO inbox (consumer_group, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING`, consumerGroup, eventId);
-  return n === 1;
+  return (await recordInboxRun(tx, consumerGroup, [{ event: { id: eventId } }], () => {})).length === 1;
 }
 
 /** Records a run of consumed events in `consumerGroup`'s inbox in one statement and returns the

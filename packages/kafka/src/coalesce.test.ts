@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalesce } from "./coalesce.js";
+import { coalesce, groupCommit } from "./coalesce.js";
 
 /** a call that stays in flight until released */
 function gate() {
@@ -64,5 +64,24 @@ describe("coalesce (group commit)", () => {
     first.open();
     await expect(a).rejects.toThrow("boom");
     expect(await b).toBe("b");
+  });
+
+  it("groupCommit: a failed combined call is tried item by item, so only the bad item fails; a shared failure fails them all at once", async () => {
+    const calls: string[][] = [];
+    const run = groupCommit<string>(
+      async (items) => {
+        calls.push(items);
+        if (items.includes("down")) throw Object.assign(new Error("database away"), { shared: true });
+        if (items.includes("bad")) throw new Error("bad item");
+      },
+      { shared: (e) => (e as { shared?: boolean }).shared === true },
+    );
+    const r = await Promise.allSettled([run("a"), run("bad"), run("c")]);
+    expect(r.map((x) => x.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(calls).toEqual([["a", "bad", "c"], ["a"], ["bad"], ["c"]]);
+    calls.length = 0;
+    const down = await Promise.allSettled([run("x"), run("down")]);
+    expect(down.map((x) => x.status)).toEqual(["rejected", "rejected"]);
+    expect(calls).toEqual([["x", "down"]]);
   });
 });

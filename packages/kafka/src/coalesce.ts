@@ -43,3 +43,24 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
       setImmediate(() => void pump());
     });
 }
+
+/** Group commit where one bad item must not fail the others: the gathered items go to `run`
+ *  together; when that fails for anything but a failure every item would meet alike (`shared`,
+ *  an outage say), each item is run alone, in order, so an item fails only for its own reasons. */
+export function groupCommit<T>(run: (items: T[]) => Promise<void>, opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean }): (item: T) => Promise<void> {
+  const submit = coalesce<T, { error?: unknown }>(async (items) => {
+    try {
+      await run(items);
+      return items.map(() => ({}));
+    } catch (error) {
+      if (items.length === 1 || opts.shared(error)) return items.map(() => ({ error }));
+      const results: { error?: unknown }[] = [];
+      for (const item of items) results.push(await run([item]).then(() => ({}), (e: unknown) => ({ error: e })));
+      return results;
+    }
+  }, opts);
+  return async (item) => {
+    const { error } = await submit(item);
+    if (error) throw error;
+  };
+}

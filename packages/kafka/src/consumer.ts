@@ -4,7 +4,7 @@ import { decodeEvent, HEADERS, type OrderflowEvent, type TopicName } from "@orde
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
-import { coalesce } from "./coalesce.js";
+import { coalesce, groupCommit } from "./coalesce.js";
 import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter.js";
 import { errorClass, errorMessage, isOutage, isRetriable } from "./errors.js";
 import type { Publisher } from "./publisher.js";
@@ -163,25 +163,18 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   // their parking lookups and their offset commits (coalesce.ts).
   type Run = { events: IncomingEvent[]; ctx: BatchContext };
   const bh = opts.batchHandler;
+  // a combined call that fails is tried run by run, so only a bad run goes record by record; an
+  // outage reaches every run, which waits it out
   const handleRun = bh
-    ? coalesce<Run, { error?: unknown }>(
+    ? groupCommit<Run>(
         async (runs) => {
-          if (runs.length === 1) return [await bh.handle(runs[0]!.events, runs[0]!.ctx).then(() => ({}))];
+          if (runs.length === 1) return bh.handle(runs[0]!.events, runs[0]!.ctx);
           const owner = new Map<IncomingEvent, Run>();
           for (const r of runs) for (const e of r.events) owner.set(e, r);
           const events = runs.flatMap((r) => r.events);
-          try {
-            await bh.handle(events, { log: log.child({ runs: runs.length, records: events.length }), logFor: (e) => owner.get(e)!.ctx.logFor(e), heartbeat: runs[0]!.ctx.heartbeat });
-            return runs.map(() => ({}));
-          } catch (err) {
-            if (isOutage(err)) throw err; // every run waits it out
-            // one run is at fault, or they conflicted: each alone, so only a bad one goes record by record
-            const results: { error?: unknown }[] = [];
-            for (const r of runs) results.push(await bh.handle(r.events, r.ctx).then(() => ({}), (error: unknown) => ({ error })));
-            return results;
-          }
+          await bh.handle(events, { log: log.child({ runs: runs.length, records: events.length }), logFor: (e) => owner.get(e)!.ctx.logFor(e), heartbeat: runs[0]!.ctx.heartbeat });
         },
-        { maxWeight: bh.maxCombinedRecords ?? 500, weight: (r) => r.events.length },
+        { shared: isOutage, maxWeight: bh.maxCombinedRecords ?? 500, weight: (r) => r.events.length },
       )
     : undefined;
   const parking = opts.parking;
@@ -360,8 +353,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     const logFor = (e: IncomingEvent) => log.child({ topic, partition: e.partition, offset: e.offset, key: e.key ?? undefined, eventId: e.headers[HEADERS.eventId], correlationId: e.headers[HEADERS.correlationId], eventType: e.event.type });
     for (let waits = 0; ; ) {
       try {
-        const { error } = await handleRun!({ events, ctx: { log: batchLog, logFor, heartbeat: io.heartbeat } });
-        if (error) throw error;
+        await handleRun!({ events, ctx: { log: batchLog, logFor, heartbeat: io.heartbeat } });
         return true;
       } catch (err) {
         if (!isOutage(err)) {

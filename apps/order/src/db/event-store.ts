@@ -1,7 +1,7 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
 import { outboxInsertSql, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
-import { coalesce, isOutage, RetriableError } from "@orderflow/kafka";
+import { groupCommit, isOutage, RetriableError } from "@orderflow/kafka";
 import type { Tx } from "./client.js";
 
 export type StoredOrderEvent = EventOf<"OrderPlaced"> | EventOf<"OrderPaid"> | EventOf<"OrderShipped"> | EventOf<"OrderCancelled">;
@@ -54,13 +54,17 @@ export async function loadStreams(tx: Tx, orderIds: string[]): Promise<Map<strin
   return streams;
 }
 
-/** a unique-key violation, as Prisma reports it for model and for raw queries */
-function isUniqueViolation(e: unknown, depth = 0): boolean {
-  if (!e || typeof e !== "object" || depth > 5) return false;
-  const x = e as { code?: unknown; kind?: unknown; meta?: unknown; cause?: unknown; message?: unknown };
-  if (x.code === "P2002" || x.code === "23505" || x.kind === "UniqueConstraintViolation") return true;
-  if (typeof x.message === "string" && /unique constraint/i.test(x.message)) return true;
-  return isUniqueViolation(x.cause, depth + 1) || isUniqueViolation(x.meta, depth + 1);
+/** PostgreSQL's unique-key violation: (order_id, sequence) refused an append */
+const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | undefined)?.code === "23505";
+
+/** The INSERT of events into their streams at the given sequences, as $1…$9 (one array each) */
+function eventsInsert(rows: { orderId: string; sequence: number; e: StoredOrderEvent }[]): { sql: string; values: unknown[] } {
+  return {
+    sql: `INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
+          SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])`,
+    values: [rows.map((r) => r.orderId), rows.map((r) => r.sequence), rows.map((r) => r.e.id), rows.map((r) => r.e.type), rows.map((r) => r.e.version),
+      rows.map((r) => JSON.stringify(r.e.data)), rows.map((r) => r.e.correlationId), rows.map((r) => r.e.causationId), rows.map((r) => r.e.occurredAt)],
+  };
 }
 
 export async function appendToStream(tx: Tx, orderId: string, expectedVersion: number, events: StoredOrderEvent[]): Promise<void> {
@@ -71,13 +75,9 @@ export async function appendToStream(tx: Tx, orderId: string, expectedVersion: n
 export async function appendToStreams(tx: Tx, appends: { orderId: string; expectedVersion: number; events: StoredOrderEvent[] }[]): Promise<void> {
   const rows = appends.flatMap(({ orderId, expectedVersion, events }) => events.map((e, i) => ({ orderId, sequence: expectedVersion + i + 1, e })));
   if (rows.length === 0) return;
+  const insert = eventsInsert(rows);
   try {
-    await tx.$executeRawUnsafe(
-      `INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])`,
-      rows.map((r) => r.orderId), rows.map((r) => r.sequence), rows.map((r) => r.e.id), rows.map((r) => r.e.type), rows.map((r) => r.e.version),
-      rows.map((r) => JSON.stringify(r.e.data)), rows.map((r) => r.e.correlationId), rows.map((r) => r.e.causationId), rows.map((r) => r.e.occurredAt),
-    );
+    await tx.$executeRawUnsafe(insert.sql, ...insert.values);
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(appends.map((a) => a.orderId), appends[0]!.expectedVersion);
     throw e;
@@ -95,25 +95,17 @@ export interface NewStream {
  *  statement fails). There is no history to load; (order_id, sequence) still refuses a stream
  *  that exists. */
 export async function startStreams(db: SqlExecutor, streams: NewStream[]): Promise<void> {
-  const rows = streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e })));
-  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), 10);
+  const events = eventsInsert(streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e }))));
+  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), events.values.length + 1);
   try {
-    await db.$executeRawUnsafe(
-      `WITH appended AS (
-         INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
-       ) ${out.sql}`,
-      rows.map((r) => r.orderId), rows.map((r) => r.sequence), rows.map((r) => r.e.id), rows.map((r) => r.e.type), rows.map((r) => r.e.version),
-      rows.map((r) => JSON.stringify(r.e.data)), rows.map((r) => r.e.correlationId), rows.map((r) => r.e.causationId), rows.map((r) => r.e.occurredAt),
-      ...out.values,
-    );
+    await db.$executeRawUnsafe(`WITH appended AS (${events.sql}) ${out.sql}`, ...events.values, ...out.values);
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(streams.map((s) => s.orderId), 0);
     throw e;
   }
 }
 
-const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<{ error?: unknown }>>();
+const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<void>>();
 
 /** A new order's stream through a group commit per database: the orders placed while one such
  *  statement is in flight go into the next one together (one round trip and one commit for all
@@ -122,20 +114,8 @@ const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<{ error?: un
 export async function startStream(db: SqlExecutor, stream: NewStream): Promise<void> {
   let start = starters.get(db);
   if (!start) {
-    start = coalesce<NewStream, { error?: unknown }>(
-      async (streams) => {
-        try {
-          await startStreams(db, streams);
-          return streams.map(() => ({}));
-        } catch (error) {
-          if (streams.length === 1 || isOutage(error)) return streams.map(() => ({ error }));
-          return Promise.all(streams.map((s) => startStreams(db, [s]).then(() => ({}), (e: unknown) => ({ error: e }))));
-        }
-      },
-      { maxWeight: 200 },
-    );
+    start = groupCommit<NewStream>((streams) => startStreams(db, streams), { shared: isOutage, maxWeight: 200 });
     starters.set(db, start);
   }
-  const { error } = await start(stream);
-  if (error) throw error;
+  await start(stream);
 }
