@@ -8,6 +8,7 @@ import type { ShippingDeps } from "../src/commands/deps.js";
 import { dispatchDue, startDispatcher } from "../src/commands/dispatch-due.js";
 import { handleOrderEvent, handleOrderEvents } from "../src/commands/handle-order-event.js";
 import { createDb, type Db } from "../src/db/client.js";
+import { carrierFor } from "../src/domain/shipment.js";
 import { freshDatabase } from "./support.js";
 
 let db: Db;
@@ -58,6 +59,19 @@ describe("shipping", () => {
     const [row] = await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId } });
     // the dispatcher's event continues the saga's correlation, caused by OrderPaid
     expect(row!.headers).toMatchObject({ "correlation-id": "corr-s", "causation-id": event.id });
+  });
+
+  it("a dispatch round of several shipments gives each its own state, carrier and event in its own saga", async () => {
+    const orders = [uuidv7(), uuidv7(), uuidv7()];
+    const sources = orders.map((o, i) => createEvent("OrderPaid", { orderId: o, paymentId: uuidv7(), amount: 100, currency: "EUR", shippingAddress: { ...address, country: ["AT", "US", "DE"][i]! } }, { ...meta(), correlationId: `corr-${i}` }));
+    await handleOrderEvents(deps, sources.map(incoming));
+    expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(3);
+    for (const [i, orderId] of orders.entries()) {
+      const [s] = await db.prisma.shipment.findMany({ where: { orderId } });
+      expect(s).toMatchObject({ status: "DISPATCHED", carrier: carrierFor(["AT", "US", "DE"][i]!) });
+      const rows = await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId } });
+      expect(rows.map((r) => [r.eventType, (r.payload as { data: { trackingNumber: string } }).data.trackingNumber, (r.headers as Record<string, string>)["correlation-id"]])).toEqual([["ShipmentDispatched", s!.trackingNumber, `corr-${i}`]]);
+    }
   });
 
   it("dispatches a new shipment when it falls due, not at the dispatcher's next poll", async () => {

@@ -1,6 +1,7 @@
 // Hands due PENDING shipments to the carrier. Rows are claimed with SKIP LOCKED, so several
-// shipping replicas share the work and a shipment being cancelled is left alone.
-import { saveOutcome, SHIPMENT_COLUMNS, type ShipmentRow } from "../db/shipments.js";
+// shipping replicas share the work and a shipment being cancelled is left alone. A round is four
+// round trips however many are due: begin, the claim, their new states with their events, commit.
+import { saveOutcomes, SHIPMENT_COLUMNS, type ShipmentRow } from "../db/shipments.js";
 import { dispatch } from "../domain/shipment.js";
 import { SERVICE, type ShippingDeps } from "./deps.js";
 
@@ -14,12 +15,9 @@ export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<numbe
        FOR UPDATE SKIP LOCKED`,
       limit,
     );
-    for (const row of due) {
-      const id = row.id;
-      const r = dispatch(row);
-      const emitted = await saveOutcome(tx, r.shipment, r.outcome, { id: deps.newId(), occurredAt: deps.clock().toISOString(), correlationId: row.correlationId, causationId: row.causationId, source: SERVICE, traceparent: row.traceparent ?? undefined });
-      deps.log.info({ orderId: row.orderId, shipmentId: id, correlationId: row.correlationId, emittedId: emitted, carrier: r.shipment.carrier }, "shipment dispatched");
-    }
+    const dispatched = due.map((row) => ({ row, ...dispatch(row) }));
+    const emitted = await saveOutcomes(tx, dispatched.map(({ row, shipment, outcome }) => ({ shipment, outcome, meta: { id: deps.newId(), occurredAt: deps.clock().toISOString(), correlationId: row.correlationId, causationId: row.causationId, source: SERVICE, traceparent: row.traceparent ?? undefined } })));
+    dispatched.forEach(({ row, shipment }, i) => deps.log.info({ orderId: row.orderId, shipmentId: row.id, correlationId: row.correlationId, emittedId: emitted[i], carrier: shipment.carrier }, "shipment dispatched"));
     return due.length;
   });
 }

@@ -4,7 +4,7 @@ import { recordInboxRun } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Tx } from "../db/client.js";
-import { insertPendingShipments, lockShipmentsOfOrders, saveOutcome, type PendingShipment } from "../db/shipments.js";
+import { insertPendingShipments, lockShipmentsOfOrders, saveOutcomes, type PendingShipment } from "../db/shipments.js";
 import { actionFor, cancel, type OrderTopicEvent, type Shipment, type ShippingOutcome } from "../domain/shipment.js";
 import { SERVICE, SHIPPING_GROUP, type ShippingDeps } from "./deps.js";
 
@@ -47,10 +47,8 @@ async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[
     }
   }
   await insertPendingShipments(tx, created);
-  // cancelling is rare: a statement each, after the inserts (a shipment may be created and cancelled in one run)
-  for (const c of cancelled) {
-    const emitted = await saveOutcome(tx, c.shipment, c.outcome, { id: deps.newId(), occurredAt: now.toISOString(), correlationId: c.event.correlationId, causationId: c.event.id, source: SERVICE, traceparent: c.msg.headers.traceparent });
-    logFor(c.msg).info({ orderId: c.event.data.orderId, emitted: c.outcome.type, emittedId: emitted }, "shipment cancelled");
-  }
+  // after the inserts: a shipment may be created and cancelled in one run
+  const emitted = await saveOutcomes(tx, cancelled.map((c) => ({ shipment: c.shipment, outcome: c.outcome, meta: { id: deps.newId(), occurredAt: now.toISOString(), correlationId: c.event.correlationId, causationId: c.event.id, source: SERVICE, traceparent: c.msg.headers.traceparent } })));
+  cancelled.forEach((c, i) => logFor(c.msg).info({ orderId: c.event.data.orderId, emitted: c.outcome.type, emittedId: emitted[i] }, "shipment cancelled"));
   return created;
 }

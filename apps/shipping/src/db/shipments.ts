@@ -1,5 +1,5 @@
 import { createEvent } from "@orderflow/contracts";
-import { appendOutbox, outboxRowFor } from "@orderflow/db-kit";
+import { outboxInsertSql, outboxRowFor } from "@orderflow/db-kit";
 import type { Tx } from "./client.js";
 import type { Shipment, ShippingOutcome } from "../domain/shipment.js";
 
@@ -31,19 +31,30 @@ export async function insertPendingShipments(tx: Tx, ss: PendingShipment[]): Pro
   );
 }
 
-export async function saveOutcome(
-  tx: Tx,
-  shipment: Shipment,
-  outcome: ShippingOutcome,
-  meta: { id: string; occurredAt: string; correlationId: string; causationId: string; source: string; traceparent?: string | undefined },
-): Promise<string> {
-  const cancelReason = outcome.type === "ShipmentCancelled" ? outcome.data.reason : null;
+export interface OutcomeToSave {
+  shipment: Shipment;
+  outcome: ShippingOutcome;
+  meta: { id: string; occurredAt: string; correlationId: string; causationId: string; source: string; traceparent?: string | undefined };
+}
+
+/** The shipments' new states and the events they emit, in one statement however many (a data-
+ *  modifying WITH always runs); the emitted event ids, in order. */
+export async function saveOutcomes(tx: Tx, items: OutcomeToSave[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const events = items.map(({ outcome, meta: { traceparent, ...eventMeta } }) => ({ event: createEvent(outcome.type, outcome.data as never, eventMeta), traceparent }));
+  const outbox = outboxInsertSql(events.map(({ event, traceparent }) => outboxRowFor(event, traceparent ? { traceparent } : undefined)), 6);
   await tx.$executeRawUnsafe(
-    `UPDATE shipments SET status = $1::"ShipmentStatus", carrier = $2, tracking_number = $3, cancel_reason = COALESCE($4, cancel_reason), updated_at = now() WHERE id = $5::uuid`,
-    shipment.status, shipment.carrier ?? null, shipment.trackingNumber ?? null, cancelReason, shipment.id,
+    `WITH changed AS (
+       UPDATE shipments s SET status = u.status::"ShipmentStatus", carrier = u.carrier, tracking_number = u.tracking_number, cancel_reason = COALESCE(u.cancel_reason, s.cancel_reason), updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, status, carrier, tracking_number, cancel_reason)
+        WHERE s.id = u.id)
+     ${outbox.sql}`,
+    items.map((i) => i.shipment.id),
+    items.map((i) => i.shipment.status),
+    items.map((i) => i.shipment.carrier ?? null),
+    items.map((i) => i.shipment.trackingNumber ?? null),
+    items.map((i) => (i.outcome.type === "ShipmentCancelled" ? i.outcome.data.reason : null)),
+    ...outbox.values,
   );
-  const { traceparent, ...eventMeta } = meta;
-  const event = createEvent(outcome.type, outcome.data as never, eventMeta);
-  await appendOutbox(tx, [outboxRowFor(event, traceparent ? { traceparent } : undefined)]);
-  return event.id;
+  return events.map((e) => e.event.id);
 }
