@@ -3,7 +3,7 @@ import { createEvent } from "@orderflow/contracts";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, type SqlExecutor } from "../src/index.js";
+import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, recordInboxRunAndRead, type SqlExecutor } from "../src/index.js";
 import { databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js";
 
 const name = uniqueName("dbkit_outbox");
@@ -54,6 +54,24 @@ describe("outbox and inbox", () => {
     expect(await recordInbox(exec, "payment", id)).toBe(true);
     expect(await recordInbox(exec, "payment", id)).toBe(false);
     expect(await recordInbox(exec, "shipping", id)).toBe(true);
+  });
+
+  it("records a run and reads the state it touches in one statement: the new events in order, the read's rows as JSON", async () => {
+    const ids = ["0193a5b0-0000-7000-8000-0000000000c1", "0193a5b0-0000-7000-8000-0000000000c2", "0193a5b0-0000-7000-8000-0000000000c3"];
+    expect(await recordInbox(exec, "grp", ids[1]!)).toBe(true); // processed before: a redelivery
+    const duplicates: string[] = [];
+    const run = [ids[0]!, ids[1]!, ids[2]!, ids[0]!].map((id) => ({ event: { id } }));
+    const { fresh, rows } = await recordInboxRunAndRead<{ event: { id: string } }, { event_id: string; processed_at: string }>(exec, "grp", run, (m) => duplicates.push(m.event.id), {
+      sql: `SELECT event_id::text, processed_at FROM inbox WHERE consumer_group = $3 ORDER BY event_id`,
+      values: ["grp"],
+    });
+    expect(fresh.map((m) => m.event.id)).toEqual([ids[0], ids[2]]);
+    expect(duplicates).toEqual([ids[1], ids[0]]);
+    // as of the statement's start: the earlier row, not the ones it inserts; timestamps as strings
+    expect(rows.map((r) => r.event_id)).toEqual([ids[1]]);
+    expect(typeof rows[0]!.processed_at).toBe("string");
+    const none = await recordInboxRunAndRead(exec, "grp", run.slice(0, 1), () => {}, { sql: `SELECT 1 AS x WHERE false`, values: [] });
+    expect(none).toEqual({ fresh: [], rows: [] });
   });
 });
 

@@ -1,7 +1,7 @@
-import { appendOutbox, outboxRowFor, recordInboxRun } from "@orderflow/db-kit";
+import { outboxRowFor, recordInboxRunAndRead } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
-import { appendToStreams, loadStreams, type StoredOrderEvent } from "../db/event-store.js";
+import { appendToStreams, streamsOf, streamsRead, type EventRow, type StoredOrderEvent } from "../db/event-store.js";
 import { decide, fold, type OrderState } from "../domain/order.js";
 import { commandFor, type SagaInput } from "../domain/reactions.js";
 import { envelope, toDomain, type OrderDeps } from "./execute.js";
@@ -14,15 +14,16 @@ export async function applySagaEvent(deps: OrderDeps, msg: IncomingEvent): Promi
 }
 
 /** A run of outcomes in one transaction: all applied, or none (the consumer then applies them one
- *  by one). Set-based: one inbox statement, one read of the run's streams, one append and one
- *  outbox insert, whatever the run's length; outcomes for the same order apply in their order.
+ *  by one). Set-based: the inbox record with the read of the run's streams, then the appends with
+ *  their outbox rows: two statements whatever the run's length; outcomes for the same order apply in their order.
  *  A stream changed since it was read fails the run with a ConcurrencyConflict (retriable). */
 export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
   await deps.db.$transaction(
     async (tx) => {
-      const fresh = await recordInboxRun(tx, ORDER_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
+      // the inbox record and the run's streams in one round trip
+      const { fresh, rows } = await recordInboxRunAndRead<IncomingEvent, EventRow>(tx, ORDER_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"), streamsRead([...new Set(msgs.map((m) => (m.event as SagaInput).data.orderId))], 3));
       if (fresh.length === 0) return;
-      const streams = await loadStreams(tx, [...new Set(fresh.map((m) => (m.event as SagaInput).data.orderId))]);
+      const streams = streamsOf(rows);
       const states = new Map<string, { loaded: number; state: OrderState; appended: StoredOrderEvent[] }>();
       for (const [orderId, history] of streams) states.set(orderId, { loaded: history.length, state: fold(history.map(toDomain)), appended: [] });
       const outbox = [];
@@ -38,8 +39,7 @@ export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], lo
         outbox.push(...emitted.map((e) => outboxRowFor(e, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined)));
         logFor(msg).info({ orderId, emitted: emitted.map((e) => e.type), status: s.state?.status }, "event applied");
       }
-      await appendToStreams(tx, [...states].map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })));
-      await appendOutbox(tx, outbox);
+      await appendToStreams(tx, [...states].map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })), outbox);
     },
   );
 }

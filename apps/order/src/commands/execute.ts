@@ -2,7 +2,7 @@
 // outbox rows. The state change and the events it causes commit together or not at all (the
 // saga consumer's runs, with their inbox, are apply-saga-event.ts).
 import { createEvent } from "@orderflow/contracts";
-import { appendOutbox, outboxRowFor } from "@orderflow/db-kit";
+import { outboxRowFor } from "@orderflow/db-kit";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.js";
 import { appendToStream, loadStream, startStream, type StoredOrderEvent } from "../db/event-store.js";
@@ -62,8 +62,7 @@ export async function execute(
     const history = await loadStream(tx, orderId);
     const state = fold(history.map(toDomain));
     const events = decide(command, state).map((e) => envelope(deps, e, meta));
-    await appendToStream(tx, orderId, state?.version ?? 0, events);
-    await appendOutbox(tx, events.map((e) => outboxRowFor(e, extra)));
+    await appendToStream(tx, orderId, state?.version ?? 0, events, events.map((e) => outboxRowFor(e, extra)));
     return { state: fold(events.map(toDomain), state), events };
   });
 }

@@ -15,12 +15,14 @@ export class ConcurrencyConflict extends RetriableError {
 }
 
 // Plain parameterised SQL on the service's pg pool (db-kit's createDatabase says why).
-interface EventRow {
+export interface EventRow {
   order_id: string;
+  sequence: number;
   event_id: string;
   type: string;
   version: number;
-  occurred_at: Date;
+  /** a Date from pg, an ISO string when read as JSON (beside the inbox record) */
+  occurred_at: Date | string;
   correlation_id: string;
   causation_id: string | null;
   data: unknown;
@@ -30,11 +32,21 @@ export async function loadStream(tx: Tx, orderId: string): Promise<StoredOrderEv
   return (await loadStreams(tx, [orderId])).get(orderId) ?? [];
 }
 
+/** The read of these orders' streams; its one placeholder is $`param`. */
+export function streamsRead(orderIds: string[], param: number): { sql: string; values: unknown[] } {
+  return { sql: `SELECT order_id::text, sequence, event_id::text, type, version, occurred_at, correlation_id, causation_id, data FROM order_events WHERE order_id = ANY($${param}::uuid[])`, values: [orderIds] };
+}
+
 /** The streams of these orders in one query, each in sequence order (no entry: no stream). */
 export async function loadStreams(tx: Tx, orderIds: string[]): Promise<Map<string, StoredOrderEvent[]>> {
-  const rows = await tx.$queryRawUnsafe<EventRow[]>(`SELECT order_id::text, event_id::text, type, version, occurred_at, correlation_id, causation_id, data FROM order_events WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, sequence ASC`, orderIds);
+  const read = streamsRead(orderIds, 1);
+  return streamsOf(await tx.$queryRawUnsafe<EventRow[]>(read.sql, ...read.values));
+}
+
+/** Rows of streamsRead, in any order, as the streams they make up. */
+export function streamsOf(rows: EventRow[]): Map<string, StoredOrderEvent[]> {
   const streams = new Map<string, StoredOrderEvent[]>();
-  for (const r of rows) {
+  for (const r of [...rows].sort((a, b) => (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : a.sequence - b.sequence))) {
     const parsed = parseEvent({
       id: r.event_id,
       type: r.type,
@@ -67,17 +79,19 @@ function eventsInsert(rows: { orderId: string; sequence: number; e: StoredOrderE
   };
 }
 
-export async function appendToStream(tx: Tx, orderId: string, expectedVersion: number, events: StoredOrderEvent[]): Promise<void> {
-  await appendToStreams(tx, [{ orderId, expectedVersion, events }]);
+export async function appendToStream(tx: Tx, orderId: string, expectedVersion: number, events: StoredOrderEvent[], outbox: OutboxInsert[] = []): Promise<void> {
+  await appendToStreams(tx, [{ orderId, expectedVersion, events }], outbox);
 }
 
-/** Appends to several streams in one statement; any stream changed since it was read fails it all. */
-export async function appendToStreams(tx: Tx, appends: { orderId: string; expectedVersion: number; events: StoredOrderEvent[] }[]): Promise<void> {
+/** Appends to several streams, and writes the outbox rows of what was appended, in one statement
+ *  (a data-modifying WITH always runs); any stream changed since it was read fails it all. */
+export async function appendToStreams(tx: Tx, appends: { orderId: string; expectedVersion: number; events: StoredOrderEvent[] }[], outbox: OutboxInsert[] = []): Promise<void> {
   const rows = appends.flatMap(({ orderId, expectedVersion, events }) => events.map((e, i) => ({ orderId, sequence: expectedVersion + i + 1, e })));
-  if (rows.length === 0) return;
+  if (rows.length === 0 && outbox.length === 0) return;
   const insert = eventsInsert(rows);
+  const out = outbox.length ? outboxInsertSql(outbox, insert.values.length + 1) : undefined;
   try {
-    await tx.$executeRawUnsafe(insert.sql, ...insert.values);
+    await tx.$executeRawUnsafe(out ? `WITH appended AS (${insert.sql}) ${out.sql}` : insert.sql, ...insert.values, ...(out?.values ?? []));
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(appends.map((a) => a.orderId), appends[0]!.expectedVersion);
     throw e;

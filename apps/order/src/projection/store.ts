@@ -12,25 +12,37 @@ export async function applyRecord(db: Db, generation: number | "live", event: Or
 
 /** Apply records (in their order) to a generation in one transaction with their positions, so a
  *  crash and redelivery never applies one twice; per record, whether it was applied (false: the
- *  generation's position was already past it). Set-based, three statements whatever the run's
- *  length: positions created-or-locked and read, views created-or-locked and read, views and
- *  positions written. */
+ *  generation's position was already past it). Set-based, two statements whatever the run's
+ *  length: positions and views created-or-locked and read, then views and positions written. */
 export async function applyRecords(db: Db, generation: number | "live", records: { event: OrderflowEvent; at: RecordPosition }[]): Promise<boolean[]> {
   if (records.length === 0) return [];
   return db.$transaction(async (tx) => {
-    // positions: created when new, else locked (an upsert that keeps the row), in sorted order
-    // so two runs lock alike. The live generation is read under a share lock in the same
-    // statement: a switch waits for applies in flight.
+    // one round trip: positions created when new, else locked (an upsert that keeps the row), in
+    // sorted order so two runs lock alike; the live generation read under a share lock in the same
+    // statement (a switch waits for applies in flight); and each view row the run touches created
+    // or locked, and read, in one upsert too: records of one order arrive on three topics at once,
+    // and two first writers would otherwise both start from nothing and one overwrite the other
     const partitions = [...new Map(records.map((r) => [`${r.at.topic}|${r.at.partition}`, r.at])).values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    const target = generation === "live" ? `SELECT generation FROM projection_generations WHERE status = 'live' FOR SHARE` : `SELECT $3::int AS generation`;
-    const positions = await tx.$queryRawUnsafe<{ generation: number; topic: string; partition: number; offset: bigint }[]>(
-      `WITH g AS (${target})
-       INSERT INTO projection_positions (generation, topic, partition, "offset")
-       SELECT g.generation, t, p, -1 FROM g, unnest($1::text[], $2::int[]) AS u(t, p) ORDER BY t, p
-       ON CONFLICT (generation, topic, partition) DO UPDATE SET "offset" = projection_positions."offset"
-       RETURNING generation, topic, partition, "offset"`,
-      partitions.map((p) => p.topic), partitions.map((p) => p.partition), ...(generation === "live" ? [] : [generation]),
+    const target = generation === "live" ? `SELECT generation FROM projection_generations WHERE status = 'live' FOR SHARE` : `SELECT $6::int AS generation`;
+    const firstOf = new Map<string, string>();
+    for (const r of records) if (!firstOf.has(r.event.data.orderId)) firstOf.set(r.event.data.orderId, r.event.occurredAt);
+    const orderIds = [...firstOf.keys()].sort();
+    const blanks = orderIds.map((id) => emptyView(id, firstOf.get(id)!));
+    const [read] = await tx.$queryRawUnsafe<{ positions: { generation: number; topic: string; partition: number; offset: string }[] | null; views: { order_id: string; doc: OrderView }[] | null }[]>(
+      `WITH g AS (${target}),
+       positions AS (
+         INSERT INTO projection_positions (generation, topic, partition, "offset")
+         SELECT g.generation, t, p, -1 FROM g, unnest($1::text[], $2::int[]) AS u(t, p) ORDER BY t, p
+         ON CONFLICT (generation, topic, partition) DO UPDATE SET "offset" = projection_positions."offset"
+         RETURNING generation, topic, partition, "offset"::text AS "offset"),
+       views AS (
+         INSERT INTO order_views (generation, order_id, doc, last_event_at) SELECT g.generation, id, doc, at FROM g, unnest($3::uuid[], $4::jsonb[], $5::timestamptz[]) AS u(id, doc, at) ORDER BY id
+         ON CONFLICT (generation, order_id) DO UPDATE SET doc = order_views.doc
+         RETURNING order_id::text, doc)
+       SELECT (SELECT json_agg(positions) FROM positions) AS positions, (SELECT json_agg(views) FROM views) AS views`,
+      partitions.map((p) => p.topic), partitions.map((p) => p.partition), orderIds, blanks.map((b) => JSON.stringify(b)), blanks.map((b) => b.lastEventAt), ...(generation === "live" ? [] : [generation]),
     );
+    const positions = read?.positions ?? [];
     if (!positions[0]) throw new Error(generation === "live" ? "no live projection generation" : `no positions for generation ${generation}`);
     const gen = positions[0].generation;
     const position = new Map(positions.map((p) => [`${p.topic}|${p.partition}`, BigInt(p.offset)]));
@@ -43,19 +55,7 @@ export async function applyRecords(db: Db, generation: number | "live", records:
     });
     const todo = records.filter((_, i) => applied[i]);
     if (todo.length === 0) return applied;
-    // records of one order arrive on three topics at once: each view row is created or locked
-    // (and read) in one upsert, or two first writers would both start from nothing and one
-    // would overwrite the other
-    const firstOf = new Map<string, string>();
-    for (const r of todo) if (!firstOf.has(r.event.data.orderId)) firstOf.set(r.event.data.orderId, r.event.occurredAt);
-    const orderIds = [...firstOf.keys()].sort();
-    const blanks = orderIds.map((id) => emptyView(id, firstOf.get(id)!));
-    const rows = await tx.$queryRawUnsafe<{ order_id: string; doc: OrderView }[]>(
-      `INSERT INTO order_views (generation, order_id, doc, last_event_at) SELECT $1, id, doc, at FROM unnest($2::uuid[], $3::jsonb[], $4::timestamptz[]) AS u(id, doc, at) ORDER BY id
-       ON CONFLICT (generation, order_id) DO UPDATE SET doc = order_views.doc
-       RETURNING order_id::text, doc`,
-      gen, orderIds, blanks.map((b) => JSON.stringify(b)), blanks.map((b) => b.lastEventAt),
-    );
+    const rows = read?.views ?? [];
     const before = new Map(rows.map((r) => [r.order_id, r.doc]));
     const views = new Map(before);
     for (const r of todo) views.set(r.event.data.orderId, project(views.get(r.event.data.orderId), r.event, r.at));

@@ -1,7 +1,7 @@
 // One order event → at most one payment change and the event it causes, in one transaction with
 // the inbox record, so a redelivered event changes nothing.
 import { createEvent } from "@orderflow/contracts";
-import { appendOutbox, outboxRowFor, recordInboxRun, type OutboxInsert } from "@orderflow/db-kit";
+import { outboxInsertSql, outboxRowFor, recordInboxRunAndRead, type OutboxInsert } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
@@ -24,18 +24,20 @@ export async function handleOrderEvent(deps: PaymentDeps, msg: IncomingEvent): P
 }
 
 /** A run of order events in one transaction: all applied, or none (the consumer then retries
- *  them one by one). Set-based: one inbox statement, one read of the run's payments, one write
- *  per kind and one outbox insert for the whole run, as many as one event alone costs. Events
+ *  them one by one). Set-based: the inbox record with the read of the run's payments, then every
+ *  write with the outbox rows: two statements for the whole run, as many as one event alone costs. Events
  *  for the same order apply in their order, each seeing the payment as the one before it left it. */
 export async function handleOrderEvents(deps: PaymentDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
   await deps.db.$transaction((tx) => applyOrderEvents(deps, tx, msgs, logFor));
 }
 
 async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<void> {
-  const fresh = await recordInboxRun(tx, PAYMENT_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
+  // the inbox record and the run's payments in one round trip
+  const { fresh, rows } = await recordInboxRunAndRead<IncomingEvent, Payment>(tx, PAYMENT_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"), {
+    sql: `SELECT id::text AS id, order_id::text AS "orderId", amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ANY($3::uuid[])`,
+    values: [[...new Set(msgs.map((m) => (m.event as OrderTopicEvent).data.orderId))]],
+  });
   if (fresh.length === 0) return;
-  const orderIds = [...new Set(fresh.map((m) => (m.event as OrderTopicEvent).data.orderId))];
-  const rows = await tx.$queryRawUnsafe<Payment[]>(`SELECT id::text, order_id::text AS "orderId", amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ANY($1::uuid[])`, orderIds);
   const current = new Map(rows.map((p) => [p.orderId, p]));
   const created = new Map<string, Payment>(); // by payment id, in their final state
   const refunded: string[] = []; // ids of payments that existed before the run
@@ -64,17 +66,22 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
     outbox.push(outboxRowFor(out, msg.headers.traceparent ? { traceparent: msg.headers.traceparent } : undefined));
     log.info({ orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
   }
-  if (created.size > 0) {
-    const ps = [...created.values()];
-    await tx.$executeRawUnsafe(
-      `INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at)
+  if (outbox.length === 0) return; // every change emits an event: nothing changed
+  // the new payments, the refunds and their events in one statement (a data-modifying WITH always runs)
+  const ps = [...created.values()];
+  const out = outboxInsertSql(outbox, 8);
+  await tx.$executeRawUnsafe(
+    `WITH created AS (
+       INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at)
        SELECT id, order_id, amount, currency, status::"PaymentStatus", decline_reason, now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[]) AS t(id, order_id, amount, currency, status, decline_reason)`,
-      ps.map((p) => p.id), ps.map((p) => p.orderId), ps.map((p) => p.amount), ps.map((p) => p.currency), ps.map((p) => p.status), ps.map((p) => p.declineReason ?? null),
-    );
-  }
-  if (refunded.length > 0) await tx.$executeRawUnsafe(`UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY($1::uuid[])`, refunded);
-  await appendOutbox(tx, outbox);
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[]) AS t(id, order_id, amount, currency, status, decline_reason)
+     ), refunded AS (
+       UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY($7::uuid[])
+     ) ${out.sql}`,
+    ps.map((p) => p.id), ps.map((p) => p.orderId), ps.map((p) => p.amount), ps.map((p) => p.currency), ps.map((p) => p.status), ps.map((p) => p.declineReason ?? null),
+    refunded,
+    ...out.values,
+  );
 }
 
 function outcomeEvent(deps: PaymentDeps, cause: OrderTopicEvent, outcome: PaymentOutcome) {

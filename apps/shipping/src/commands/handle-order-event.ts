@@ -1,10 +1,10 @@
 // One order event → at most one shipment change and the event it causes, in one transaction with
 // the inbox record, so a redelivered event changes nothing.
-import { recordInboxRun } from "@orderflow/db-kit";
+import { recordInboxRunAndRead } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Tx } from "../db/client.js";
-import { insertPendingShipments, lockShipmentsOfOrders, saveOutcomes, type PendingShipment } from "../db/shipments.js";
+import { insertPendingShipments, lockShipmentsOfOrders, saveOutcomes, type PendingShipment, type ShipmentRow } from "../db/shipments.js";
 import { actionFor, cancel, type OrderTopicEvent, type Shipment, type ShippingOutcome } from "../domain/shipment.js";
 import { SERVICE, SHIPPING_GROUP, type ShippingDeps } from "./deps.js";
 
@@ -13,7 +13,7 @@ export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): 
 }
 
 /** A run of order events in one transaction: all applied, or none (the consumer then retries
- *  them one by one). Set-based: one inbox statement, one locking read of the run's shipments and
+ *  them one by one). Set-based: the inbox record with a locking read of the run's shipments, then
  *  one insert of the new ones, as many as one event alone costs. Events for the same order apply
  *  in their order, each seeing the shipment as the one before it left it. */
 export async function handleOrderEvents(deps: ShippingDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
@@ -23,9 +23,10 @@ export async function handleOrderEvents(deps: ShippingDeps, msgs: IncomingEvent[
 
 /** the shipments it created */
 async function applyOrderEvents(deps: ShippingDeps, tx: Tx, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger): Promise<PendingShipment[]> {
-  const fresh = await recordInboxRun(tx, SHIPPING_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"));
+  // the inbox record and the run's shipments, row-locked, in one round trip
+  const { fresh, rows } = await recordInboxRunAndRead<IncomingEvent, ShipmentRow>(tx, SHIPPING_GROUP, msgs, (m) => logFor(m).info("duplicate event ignored"), lockShipmentsOfOrders([...new Set(msgs.map((m) => (m.event as OrderTopicEvent).data.orderId))], 3));
   if (fresh.length === 0) return [];
-  const current = await lockShipmentsOfOrders(tx, [...new Set(fresh.map((m) => (m.event as OrderTopicEvent).data.orderId))]);
+  const current = new Map<string, Shipment>(rows.map((r) => [r.orderId, r]));
   const created: PendingShipment[] = [];
   const cancelled: { shipment: Shipment; outcome: ShippingOutcome; event: OrderTopicEvent; msg: IncomingEvent }[] = [];
   const now = deps.clock();

@@ -11,11 +11,10 @@ export type ShipmentRow = Shipment & { correlationId: string; causationId: strin
 
 export const SHIPMENT_COLUMNS = `id::text, order_id::text AS "orderId", status::text AS status, country, carrier, tracking_number AS "trackingNumber", correlation_id AS "correlationId", causation_id AS "causationId", traceparent`;
 
-/** The shipments of these orders (by order id), row-locked (in id order) for the rest of the
- *  transaction so a cancel and the dispatcher never both act on one. */
-export async function lockShipmentsOfOrders(tx: Tx, orderIds: string[]): Promise<Map<string, Shipment>> {
-  const rows = await tx.$queryRawUnsafe<ShipmentRow[]>(`SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, orderIds);
-  return new Map(rows.map((r) => [r.orderId, r]));
+/** The read of these orders' shipments, row-locked (in id order) for the rest of the transaction
+ *  so a cancel and the dispatcher never both act on one; its one placeholder is $`param`. */
+export function lockShipmentsOfOrders(orderIds: string[], param: number): { sql: string; values: unknown[] } {
+  return { sql: `SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ANY($${param}::uuid[]) ORDER BY id FOR UPDATE`, values: [orderIds] };
 }
 
 export type PendingShipment = { id: string; orderId: string; country: string; correlationId: string; causationId: string; traceparent: string | null; dispatchAfter: Date };
