@@ -184,6 +184,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
         return lists.map((keys) => new Map(keys.flatMap((k) => (found.has(k) ? [[k, found.get(k)!] as const] : []))));
       })
     : undefined;
+  const commitsInFlight = new Set<Promise<void>>();
   const commitOffsets = coalesce<{ topic: string; partition: number; offset: string }, void>(async (commits) => {
     const latest = new Map<string, { topic: string; partition: number; offset: string }>();
     for (const c of commits) {
@@ -371,10 +372,18 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     const keepGoing = () => p.isRunning() && !p.isStale();
     const commitEvery = opts.commitEvery ?? 100;
     let pending: string | undefined;
-    const commit = async () => {
+    // in the background: the next fetch need not wait for the commit's round trip (the records
+    // are handled and resolved; a commit that fails or never lands means a redelivery, which the
+    // handlers' inbox drops). Commits go out in order; stop() waits for those in flight.
+    const commit = () => {
       if (pending === undefined) return;
-      await commitOffsets({ topic: batch.topic, partition: batch.partition, offset: (BigInt(pending) + 1n).toString() });
+      const offset = (BigInt(pending) + 1n).toString();
       pending = undefined;
+      const sent = commitOffsets({ topic: batch.topic, partition: batch.partition, offset }).catch((err: unknown) => {
+        log.warn({ topic, partition: batch.partition, offset, errorClass: errorClass(err), errorMessage: errorMessage(err) }, "offset commit failed; the records after the last committed offset will be redelivered (the inbox drops them)");
+      });
+      commitsInFlight.add(sent);
+      void sent.finally(() => commitsInFlight.delete(sent));
     };
     let sinceCommit = 0;
     const keys = [...new Set(batch.messages.flatMap((m) => (m.key ? [m.key.toString("utf8")] : [])))];
@@ -384,13 +393,13 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       const started = performance.now();
       const outcome = await processRecord(topic, batch.partition, m, io, blocked);
       obs?.record?.({ group: opts.groupId, topic, outcome, durationMs: performance.now() - started });
-      await done(m);
+      done(m);
     };
-    const done = async (m: KafkaMessage) => {
+    const done = (m: KafkaMessage) => {
       p.resolveOffset(m.offset);
       pending = m.offset;
       if (++sinceCommit >= commitEvery) {
-        await commit();
+        commit();
         sinceCommit = 0;
       }
     };
@@ -412,7 +421,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       const each = (performance.now() - started) / chunk.length;
       for (const c of chunk) {
         obs?.record?.({ group: opts.groupId, topic, outcome: "handled", durationMs: each });
-        await done(c.m);
+        done(c.m);
       }
       await p.heartbeat();
     };
@@ -432,11 +441,13 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       if (keepGoing()) await flush();
     } catch (e) {
       if (!(e instanceof Aborted)) {
-        await commit().catch(() => {});
+        commit();
         throw e;
       }
     }
-    await commit();
+    commit();
+    // leaving the group (stop, shutdown): its commits land before kafkajs leaves, or they would be refused
+    if (stopped || !p.isRunning()) await Promise.all(commitsInFlight);
   }
 
   return {
@@ -446,6 +457,8 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     },
     async stop() {
       stopped = true;
+      // commits sent before this; the batches still running wait for their own (eachBatch)
+      await Promise.all(commitsInFlight);
       await consumer.disconnect();
       ready = false;
     },

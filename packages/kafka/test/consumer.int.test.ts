@@ -35,6 +35,9 @@ let consumer: EventConsumer;
 const refunded = (orderId: string): OrderflowEvent =>
   createEvent("PaymentRefunded", { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
 
+const cancelled = (orderId: string): OrderflowEvent =>
+  createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+
 const poisonKey = randomUUID();
 const flakyKey = randomUUID();
 const brokenKey = randomUUID();
@@ -123,6 +126,43 @@ describe("the consume loop", () => {
     releaseSlow();
     await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, group, ["payment-events"])));
     expect(handled.has(slowKey)).toBe(true);
+  });
+
+  it("commits in the background, yet a member that stops has its commits land first: the next member redelivers nothing", async () => {
+    const seen = new Map<string, number>();
+    const events = Array.from({ length: 30 }, () => cancelled(randomUUID()));
+    let stopping: Promise<void> | undefined;
+    const member = (): EventConsumer => {
+      const c = createEventConsumer(client, publisher, {
+        groupId: "kafka-int-stop",
+        // a topic of its own in this file: payment-events holds records that fail on purpose
+        topics: ["order-events"],
+        handler: async (msg) => {
+          seen.set(msg.event.id, (seen.get(msg.event.id) ?? 0) + 1);
+          // shut down while the last record is being handled: its commit is sent after this returns
+          if (msg.event.id === events.at(-1)!.id && !stopping) stopping = c.stop();
+        },
+      });
+      return c;
+    };
+    const first = member();
+    await first.start();
+    await waitFor("the first member to join", () => first.isReady());
+    await publisher.send(events.map((e) => recordForEvent(e)));
+    await waitFor("the last record to be handled", () => stopping !== undefined);
+    await stopping;
+    const second = member();
+    await second.start();
+    try {
+      await waitFor("the second member to join", () => second.isReady());
+      const marker = cancelled(randomUUID());
+      await publisher.send([recordForEvent(marker)]);
+      // what the first member had not reached comes to the second; what it had handled must not
+      await waitFor("every record and the marker handled", () => seen.has(marker.id) && events.every((e) => seen.has(e.id)));
+      expect(events.filter((e) => seen.get(e.id) !== 1)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
   });
 });
 
