@@ -3,6 +3,6 @@ export { appendOutbox, OUTBOX_NOTIFY_CHANNEL, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQ
 export { ensureDatabase, migrateCreate, migrateDeploy, migrateDrift, migrateStatus, migrationDiff, type MigrateOptions, type MigrationStatus } from "./migrate/api.js";
 export { runMigrateCli, runServiceMigrations } from "./migrate/cli.js";
 export { createDatabase, PoolTimeout, POOL_WAIT_MS, sqlDatabase, type Database, type SqlDatabase } from "./sql.js";
-export { sqlKeyParking, type ParkedAtRow } from "./parking.js";
+export { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlKeyParking, type ParkedAtRow } from "./parking.js";
 export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";

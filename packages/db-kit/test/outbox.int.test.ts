@@ -93,3 +93,44 @@ describe("sqlKeyParking", () => {
     expect((await a.blocked(["k1", "k2"])).size).toBe(0);
   });
 });
+
+describe("listeningKeyParking", () => {
+  it("answers lookups from memory kept current by NOTIFY, and from the database while its listener is down", async () => {
+    const { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlDatabase } = await import("../src/index.js");
+    const pool = new pg.Pool({ connectionString: databaseUrl(name), max: 4 });
+    const db = { ...sqlDatabase(pool), pool };
+    const a = listeningKeyParking(db, "g-listen", { retryMs: 1500 });
+    const b = listeningKeyParking(db, "g-listen");
+    const other = listeningKeyParking(db, "g-other");
+    const at = (offset: string) => ({ topic: "order-events", partition: 1, offset, redriveId: null });
+    try {
+      for (const m of [a, b, other]) expect((await m.blocked(["k"])).size).toBe(0); // from the database; starts listening
+      await waitFor(() => a.isLive() && b.isLive() && other.isLive());
+      await b.block("k", at("5"));
+      expect(await b.blocked(["k"])).toEqual(new Map([["k", at("5")]])); // its own change at once
+      await waitFor(async () => (await a.blocked(["k", "x"])).get("k")?.offset === "5"); // another member's on NOTIFY
+      expect((await other.blocked(["k"])).size).toBe(0);
+      expect(await a.release("k", "r-1")).toBe(true);
+      await waitFor(async () => (await b.blocked(["k"])).size === 0);
+
+      // the listener's connection dies: until it is back, a change by another member must still be seen
+      await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN ${PARKED_KEYS_CHANNEL}'`, [name]);
+      await waitFor(() => !a.isLive());
+      await b.block("k2", at("9"));
+      expect((await a.blocked(["k2"])).get("k2")).toEqual(at("9"));
+      await waitFor(() => a.isLive(), 10_000);
+      expect((await a.blocked(["k2"])).get("k2")).toEqual(at("9"));
+    } finally {
+      await Promise.all([a.close(), b.close(), other.close()]);
+      await pool.end();
+    }
+  });
+});
+
+async function waitFor(probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -460,6 +460,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       // commits sent before this; the batches still running wait for their own (eachBatch)
       await Promise.all(commitsInFlight);
       await consumer.disconnect();
+      await opts.parking?.close?.();
       ready = false;
     },
     isReady: () => ready,

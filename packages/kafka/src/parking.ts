@@ -20,6 +20,8 @@ export interface KeyParking {
   /** unpark `key` for the end of redrive `redriveId`; false when that redrive's own head failed
    *  again, so the key stays parked */
   release(key: string, redriveId: string): Promise<boolean>;
+  /** let go of what it holds (a listening connection, say); the consumer calls it on stop */
+  close?(): Promise<void>;
 }
 
 /** For tests and single-process tools: forgets everything on restart. */

@@ -1,5 +1,5 @@
 // Consumer group `order`: payment and shipping outcomes drive the Order aggregate.
-import { sqlKeyParking } from "@orderflow/db-kit";
+import { listeningKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { applySagaEvent, applySagaEvents, ORDER_GROUP } from "../commands/apply-saga-event.js";
 import type { OrderDeps } from "../commands/execute.js";
@@ -11,7 +11,7 @@ export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, dep
     retry,
     ...(observer ? { observer } : {}),
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
-    parking: sqlKeyParking(deps.db, ORDER_GROUP),
+    parking: listeningKeyParking(deps.db, ORDER_GROUP, { log: deps.log }),
     handler: (msg, ctx) => applySagaEvent({ ...deps, log: ctx.log }, msg),
     // a run of outcomes in one transaction; a failing run falls back to `handler` per record
     batchHandler: { handle: (msgs, ctx) => applySagaEvents({ ...deps, log: ctx.log }, msgs, ctx.logFor), maxRecords: 100 },

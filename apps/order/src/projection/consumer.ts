@@ -1,5 +1,5 @@
 // Consumer group `order-projection`: every event of every topic into the live read model.
-import { sqlKeyParking } from "@orderflow/db-kit";
+import { listeningKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import type { Db } from "../db/client.js";
 import { PROJECTION_GROUP, PROJECTION_TOPICS } from "./replay.js";
@@ -11,7 +11,7 @@ export function createProjectionConsumer(kafka: KafkaClient, publisher: Publishe
     topics: [...PROJECTION_TOPICS],
     retry,
     ...(observer ? { observer } : {}),
-    parking: sqlKeyParking(db, PROJECTION_GROUP),
+    parking: listeningKeyParking(db, PROJECTION_GROUP, { log: kafka.logger }),
     handler: async (msg, ctx) => {
       const applied = await applyRecord(db, "live", msg.event, { topic: msg.topic, partition: msg.partition, offset: msg.offset });
       ctx.log.debug({ applied }, applied ? "projected" : "already projected");

@@ -1,5 +1,5 @@
 // Consumer group `payment`: every order event, to authorize and (as compensation) refund.
-import { sqlKeyParking } from "@orderflow/db-kit";
+import { listeningKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { handleOrderEvent, handleOrderEvents, PAYMENT_GROUP, type PaymentDeps } from "../commands/handle-order-event.js";
 
@@ -10,7 +10,7 @@ export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publish
     retry,
     ...(observer ? { observer } : {}),
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
-    parking: sqlKeyParking(deps.db, PAYMENT_GROUP),
+    parking: listeningKeyParking(deps.db, PAYMENT_GROUP, { log: deps.log }),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),
     // a run of events in one transaction; a failing run falls back to `handler` per event
     batchHandler: { handle: (msgs, ctx) => handleOrderEvents({ ...deps, log: ctx.log }, msgs, ctx.logFor), maxRecords: 50 },

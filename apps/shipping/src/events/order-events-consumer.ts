@@ -1,5 +1,5 @@
 // Consumer group `shipping`: paid orders get a shipment; cancelled orders cancel a pending one.
-import { sqlKeyParking } from "@orderflow/db-kit";
+import { listeningKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import { SHIPPING_GROUP, type ShippingDeps } from "../commands/deps.js";
 import { handleOrderEvent, handleOrderEvents } from "../commands/handle-order-event.js";
@@ -11,7 +11,7 @@ export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publish
     retry,
     ...(observer ? { observer } : {}),
     // later records of an order whose record was dead-lettered wait behind it (README: failures)
-    parking: sqlKeyParking(deps.db, SHIPPING_GROUP),
+    parking: listeningKeyParking(deps.db, SHIPPING_GROUP, { log: deps.log }),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),
     // a run of events in one transaction; a failing run falls back to `handler` per event
     batchHandler: { handle: (msgs, ctx) => handleOrderEvents({ ...deps, log: ctx.log }, msgs, ctx.logFor), maxRecords: 50 },
