@@ -13,7 +13,7 @@ import { anOrder, AUTHORIZATION, DATABASES, dropDatabases, migrateAll, Service, 
 import pg from "pg";
 import { pino } from "pino";
 import { loadBenchEnv, PROFILES } from "./env.js";
-import { closedLoop, jsonPost, openLoop, wrkClosedLoop } from "./load.js";
+import { closedLoop, jsonPost, openLoop, wrkClosedLoop, type Request } from "./load.js";
 import { figure, percentiles, round, type Figure } from "./stats.js";
 
 const { profileName, brokers } = loadBenchEnv();
@@ -123,14 +123,31 @@ INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, hea
 `;
 }
 
-/** the bare Node.js alternative (src/bare-order-server.ts) as a process of its own */
-async function startBareOrderServer(port: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "bare-order-server.ts"), String(port), DATABASES.order], { stdio: ["ignore", "pipe", "inherit"] });
+/** a bare alternative (a script of src/) as a process of its own, up once it prints its first line */
+async function startBareProcess(script: string, args: string[]): Promise<{ pid: number; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     proc.stdout!.once("data", () => resolve());
-    proc.once("exit", (code) => reject(new Error(`bare order server exited with ${code}`)));
+    proc.once("exit", (code) => reject(new Error(`${script} ${args[0]} exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
+  return { pid: proc.pid!, stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once("exit", () => r()), proc.kill("SIGTERM")))) };
+}
+
+/** the bare Node.js alternative to POST /orders (src/bare-order-server.ts) */
+async function startBareOrderServer(port: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const p = await startBareProcess("bare-order-server.ts", [String(port), DATABASES.order]);
+  return { url: `http://127.0.0.1:${port}`, stop: p.stop };
+}
+
+const BARE_SAGA_PREFIX = "bare-saga.";
+const BARE_SAGA = "bare kafkajs + pg saga, same four hops, one process per service (no outbox or relay, no read model, validation, auth, logs or retries)";
+
+/** the bare kafkajs + pg saga (src/bare-saga.ts): one process per service, on topics of its own */
+async function startBareSaga(port: number): Promise<{ url: string; procs: { pid: number; name: string }[]; stop(): Promise<void> }> {
+  for (const t of ["order-events", "payment-events", "shipping-events"]) await ensureTopic(kafka, { name: `${BARE_SAGA_PREFIX}${t}`, partitions: 6, retentionMs: 3_600_000 });
+  const roles = ["order", "payment", "shipping"] as const;
+  const procs = await Promise.all(roles.map((r) => startBareProcess("bare-saga.ts", [r, brokers.join(","), kafka.physical(BARE_SAGA_PREFIX), DATABASES[r], String(port)])));
+  return { url: `http://127.0.0.1:${port}`, procs: procs.map((p, i) => ({ pid: p.pid, name: `bare ${roles[i]}` })), stop: async () => void (await Promise.all(procs.map((p) => p.stop()))) };
 }
 
 /** the statements payment's handler sends per OrderPlaced (inbox, payment, outbox) */
@@ -213,8 +230,11 @@ async function placedToShipped(from: Date): Promise<number[]> {
 
 /** CPU seconds so far of every process on the machine, grouped as the broker (java), PostgreSQL,
  *  this benchmark process (the load generator) and the named services; the rest as "other". */
-function cpuByGroup(services: Service[]): Map<string, number> {
-  const named = new Map(services.map((s) => [s.proc.pid, s.name] as const));
+type Named = { pid: number; name: string };
+const named = (services: Service[]): Named[] => services.map((s) => ({ pid: s.proc.pid!, name: s.name }));
+
+function cpuByGroup(processes: Named[]): Map<string, number> {
+  const named = new Map(processes.map((p) => [p.pid, p.name] as const));
   const out = new Map<string, number>();
   for (const d of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -233,7 +253,7 @@ function cpuByGroup(services: Service[]): Map<string, number> {
 }
 
 /** Runs `fn` and says where the machine's CPU went meanwhile, as % of one core. */
-async function whereCpuGoes<T>(services: Service[], fn: () => Promise<T>): Promise<{ result: T; display: string; total: number }> {
+async function whereCpuGoes<T>(services: Named[], fn: () => Promise<T>): Promise<{ result: T; display: string; total: number }> {
   const m0 = machineCpuSeconds();
   const g0 = cpuByGroup(services);
   const t0 = Date.now();
@@ -282,6 +302,7 @@ async function main(): Promise<void> {
   await ensureTopic(kafka, { name: "bench-relay", partitions: 6, retentionMs: 3_600_000 });
   const rows: Row[] = [];
   const services: Service[] = [];
+  const stopAtEnd: (() => Promise<void>)[] = [];
   const common = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
   try {
     // -- producer: bare vs relay
@@ -299,7 +320,7 @@ async function main(): Promise<void> {
           return r.result;
         },
       },
-      { what: "relay (rows/s)", fn: () => relayThroughput("bench-relay", P.records, (fn) => whereCpuGoes([relay], fn).then((r) => ((relayCpu = r), r.result))) },
+      { what: "relay (rows/s)", fn: () => relayThroughput("bench-relay", P.records, (fn) => whereCpuGoes(named([relay]), fn).then((r) => ((relayCpu = r), r.result))) },
     ])) as [Figure, Figure];
     rows.push({ figure: "relay throughput", value: relayRate, unit: "rows/s", baseline: { name: "bare kafkajs producer, acks=all, 500/batch", value: bareProd }, target: "≥ 0.8× baseline" });
     rows.push({ figure: "CPU busy during the bare producer runs / the relay runs (2 cores = 200%)", value: figure([relayCpu.total]), display: `${bareCpu} / ${relayCpu.display}`, unit: "" });
@@ -377,19 +398,34 @@ async function main(): Promise<void> {
     await Promise.all(saga.map((s) => s.ready()));
     const [, sagaOrder] = saga;
     const shippedCount = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_events WHERE type = 'OrderShipped'"))[0]!.n);
-    // where the CPU goes while the saga runs flat out
-    const sagaCpu = await whereCpuGoes(saga, () =>
-      repeat("completed sagas/s at saturation", async () => {
-        const before = await shippedCount();
+    // beside it, the same four hops in bare kafkajs + pg (src/bare-saga.ts), measured in turns
+    const bareSaga = await startBareSaga(3398);
+    stopAtEnd.push(bareSaga.stop);
+    const barePost = jsonPost(`${bareSaga.url}/orders`, () => anOrder(), {});
+    const bareShipped = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE status = 'SHIPPED'"))[0]!.n);
+    // a burst of orders from a closed loop, then until every one of them shipped; and where the CPU went meanwhile (the last run's)
+    const cpuAt: Record<"orderflow" | "bare", Awaited<ReturnType<typeof whereCpuGoes>>> = {} as never;
+    const atSaturation = (side: "orderflow" | "bare", req: Request, shipped: () => Promise<number>, procs: Named[]) => async () => {
+      const r = await whereCpuGoes(procs, async () => {
+        const before = await shipped();
         const t0 = Date.now();
-        const r = await closedLoop(post(sagaOrder!), { concurrency: P.concurrency, durationMs: P.windowMs });
-        await waitFor("the placed orders to ship", async () => (await shippedCount()) >= before + r.ok, 300_000);
+        const r = await closedLoop(req, { concurrency: P.concurrency, durationMs: P.windowMs });
+        await waitFor("the placed orders to ship", async () => (await shipped()) >= before + r.ok, 300_000);
         return r.ok / ((Date.now() - t0) / 1000);
-      }),
-    );
-    const sagaRate = sagaCpu.result;
-    rows.push({ figure: "CPU busy during the saturation runs (2 cores = 200%)", value: figure([sagaCpu.total]), display: `${sagaCpu.display}; ≈ ${round((10 * sagaCpu.total) / sagaRate.median, 1)} ms of CPU per saga`, unit: "" });
+      });
+      cpuAt[side] = r;
+      return r.result;
+    };
+    const [sagaRate, bareSagaRate] = (await interleaved([
+      { what: "completed sagas/s at saturation", fn: atSaturation("orderflow", post(sagaOrder!), shippedCount, named(saga)) },
+      { what: "bare kafkajs + pg saga, completed sagas/s at saturation", fn: atSaturation("bare", barePost, bareShipped, bareSaga.procs) },
+    ])) as [Figure, Figure];
+    const cpuPerSaga = (side: "orderflow" | "bare", rate: Figure) => `${cpuAt[side].display}; ≈ ${round((10 * cpuAt[side].total) / rate.median, 1)} ms of CPU per saga`;
+    rows.push({ figure: "CPU busy during the saturation runs (2 cores = 200%)", value: figure([cpuAt.orderflow.total]), display: cpuPerSaga("orderflow", sagaRate), unit: "" });
     rows.push({ figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx }, target: "≥ 0.2× baseline" });
+    rows.push({ figure: `completed sagas/s alternative: ${BARE_SAGA}`, value: bareSagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx } });
+    rows.push({ figure: "completed sagas/s, Orderflow beside the bare saga", value: sagaRate, unit: "sagas/s", baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate } });
+    rows.push({ figure: "CPU busy during the bare saga's saturation runs", value: figure([cpuAt.bare.total]), display: cpuPerSaga("bare", bareSagaRate), unit: "" });
     // half the maximum sustainable rate, lag and memory sampled every second
     const lagSamples: number[] = [];
     const rss: Record<string, number[]> = {};
@@ -432,8 +468,17 @@ async function main(): Promise<void> {
     await openLoop(post(sagaOrder!), { ratePerSecond: 5, durationMs: Math.min(P.sagaWindowMs, 20_000) });
     const idle = percentiles(await placedToShipped(fromIdle));
     rows.push({ figure: "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)", value: figure([idle.p50]), display: `${round(idle.p50)} / ${round(idle.p99)}`, unit: "ms" });
+    // the bare saga at half its own maximum rate, and at 5 orders/s
+    for (const [what, rate, window] of [["half its own max sustainable rate", bareSagaRate.median / 2, P.sagaWindowMs], ["5 orders/s", 5, Math.min(P.sagaWindowMs, 20_000)]] as const) {
+      const from = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+      progress(`bare saga at ${round(rate)} orders/s`);
+      await openLoop(barePost, { ratePerSecond: rate, durationMs: window });
+      await waitFor("the bare flow to drain", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE placed_at >= $1 AND status <> 'SHIPPED'", [from]))[0]!.n) === 0, 300_000);
+      const l = percentiles((await sql<{ ms: number }>("order", "SELECT extract(epoch FROM shipped_at - placed_at) * 1000 AS ms FROM bare_orders WHERE placed_at >= $1", [from])).map((r) => Number(r.ms)));
+      rows.push({ figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`, value: figure([l.p50]), display: `${round(l.p50)} / ${round(l.p99)}`, unit: "ms" });
+    }
   } finally {
-    await Promise.all(services.map((s) => s.stop()));
+    await Promise.all([...services.map((s) => s.stop()), ...stopAtEnd.map((stop) => stop())]);
     await deletePrefixedTopics(kafka).catch(() => {}); // the saga's prefix starts with this one
     await dropDatabases().catch(() => {});
   }
