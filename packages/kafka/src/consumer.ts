@@ -61,6 +61,10 @@ export interface EventConsumerOptions {
   observer?: ConsumerObserver;
   /** how long the group waits for a silent member before reassigning its partitions */
   sessionTimeoutMs?: number;
+  /** Trade freshness for fewer, larger batches: the broker holds a fetch until it has `minBytes`
+   *  or `maxWaitMs` passed. Default: answer as soon as there is a record (a saga's hop waits for
+   *  nothing), 500 ms when idle. */
+  fetch?: { minBytes: number; maxWaitMs: number };
   /** dead letters go to `<topic>.<this group>.dlt` (a temporary group, such as a replay, uses
    *  the dead-letter topics of the group it stands in for); default groupId */
   deadLetterGroup?: string;
@@ -123,7 +127,8 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       // short transactions and heartbeat between records and while backing off
       sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: opts.fetch?.maxWaitMs ?? 500,
+      minBytes: opts.fetch?.minBytes ?? 1,
     });
     c.on(c.events.GROUP_JOIN, (e) => {
       ready = true;
