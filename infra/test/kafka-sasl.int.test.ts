@@ -26,6 +26,12 @@ beforeAll(async () => {
   const admin = client(as("admin", "admin-secret"), "sasl-admin");
   await ensureTopics(admin);
   await applyAcls(admin, serviceAcls());
+  // the controller has the ACLs once applyAcls returns; the broker's authorizer a moment later
+  // (a slow machine showed "Cluster authorization failed" on the first allowed send)
+  for (let attempt = 1; (await send(as("payment", "payment-secret"), "order-events.payment.dlt")) !== "ok"; attempt++) {
+    if (attempt === 60) throw new Error("the broker never applied the ACLs");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }, 180_000);
 
 afterAll(async () => {
