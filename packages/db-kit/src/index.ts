@@ -1,5 +1,5 @@
 // Public surface of @orderflow/db-kit.
-export { appendOutbox, OUTBOX_NOTIFY_CHANNEL, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxInsertSql, outboxRowFor, recordInbox, recordInboxRun, recordInboxRunAndRead, type InboxRead, type OutboxInsert, type SqlExecutor } from "./outbox.js";
+export { appendOutbox, OUTBOX_NOTIFY_CHANNEL, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxInsertSql, outboxRowFor, recordInbox, recordInboxRunAndRead, type InboxRead, type OutboxInsert, type SqlExecutor, writeWithOutbox } from "./outbox.js";
 export { ensureDatabase, migrateCreate, migrateDeploy, migrateDrift, migrateStatus, migrationDiff, type MigrateOptions, type MigrationStatus } from "./migrate/api.js";
 export { runMigrateCli, runServiceMigrations } from "./migrate/cli.js";
 export { createDatabase, PoolTimeout, POOL_WAIT_MS, sqlDatabase, type Database, type SqlDatabase } from "./sql.js";

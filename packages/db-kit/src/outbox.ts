@@ -51,16 +51,18 @@ export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promi
   await tx.$executeRawUnsafe(sql, ...values);
 }
 
-/** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */
-export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventId: string): Promise<boolean> {
-  return (await recordInboxRun(tx, consumerGroup, [{ event: { id: eventId } }], () => {})).length === 1;
+/** State changes and the outbox rows of the events they cause in one statement: one round trip,
+ *  and atomic without an explicit transaction (every data-modifying part of a WITH runs to
+ *  completion or the statement fails). `changes` are WITH items (`name AS (UPDATE …), …`) over
+ *  `values` from $1; the outbox rows' placeholders follow them. */
+export async function writeWithOutbox(tx: SqlExecutor, changes: string, values: unknown[], rows: OutboxInsert[]): Promise<void> {
+  const out = rows.length > 0 ? outboxInsertSql(rows, values.length + 1) : { sql: "SELECT 1", values: [] };
+  await tx.$executeRawUnsafe(`WITH ${changes} ${out.sql}`, ...values, ...out.values);
 }
 
-/** Records a run of consumed events in `consumerGroup`'s inbox in one statement and returns the
- *  ones it had not processed before, in order (an event listed twice counts once); `onDuplicate`
- *  hears of each of the others. */
-export async function recordInboxRun<M extends { event: { id: string } }>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void): Promise<M[]> {
-  return (await recordInboxRunAndRead(tx, consumerGroup, msgs, onDuplicate)).fresh;
+/** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */
+export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventId: string): Promise<boolean> {
+  return (await recordInboxRunAndRead(tx, consumerGroup, [{ event: { id: eventId } }], () => {})).fresh.length === 1;
 }
 
 /** A read of the state a run touches, to go in the same statement as its inbox record: a SELECT
@@ -70,8 +72,10 @@ export interface InboxRead {
   values: unknown[];
 }
 
-/** recordInboxRun, and `read` in the same statement: one round trip where a handler's
- *  transaction took two, which is what a hop costs on a busy machine (README "Performance").
+/** Records a run of consumed events in `consumerGroup`'s inbox and returns the ones it had not
+ *  processed before, in order (an event listed twice counts once; `onDuplicate` hears of each of
+ *  the others); with `read` in the same statement: one round trip where a handler's transaction
+ *  took two, which is what a hop costs on a busy machine (README "Performance").
  *  The read covers the whole run, duplicates too, and sees the state as of the statement's start;
  *  its rows come back as JSON values (timestamps as ISO strings, no order: sort them if it matters). */
 export async function recordInboxRunAndRead<M extends { event: { id: string } }, R = never>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void, read?: InboxRead): Promise<{ fresh: M[]; rows: R[] }> {

@@ -15,14 +15,15 @@ export interface ParkedAtRow {
 export const PARKED_KEYS_CHANNEL = "orderflow_parked_keys";
 
 type Row = { key: string; topic: string; partition: number; offset: string; redrive_id: string | null };
-const atOf = (r: Row): ParkedAtRow => ({ topic: r.topic, partition: r.partition, offset: r.offset, redriveId: r.redrive_id });
 
 export function sqlKeyParking(db: SqlExecutor, consumerGroup: string) {
+  /** the group's parked keys among `keys`, or all of them */
+  const parked = async (keys?: string[]): Promise<Map<string, ParkedAtRow>> => {
+    const rows = await db.$queryRawUnsafe<Row[]>(`SELECT key, topic, partition, "offset", redrive_id FROM parked_keys WHERE consumer_group = $1${keys ? " AND key = ANY($2::text[])" : ""}`, consumerGroup, ...(keys ? [keys] : []));
+    return new Map(rows.map((r) => [r.key, { topic: r.topic, partition: r.partition, offset: r.offset, redriveId: r.redrive_id }]));
+  };
   return {
-    async blocked(keys: string[]): Promise<Map<string, ParkedAtRow>> {
-      const rows = await db.$queryRawUnsafe<Row[]>(`SELECT key, topic, partition, "offset", redrive_id FROM parked_keys WHERE consumer_group = $1 AND key = ANY($2::text[])`, consumerGroup, keys);
-      return new Map(rows.map((r) => [r.key, atOf(r)]));
-    },
+    blocked: (keys: string[]) => parked(keys),
     async block(key: string, at: ParkedAtRow): Promise<void> {
       // the announcement goes out when the row commits
       await db.$queryRawUnsafe(
@@ -42,10 +43,7 @@ export function sqlKeyParking(db: SqlExecutor, consumerGroup: string) {
       return true;
     },
     /** every parked key of the group */
-    async all(): Promise<Map<string, ParkedAtRow>> {
-      const rows = await db.$queryRawUnsafe<Row[]>(`SELECT key, topic, partition, "offset", redrive_id FROM parked_keys WHERE consumer_group = $1`, consumerGroup);
-      return new Map(rows.map((r) => [r.key, atOf(r)]));
-    },
+    all: () => parked(),
   };
 }
 

@@ -1,6 +1,6 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
-import { outboxInsertSql, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
+import { writeWithOutbox, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
 import { groupCommit, isOutage, RetriableError } from "@orderflow/kafka";
 import type { Tx } from "./client.js";
 
@@ -84,14 +84,13 @@ export async function appendToStream(tx: Tx, orderId: string, expectedVersion: n
 }
 
 /** Appends to several streams, and writes the outbox rows of what was appended, in one statement
- *  (a data-modifying WITH always runs); any stream changed since it was read fails it all. */
-export async function appendToStreams(tx: Tx, appends: { orderId: string; expectedVersion: number; events: StoredOrderEvent[] }[], outbox: OutboxInsert[] = []): Promise<void> {
+ *  (writeWithOutbox); any stream changed since it was read fails it all. */
+export async function appendToStreams(tx: SqlExecutor, appends: { orderId: string; expectedVersion: number; events: StoredOrderEvent[] }[], outbox: OutboxInsert[] = []): Promise<void> {
   const rows = appends.flatMap(({ orderId, expectedVersion, events }) => events.map((e, i) => ({ orderId, sequence: expectedVersion + i + 1, e })));
   if (rows.length === 0 && outbox.length === 0) return;
   const insert = eventsInsert(rows);
-  const out = outbox.length ? outboxInsertSql(outbox, insert.values.length + 1) : undefined;
   try {
-    await tx.$executeRawUnsafe(out ? `WITH appended AS (${insert.sql}) ${out.sql}` : insert.sql, ...insert.values, ...(out?.values ?? []));
+    await writeWithOutbox(tx, `appended AS (${insert.sql})`, insert.values, outbox);
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(appends.map((a) => a.orderId), appends[0]!.expectedVersion);
     throw e;
@@ -104,19 +103,11 @@ export interface NewStream {
   outbox: OutboxInsert[];
 }
 
-/** New orders' first events and their outbox rows in one statement: one round trip, atomic
- *  without an explicit transaction (every data-modifying part of a WITH runs to completion or the
- *  statement fails). There is no history to load; (order_id, sequence) still refuses a stream
- *  that exists. */
+/** New orders' first events and their outbox rows in one statement, without an explicit
+ *  transaction: an append at version 0 (no history to load; (order_id, sequence) still refuses a
+ *  stream that exists). */
 export async function startStreams(db: SqlExecutor, streams: NewStream[]): Promise<void> {
-  const events = eventsInsert(streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e }))));
-  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), events.values.length + 1);
-  try {
-    await db.$executeRawUnsafe(`WITH appended AS (${events.sql}) ${out.sql}`, ...events.values, ...out.values);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new ConcurrencyConflict(streams.map((s) => s.orderId), 0);
-    throw e;
-  }
+  await appendToStreams(db, streams.map(({ orderId, events }) => ({ orderId, expectedVersion: 0, events })), streams.flatMap((s) => s.outbox));
 }
 
 const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<void>>();

@@ -1,7 +1,7 @@
 // One order event → at most one payment change and the event it causes, in one transaction with
 // the inbox record, so a redelivered event changes nothing.
 import { createEvent } from "@orderflow/contracts";
-import { outboxInsertSql, outboxRowFor, recordInboxRunAndRead, type OutboxInsert } from "@orderflow/db-kit";
+import { outboxRowFor, recordInboxRunAndRead, writeWithOutbox, type OutboxInsert } from "@orderflow/db-kit";
 import type { IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
@@ -67,20 +67,19 @@ async function applyOrderEvents(deps: PaymentDeps, tx: Tx, msgs: IncomingEvent[]
     log.info({ orderId: event.data.orderId, emitted: out.type, emittedId: out.id }, "payment updated");
   }
   if (outbox.length === 0) return; // every change emits an event: nothing changed
-  // the new payments, the refunds and their events in one statement (a data-modifying WITH always runs)
+  // the new payments, the refunds and their events in one statement
   const ps = [...created.values()];
-  const out = outboxInsertSql(outbox, 8);
-  await tx.$executeRawUnsafe(
-    `WITH created AS (
+  await writeWithOutbox(
+    tx,
+    `created AS (
        INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at)
        SELECT id, order_id, amount, currency, status::"PaymentStatus", decline_reason, now()
          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[]) AS t(id, order_id, amount, currency, status, decline_reason)
      ), refunded AS (
        UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY($7::uuid[])
-     ) ${out.sql}`,
-    ps.map((p) => p.id), ps.map((p) => p.orderId), ps.map((p) => p.amount), ps.map((p) => p.currency), ps.map((p) => p.status), ps.map((p) => p.declineReason ?? null),
-    refunded,
-    ...out.values,
+     )`,
+    [ps.map((p) => p.id), ps.map((p) => p.orderId), ps.map((p) => p.amount), ps.map((p) => p.currency), ps.map((p) => p.status), ps.map((p) => p.declineReason ?? null), refunded],
+    outbox,
   );
 }
 

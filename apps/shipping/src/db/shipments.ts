@@ -1,5 +1,5 @@
 import { createEvent } from "@orderflow/contracts";
-import { outboxInsertSql, outboxRowFor } from "@orderflow/db-kit";
+import { outboxRowFor, writeWithOutbox } from "@orderflow/db-kit";
 import type { Tx } from "./client.js";
 import type { Shipment, ShippingOutcome } from "../domain/shipment.js";
 
@@ -36,24 +36,25 @@ export interface OutcomeToSave {
   meta: { id: string; occurredAt: string; correlationId: string; causationId: string; source: string; traceparent?: string | undefined };
 }
 
-/** The shipments' new states and the events they emit, in one statement however many (a data-
- *  modifying WITH always runs); the emitted event ids, in order. */
+/** The shipments' new states and the events they emit, in one statement however many
+ *  (writeWithOutbox); the emitted event ids, in order. */
 export async function saveOutcomes(tx: Tx, items: OutcomeToSave[]): Promise<string[]> {
   if (items.length === 0) return [];
   const events = items.map(({ outcome, meta: { traceparent, ...eventMeta } }) => ({ event: createEvent(outcome.type, outcome.data as never, eventMeta), traceparent }));
-  const outbox = outboxInsertSql(events.map(({ event, traceparent }) => outboxRowFor(event, traceparent ? { traceparent } : undefined)), 6);
-  await tx.$executeRawUnsafe(
-    `WITH changed AS (
+  await writeWithOutbox(
+    tx,
+    `changed AS (
        UPDATE shipments s SET status = u.status::"ShipmentStatus", carrier = u.carrier, tracking_number = u.tracking_number, cancel_reason = COALESCE(u.cancel_reason, s.cancel_reason), updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, status, carrier, tracking_number, cancel_reason)
-        WHERE s.id = u.id)
-     ${outbox.sql}`,
-    items.map((i) => i.shipment.id),
-    items.map((i) => i.shipment.status),
-    items.map((i) => i.shipment.carrier ?? null),
-    items.map((i) => i.shipment.trackingNumber ?? null),
-    items.map((i) => (i.outcome.type === "ShipmentCancelled" ? i.outcome.data.reason : null)),
-    ...outbox.values,
+        WHERE s.id = u.id)`,
+    [
+      items.map((i) => i.shipment.id),
+      items.map((i) => i.shipment.status),
+      items.map((i) => i.shipment.carrier ?? null),
+      items.map((i) => i.shipment.trackingNumber ?? null),
+      items.map((i) => (i.outcome.type === "ShipmentCancelled" ? i.outcome.data.reason : null)),
+    ],
+    events.map(({ event, traceparent }) => outboxRowFor(event, traceparent ? { traceparent } : undefined)),
   );
   return events.map((e) => e.event.id);
 }
