@@ -132,9 +132,13 @@ describe("the consume loop", () => {
     const seen = new Map<string, number>();
     const events = Array.from({ length: 30 }, () => cancelled(randomUUID()));
     let stopping: Promise<void> | undefined;
+    // a rebalance while the first member runs refuses its commits from the old generation: then a
+    // redelivery is at-least-once working, not a lost flush (seen once on a broker seconds old)
+    let rebalanced = false;
     const member = (): EventConsumer => {
       const c = createEventConsumer(client, publisher, {
         groupId: "kafka-int-stop",
+        observer: { lifecycle: (o) => void (o.event === "rebalancing" && !stopping && (rebalanced = true)) },
         // a topic of its own in this file: payment-events holds records that fail on purpose
         topics: ["order-events"],
         handler: async (msg) => {
@@ -159,7 +163,8 @@ describe("the consume loop", () => {
       await publisher.send([recordForEvent(marker)]);
       // what the first member had not reached comes to the second; what it had handled must not
       await waitFor("every record and the marker handled", () => seen.has(marker.id) && events.every((e) => seen.has(e.id)));
-      expect(events.filter((e) => seen.get(e.id) !== 1)).toEqual([]);
+      expect(events.filter((e) => (seen.get(e.id) ?? 0) < 1)).toEqual([]);
+      if (!rebalanced) expect(events.filter((e) => seen.get(e.id) !== 1)).toEqual([]);
     } finally {
       await second.stop();
     }
