@@ -133,4 +133,32 @@ describe("outbox relay", () => {
     expect(rs.map((r) => r.key).sort()).toEqual([x, y].sort());
     await waitFor("all rows marked", async () => (await unpublished()) === 0);
   });
+
+  it("goes on publishing while a batch's mark is stuck, without sending that batch again", async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await insert([1, 2].map((n) => cancelledShipment(a, n)));
+    const ids = (await pool.query<{ id: string }>("SELECT id FROM outbox WHERE key = $1", [a])).rows.map((r) => r.id);
+    // a transaction holding a's rows: the relay reads them (a plain SELECT does not wait), sends
+    // them, and its UPDATE marking them waits for this lock
+    const holder = await pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM outbox WHERE id = ANY($1::bigint[]) FOR UPDATE", [ids]);
+      expect(reasons(await recordsFor([a], 2), a)).toEqual(["step 1", "step 2"]);
+      await waitFor("the mark to wait for the lock", async () => Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET published_at%'")).rows[0].n) > 0);
+      // rows committed meanwhile go out at once, and a's rows are not read and sent again
+      await insert([1, 2].map((n) => cancelledShipment(b, n)));
+      expect(reasons(await recordsFor([b], 2), b)).toEqual(["step 1", "step 2"]);
+      expect(await unpublished()).toBe(4); // a's mark still waits
+      await holder.query("COMMIT");
+    } finally {
+      holder.release();
+    }
+    await waitFor("all rows marked", async () => (await unpublished()) === 0);
+    // markers behind them on the same partitions: every copy sent before them is read
+    await insert([cancelledShipment(a, 99), cancelledShipment(b, 99)]);
+    const rs = await readTopic(kafka, "shipping-events", { until: (all) => [a, b].every((k) => all.some((r) => r.key === k && r.value?.toString().includes("step 99"))), timeoutMs: 20_000 });
+    expect(reasons(rs, a)).toEqual(["step 1", "step 2", "step 99"]);
+    expect(reasons(rs, b)).toEqual(["step 1", "step 2", "step 99"]);
+  });
 });

@@ -69,6 +69,11 @@ interface OutboxRow {
 export const RELAY_LOCK = "orderflow-outbox-relay";
 /** batches per drain before it starts over from the lowest unpublished id */
 const DRAIN_BATCHES = 20;
+/** sent rows whose mark is still running that a drain's first select leaves out; with more, it
+ *  waits for the marks (a backlog: two batches' marks in flight) */
+const MAX_EXCLUDED = 200;
+/** how often, at most, the info line of rows published */
+const SUMMARY_MS = 60_000;
 
 export class OutboxWorker {
   private leaderClient: pg.Client | undefined;
@@ -80,6 +85,12 @@ export class OutboxWorker {
   private kicked = false;
   private lastCleanup = 0;
   private failing: string | undefined;
+  /** ids sent and acknowledged whose mark has not committed yet */
+  private readonly unmarked = new Set<string>();
+  private marking: Promise<void> = Promise.resolve();
+  private markFailed: { error: unknown } | undefined;
+  /** rows published since the last info line: one a minute at most, not one per batch (hundreds a second under load) */
+  private summary = { rows: 0, batches: 0, since: Date.now() };
   private readonly rate = new PublishRate();
   readonly log: Logger;
 
@@ -164,6 +175,10 @@ export class OutboxWorker {
   }
 
   private async releaseLeadership(): Promise<void> {
+    // the marks of what this leader sent land first (or fail: those rows go out again)
+    await this.marking;
+    if (this.markFailed) this.failed(this.markFailed.error);
+    this.markFailed = undefined;
     const c = this.leaderClient;
     this.leaderClient = undefined;
     // ending the session releases the advisory lock
@@ -178,41 +193,44 @@ export class OutboxWorker {
   private async drain(): Promise<void> {
     const c = this.leaderClient!;
     this.kicked = false;
-    // pipelined: the next batch is read while this one is in flight, and a batch is marked while
-    // the next is in flight. A batch is only sent once the one before it is acknowledged, so
-    // order per key holds. A row committed late with a lower id than the cursor waits for the
-    // next drain (its NOTIFY asks for one), and a drain starts over from the lowest unpublished id
-    // every DRAIN_BATCHES batches, so such a row never waits behind a backlog for long.
-    let rows = await this.select(c, "0");
-    let marking: Promise<void> = Promise.resolve();
-    let markFailed: { error: unknown } | undefined;
+    this.throwIfMarkFailed();
+    // A drain starts from the lowest unpublished id, so a row committed late with a lower id than
+    // the last drain's is not left behind. It leaves out rows sent but not yet marked (their marks
+    // run on the pool, not in this loop), so the next drain need not wait for them — unless there
+    // are so many that excluding them would cost more than the wait.
+    if (this.unmarked.size > MAX_EXCLUDED) await this.marking;
+    this.throwIfMarkFailed();
+    let rows = await this.select(c, "0", [...this.unmarked]);
+    // pipelined while there is a backlog: the next batch is read while this one is in flight, and
+    // a batch is marked while the next is in flight. A batch is only sent once the one before it
+    // is acknowledged, so order per key holds. Within a drain the reads go on from the last id
+    // read; a row committed late with a lower id waits for the next drain (its NOTIFY asks for
+    // one), and a drain starts over every DRAIN_BATCHES batches, so such a row never waits
+    // behind a backlog for long.
     let batches = 0;
-    try {
-      while (rows.length > 0 && this.running && !markFailed) {
-        const more = rows.length === this.opts.batchSize;
-        const startOver = more && ++batches >= DRAIN_BATCHES;
-        if (startOver) this.kicked = true; // drain again at once, from the lowest id
-        const next = more && !startOver ? this.select(c, rows.at(-1)!.id) : Promise.resolve([]);
-        next.catch(() => {}); // awaited below, or superseded by the send's failure
-        await this.publish(rows);
-        this.opts.afterPublish?.();
-        // a crash before this update lands republishes the batch: a duplicate consumers drop, never a loss
-        const published = rows;
-        marking = marking.then(() => (markFailed ? undefined : this.mark(published))).catch((error: unknown) => void (markFailed ??= { error }));
-        rows = await next;
-      }
-    } finally {
-      await marking;
+    while (rows.length > 0 && this.running) {
+      const more = rows.length === this.opts.batchSize;
+      const startOver = more && ++batches >= DRAIN_BATCHES;
+      if (startOver) this.kicked = true; // drain again at once, from the lowest id
+      const next = more && !startOver ? this.select(c, rows.at(-1)!.id, []) : Promise.resolve([]);
+      next.catch(() => {}); // awaited below, or superseded by the send's failure
+      await this.publish(rows);
+      const ackedAt = new Date();
+      this.opts.afterPublish?.();
+      // a crash before this update lands republishes the batch: a duplicate consumers drop, never a loss
+      this.markLater(rows, ackedAt);
+      this.throwIfMarkFailed();
+      rows = await next;
     }
-    if (markFailed) throw markFailed.error;
   }
 
-  private async select(c: pg.Client, afterId: string): Promise<OutboxRow[]> {
-    const { rows } = await c.query<OutboxRow>(
-      `SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
-      [afterId, this.opts.batchSize],
-    );
-    return rows;
+  private select(c: pg.Client, afterId: string, exclude: string[]): Promise<OutboxRow[]> {
+    return c
+      .query<OutboxRow>(
+        `SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL AND id > $1${exclude.length ? " AND id <> ALL($3::bigint[])" : ""} ORDER BY id LIMIT $2`,
+        exclude.length ? [afterId, this.opts.batchSize, exclude] : [afterId, this.opts.batchSize],
+      )
+      .then((r) => r.rows);
   }
 
   private async publish(rows: OutboxRow[]): Promise<void> {
@@ -229,15 +247,41 @@ export class OutboxWorker {
     this.opts.onBatch?.(this.opts.name, records);
   }
 
-  /** On a pooled connection, not the leader's: queued behind a mark on one connection, the next
-   *  batch's select was the relay's critical path (README "Performance"). Marking rows that were
-   *  published is right whoever leads meanwhile, and a drain waits for its marks before the next
-   *  one starts over from the lowest unpublished id. */
-  private async mark(rows: OutboxRow[]): Promise<void> {
-    await this.pool.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+  /** Marks run one after another on a pooled connection, not the leader's: queued behind a mark
+   *  on one connection, the next batch's select was the relay's critical path (README
+   *  "Performance"). Marking rows that were published is right whoever leads meanwhile; until
+   *  its mark commits a row is left out of the drains' selects. */
+  private markLater(rows: OutboxRow[], ackedAt: Date): void {
+    const ids = rows.map((r) => r.id);
+    for (const id of ids) this.unmarked.add(id);
+    this.marking = this.marking
+      .then(() => (this.markFailed ? undefined : this.mark(rows, ids, ackedAt)))
+      .catch((error: unknown) => void (this.markFailed ??= { error }))
+      .finally(() => {
+        // after the mark committed (or failed: the rows are then published again, a duplicate)
+        for (const id of ids) this.unmarked.delete(id);
+      });
+  }
+
+  private throwIfMarkFailed(): void {
+    const failed = this.markFailed;
+    if (!failed) return;
+    this.markFailed = undefined;
+    throw failed.error;
+  }
+
+  /** published_at is when the broker acknowledged the batch, by the relay's clock */
+  private async mark(rows: OutboxRow[], ids: string[], ackedAt: Date): Promise<void> {
+    await this.pool.query(`UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[])`, [ids, ackedAt]);
     this.rate.add(rows.length);
-    this.log.info({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
+    this.summary.rows += rows.length;
+    this.summary.batches++;
+    if (Date.now() - this.summary.since >= SUMMARY_MS) {
+      this.log.info({ rows: this.summary.rows, batches: this.summary.batches, seconds: Math.round((Date.now() - this.summary.since) / 1000) }, "published outbox rows");
+      this.summary = { rows: 0, batches: 0, since: Date.now() };
+    }
     if (this.log.isLevelEnabled("debug")) {
+      this.log.debug({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
       for (const r of rows) this.log.debug({ eventId: r.headers["event-id"], eventType: r.headers["event-type"], correlationId: r.headers["correlation-id"], topic: r.topic }, "published");
     }
   }
