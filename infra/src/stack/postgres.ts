@@ -96,7 +96,8 @@ export async function pgUp(env: StackEnv, log: (m: string) => void): Promise<voi
       if (isRoot()) run("chown", ["-R", env.PG_OS_USER, paths.data]);
     }
     log(`postgres: starting on ${env.PG_HOST}:${env.PG_PORT} (${bin})`);
-    pgCtl(env, bin, ["-D", paths.data, "-l", paths.log, "-o", `-p ${env.PG_PORT}`, "-w", "-t", "60", "start"]);
+    // commit timestamps: the benchmark measures the relay's commit→ack from them
+    pgCtl(env, bin, ["-D", paths.data, "-l", paths.log, "-o", `-p ${env.PG_PORT} -c track_commit_timestamp=on`, "-w", "-t", "60", "start"]);
     await waitFor("postgres", () => pgRunning(env), 60_000).catch((e: Error) => {
       throw new Error(`${e.message}\n--- ${paths.log} ---\n${tail(paths.log)}`);
     });

@@ -6,8 +6,15 @@ export const PROFILES = {
 
 export type ProfileName = keyof typeof PROFILES;
 
-export function loadBenchEnv(source: NodeJS.ProcessEnv = process.env): { profileName: ProfileName; brokers: string[] } {
+/** what one run measures (BENCH_PARTS, comma-separated; all by default) */
+export const BENCH_PARTS = ["relay", "consumer", "orders", "saga"] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
+export function loadBenchEnv(source: NodeJS.ProcessEnv = process.env): { profileName: ProfileName; brokers: string[]; parts: Set<BenchPart> } {
   const profileName = (source.BENCH_PROFILE ?? "short") as ProfileName;
   if (!(profileName in PROFILES)) throw new Error(`BENCH_PROFILE must be one of ${Object.keys(PROFILES).join(", ")}`);
-  return { profileName, brokers: (source.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",") };
+  const parts = (source.BENCH_PARTS ?? BENCH_PARTS.join(",")).split(",").map((p) => p.trim()).filter(Boolean);
+  const unknown = parts.filter((p) => !(BENCH_PARTS as readonly string[]).includes(p));
+  if (unknown.length || parts.length === 0) throw new Error(`BENCH_PARTS must be a comma-separated list of ${BENCH_PARTS.join(", ")} (got "${source.BENCH_PARTS}")`);
+  return { profileName, brokers: (source.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), parts: new Set(parts as BenchPart[]) };
 }

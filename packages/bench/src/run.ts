@@ -12,11 +12,11 @@ import { consumerGroupLag, createKafkaClient, deletePrefixedTopics, ensureTopic,
 import { anOrder, AUTHORIZATION, DATABASES, dropDatabases, migrateAll, Service, TOPIC_PREFIX, waitFor } from "@orderflow/system-tests/harness";
 import pg from "pg";
 import { pino } from "pino";
-import { loadBenchEnv, PROFILES } from "./env.js";
+import { BENCH_PARTS, loadBenchEnv, PROFILES } from "./env.js";
 import { closedLoop, jsonPost, openLoop, wrkClosedLoop, type Request } from "./load.js";
 import { figure, percentiles, round, type Figure } from "./stats.js";
 
-const { profileName, brokers } = loadBenchEnv();
+const { profileName, brokers, parts } = loadBenchEnv();
 const P = PROFILES[profileName];
 const RELAY_BATCH_SIZE = 500;
 
@@ -114,6 +114,21 @@ function pgbench(url: string, script: string, clients: number, seconds: number):
 
 const q = (s: string) => s.replace(/'/g, "''");
 
+/** pgbench running `script` with `args` without blocking this process (it keeps reading the
+ *  services' logs meanwhile: a service whose stdout pipe fills blocks in its log writes) */
+function pgbenchAsync(url: string, script: string, args: string[]): Promise<string> {
+  const file = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.sql`);
+  fs.writeFileSync(file, script);
+  const proc = spawn("pgbench", ["-n", ...args, "-f", file, url], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  return new Promise<string>((resolve, reject) => {
+    proc.once("error", reject);
+    proc.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench failed (${code}):\n${out}`))));
+  }).finally(() => fs.rmSync(file, { force: true }));
+}
+
 /** the statement POST /orders sends: the new order's event and its outbox row in one INSERT */
 function placeOrderScript(): string {
   const { event, headers } = sampleEvent();
@@ -139,6 +154,7 @@ async function startBareOrderServer(port: number): Promise<{ url: string; stop()
   return { url: `http://127.0.0.1:${port}`, stop: p.stop };
 }
 
+const BARE_RELAY = "bare pg + kafkajs relay: select 500, send, mark, on one connection (no leader lock, pipelining, tracing or logs)";
 const BARE_SAGA_PREFIX = "bare-saga.";
 const BARE_SAGA = "bare kafkajs + pg saga, same four hops, one process per service (no outbox or relay, no read model, validation, auth, logs or retries)";
 
@@ -167,50 +183,54 @@ COMMIT;
 
 /** Each relay run starts from an empty, vacuumed outbox, so every run starts alike: the runs
  *  delete and re-insert tens of thousands of rows a minute, faster than autovacuum visits. */
-async function emptyOutbox(): Promise<void> {
-  await sql("order", "DELETE FROM outbox");
-  await sql("order", "VACUUM outbox");
+async function emptyOutbox(table: OutboxTable): Promise<void> {
+  await sql("order", `DELETE FROM ${table}`);
+  await sql("order", `VACUUM ${table}`);
 }
 
+/** Orderflow's relay publishes `outbox`; the bare relay (src/bare-relay.ts) a table of its own shaped alike */
+type OutboxTable = "outbox" | "bare_outbox";
+
 /** `measure` wraps the drain (the rows are inserted before the clock starts) */
-async function relayThroughput(relayTopic: string, n: number, measure: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Promise<number> {
-  await emptyOutbox();
+async function relayThroughput(table: OutboxTable, relayTopic: string, n: number, measure: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Promise<number> {
+  await emptyOutbox(table);
   const { event, headers } = sampleEvent();
   const c = new pg.Client({ connectionString: DATABASES.order });
   await c.connect();
   await c.query(
-    `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers)
+    `INSERT INTO ${table} (event_id, aggregate_id, topic, key, event_type, payload, headers)
      SELECT gen_random_uuid(), k, $1, k, 'OrderPlaced', $2::jsonb, $3::jsonb FROM (SELECT gen_random_uuid()::text AS k FROM generate_series(1, $4)) s`,
     [relayTopic, JSON.stringify(event), JSON.stringify(headers), n],
   );
   const t0 = Date.now();
   await c.end();
   const last = await measure(() => waitFor("the relay to publish the rows", async () => {
-    const [r] = await sql<{ pending: string; last: Date }>("order", "SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, max(published_at) AS last FROM outbox");
+    const [r] = await sql<{ pending: string; last: Date }>("order", `SELECT count(*) FILTER (WHERE published_at IS NULL) AS pending, max(published_at) AS last FROM ${table}`);
     return Number(r!.pending) === 0 && r!.last;
   }, 300_000));
   return n / ((last.getTime() - t0) / 1000);
 }
 
-/** rows committed one per transaction at `rate` per second; latency = published_at - created_at */
-async function relayLatency(relayTopic: string, rate: number, durationMs: number): Promise<ReturnType<typeof percentiles>> {
-  await emptyOutbox();
+/** Rows committed one per transaction at `rate` per second by pgbench (`--rate`: Poisson
+ *  arrivals, a C client, so the generator's own CPU does not cap the rate; the rate PostgreSQL
+ *  kept up with is returned). Each row carries its transaction id in event_type (the relays
+ *  publish payload and headers only), so its commit time comes from PostgreSQL's commit
+ *  timestamps (the local stack runs with track_commit_timestamp on). Latency: published_at (the
+ *  relay's clock at the broker's ack) minus that commit time; without commit timestamps, minus
+ *  created_at, the transaction's start. */
+async function relayLatency(table: OutboxTable, relayTopic: string, rate: number, durationMs: number): Promise<ReturnType<typeof percentiles> & { committedPerSecond: number; from: "commit" | "transaction start" }> {
+  await emptyOutbox(table);
   const { event, headers } = sampleEvent();
-  const pool = new pg.Pool({ connectionString: DATABASES.order, max: 4 });
-  const total = Math.floor((durationMs / 1000) * rate);
-  const t0 = performance.now();
-  const inserts: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const k = randomUUID();
-    inserts.push(pool.query(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), $1, $2, $1, 'OrderPlaced', $3::jsonb, $4::jsonb)`, [k, relayTopic, JSON.stringify(event), JSON.stringify(headers)]));
-  }
-  await Promise.all(inserts);
-  await pool.end();
-  await waitFor("every row published", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"))[0]!.n) === 0, 120_000);
-  const rows = await sql<{ ms: number }>("order", "SELECT extract(epoch FROM published_at - created_at) * 1000 AS ms FROM outbox");
-  return percentiles(rows.map((r) => Number(r.ms)));
+  const script = `INSERT INTO ${table} (event_id, aggregate_id, topic, key, event_type, payload, headers) SELECT gen_random_uuid(), u, '${q(relayTopic)}', u, pg_current_xact_id()::text, '${q(JSON.stringify(event))}', '${q(JSON.stringify(headers))}' FROM (SELECT gen_random_uuid()::text AS u) s;\n`;
+  await pgbenchAsync(DATABASES.order, script, ["-c", "8", "-j", "2", "-R", String(Math.round(rate)), "-T", String(Math.max(1, Math.round(durationMs / 1000)))]);
+  await waitFor("every row published", async () => Number((await sql<{ n: string }>("order", `SELECT count(*) AS n FROM ${table} WHERE published_at IS NULL`))[0]!.n) === 0, 120_000);
+  const [{ on }] = (await sql<{ on: boolean }>("order", "SELECT current_setting('track_commit_timestamp') = 'on' AS on")) as [{ on: boolean }];
+  // xid8 → xid: its low 32 bits
+  const committedAt = on ? "pg_xact_commit_timestamp((event_type::bigint % 4294967296)::text::xid)" : "created_at";
+  const rows = await sql<{ ms: number; at: number }>("order", `SELECT extract(epoch FROM published_at - ${committedAt}) * 1000 AS ms, extract(epoch FROM ${committedAt}) AS at FROM ${table}`);
+  const at = rows.map((r) => Number(r.at));
+  const span = Math.max(...at) - Math.min(...at);
+  return { ...percentiles(rows.map((r) => Number(r.ms))), committedPerSecond: span > 0 ? rows.length / span : NaN, from: on ? "commit" : "transaction start" };
 }
 
 /** all CPU seconds the machine spent (every core), from /proc/stat */
@@ -292,7 +312,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  progress(`profile ${profileName}: ${P.repeats} repeats, ${P.records} records, ${P.windowMs / 1000} s windows, saga window ${P.sagaWindowMs / 1000} s`);
+  progress(`parts ${[...parts].join(", ")}; profile ${profileName}: ${P.repeats} repeats, ${P.records} records, ${P.windowMs / 1000} s windows, saga window ${P.sagaWindowMs / 1000} s`);
   const stack = loadStackEnv();
   await kafkaUp(stack, progress);
   await pgUp(stack, progress);
@@ -303,181 +323,204 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const services: Service[] = [];
   const stopAtEnd: (() => Promise<void>)[] = [];
+  /** pgbench of the POST /orders statement: the orders' baseline and the saga's */
+  let orderTx: Figure | undefined;
+  const placeOrderTx = (clients: number) => async () => pgbench(DATABASES.order, placeOrderScript(), clients, P.windowMs / 1000);
   const common = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
   try {
-    // -- producer: bare vs relay
-    const relay = await Service.start("outbox-relay", 3304, { ...common, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
-    services.push(relay);
-    await relay.ready();
-    let bareCpu = "";
-    let relayCpu = { display: "", total: NaN }; // the last run's, each
-    const [bareProd, relayRate] = (await interleaved([
-      {
-        what: "bare kafkajs producer (records/s)",
-        fn: async () => {
-          const r = await whereCpuGoes([], () => bareProducer("bench-bare", P.records));
-          bareCpu = r.display;
-          return r.result;
-        },
-      },
-      { what: "relay (rows/s)", fn: () => relayThroughput("bench-relay", P.records, (fn) => whereCpuGoes(named([relay]), fn).then((r) => ((relayCpu = r), r.result))) },
-    ])) as [Figure, Figure];
-    rows.push({ figure: "relay throughput", value: relayRate, unit: "rows/s", baseline: { name: "bare kafkajs producer, acks=all, 500/batch", value: bareProd }, target: "≥ 0.8× baseline" });
-    rows.push({ figure: "CPU busy during the bare producer runs / the relay runs (2 cores = 200%)", value: figure([relayCpu.total]), display: `${bareCpu} / ${relayCpu.display}`, unit: "" });
-    // one run gives both percentiles
-    const p99s: number[] = [];
-    const lat = await repeat("relay commit→ack p50 at half load (ms)", async () => {
-      const l = await relayLatency("bench-relay", relayRate.median / 2, P.windowMs);
-      p99s.push(l.p99);
-      return l.p50;
-    });
-    const lat99 = figure(p99s);
-    rows.push({ figure: "relay commit→ack p50, half load", value: lat, unit: "ms", target: "≤ 5 ms" });
-    rows.push({ figure: "relay commit→ack p99, half load", value: lat99, unit: "ms", target: "≤ 25 ms" });
-    await relay.stop();
+    if (parts.has("relay")) {
+      // -- producer: bare producer vs relay, and the bare relay beside it
+      const relay = await Service.start("outbox-relay", 3304, { ...common, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
+      services.push(relay);
+      await relay.ready();
+      const bareRelay = await startBareProcess("bare-relay.ts", [brokers.join(","), kafka.physical(""), DATABASES.order]);
+      stopAtEnd.push(bareRelay.stop);
+      const cpu: Record<"producer" | "relay" | "bare", { display: string; total: number }> = {} as never; // the last run's, each
+      const measured = (side: keyof typeof cpu, procs: Named[]) => <T>(fn: () => Promise<T>) => whereCpuGoes(procs, fn).then((r) => ((cpu[side] = r), r.result));
+      const [bareProd, relayRate, bareRelayRate] = (await interleaved([
+        { what: "bare kafkajs producer (records/s)", fn: () => measured("producer", [])(() => bareProducer("bench-bare", P.records)) },
+        { what: "relay (rows/s)", fn: () => relayThroughput("outbox", "bench-relay", P.records, measured("relay", named([relay]))) },
+        { what: "bare relay (rows/s)", fn: () => relayThroughput("bare_outbox", "bench-relay", P.records, measured("bare", [{ pid: bareRelay.pid, name: "bare relay" }])) },
+      ])) as [Figure, Figure, Figure];
+      const producerBaseline = { name: `bare kafkajs producer, acks=all, ${RELAY_BATCH_SIZE}/batch`, value: bareProd };
+      rows.push({ figure: "relay throughput", value: relayRate, unit: "rows/s", baseline: producerBaseline, target: "≥ 0.8× baseline" });
+      rows.push({ figure: `relay throughput alternative: ${BARE_RELAY}`, value: bareRelayRate, unit: "rows/s", baseline: producerBaseline });
+      rows.push({ figure: "CPU busy during the bare producer runs / the relay runs / the bare relay runs (2 cores = 200%)", value: figure([cpu.relay.total]), display: `${cpu.producer.display} / ${cpu.relay.display} / ${cpu.bare.display}`, unit: "" });
+      // one run gives both percentiles; each relay at half its own throughput, in turns
+      const p99s: Record<OutboxTable, number[]> = { outbox: [], bare_outbox: [] };
+      const committed: Record<OutboxTable, number[]> = { outbox: [], bare_outbox: [] };
+      let from = "";
+      const latencyAt = (table: OutboxTable, rate: Figure) => async () => {
+        const l = await relayLatency(table, "bench-relay", rate.median / 2, P.windowMs);
+        p99s[table].push(l.p99);
+        committed[table].push(l.committedPerSecond);
+        from = l.from;
+        return l.p50;
+      };
+      const committedRate = (t: OutboxTable) => `${round(figure(committed[t]).median, 0)} rows/s committed (asked: ${round((t === "outbox" ? relayRate : bareRelayRate).median / 2, 0)}), from each row's ${from}`;
+      const [lat, bareLat] = (await interleaved([
+        { what: "relay commit→ack p50 at half load (ms)", fn: latencyAt("outbox", relayRate) },
+        { what: "bare relay commit→ack p50 at half its own throughput (ms)", fn: latencyAt("bare_outbox", bareRelayRate) },
+      ])) as [Figure, Figure];
+      rows.push({ figure: `relay commit→ack p50, half load (${committedRate("outbox")})`, value: lat, unit: "ms", target: "≤ 5 ms" });
+      rows.push({ figure: "relay commit→ack p99, half load", value: figure(p99s.outbox), unit: "ms", target: "≤ 25 ms" });
+      rows.push({ figure: `relay commit→ack p50 / p99 at half its own throughput (${committedRate("bare_outbox")}), ${BARE_RELAY}`, value: bareLat, display: `${round(bareLat.median)} / ${round(figure(p99s.bare_outbox).median)}`, unit: "ms" });
+      await Promise.all([relay.stop(), bareRelay.stop()]);
+      services.splice(services.indexOf(relay), 1);
+    }
 
-    // -- consumer: bare vs payment with its inbox
-    const topicTotal = P.records * P.repeats;
-    const bareCons = await repeat("bare kafkajs eachBatch consumer (records/s)", (i) => bareConsumer("bench-bare", topicTotal, i));
-    rows.push({ figure: "bare consumer (reference)", value: bareCons, unit: "records/s" });
-    const paymentTx = await repeat("pgbench payment transaction, 1 client (tps)", async () => pgbench(DATABASES.payment, paymentScript(), 1, P.windowMs / 1000));
-    await sql("payment", "TRUNCATE payments, inbox, outbox");
-    const inboxRate = await repeat("payment consumer with inbox (events/s)", async (i) => {
-      const n = Math.min(P.records, 5_000);
-      const producer = kafka.kafka.producer();
-      await producer.connect();
-      const records = Array.from({ length: n }, () => sampleEvent());
-      for (let s = 0; s < n; s += RELAY_BATCH_SIZE) await producer.send({ topic: kafka.physical("order-events"), acks: -1, messages: records.slice(s, s + RELAY_BATCH_SIZE).map((r) => ({ key: (r.event.data as { orderId: string }).orderId, value: JSON.stringify(r.event), headers: r.headers })) });
-      await producer.disconnect();
-      const before = Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n);
-      const svc = await Service.start("payment", 3302 + i * 10, { ...common, DATABASE_URL: DATABASES.payment });
-      services.push(svc);
-      await waitFor("payment to handle every event", async () => Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n) >= before + n, 600_000);
-      const [span] = await sql<{ first: Date; last: Date }>("payment", "SELECT min(created_at) AS first, max(created_at) AS last FROM (SELECT created_at FROM payments ORDER BY created_at DESC LIMIT $1) x", [n]);
-      await svc.stop();
-      return n / ((span!.last.getTime() - span!.first.getTime()) / 1000);
-    });
-    rows.push({ figure: "consumer with inbox (payment)", value: inboxRate, unit: "events/s", baseline: { name: "pgbench of its per-event transaction, 1 client", value: paymentTx }, target: "≥ 1.5× baseline" });
-
-    // -- POST /orders vs pgbench of the same transaction
-    const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
-    services.push(order);
-    await order.ready();
-    // side by side: what a bare Node.js server gets with the same statement, load and machine
-    const bare = await startBareOrderServer(3399);
-    const wrkPost = (url: string, headers: Record<string, string>) => () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
-    // a short warm-up first (JIT, connection pools), for the service and the bare alternative alike
-    await wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
-    await wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
-    const [orderTx, place, barePlace] = (await interleaved([
-      { what: `pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, fn: async () => pgbench(DATABASES.order, placeOrderScript(), P.concurrency, P.windowMs / 1000) },
-      { what: `POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }) },
-      { what: `bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(`${bare.url}/orders`, {}) },
-    ])) as [Figure, Figure, Figure];
-    await bare.stop();
-    rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
-    rows.push({ figure: "POST /orders alternative: bare node:http + pg, same statement (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx } });
-    const pl = (await openLoop(post(order), { ratePerSecond: place.median / 2, durationMs: P.windowMs })).latencyMs;
-    rows.push({ figure: "POST /orders latency at half load, p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
-    await order.stop();
-    services.splice(services.indexOf(order), 1);
-
-    // -- the saga end to end, on empty tables and topics of its own
-    await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
-    await sql("payment", "TRUNCATE payments, outbox, inbox, parked_keys");
-    await ensureTopics(sagaKafka);
-    const sagaEnv = { ...common, KAFKA_TOPIC_PREFIX: SAGA_PREFIX };
-    const saga = await Promise.all([
-      Service.start("outbox-relay", 3304, sagaEnv),
-      Service.start("order", 3301, sagaEnv),
-      Service.start("payment", 3302, sagaEnv),
-      // no warehouse delay; the consumer wakes the dispatcher when a shipment falls due
-      Service.start("shipping", 3303, { ...sagaEnv, SHIPPING_DISPATCH_DELAY_MS: "0" }),
-    ]);
-    services.push(...saga);
-    await Promise.all(saga.map((s) => s.ready()));
-    const [, sagaOrder] = saga;
-    const shippedCount = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_events WHERE type = 'OrderShipped'"))[0]!.n);
-    // beside it, the same four hops in bare kafkajs + pg (src/bare-saga.ts), measured in turns
-    const bareSaga = await startBareSaga(3398);
-    stopAtEnd.push(bareSaga.stop);
-    const barePost = jsonPost(`${bareSaga.url}/orders`, () => anOrder(), {});
-    const bareShipped = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE status = 'SHIPPED'"))[0]!.n);
-    // a burst of orders from a closed loop, then until every one of them shipped; and where the CPU went meanwhile (the last run's)
-    const cpuAt: Record<"orderflow" | "bare", Awaited<ReturnType<typeof whereCpuGoes>>> = {} as never;
-    const atSaturation = (side: "orderflow" | "bare", req: Request, shipped: () => Promise<number>, procs: Named[]) => async () => {
-      const r = await whereCpuGoes(procs, async () => {
-        const before = await shipped();
-        const t0 = Date.now();
-        const r = await closedLoop(req, { concurrency: P.concurrency, durationMs: P.windowMs });
-        await waitFor("the placed orders to ship", async () => (await shipped()) >= before + r.ok, 300_000);
-        return r.ok / ((Date.now() - t0) / 1000);
+    if (parts.has("consumer")) {
+      // -- consumer: bare vs payment with its inbox
+      const topicTotal = P.records * P.repeats;
+      const bareCons = await repeat("bare kafkajs eachBatch consumer (records/s)", (i) => bareConsumer("bench-bare", topicTotal, i));
+      rows.push({ figure: "bare consumer (reference)", value: bareCons, unit: "records/s" });
+      const paymentTx = await repeat("pgbench payment transaction, 1 client (tps)", async () => pgbench(DATABASES.payment, paymentScript(), 1, P.windowMs / 1000));
+      await sql("payment", "TRUNCATE payments, inbox, outbox");
+      const inboxRate = await repeat("payment consumer with inbox (events/s)", async (i) => {
+        const n = Math.min(P.records, 5_000);
+        const producer = kafka.kafka.producer();
+        await producer.connect();
+        const records = Array.from({ length: n }, () => sampleEvent());
+        for (let s = 0; s < n; s += RELAY_BATCH_SIZE) await producer.send({ topic: kafka.physical("order-events"), acks: -1, messages: records.slice(s, s + RELAY_BATCH_SIZE).map((r) => ({ key: (r.event.data as { orderId: string }).orderId, value: JSON.stringify(r.event), headers: r.headers })) });
+        await producer.disconnect();
+        const before = Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n);
+        const svc = await Service.start("payment", 3302 + i * 10, { ...common, DATABASE_URL: DATABASES.payment });
+        services.push(svc);
+        await waitFor("payment to handle every event", async () => Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n) >= before + n, 600_000);
+        const [span] = await sql<{ first: Date; last: Date }>("payment", "SELECT min(created_at) AS first, max(created_at) AS last FROM (SELECT created_at FROM payments ORDER BY created_at DESC LIMIT $1) x", [n]);
+        await svc.stop();
+        return n / ((span!.last.getTime() - span!.first.getTime()) / 1000);
       });
-      cpuAt[side] = r;
-      return r.result;
-    };
-    const [sagaRate, bareSagaRate] = (await interleaved([
-      { what: "completed sagas/s at saturation", fn: atSaturation("orderflow", post(sagaOrder!), shippedCount, named(saga)) },
-      { what: "bare kafkajs + pg saga, completed sagas/s at saturation", fn: atSaturation("bare", barePost, bareShipped, bareSaga.procs) },
-    ])) as [Figure, Figure];
-    const cpuPerSaga = (side: "orderflow" | "bare", rate: Figure) => `${cpuAt[side].display}; ≈ ${round((10 * cpuAt[side].total) / rate.median, 1)} ms of CPU per saga`;
-    rows.push({ figure: "CPU busy during the saturation runs (2 cores = 200%)", value: figure([cpuAt.orderflow.total]), display: cpuPerSaga("orderflow", sagaRate), unit: "" });
-    rows.push({ figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx }, target: "≥ 0.2× baseline" });
-    rows.push({ figure: `completed sagas/s alternative: ${BARE_SAGA}`, value: bareSagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx } });
-    rows.push({ figure: "completed sagas/s, Orderflow beside the bare saga", value: sagaRate, unit: "sagas/s", baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate } });
-    rows.push({ figure: "CPU busy during the bare saga's saturation runs", value: figure([cpuAt.bare.total]), display: cpuPerSaga("bare", bareSagaRate), unit: "" });
-    // half the maximum sustainable rate, lag and memory sampled every second
-    const lagSamples: number[] = [];
-    const rss: Record<string, number[]> = {};
-    const sampler = setInterval(() => {
-      for (const s of saga) (rss[s.name] ??= []).push(rssMb(s));
-      void Promise.all(["order", "order-projection", "payment", "shipping"].map(async (g) => (await consumerGroupLag(sagaKafka, g)).reduce((n, p) => n + (p.lag ?? 0), 0))).then((l) => lagSamples.push(l.reduce((a, b) => a + b, 0)), () => {});
-    }, 1000);
-    const fromId = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
-    progress(`saga at half load: ${round(sagaRate.median / 2)} orders/s for ${P.sagaWindowMs / 1000} s`);
-    await openLoop(post(sagaOrder!), { ratePerSecond: sagaRate.median / 2, durationMs: P.sagaWindowMs });
-    const lat2 = await placedToShipped(fromId);
-    clearInterval(sampler);
-    const e2e = percentiles(lat2);
-    rows.push({ figure: "placed→shipped p50, half load", value: figure([e2e.p50]), unit: "ms", target: "≤ 30 ms" });
-    rows.push({ figure: "placed→shipped p99, half load", value: figure([e2e.p99]), unit: "ms", target: "≤ 100 ms" });
-    rows.push({ figure: "placed→shipped p99.9, half load", value: figure([e2e.p999]), unit: "ms" });
-    // where that time goes: each hop (relay + consumer, + the dispatcher for shipping), from the
-    // handlers' own clocks as the read model's timelines hold them
-    const hops = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
-    await waitFor("the read model to hold the shipped orders", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [fromId]))[0]!.n) >= lat2.length, 120_000);
-    const timelines = await sql<{ t: { type: string; occurredAt: string }[] }>("order", "SELECT doc->'timeline' AS t FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [fromId]);
-    const hopMs = hops.map(([from, to]) => percentiles(timelines.flatMap(({ t }) => {
-      const a = t.find((e) => e.type === from), b = t.find((e) => e.type === to);
-      return a && b ? [Date.parse(b.occurredAt) - Date.parse(a.occurredAt)] : [];
-    })));
-    rows.push({ figure: "placed→shipped by hop, p50 / p99, half load", value: figure([hopMs.reduce((n, h) => n + h.p50, 0)]), display: hops.map(([from, to], i) => `${from}→${to} ${round(hopMs[i]!.p50)} / ${round(hopMs[i]!.p99)}`).join("; "), unit: "ms" });
-    const third = Math.max(1, Math.floor(lagSamples.length / 3));
-    const lagFirst = Math.max(...lagSamples.slice(0, third));
-    const lagLast = Math.max(...lagSamples.slice(-third));
-    rows.push({ figure: "total consumer lag, max in first → last third of the window", value: figure([lagLast]), display: `${lagFirst} → ${lagLast}`, unit: "records", target: "flat", met: lagLast <= Math.max(10, lagFirst * 1.5) });
-    for (const [name, samples] of Object.entries(rss)) {
-      const ok = samples.filter(Number.isFinite);
-      // after a few seconds of warm-up (JIT, pools) to the end of the window
-      const warm = ok[Math.min(ok.length - 1, 5)] ?? NaN;
-      rows.push({ figure: `${name} RSS, warm → end`, value: figure([ok.at(-1) ?? NaN]), display: `${round(warm)} → ${round(ok.at(-1) ?? NaN)}`, unit: "MB", target: "flat", met: (ok.at(-1) ?? 0) <= warm * 1.25 });
+      rows.push({ figure: "consumer with inbox (payment)", value: inboxRate, unit: "events/s", baseline: { name: "pgbench of its per-event transaction, 1 client", value: paymentTx }, target: "≥ 1.5× baseline" });
     }
-    // the floor: the same flow with the machine nearly idle, so what load adds shows beside it
-    const fromIdle = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
-    progress("saga at 5 orders/s");
-    await openLoop(post(sagaOrder!), { ratePerSecond: 5, durationMs: Math.min(P.sagaWindowMs, 20_000) });
-    const idle = percentiles(await placedToShipped(fromIdle));
-    rows.push({ figure: "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)", value: figure([idle.p50]), display: `${round(idle.p50)} / ${round(idle.p99)}`, unit: "ms" });
-    // the bare saga at half its own maximum rate, and at 5 orders/s (a minute at most: the
-    // ten-minute window of the full profile is for Orderflow's lag and memory)
-    for (const [what, rate, window] of [["half its own max sustainable rate", bareSagaRate.median / 2, Math.min(P.sagaWindowMs, 60_000)], ["5 orders/s", 5, Math.min(P.sagaWindowMs, 20_000)]] as const) {
-      const from = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
-      progress(`bare saga at ${round(rate)} orders/s`);
-      await openLoop(barePost, { ratePerSecond: rate, durationMs: window });
-      await waitFor("the bare flow to drain", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE placed_at >= $1 AND status <> 'SHIPPED'", [from]))[0]!.n) === 0, 300_000);
-      const l = percentiles((await sql<{ ms: number }>("order", "SELECT extract(epoch FROM shipped_at - placed_at) * 1000 AS ms FROM bare_orders WHERE placed_at >= $1", [from])).map((r) => Number(r.ms)));
-      rows.push({ figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`, value: figure([l.p50]), display: `${round(l.p50)} / ${round(l.p99)}`, unit: "ms" });
+
+    if (parts.has("orders")) {
+      // -- POST /orders vs pgbench of the same transaction
+      const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
+      services.push(order);
+      await order.ready();
+      // side by side: what a bare Node.js server gets with the same statement, load and machine
+      const bare = await startBareOrderServer(3399);
+      const wrkPost = (url: string, headers: Record<string, string>) => () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
+      // a short warm-up first (JIT, connection pools), for the service and the bare alternative alike
+      await wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
+      await wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
+      let place: Figure, barePlace: Figure;
+      [orderTx, place, barePlace] = (await interleaved([
+        { what: `pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, fn: placeOrderTx(P.concurrency) },
+        { what: `POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }) },
+        { what: `bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(`${bare.url}/orders`, {}) },
+      ])) as [Figure, Figure, Figure];
+      await bare.stop();
+      rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
+      rows.push({ figure: "POST /orders alternative: bare node:http + pg, same statement (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx } });
+      const pl = (await openLoop(post(order), { ratePerSecond: place.median / 2, durationMs: P.windowMs })).latencyMs;
+      rows.push({ figure: "POST /orders latency at half load, p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
+      await order.stop();
+      services.splice(services.indexOf(order), 1);
     }
+
+    if (parts.has("saga")) {
+      // -- the saga end to end, on empty tables and topics of its own
+      await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
+      await sql("payment", "TRUNCATE payments, outbox, inbox, parked_keys");
+      await ensureTopics(sagaKafka);
+      // the baseline, when the orders part did not measure it
+      orderTx ??= await repeat(`pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, placeOrderTx(P.concurrency));
+      const sagaEnv = { ...common, KAFKA_TOPIC_PREFIX: SAGA_PREFIX };
+      const saga = await Promise.all([
+        Service.start("outbox-relay", 3304, sagaEnv),
+        Service.start("order", 3301, sagaEnv),
+        Service.start("payment", 3302, sagaEnv),
+        // no warehouse delay; the consumer wakes the dispatcher when a shipment falls due
+        Service.start("shipping", 3303, { ...sagaEnv, SHIPPING_DISPATCH_DELAY_MS: "0" }),
+      ]);
+      services.push(...saga);
+      await Promise.all(saga.map((s) => s.ready()));
+      const [, sagaOrder] = saga;
+      const shippedCount = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_events WHERE type = 'OrderShipped'"))[0]!.n);
+      // beside it, the same four hops in bare kafkajs + pg (src/bare-saga.ts), measured in turns
+      const bareSaga = await startBareSaga(3398);
+      stopAtEnd.push(bareSaga.stop);
+      const barePost = jsonPost(`${bareSaga.url}/orders`, () => anOrder(), {});
+      const bareShipped = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE status = 'SHIPPED'"))[0]!.n);
+      // a burst of orders from a closed loop, then until every one of them shipped; and where the CPU went meanwhile (the last run's)
+      const cpuAt: Record<"orderflow" | "bare", Awaited<ReturnType<typeof whereCpuGoes>>> = {} as never;
+      const atSaturation = (side: "orderflow" | "bare", req: Request, shipped: () => Promise<number>, procs: Named[]) => async () => {
+        const r = await whereCpuGoes(procs, async () => {
+          const before = await shipped();
+          const t0 = Date.now();
+          const r = await closedLoop(req, { concurrency: P.concurrency, durationMs: P.windowMs });
+          await waitFor("the placed orders to ship", async () => (await shipped()) >= before + r.ok, 300_000);
+          return r.ok / ((Date.now() - t0) / 1000);
+        });
+        cpuAt[side] = r;
+        return r.result;
+      };
+      const [sagaRate, bareSagaRate] = (await interleaved([
+        { what: "completed sagas/s at saturation", fn: atSaturation("orderflow", post(sagaOrder!), shippedCount, named(saga)) },
+        { what: "bare kafkajs + pg saga, completed sagas/s at saturation", fn: atSaturation("bare", barePost, bareShipped, bareSaga.procs) },
+      ])) as [Figure, Figure];
+      const cpuPerSaga = (side: "orderflow" | "bare", rate: Figure) => `${cpuAt[side].display}; ≈ ${round((10 * cpuAt[side].total) / rate.median, 1)} ms of CPU per saga`;
+      rows.push({ figure: "CPU busy during the saturation runs (2 cores = 200%)", value: figure([cpuAt.orderflow.total]), display: cpuPerSaga("orderflow", sagaRate), unit: "" });
+      rows.push({ figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx }, target: "≥ 0.2× baseline" });
+      rows.push({ figure: `completed sagas/s alternative: ${BARE_SAGA}`, value: bareSagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx } });
+      rows.push({ figure: "completed sagas/s, Orderflow beside the bare saga", value: sagaRate, unit: "sagas/s", baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate } });
+      rows.push({ figure: "CPU busy during the bare saga's saturation runs", value: figure([cpuAt.bare.total]), display: cpuPerSaga("bare", bareSagaRate), unit: "" });
+      // half the maximum sustainable rate, lag and memory sampled every second
+      const lagSamples: number[] = [];
+      const rss: Record<string, number[]> = {};
+      const sampler = setInterval(() => {
+        for (const s of saga) (rss[s.name] ??= []).push(rssMb(s));
+        void Promise.all(["order", "order-projection", "payment", "shipping"].map(async (g) => (await consumerGroupLag(sagaKafka, g)).reduce((n, p) => n + (p.lag ?? 0), 0))).then((l) => lagSamples.push(l.reduce((a, b) => a + b, 0)), () => {});
+      }, 1000);
+      const fromId = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+      progress(`saga at half load: ${round(sagaRate.median / 2)} orders/s for ${P.sagaWindowMs / 1000} s`);
+      await openLoop(post(sagaOrder!), { ratePerSecond: sagaRate.median / 2, durationMs: P.sagaWindowMs });
+      const lat2 = await placedToShipped(fromId);
+      clearInterval(sampler);
+      const e2e = percentiles(lat2);
+      rows.push({ figure: "placed→shipped p50, half load", value: figure([e2e.p50]), unit: "ms", target: "≤ 30 ms" });
+      rows.push({ figure: "placed→shipped p99, half load", value: figure([e2e.p99]), unit: "ms", target: "≤ 100 ms" });
+      rows.push({ figure: "placed→shipped p99.9, half load", value: figure([e2e.p999]), unit: "ms" });
+      // where that time goes: each hop (relay + consumer, + the dispatcher for shipping), from the
+      // handlers' own clocks as the read model's timelines hold them
+      const hops = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
+      await waitFor("the read model to hold the shipped orders", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [fromId]))[0]!.n) >= lat2.length, 120_000);
+      const timelines = await sql<{ t: { type: string; occurredAt: string }[] }>("order", "SELECT doc->'timeline' AS t FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [fromId]);
+      const hopMs = hops.map(([from, to]) => percentiles(timelines.flatMap(({ t }) => {
+        const a = t.find((e) => e.type === from), b = t.find((e) => e.type === to);
+        return a && b ? [Date.parse(b.occurredAt) - Date.parse(a.occurredAt)] : [];
+      })));
+      rows.push({ figure: "placed→shipped by hop, p50 / p99, half load", value: figure([hopMs.reduce((n, h) => n + h.p50, 0)]), display: hops.map(([from, to], i) => `${from}→${to} ${round(hopMs[i]!.p50)} / ${round(hopMs[i]!.p99)}`).join("; "), unit: "ms" });
+      const third = Math.max(1, Math.floor(lagSamples.length / 3));
+      const lagFirst = Math.max(...lagSamples.slice(0, third));
+      const lagLast = Math.max(...lagSamples.slice(-third));
+      rows.push({ figure: "total consumer lag, max in first → last third of the window", value: figure([lagLast]), display: `${lagFirst} → ${lagLast}`, unit: "records", target: "flat", met: lagLast <= Math.max(10, lagFirst * 1.5) });
+      for (const [name, samples] of Object.entries(rss)) {
+        const ok = samples.filter(Number.isFinite);
+        // after a few seconds of warm-up (JIT, pools) to the end of the window
+        const warm = ok[Math.min(ok.length - 1, 5)] ?? NaN;
+        rows.push({ figure: `${name} RSS, warm → end`, value: figure([ok.at(-1) ?? NaN]), display: `${round(warm)} → ${round(ok.at(-1) ?? NaN)}`, unit: "MB", target: "flat", met: (ok.at(-1) ?? 0) <= warm * 1.25 });
+      }
+      // the floor: the same flow with the machine nearly idle, so what load adds shows beside it
+      const fromIdle = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+      progress("saga at 5 orders/s");
+      await openLoop(post(sagaOrder!), { ratePerSecond: 5, durationMs: Math.min(P.sagaWindowMs, 20_000) });
+      const idle = percentiles(await placedToShipped(fromIdle));
+      rows.push({ figure: "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)", value: figure([idle.p50]), display: `${round(idle.p50)} / ${round(idle.p99)}`, unit: "ms" });
+      // the bare saga at half its own maximum rate, and at 5 orders/s (a minute at most: the
+      // ten-minute window of the full profile is for Orderflow's lag and memory)
+      for (const [what, rate, window] of [["half its own max sustainable rate", bareSagaRate.median / 2, Math.min(P.sagaWindowMs, 60_000)], ["5 orders/s", 5, Math.min(P.sagaWindowMs, 20_000)]] as const) {
+        const from = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+        progress(`bare saga at ${round(rate)} orders/s`);
+        await openLoop(barePost, { ratePerSecond: rate, durationMs: window });
+        await waitFor("the bare flow to drain", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE placed_at >= $1 AND status <> 'SHIPPED'", [from]))[0]!.n) === 0, 300_000);
+        const l = percentiles((await sql<{ ms: number }>("order", "SELECT extract(epoch FROM shipped_at - placed_at) * 1000 AS ms FROM bare_orders WHERE placed_at >= $1", [from])).map((r) => Number(r.ms)));
+        rows.push({ figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`, value: figure([l.p50]), display: `${round(l.p50)} / ${round(l.p99)}`, unit: "ms" });
+      }
+    }
+
   } finally {
     await Promise.all([...services.map((s) => s.stop()), ...stopAtEnd.map((stop) => stop())]);
     await deletePrefixedTopics(kafka).catch(() => {}); // the saga's prefix starts with this one
@@ -504,7 +547,7 @@ function writeResults(rows: Row[]): void {
   fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify({ profile: profileName, settings: P, machine, at: new Date().toISOString(), rows }, null, 2) + "\n");
   const f = (x: Figure) => (x.runs.length > 1 ? `${round(x.median)} (${round(x.min)}–${round(x.max)})` : `${round(x.median)}`);
   const md = [
-    `Benchmarks, ${profileName} profile (median of ${P.repeats} runs, spread min–max), ${new Date().toISOString().slice(0, 16)}Z, ${machine}. Broker, PostgreSQL, services and load generator share the machine.`,
+    `Benchmarks, ${profileName} profile${parts.size < BENCH_PARTS.length ? ` (${[...parts].join(", ")} only)` : ""} (median of ${P.repeats} runs, spread min–max), ${new Date().toISOString().slice(0, 16)}Z, ${machine}. Broker, PostgreSQL, services and load generator share the machine.`,
     "",
     "| figure | Orderflow | baseline | ratio | target | met |",
     "|---|---:|---|---:|---|---|",
