@@ -1,7 +1,7 @@
 // `pnpm bench` (BENCH_PROFILE=short, the default, or full): every hot path of Orderflow measured
 // against a bare baseline in the same run, on the local stack (started if it is not up).
 // Results: packages/bench/results/latest.{json,md}; progress on stderr.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -101,23 +101,17 @@ async function bareConsumer(topic: string, total: number, run: number): Promise<
 }
 
 /** pgbench running `script` against `url`; transactions per second */
-function pgbench(url: string, script: string, clients: number, seconds: number): number {
-  const file = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.sql`);
-  fs.writeFileSync(file, script);
-  try {
-    const r = spawnSync("pgbench", ["-n", "-c", String(clients), "-j", String(Math.min(clients, 2)), "-T", String(seconds), "-f", file, url], { encoding: "utf8" });
-    const m = /tps = ([\d.]+)/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`pgbench failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-    return Number(m[1]);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+async function pgbench(url: string, script: string, clients: number, seconds: number): Promise<number> {
+  const out = await pgbenchAsync(url, script, ["-c", String(clients), "-j", String(Math.min(clients, 2)), "-T", String(seconds)]);
+  const m = /tps = ([\d.]+)/.exec(out);
+  if (!m) throw new Error(`pgbench printed no tps:\n${out}`);
+  return Number(m[1]);
 }
 
 const q = (s: string) => s.replace(/'/g, "''");
 
-/** pgbench running `script` with `args` without blocking this process (it keeps reading the
- *  services' logs meanwhile: a service whose stdout pipe fills blocks in its log writes) */
+/** pgbench running `script` with `args` (its output) without blocking this process: it keeps
+ *  reading the services' logs meanwhile (a service whose stdout pipe fills blocks in its log writes) */
 function pgbenchAsync(url: string, script: string, args: string[]): Promise<string> {
   const file = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.sql`);
   fs.writeFileSync(file, script);
@@ -376,6 +370,8 @@ async function main(): Promise<void> {
     if (parts.has("consumer")) {
       // -- consumer: bare vs payment with its inbox
       const topicTotal = P.records * P.repeats;
+      // the bare producer runs of the relay part fill the topic the bare consumer reads; without them, fill it here
+      if (!parts.has("relay")) await bareProducer("bench-bare", topicTotal);
       const bareCons = await repeat("bare kafkajs eachBatch consumer (records/s)", (i) => bareConsumer("bench-bare", topicTotal, i));
       rows.push({ figure: "bare consumer (reference)", value: bareCons, unit: "records/s" });
       const paymentTx = await repeat("pgbench payment transaction, 1 client (tps)", async () => pgbench(DATABASES.payment, paymentScript(), 1, P.windowMs / 1000));
