@@ -9,6 +9,7 @@ import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter
 import { errorClass, errorMessage, isOutage, isRetriable } from "./errors.js";
 import type { Publisher } from "./publisher.js";
 import type { KeyParking, ParkedAt } from "./parking.js";
+import { OffsetCommitter } from "./offset-committer.js";
 import { headersToStrings } from "./records.js";
 import { backoffDelay, DEFAULT_RETRY, waitWithHeartbeat, type RetryPolicy } from "./retry.js";
 
@@ -61,6 +62,11 @@ export interface EventConsumerOptions {
   observer?: ConsumerObserver;
   /** how long the group waits for a silent member before reassigning its partitions */
   sessionTimeoutMs?: number;
+  /** Offset commits run in the background (offset-committer.ts): one that has not settled after
+   *  `timeoutMs` (default 30 s) counts as failed; commits failing for `stuckAfterMs` (default
+   *  60 s) without a success make the consumer start afresh; a stopping member waits
+   *  `stopWaitMs` (default 3 s) at most for its commits before it leaves the group. */
+  commits?: { timeoutMs?: number; stuckAfterMs?: number; stopWaitMs?: number };
   /** Trade freshness for fewer, larger batches: the broker holds a fetch until it has `minBytes`
    *  or `maxWaitMs` passed. Default: answer as soon as there is a record (a saga's hop waits for
    *  nothing), 500 ms when idle. */
@@ -165,7 +171,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
   let consumer = makeConsumer();
 
   // Group commit of what the partition batches in flight each need: their runs' transactions,
-  // their parking lookups and their offset commits (coalesce.ts).
+  // their parking lookups (coalesce.ts) and their offset commits (offset-committer.ts).
   type Run = { events: IncomingEvent[]; ctx: BatchContext };
   const bh = opts.batchHandler;
   // a combined call that fails is tried run by run, so only a bad run goes record by record; an
@@ -189,16 +195,20 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
         return lists.map((keys) => new Map(keys.flatMap((k) => (found.has(k) ? [[k, found.get(k)!] as const] : []))));
       })
     : undefined;
-  const commitsInFlight = new Set<Promise<void>>();
-  const commitOffsets = coalesce<{ topic: string; partition: number; offset: string }, void>(async (commits) => {
-    const latest = new Map<string, { topic: string; partition: number; offset: string }>();
-    for (const c of commits) {
-      const k = `${c.topic}|${c.partition}`;
-      const seen = latest.get(k);
-      if (!seen || BigInt(c.offset) > BigInt(seen.offset)) latest.set(k, c);
-    }
-    await consumer.commitOffsets([...latest.values()]);
-    return commits.map(() => undefined);
+  const stopWaitMs = opts.commits?.stopWaitMs ?? 3_000;
+  const committer = new OffsetCommitter((offsets) => consumer.commitOffsets(offsets), {
+    timeoutMs: opts.commits?.timeoutMs ?? 30_000,
+    stuckAfterMs: opts.commits?.stuckAfterMs ?? 60_000,
+    onFailure: (err, o) =>
+      log.warn({ topic: client.logical(o.topic), partition: o.partition, offset: o.offset, errorClass: errorClass(err), errorMessage: errorMessage(err) }, "offset commit failed; the records after the last committed offset will be redelivered (the inbox drops them)"),
+    onStuck: (failingForMs) => {
+      if (stopped) return;
+      // the kafkajs client no longer gets a commit through (a stuck request, a member the group
+      // no longer knows): new connections and a new member, as after a crash
+      log.error({ failingForMs }, "offset commits failing for a minute while records are handled; starting a new consumer");
+      ready = false;
+      void restart();
+    },
   });
 
   async function run(c: Consumer): Promise<void> {
@@ -212,12 +222,20 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     });
   }
 
-  async function restart(): Promise<void> {
+  let restarting: Promise<void> | undefined;
+  function restart(): Promise<void> {
+    restarting ??= restartLoop().finally(() => (restarting = undefined));
+    return restarting;
+  }
+  async function restartLoop(): Promise<void> {
     for (let attempt = 1; !stopped; attempt++) {
       await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** (attempt - 1))));
       if (stopped) return;
       const old = consumer;
-      await old.disconnect().catch(() => {});
+      // a client that is stuck may not finish disconnecting either: it is left behind after 10 s
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([old.disconnect().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
       consumer = makeConsumer();
       try {
         await run(consumer);
@@ -371,24 +389,32 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     }
   }
 
+  // the partition batches being handled: a member that stops lets them finish the record in hand
+  // and commit while it is still in the group (kafkajs drops a commit made once it is stopping)
+  const batchesInFlight = new Set<Promise<void>>();
   async function eachBatch(p: EachBatchPayload): Promise<void> {
+    const work = handleBatch(p);
+    batchesInFlight.add(work);
+    try {
+      await work;
+    } finally {
+      batchesInFlight.delete(work);
+    }
+  }
+
+  async function handleBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const topic = client.logical(batch.topic) as TopicName;
-    const keepGoing = () => p.isRunning() && !p.isStale();
+    const keepGoing = () => !stopped && p.isRunning() && !p.isStale();
     const commitEvery = opts.commitEvery ?? 100;
     let pending: string | undefined;
-    // in the background: the next fetch need not wait for the commit's round trip (the records
-    // are handled and resolved; a commit that fails or never lands means a redelivery, which the
-    // handlers' inbox drops). Commits go out in order; stop() waits for those in flight.
+    // in the background: the next fetch need not wait for the commit's round trip
+    // (offset-committer.ts); stop() waits a moment for those in flight
     const commit = () => {
       if (pending === undefined) return;
       const offset = (BigInt(pending) + 1n).toString();
       pending = undefined;
-      const sent = commitOffsets({ topic: batch.topic, partition: batch.partition, offset }).catch((err: unknown) => {
-        log.warn({ topic, partition: batch.partition, offset, errorClass: errorClass(err), errorMessage: errorMessage(err) }, "offset commit failed; the records after the last committed offset will be redelivered (the inbox drops them)");
-      });
-      commitsInFlight.add(sent);
-      void sent.finally(() => commitsInFlight.delete(sent));
+      committer.commit({ topic: batch.topic, partition: batch.partition, offset });
     };
     let sinceCommit = 0;
     const keys = [...new Set(batch.messages.flatMap((m) => (m.key ? [m.key.toString("utf8")] : [])))];
@@ -452,7 +478,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     }
     commit();
     // leaving the group (stop, shutdown): its commits land before kafkajs leaves, or they would be refused
-    if (stopped || !p.isRunning()) await Promise.all(commitsInFlight);
+    if (stopped || !p.isRunning()) await committer.drain(stopWaitMs);
   }
 
   return {
@@ -462,14 +488,28 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     },
     async stop() {
       stopped = true;
-      // commits sent before this; the batches still running wait for their own (eachBatch)
-      await Promise.all(commitsInFlight);
+      // the batches in hand finish their record and commit what they handled, then those commits
+      // land, all while this member still owns its partitions. What does not land in time is
+      // redelivered to the next member, whose inbox drops it: better than a shutdown that
+      // outlasts its grace period.
+      const batchesDone = await settledWithin(Promise.all(batchesInFlight), stopWaitMs);
+      if (!batchesDone || !(await committer.drain(stopWaitMs))) {
+        log.warn({ batchesInFlight: batchesInFlight.size, commitsUnsettled: committer.pending, waitedMs: stopWaitMs }, "leaving the group before every handled record's offset commit landed; those records will be redelivered (the inbox drops them)");
+      }
       await consumer.disconnect();
       await opts.parking?.close?.();
       ready = false;
     },
     isReady: () => ready,
   };
+}
+
+/** true if `p` settled within `ms` (its outcome is not looked at) */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([p.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /** Fault injection for tests: the process SIGKILLs itself once `n` records have been handled —
