@@ -49,8 +49,13 @@ async function fault(name: string, run: () => Promise<void | string>): Promise<V
   }
   const v = await world.settleAndCheck();
   rows.push({ fault: name, orders: world.accepted.size - before, verdict: v, durationMs: Date.now() - started, ...(note ? { note } : {}), ...(error ? { error: (error as Error).message } : {}) });
-  if (error) throw error;
-  expect(v.failed, v.settleError).toEqual([]);
+  if (error || v.failed.length) {
+    // what the services logged as wrong during this fault: CI keeps only this output
+    const problems = world.problemsSince(started);
+    console.log(`fault "${name}" failed; the services' warnings and errors since it began:\n${problems}`);
+    if (error) throw error;
+    expect(v.failed, `${v.settleError ?? ""}\n${problems}`).toEqual([]);
+  }
   return v;
 }
 

@@ -10,7 +10,7 @@ import { SUBSCRIPTIONS } from "@orderflow/contracts";
 import { adminUrl, kafkaDown, kafkaUp, loadStackEnv, pgDown, pgUp, type StackEnv } from "@orderflow/infra/stack";
 import pg from "pg";
 import { pino } from "pino";
-import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, waitFor, type ServiceName } from "../test/harness.js";
+import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, waitFor, type LogLine, type ServiceName } from "../test/harness.js";
 
 export const PROFILES = {
   /** what CI runs on every commit */
@@ -46,6 +46,9 @@ export async function stackUp(env: StackEnv): Promise<void> {
 export async function stackDown(env: StackEnv): Promise<void> {
   await Promise.allSettled([kafkaDown(env, quiet), pgDown(env, quiet)]);
 }
+
+/** pino's level labels (the services log them by name) */
+const PROBLEM_LEVELS = new Set(["warn", "error", "fatal"]);
 
 type Key = ServiceName | `${ServiceName}#${number}`;
 const BASE_PORT: Record<ServiceName, number> = { order: 3201, payment: 3202, shipping: 3203, "outbox-relay": 3204, "ops-console": 3205 };
@@ -120,6 +123,29 @@ export class World {
   /** log lines with this message across every process this world started */
   logCount(msg: string): number {
     return [...this.retired, ...this.services.values()].reduce((n, s) => n + s.find({ msg }).length, 0);
+  }
+
+  /** What went wrong inside the services since `sinceMs`: their warn, error and fatal lines by
+   *  process and message, with a count and the last one's error, so a failed fault in CI says why
+   *  without the service logs (which stay on the CI machine, under .stack/test-logs). */
+  problemsSince(sinceMs: number, perProcess = 6): string {
+    const out: string[] = [];
+    for (const s of [...this.retired, ...this.services.values()]) {
+      const byMsg = new Map<string, { n: number; last: LogLine }>();
+      for (const l of s.lines) {
+        if (!PROBLEM_LEVELS.has(String(l.level)) || Date.parse(String(l.time)) < sinceMs) continue;
+        const seen = byMsg.get(l.msg);
+        byMsg.set(l.msg, { n: (seen?.n ?? 0) + 1, last: l });
+      }
+      if (byMsg.size === 0) continue;
+      const top = [...byMsg.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, perProcess);
+      const detail = top.map(([msg, { n, last }]) => {
+        const why = [last.consumerGroup, last.errorClass, last.errorMessage ?? (last.err as { message?: string } | undefined)?.message].filter(Boolean).join(" ");
+        return `${n}× ${msg}${why ? ` (${String(why).slice(0, 160)})` : ""}`;
+      });
+      out.push(`${s.name}:${s.port}${s.exitCode !== undefined ? ` exited ${s.exitCode}` : ""}: ${detail.join("; ")}`);
+    }
+    return out.length ? out.join("\n") : "no warnings or errors logged";
   }
 
   // ---- load ----
