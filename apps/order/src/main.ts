@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT, auth: env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => projection.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => Promise.all([consumer.stop(), projection.stop()]), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

@@ -65,7 +65,8 @@ export interface EventConsumerOptions {
   /** Offset commits run in the background (offset-committer.ts): one that has not settled after
    *  `timeoutMs` (default 30 s) counts as failed; commits failing for `stuckAfterMs` (default
    *  60 s) without a success make the consumer start afresh; a stopping member waits
-   *  `stopWaitMs` (default 3 s) at most for its commits before it leaves the group. */
+   *  `stopWaitMs` (default 3 s) at most for its batches and their commits before it leaves the
+   *  group (keep it well inside the service's shutdown grace period). */
   commits?: { timeoutMs?: number; stuckAfterMs?: number; stopWaitMs?: number };
   /** Trade freshness for fewer, larger batches: the broker holds a fetch until it has `minBytes`
    *  or `maxWaitMs` passed. Default: answer as soon as there is a record (a saga's hop waits for
@@ -492,8 +493,9 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       // land, all while this member still owns its partitions. What does not land in time is
       // redelivered to the next member, whose inbox drops it: better than a shutdown that
       // outlasts its grace period.
+      const deadline = Date.now() + stopWaitMs;
       const batchesDone = await settledWithin(Promise.all(batchesInFlight), stopWaitMs);
-      if (!batchesDone || !(await committer.drain(stopWaitMs))) {
+      if (!batchesDone || !(await committer.drain(Math.max(0, deadline - Date.now())))) {
         log.warn({ batchesInFlight: batchesInFlight.size, commitsUnsettled: committer.pending, waitedMs: stopWaitMs }, "leaving the group before every handled record's offset commit landed; those records will be redelivered (the inbox drops them)");
       }
       await consumer.disconnect();
