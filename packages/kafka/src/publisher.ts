@@ -41,6 +41,13 @@ export function createPublisher(client: KafkaClient): Publisher {
   const producer: Producer = client.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
+    // Retries at most 2 s apart. When a partition leader dies, a send retries against metadata
+    // that still names it until the controller moves leadership (~9–13 s here); with the
+    // client's doubling backoff the try after that came 10–20 s later: a send stalled 23–41 s
+    // per leader SIGKILL on the 3-broker cluster, 12.7 s with this (leadership moved after
+    // 9.5 s). Still bounded (~16 s in all), so an outage surfaces as a failed send: the relay
+    // retries its batch, a dead letter is retried in place.
+    retry: { initialRetryTime: 300, maxRetryTime: 2_000, retries: 10 },
     allowAutoTopicCreation: false,
     // murmur2, the same partition for a key as the Java client picks
     createPartitioner: () => {
