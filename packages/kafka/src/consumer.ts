@@ -11,7 +11,7 @@ import type { Publisher } from "./publisher.js";
 import type { KeyParking, ParkedAt } from "./parking.js";
 import { OffsetCommitter } from "./offset-committer.js";
 import { headersToStrings } from "./records.js";
-import { backoffDelay, DEFAULT_RETRY, waitWithHeartbeat, type RetryPolicy } from "./retry.js";
+import { backoffDelay, DEFAULT_RETRY, settledWithin, waitWithHeartbeat, type RetryPolicy } from "./retry.js";
 
 export interface IncomingEvent {
   event: OrderflowEvent;
@@ -234,9 +234,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       if (stopped) return;
       const old = consumer;
       // a client that is stuck may not finish disconnecting either: it is left behind after 10 s
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([old.disconnect().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-      clearTimeout(timer);
+      await settledWithin(old.disconnect(), 10_000);
       consumer = makeConsumer();
       try {
         await run(consumer);
@@ -504,14 +502,6 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     },
     isReady: () => ready,
   };
-}
-
-/** true if `p` settled within `ms` (its outcome is not looked at) */
-async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([p.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
-  clearTimeout(timer);
-  return settled;
 }
 
 /** Fault injection for tests: the process SIGKILLs itself once `n` records have been handled —

@@ -6,6 +6,7 @@
 // waits for its commits. So each call has a deadline, and when commits have gone on failing for a
 // while the consumer is told to start afresh (`onStuck`: new connections, a new member).
 import { coalesce } from "./coalesce.js";
+import { settledWithin } from "./retry.js";
 
 export interface PartitionOffset {
   topic: string;
@@ -75,14 +76,7 @@ export class OffsetCommitter {
 
   /** Waits for the commits sent so far, for `maxWaitMs` at most; false if some had not settled. */
   async drain(maxWaitMs: number): Promise<boolean> {
-    if (this.inFlight.size === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([
-      Promise.all(this.inFlight).then(() => true),
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), maxWaitMs))),
-    ]);
-    clearTimeout(timer);
-    return settled;
+    return this.inFlight.size === 0 || settledWithin(Promise.all(this.inFlight), maxWaitMs);
   }
 
   get pending(): number {

@@ -26,3 +26,11 @@ export async function waitWithHeartbeat(ms: number, heartbeat: () => Promise<voi
   }
   return keepGoing();
 }
+
+/** true if `p` settled (either way) within `ms`; its outcome is not looked at */
+export async function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([p.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
+}
