@@ -4,4 +4,6 @@ export * from "./envelope.js";
 export * from "./events.js";
 export * from "./headers.js";
 export * from "./registry.js";
+export * from "./money.js";
+export * from "./text.js";
 export * from "./topics.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEvent, decodeEvent, EVENT_DEFINITIONS, eventTypesOn, keyOf, parseEvent, topicOf } from "./registry.js";
+import { lineAmount, MoneyOutOfRange, sumMinorUnits, totalOfItems } from "./money.js";
+import { ContractViolation, contractIssues, createEvent, decodeEvent, EVENT_DEFINITIONS, eventTypesOn, keyOf, parseEvent, topicOf } from "./registry.js";
 import { deadLetterTopics, TOPICS } from "./topics.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
@@ -55,5 +56,51 @@ describe("versions", () => {
   it("still refuses a v2 without the field v2 requires", () => {
     const { shippingSpeed: _s, ...data } = placed.data;
     expect(parseEvent({ ...placed, data })).toMatchObject({ ok: false, reason: "invalid", message: expect.stringMatching(/shippingSpeed/) });
+  });
+});
+
+describe("createEvent enforces the contract on the producing side", () => {
+  const data = { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 10_000, unitPrice: 100 }], currency: "EUR", totalAmount: 1_000_000, shippingAddress: address, shippingSpeed: "STANDARD" as const };
+
+  it("refuses an amount beyond the safe integer range, naming the field", () => {
+    const make = () => createEvent("OrderPlaced", { ...data, totalAmount: 90071992547409900000 }, meta);
+    expect(make).toThrow(ContractViolation);
+    expect(() => make()).toThrow(/data\.totalAmount/);
+    try {
+      make();
+    } catch (e) {
+      expect((e as ContractViolation).issues).toEqual([expect.objectContaining({ field: "data.totalAmount" })]);
+      expect((e as ContractViolation).retriable).toBe(false);
+    }
+  });
+
+  it("refuses text PostgreSQL cannot store: NUL and lone surrogates, wherever they are", () => {
+    const issues = (name: string) => {
+      try {
+        createEvent("OrderPlaced", { ...data, shippingAddress: { ...address, name } }, meta);
+        return [];
+      } catch (e) {
+        return (e as ContractViolation).issues;
+      }
+    };
+    expect(issues("Ada \ud800")).toEqual([{ field: "data.shippingAddress.name", message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+    expect(issues("Ada\u0000")).toEqual([{ field: "data.shippingAddress.name", message: expect.stringMatching(/NUL/) }]);
+    expect(issues("Ada 😀")).toEqual([]);
+    expect(contractIssues({ ...placed, correlationId: "\udc00x" })).toEqual([{ field: "correlationId", message: expect.stringMatching(/surrogate/) }]);
+  });
+
+  it("refuses data of the wrong shape and an invalid envelope", () => {
+    expect(() => createEvent("PaymentDeclined", { orderId, paymentId: orderId, amount: 1, currency: "EUR", reason: "x".repeat(501) }, meta)).toThrow(/data\.reason/);
+    expect(() => createEvent("OrderPaid", { orderId, paymentId: "nope" } as never, meta)).toThrow(ContractViolation);
+    expect(() => createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { ...meta, correlationId: "" })).toThrow(/correlationId/);
+  });
+});
+
+describe("money arithmetic", () => {
+  it("is exact or an error", () => {
+    expect(totalOfItems([{ quantity: 3, unitPrice: 1250 }, { quantity: 1, unitPrice: 500 }])).toBe(4250);
+    expect(() => totalOfItems([{ quantity: 10_000, unitPrice: Number.MAX_SAFE_INTEGER }])).toThrow(MoneyOutOfRange);
+    expect(() => sumMinorUnits([Number.MAX_SAFE_INTEGER, 1])).toThrow(MoneyOutOfRange);
+    expect(lineAmount(2, 3)).toBe(6);
   });
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AnyEnvelope, envelopeOf } from "./envelope.js";
 import * as E from "./events.js";
 import { CONTENT_TYPE_JSON, HEADERS } from "./headers.js";
+import { findUnstorableText } from "./text.js";
 import type { TopicName } from "./topics.js";
 
 function def<T extends string, V extends number, N extends TopicName, D extends z.ZodType>(type: T, version: V, topic: N, data: D) {
@@ -113,10 +114,49 @@ export interface EventMeta {
   source: string;
 }
 
-/** Build an event of the newest version of its type; the aggregate id is the order id. */
+/** One reason an event breaks its contract: the field (dotted path inside the event, e.g.
+ *  `data.totalAmount`) and what is wrong with it. */
+export interface ContractIssue {
+  field: string;
+  message: string;
+}
+
+/** A service tried to create an event its own contract rejects. Never retriable: the same input
+ *  builds the same event. HTTP answers it with a 400 naming the field; a consumer dead-letters the
+ *  record that caused it, so nothing downstream ever reads the bad event. */
+export class ContractViolation extends Error {
+  readonly retriable = false as const;
+  readonly code = "CONTRACT_VIOLATION" as const;
+  constructor(
+    readonly eventType: string,
+    readonly issues: ContractIssue[],
+  ) {
+    super(`${eventType} would break its contract: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    this.name = "ContractViolation";
+  }
+}
+
+const dotted = (path: readonly PropertyKey[]) => path.map(String).join(".");
+
+/** The contract's verdict on an event a producer is about to emit: its schema, and text every
+ *  consumer can store (no NUL, no lone surrogates). Empty when it may be published. */
+export function contractIssues(event: unknown): ContractIssue[] {
+  const r = parseEvent(event);
+  if (!r.ok) return r.issues?.length ? r.issues.map((i) => ({ field: dotted(i.path), message: i.message })) : [{ field: "", message: r.message }];
+  const text = findUnstorableText(event);
+  return text ? [{ field: dotted(text.path), message: text.message }] : [];
+}
+
+/** Build an event of the newest version of its type; the aggregate id is the order id. Every
+ *  event any Orderflow service emits is made here, so this is where the contract is enforced on
+ *  the producing side: an event that fails it throws ContractViolation instead of being written. */
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, meta: EventMeta): EventOf<T> {
-  const d = LATEST_DEFINITIONS.find((x) => x.type === type)!;
-  return { ...meta, type, version: d.version, aggregateId: (data as { orderId: string }).orderId, data } as EventOf<T>;
+  const d = LATEST_DEFINITIONS.find((x) => x.type === type);
+  if (!d) throw new ContractViolation(String(type), [{ field: "type", message: `unknown event type ${String(type)}` }]);
+  const event = { ...meta, type, version: d.version, aggregateId: (data as { orderId?: unknown } | undefined)?.orderId, data } as EventOf<T>;
+  const issues = contractIssues(event);
+  if (issues.length > 0) throw new ContractViolation(type, issues);
+  return event;
 }
 
 /** The standard Kafka headers of an event: consumers can route, dedupe and trace without

@@ -4,7 +4,7 @@ import express from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { healthRouter, type ReadinessCheck } from "./health.js";
-import { correlation, HttpProblem, httpMetrics, notFound, problemHandler, rejectNulCharacters, requestLogger } from "./http.js";
+import { correlation, HttpProblem, httpMetrics, notFound, problemHandler, rejectUnstorableText, requestLogger } from "./http.js";
 
 export interface ServiceAppDeps {
   log: Logger;
@@ -19,7 +19,7 @@ export interface ServiceAppDeps {
 export function createServiceApp(deps: ServiceAppDeps, routes: (app: express.Express) => void): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  app.use(correlation(deps.log), requestLogger(deps.log), httpMetrics(deps.registry), express.json({ limit: "100kb" }), rejectNulCharacters());
+  app.use(correlation(deps.log), requestLogger(deps.log), httpMetrics(deps.registry), express.json({ limit: "100kb" }), rejectUnstorableText());
   app.use(healthRouter({ checks: deps.readiness, registry: deps.registry }));
   routes(app);
   app.use(notFound());

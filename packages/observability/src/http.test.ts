@@ -2,6 +2,7 @@ import express from "express";
 import { pino } from "pino";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
+import { createEvent } from "@orderflow/contracts";
 import { healthRouter } from "./health.js";
 import { correlation, HttpProblem, httpMetrics, notFound, problemHandler, requestLogger } from "./http.js";
 import { createMetrics } from "./metrics.js";
@@ -28,12 +29,24 @@ function app(opts: { checks?: Parameters<typeof healthRouter>[0]["checks"] } = {
   a.get("/boom", () => {
     throw new Error("secret internals");
   });
+  a.post("/event", () => {
+    // what a use case throws when the event it would write breaks its contract
+    createEvent("OrderCancelled", { orderId: "0193a5b0-0000-7000-8000-000000000001", reason: "CUSTOMER_REQUESTED", detail: "x".repeat(501) }, { id: "0193a5b0-0000-7000-8000-0000000000e1", occurredAt: new Date().toISOString(), correlationId: "c", causationId: null, source: "test" });
+  });
   a.get("/cid", (req, res) => void res.json({ correlationId: req.correlationId }));
   a.use(notFound(), problemHandler(log));
   return a;
 }
 
 describe("problem+json", () => {
+  it("answers a request whose event would break its contract with 400 naming the field", async () => {
+    const r = await request(app()).post("/event").send({});
+    expect(r.status).toBe(400);
+    expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({ event: "OrderCancelled", errors: [{ field: "detail", message: expect.any(String) }] });
+    expect(r.body.detail).toMatch(/^detail: .*OrderCancelled/);
+  });
+
   it("turns validation errors into 400 naming each field", async () => {
     const r = await request(app()).post("/zod").send({});
     expect(r.status).toBe(400);

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
+import { ContractViolation, findUnstorableText, MoneyOutOfRange } from "@orderflow/contracts";
 import { startHop } from "./tracing.js";
 
 declare global {
@@ -123,6 +124,12 @@ export function problemHandler(log: Logger, isUnavailable: (err: unknown) => boo
       return send(res, req, 400, "Invalid request", first ? `${first.field || "body"}: ${first.message}` : undefined, { errors });
     }
     if (err instanceof HttpProblem) return send(res, req, err.status, err.title, err.detail, err.extras);
+    if (err instanceof ContractViolation) {
+      // the event this request would cause breaks its contract: the request's fields are at fault
+      const errors = err.issues.map((i) => ({ field: i.field.replace(/^data\./, ""), message: i.message }));
+      return send(res, req, 400, "Invalid request", `${errors[0]?.field || "body"}: ${errors[0]?.message} (the ${err.eventType} event it would cause breaks its contract)`, { errors, event: err.eventType });
+    }
+    if (err instanceof MoneyOutOfRange) return send(res, req, 400, "Invalid request", err.message, { errors: [{ field: "", message: err.message }] });
     const e = err as { type?: string; status?: number };
     if (e?.type === "entity.parse.failed") return send(res, req, 400, "Invalid request", "Malformed JSON body");
     if (e?.type === "entity.too.large") return send(res, req, 413, "Payload too large", "the request body is too large");
@@ -137,22 +144,13 @@ export function problemHandler(log: Logger, isUnavailable: (err: unknown) => boo
   };
 }
 
-/** PostgreSQL text cannot hold U+0000: a body carrying one is refused with the field's path,
- *  before it can fail a write half-way. */
-export function rejectNulCharacters(): RequestHandler {
-  const find = (v: unknown, at: string, depth: number): string | undefined => {
-    if (typeof v === "string") return v.includes("\u0000") ? at : undefined;
-    if (depth > 32 || v === null || typeof v !== "object") return undefined;
-    for (const [k, x] of Object.entries(v)) {
-      if (k.includes("\u0000")) return at ? `${at}.${k.replace(/\u0000/g, "\\u0000")}` : k.replace(/\u0000/g, "\\u0000");
-      const hit = find(x, at ? `${at}.${k}` : k, depth + 1);
-      if (hit !== undefined) return hit;
-    }
-    return undefined;
-  };
+/** Text PostgreSQL cannot store (U+0000, lone UTF-16 surrogates) in a body or query string is
+ *  refused with the field's path, before it can fail a write half-way as a 500. */
+export function rejectUnstorableText(): RequestHandler {
   return (req, _res, next) => {
-    const field = req.body === undefined ? undefined : find(req.body, "", 0);
-    if (field === undefined) return next();
-    next(new HttpProblem(400, "Invalid request", `${field || "body"}: must not contain the NUL character (U+0000)`, { errors: [{ field, message: "must not contain the NUL character (U+0000)" }] }));
+    const hit = (req.body === undefined ? undefined : findUnstorableText(req.body)) ?? findUnstorableText(req.query);
+    if (hit === undefined) return next();
+    const field = hit.path.map(String).join(".");
+    next(new HttpProblem(400, "Invalid request", `${field || "body"}: ${hit.message}`, { errors: [{ field, message: hit.message }] }));
   };
 }
