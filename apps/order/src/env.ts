@@ -11,6 +11,10 @@ const shape = {
   MIGRATE_DATABASE_URL: optionalPostgresUrl(),
   /** write requests (POST) per client address and second; 0 turns it off */
   HTTP_RATE_LIMIT_PER_SECOND: z.coerce.number().int().nonnegative().default(200),
+  /** how long the answer to a request with an Idempotency-Key is kept for its retries */
+  HTTP_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  /** how often keys past their window are deleted */
+  HTTP_IDEMPOTENCY_SWEEP_MS: positiveInt(600_000),
   ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,

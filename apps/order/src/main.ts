@@ -6,6 +6,7 @@ import { consumerTracing, createLogger, createVerifier, createMetrics, initTraci
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
+import { sweepExpiredKeys } from "./commands/idempotent.js";
 import { createProjectionConsumer } from "./projection/consumer.js";
 import { createDb } from "./db/client.js";
 import { loadEnv } from "./env.js";
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   // the order service publishes only through its outbox; this producer carries dead letters
   const publisher = createPublisher(kafka);
   const broker = kafkaReachability(kafka);
-  const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
+  const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log, idempotencyTtlMs: env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000 };
   const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
   const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
 
@@ -45,9 +46,10 @@ async function main(): Promise<void> {
   await consumer.start();
   await projection.start();
   const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
+  const keySweep = sweepExpiredKeys(deps, env.HTTP_IDEMPOTENCY_SWEEP_MS);
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
   const server = app.listen(env.PORT, () => log.info({ port: env.PORT, auth: env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => Promise.all([consumer.stop(), projection.stop()]), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
+  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), async () => keySweep.stop(), () => Promise.all([consumer.stop(), projection.stop()]), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

@@ -9,6 +9,7 @@ import { createKafkaClient, createPublisher } from "@orderflow/kafka";
 import { createOrderApi } from "../src/commands/api.js";
 import type { OrderDeps } from "../src/commands/execute.js";
 import { createDb, type Db } from "../src/db/client.js";
+import { deleteExpiredKeys } from "../src/db/idempotency.js";
 import { createApp } from "../src/http/app.js";
 import { freshDatabase } from "./support.js";
 
@@ -185,11 +186,14 @@ describe("a corpus of bad input", () => {
     ["a NUL byte in a text field", { ...valid, customerId: "c\u0000-1" }, "customerId"],
     ["a 10 000-character name", { ...valid, shippingAddress: { ...valid.shippingAddress, name: "n".repeat(10_000) } }, "shippingAddress.name"],
     ["an unknown nested key", { ...valid, shippingAddress: { ...valid.shippingAddress, admin: true } }, "shippingAddress"],
+    ["a lone UTF-16 surrogate in a name", { ...valid, shippingAddress: { ...valid.shippingAddress, name: "Ada \ud800" } }, "shippingAddress.name"],
+    ["a total beyond the safe integer range", { ...valid, items: [{ sku: "A", quantity: 10_000, unitPrice: 9007199254740991 }] }, "items"],
     ["__proto__ pollution", JSON.parse(`{"customerId":"c","items":[],"currency":"EUR","__proto__":{"admin":true}}`), /items|__proto__/],
   ];
 
   it.each(corpus)("rejects %s with 400 problem+json naming the field, writing nothing", async (_what, body, field) => {
     const before = await counts();
+    // the body as a client writes it: JSON.stringify keeps a lone surrogate as the escape \ud800
     const r = await api().post("/orders").set("content-type", "application/json").send(JSON.stringify(body));
     expect(r.status).toBe(400);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -225,5 +229,143 @@ describe("a corpus of bad input", () => {
     const r = await request(limited).post("/orders").send({});
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(r.headers["ratelimit-policy"] ?? r.headers.ratelimit).toBeDefined();
+  });
+});
+
+describe("text PostgreSQL cannot store, on every route", () => {
+  it("refuses NUL in a query string and a lone surrogate in a body with 400 naming the field", async () => {
+    const r = await api().get("/orders?customerId=a%00b");
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].field).toBe("customerId");
+    const cancel = await api().post(`/orders/${uuidv7()}/cancel`).set("content-type", "application/json").send('{"detail":"\\udc00"}');
+    expect(cancel.status).toBe(400);
+    expect(cancel.body.errors[0].field).toBe("detail");
+  });
+});
+
+describe("Idempotency-Key", () => {
+  const key = () => `k-${uuidv7()}`;
+  const ordersOf = (customerId: string) => db.prisma.orderEvent.count({ where: { type: "OrderPlaced", data: { path: ["customerId"], equals: customerId } } });
+
+  it("places one order for two identical requests with one key; the retry replays the first answer and says so", async () => {
+    const k = key();
+    const body = { ...valid, customerId: `idem-${k}` };
+    const before = await counts();
+    const first = await api().post("/orders").set("idempotency-key", k).send(body);
+    const retry = await api().post("/orders").set("idempotency-key", k).send(body);
+    expect(first.status).toBe(202);
+    expect(first.headers["idempotent-replayed"]).toBeUndefined();
+    expect(retry.status).toBe(202);
+    expect(retry.headers["idempotent-replayed"]).toBe("true");
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(retry.body).toEqual(first.body);
+    expect(await ordersOf(body.customerId)).toBe(1);
+    expect(await counts()).toEqual({ events: before.events + 1, outbox: before.outbox + 1 });
+  });
+
+  it("accepts the draft's quoted form and the same body in another key order as the same request", async () => {
+    const k = key();
+    const first = await api().post("/orders").set("idempotency-key", `"${k}"`).send(valid);
+    const reordered = Object.fromEntries(Object.entries(valid).reverse());
+    const retry = await api().post("/orders").set("idempotency-key", k).send(reordered);
+    expect(retry.headers["idempotent-replayed"]).toBe("true");
+    expect(retry.body.orderId).toBe(first.body.orderId);
+  });
+
+  it("refuses the same key with a different body with 422 problem+json, writing nothing", async () => {
+    const k = key();
+    await api().post("/orders").set("idempotency-key", k).send(valid);
+    const before = await counts();
+    const r = await api().post("/orders").set("idempotency-key", k).send({ ...valid, customerId: "someone-else" });
+    expect(r.status).toBe(422);
+    expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", errors: [{ field: "Idempotency-Key" }] });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("answers 409 while a request with the same key is in flight", async () => {
+    const k = key();
+    // what a request in flight holds: the key's transaction-scoped advisory lock
+    const holder = await db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))", ["test", k]);
+      const before = await counts();
+      const r = await api().post("/orders").set("idempotency-key", k).send(valid);
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe("IDEMPOTENCY_KEY_IN_FLIGHT");
+      expect(await counts()).toEqual(before);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    expect((await api().post("/orders").set("idempotency-key", k).send(valid)).status).toBe(202);
+  });
+
+  it("gives one order when many identical requests race with one key", async () => {
+    const k = key();
+    const body = { ...valid, customerId: `race-${k}` };
+    const rs = await Promise.all(Array.from({ length: 8 }, () => api().post("/orders").set("idempotency-key", k).send(body)));
+    expect(rs.every((r) => r.status === 202 || r.status === 409)).toBe(true);
+    expect(new Set(rs.filter((r) => r.status === 202).map((r) => r.body.orderId)).size).toBe(1);
+    expect(await ordersOf(body.customerId)).toBe(1);
+  });
+
+  it("scopes keys to the authenticated subject", async () => {
+    const k = key();
+    const other = `Bearer ${await signToken(AUTH, { subject: "another-client", scopes: ["orders:write"] })}`;
+    const mine = await api().post("/orders").set("idempotency-key", k).send(valid);
+    const theirs = await request(app).post("/orders").set("authorization", other).set("idempotency-key", k).send(valid);
+    expect(theirs.status).toBe(202);
+    expect(theirs.headers["idempotent-replayed"]).toBeUndefined();
+    expect(theirs.body.orderId).not.toBe(mine.body.orderId);
+  });
+
+  it("forgets a key after its window: the sweep deletes it and the key places a new order", async () => {
+    const k = key();
+    const first = await api().post("/orders").set("idempotency-key", k).send(valid);
+    await db.$executeRawUnsafe(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1`, k);
+    const again = await api().post("/orders").set("idempotency-key", k).send(valid);
+    expect(again.headers["idempotent-replayed"]).toBeUndefined();
+    expect(again.body.orderId).not.toBe(first.body.orderId);
+    await db.$executeRawUnsafe(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1`, k);
+    expect(await deleteExpiredKeys(db)).toBeGreaterThanOrEqual(1);
+    expect(await db.prisma.idempotencyKey.count({ where: { key: k } })).toBe(0);
+  });
+
+  it("keeps the key with the order's events: the row is there exactly when the order is", async () => {
+    const k = key();
+    const r = await api().post("/orders").set("idempotency-key", k).send(valid);
+    const row = await db.prisma.idempotencyKey.findUniqueOrThrow({ where: { subject_key: { subject: "test", key: k } } });
+    expect(row).toMatchObject({ status: 202, location: `/orders/${r.body.orderId}` });
+    expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBeGreaterThan(23 * 3600_000);
+    // a request refused before the command (400) stores no key: the key stays free
+    const bad = key();
+    expect((await api().post("/orders").set("idempotency-key", bad).send({ ...valid, currency: "euro" })).status).toBe(400);
+    expect(await db.prisma.idempotencyKey.count({ where: { key: bad } })).toBe(0);
+  });
+
+  it("replays a cancel", async () => {
+    const placed = await api().post("/orders").send(valid);
+    const id = placed.body.orderId as string;
+    const k = key();
+    const first = await api().post(`/orders/${id}/cancel`).set("idempotency-key", k).send({ detail: "oops" });
+    const retry = await api().post(`/orders/${id}/cancel`).set("idempotency-key", k).send({ detail: "oops" });
+    expect(first.status).toBe(202);
+    expect(retry.headers["idempotent-replayed"]).toBe("true");
+    expect(retry.body).toEqual({ orderId: id, status: "CANCELLED" });
+    expect((await api().post(`/orders/${id}/cancel`).set("idempotency-key", k).send({ detail: "other" })).status).toBe(422);
+    const events = await api().get(`/orders/${id}/events`);
+    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(["OrderPlaced", "OrderCancelled"]);
+  });
+
+  it("keeps today's behaviour without a key, and refuses a malformed key with 400 naming the header", async () => {
+    const body = { ...valid, customerId: `nokey-${uuidv7()}` };
+    await api().post("/orders").send(body);
+    await api().post("/orders").send(body);
+    expect(await ordersOf(body.customerId)).toBe(2);
+    const r = await api().post("/orders").set("idempotency-key", "x".repeat(300)).send(valid);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].field).toBe("Idempotency-Key");
   });
 });

@@ -6,6 +6,7 @@ import { listViews, projectionStatus, readView } from "../projection/store.js";
 import { cancelOrder } from "./cancel-order.js";
 import type { OrderDeps } from "./execute.js";
 import { getOrder } from "./get-order.js";
+import { cancelOrderOnce, placeOrderOnce } from "./idempotent.js";
 import { placeOrder } from "./place-order.js";
 import { rebuildOrder } from "./rebuild-order.js";
 
@@ -13,6 +14,8 @@ export function createOrderApi(deps: OrderDeps, kafka: { client: KafkaClient; pu
   return {
     placeOrder: (input, meta) => placeOrder(deps, input, meta),
     cancelOrder: (id, detail, meta) => cancelOrder(deps, id, detail, meta),
+    placeOrderOnce: (input, meta, request, respond) => placeOrderOnce(deps, input, meta, request, respond),
+    cancelOrderOnce: (id, detail, meta, request, respond) => cancelOrderOnce(deps, id, detail, meta, request, respond),
     getOrder: (id) => getOrder(deps, id),
     readView: (id) => readView(deps.db, id),
     listViews: (q) => listViews(deps.db, q),

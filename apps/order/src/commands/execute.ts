@@ -4,8 +4,8 @@
 import { createEvent } from "@orderflow/contracts";
 import { outboxRowFor } from "@orderflow/db-kit";
 import type { Logger } from "pino";
-import type { Db } from "../db/client.js";
-import { appendToStream, loadStream, startStream, type StoredOrderEvent } from "../db/event-store.js";
+import type { Db, Tx } from "../db/client.js";
+import { appendToStream, loadStream, startStream, startStreams, type StoredOrderEvent } from "../db/event-store.js";
 import { decide, fold, type Order, type OrderCommand, type OrderEvent, type OrderState } from "../domain/order.js";
 
 export const SERVICE = "order";
@@ -22,6 +22,8 @@ export interface OrderDeps {
   clock: () => Date;
   newId: () => string;
   log: Logger;
+  /** how long an Idempotency-Key's answer is kept (HTTP_IDEMPOTENCY_TTL_HOURS) */
+  idempotencyTtlMs?: number;
 }
 
 export interface Executed {
@@ -43,28 +45,33 @@ export function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): Sto
   }) as StoredOrderEvent;
 }
 
+/** Runs `command` in its own transaction, or inside `tx` when given (an idempotent HTTP command
+ *  stores its answer in the same one). */
 export async function execute(
   deps: OrderDeps,
   orderId: string,
   command: OrderCommand,
   meta: CommandMeta,
+  tx?: Tx,
 ): Promise<Executed> {
   const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
   if (command.type === "PlaceOrder") {
-    // a new order (its id was just made): no stream to load, one statement (shared with the
-    // orders placed at the same moment) instead of a five-round-trip transaction (the hot path of
+    // a new order (its id was just made): no stream to load; on its own, one statement (shared with
+    // the orders placed at the same moment) instead of a five-round-trip transaction (the hot path of
     // POST /orders; README "Performance")
     const events = decide(command, undefined).map((e) => envelope(deps, e, meta));
-    await startStream(deps.db, { orderId, events, outbox: events.map((e) => outboxRowFor(e, extra)) });
+    const stream = { orderId, events, outbox: events.map((e) => outboxRowFor(e, extra)) };
+    await (tx ? startStreams(tx, [stream]) : startStream(deps.db, stream));
     return { state: fold(events.map(toDomain)), events };
   }
-  return deps.db.$transaction(async (tx) => {
+  const run = async (tx: Tx) => {
     const history = await loadStream(tx, orderId);
     const state = fold(history.map(toDomain));
     const events = decide(command, state).map((e) => envelope(deps, e, meta));
     await appendToStream(tx, orderId, state?.version ?? 0, events, events.map((e) => outboxRowFor(e, extra)));
     return { state: fold(events.map(toDomain), state), events };
-  });
+  };
+  return tx ? run(tx) : deps.db.$transaction(run);
 }
 
 export type { Order };

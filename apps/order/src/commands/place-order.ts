@@ -1,4 +1,5 @@
 import type { OrderItem, ShippingAddress } from "@orderflow/contracts";
+import type { Tx } from "../db/client.js";
 import type { Order } from "../domain/order.js";
 import { execute, type CommandMeta, type OrderDeps } from "./execute.js";
 
@@ -10,8 +11,8 @@ export interface PlaceOrderInput {
   shippingSpeed: "STANDARD" | "EXPRESS";
 }
 
-export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, meta: CommandMeta): Promise<Order> {
+export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, meta: CommandMeta, tx?: Tx): Promise<Order> {
   const orderId = deps.newId();
-  const r = await execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta);
+  const r = await execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta, tx);
   return r.state!;
 }

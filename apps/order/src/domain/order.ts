@@ -1,6 +1,7 @@
 // The Order aggregate as a decider: decide(command, state) → events, evolve(state, event) → state.
 // Pure: ids and time arrive inside commands; no I/O here.
 import type { CancellationReason as CancellationReasonSchema, EventData, OrderItem, ShippingAddress, ShippingSpeed as ShippingSpeedSchema } from "@orderflow/contracts";
+import { totalOfItems } from "@orderflow/contracts";
 import type { z } from "zod";
 import { OrderDomainError } from "./errors.js";
 
@@ -42,8 +43,9 @@ export type OrderState = Order | undefined;
 
 export const initialState: OrderState = undefined;
 
+/** Exact, or MoneyOutOfRange: a total is never a rounded float. */
 export function totalOf(items: OrderItem[]): number {
-  return items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+  return totalOfItems(items);
 }
 
 export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {

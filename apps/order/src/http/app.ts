@@ -6,17 +6,22 @@ import { OrderDomainError } from "../domain/errors.js";
 import type { Order } from "../domain/order.js";
 import { ConcurrencyConflict, type StoredOrderEvent } from "../db/event-store.js";
 import type { CommandMeta } from "../commands/execute.js";
+import type { IdempotentRequest, IdempotentResult, Respond } from "../commands/idempotent.js";
 import type { PlaceOrderInput } from "../commands/place-order.js";
+import { IdempotencyKeyInFlight, IdempotencyKeyReused } from "../db/idempotency.js";
 import type { Rebuilt } from "../commands/rebuild-order.js";
 import type { OrderView } from "../projection/order-view.js";
 import { ReplayInProgress } from "../projection/replay.js";
 import type { ListQuery, ProjectionStatus, ViewRow } from "../projection/store.js";
+import { fingerprintOf, idempotencyKeyOf, sendStored } from "./idempotency.js";
 import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
 import { isOutage } from "@orderflow/kafka";
 
 export interface OrderApi {
   placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;
   cancelOrder(orderId: string, detail: string | undefined, meta: CommandMeta): Promise<Order>;
+  placeOrderOnce(input: PlaceOrderInput, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
+  cancelOrderOnce(orderId: string, detail: string | undefined, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
   getOrder(orderId: string): Promise<{ state: Order | undefined; events: StoredOrderEvent[] }>;
   readView(orderId: string): Promise<ViewRow | undefined>;
   listViews(q: ListQuery): Promise<OrderView[]>;
@@ -44,6 +49,12 @@ function meta(req: Request): CommandMeta {
   return { correlationId: req.correlationId, causationId: null, ...(req.traceparent ? { traceparent: req.traceparent } : {}) };
 }
 
+/** The Idempotency-Key of a write request with what identifies it; undefined without a key. */
+function idempotent(req: Request): IdempotentRequest | undefined {
+  const key = idempotencyKeyOf(req);
+  return key === undefined ? undefined : { subject: req.principal?.subject ?? "anonymous", key, fingerprint: fingerprintOf(req) };
+}
+
 function orderId(req: Request): string {
   const r = OrderIdParam.safeParse(req.params.id);
   if (!r.success) throw new HttpProblem(400, "Invalid order id", `id: ${r.error.issues[0]?.message}`, { errors: [{ field: "id", message: r.error.issues[0]?.message }] });
@@ -55,6 +66,8 @@ function mapError(err: unknown): HttpProblem | undefined {
   if (err instanceof OrderDomainError) return new HttpProblem(STATUS_OF[err.code], err.code === "ORDER_NOT_FOUND" ? "Order not found" : "Order conflict", err.message, { code: err.code });
   if (err instanceof ReplayInProgress) return new HttpProblem(409, "Replay in progress", err.message, { code: err.code });
   if (err instanceof ConcurrencyConflict) return new HttpProblem(409, "Order changed concurrently", `${err.message}; retry the request`, { code: err.code });
+  if (err instanceof IdempotencyKeyInFlight) return new HttpProblem(409, "Request in flight", err.message, { code: err.code });
+  if (err instanceof IdempotencyKeyReused) return new HttpProblem(422, "Idempotency-Key reused", err.message, { code: err.code, errors: [{ field: "Idempotency-Key", message: err.message }] });
   return undefined;
 }
 
@@ -77,8 +90,11 @@ export function createApp(deps: AppDeps) {
     }
     app.post("/orders", write, async (req, res) => {
       const body = PlaceOrderBody.parse(req.body);
-      const order = await deps.api.placeOrder(body, meta(req));
-      res.status(202).location(`/orders/${order.orderId}`).json({ orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency });
+      const key = idempotent(req);
+      const respond: Respond = (order) => ({ status: 202, location: `/orders/${order.orderId}`, body: { orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency } });
+      if (!key) return sendStored(res, respond(await deps.api.placeOrder(body, meta(req))), false);
+      const r = await deps.api.placeOrderOnce(body, meta(req), key, respond);
+      sendStored(res, r.response, r.replayed);
     });
 
     // the read model; an order it has not seen yet is answered from its events, and says so
@@ -123,8 +139,11 @@ export function createApp(deps: AppDeps) {
     app.post("/orders/:id/cancel", write, async (req, res) => {
       const id = orderId(req);
       const body = CancelOrderBody.parse(req.body ?? {});
-      const order = await deps.api.cancelOrder(id, body.detail, meta(req));
-      res.status(202).location(`/orders/${id}`).json({ orderId: id, status: order.status });
+      const key = idempotent(req);
+      const respond: Respond = (order) => ({ status: 202, location: `/orders/${id}`, body: { orderId: id, status: order.status } });
+      if (!key) return sendStored(res, respond(await deps.api.cancelOrder(id, body.detail, meta(req))), false);
+      const r = await deps.api.cancelOrderOnce(id, body.detail, meta(req), key, respond);
+      sendStored(res, r.response, r.replayed);
     });
   });
 }
