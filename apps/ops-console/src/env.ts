@@ -15,6 +15,8 @@ const shape = {
   OPS_HEALTH_CACHE_MS: positiveInt(1000),
   /** at most this many redrives of one dead letter (a loop guard, as `pnpm orderflow dlt redrive`) */
   OPS_MAX_REDRIVES: positiveInt(3),
+  /** how long an action's answer is replayed for a retry with the same Idempotency-Key */
+  OPS_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   ...authEnv,
   ...serviceEnv,
 };

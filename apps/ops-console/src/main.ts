@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     verify: createVerifier(authSettings(env)),
     // dist/web, whether this runs built (dist/main.js) or from source under `pnpm dev` (src/main.ts)
     webDir: fileURLToPath(new URL("../dist/web", import.meta.url)),
+    idempotencyTtlMs: env.OPS_IDEMPOTENCY_TTL_HOURS * 3600_000,
     readiness: [
       { name: "kafka", check: () => broker.check() },
       { name: "kafka-producer", check: () => { if (!publisher.isConnected()) throw new Error("producer not connected"); } },

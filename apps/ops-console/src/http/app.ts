@@ -6,7 +6,7 @@ import express from "express";
 import helmet from "helmet";
 import { z } from "zod";
 import { isOutage } from "@orderflow/kafka";
-import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, idempotentInMemory, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
 import type { AuditList, DeadLetterList, OrderList, Session } from "../api-types.js";
 import type { Console } from "../console.js";
 
@@ -15,6 +15,8 @@ export interface AppDeps extends ServiceAppDeps {
   verify: Verifier;
   /** the built page (dist/web); the API works without it */
   webDir: string;
+  /** how long an action's answer is kept for a retry with the same Idempotency-Key */
+  idempotencyTtlMs?: number;
 }
 
 const ORDER_STATUS = z.enum(["PLACED", "PAID", "SHIPPED", "CANCELLED"]);
@@ -56,6 +58,9 @@ export function createApp(deps: AppDeps) {
     // the page loads only its own scripts and styles, and is never framed
     app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"] } } }));
     app.use("/api", ops);
+    // a redrive or discard retried with its Idempotency-Key (the page sends one per confirmation)
+    // acts once: the console has no database, so the answers are kept in memory (one replica)
+    app.use("/api/dead-letters", idempotentInMemory({ ttlMs: deps.idempotencyTtlMs ?? 24 * 3600_000 }));
 
     app.get("/api/session", (req, res) => {
       const token = req.headers.authorization!.replace(/^Bearer\s+/i, "");

@@ -5,6 +5,11 @@ import type { ActionRequest, ActionResponse, DeadLetterView } from "../../src/ap
 import { toApiError, useApi } from "./api";
 import { plural } from "./ui";
 
+/** 128 random bits; getRandomValues, unlike randomUUID, also exists on a page served over plain http */
+function newKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export type DeadLetterAction = "redrive" | "discard";
 
 export interface ActionOutcome {
@@ -51,6 +56,8 @@ export function ActionDialog({
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // one key for this dialog's action: confirming again after a lost answer acts once
+  const idempotencyKey = useRef(newKey()).current;
 
   useEffect(() => {
     const d = dialogRef.current;
@@ -79,7 +86,7 @@ export function ActionDialog({
     setBusy(true);
     let outcome: ActionOutcome;
     try {
-      const res = await api.post<ActionResponse>(`/api/dead-letters/${action}`, body);
+      const res = await api.post<ActionResponse>(`/api/dead-letters/${action}`, body, { idempotencyKey });
       outcome = describe(action, res);
     } catch (err) {
       const p = toApiError(err);

@@ -48,13 +48,13 @@ async function problemOf(res: Response): Promise<ApiError> {
 }
 
 /** one request with the bearer token; resolves with the parsed JSON body */
-export async function request<T>(token: string, method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export async function request<T>(token: string, method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
   const ctrl = new AbortController();
   const forward = () => ctrl.abort(signal?.reason);
   if (signal?.aborted) forward();
   signal?.addEventListener("abort", forward, { once: true });
   const timer = setTimeout(() => ctrl.abort(new ApiError(0, "Timed out", `no answer from the server within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json", Authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = { Accept: "application/json, application/problem+json", Authorization: `Bearer ${token}`, ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
     const res = await fetch(path, {
@@ -78,14 +78,15 @@ export async function request<T>(token: string, method: "GET" | "POST", path: st
 
 export interface Api {
   get<T>(path: string, signal?: AbortSignal): Promise<T>;
-  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
+  /** `idempotencyKey`: the same for every attempt at one action, so a retry acts once */
+  post<T>(path: string, body: unknown, opts?: { signal?: AbortSignal; idempotencyKey?: string }): Promise<T>;
 }
 
 /** the API as seen by a signed-in operator: `onUnauthorized` runs on any 401 */
 export function createApi(token: string, onUnauthorized: (detail: string) => void): Api {
-  const call = async <T,>(method: "GET" | "POST", path: string, body: unknown, signal?: AbortSignal): Promise<T> => {
+  const call = async <T,>(method: "GET" | "POST", path: string, body: unknown, signal?: AbortSignal, headers?: Record<string, string>): Promise<T> => {
     try {
-      return await request<T>(token, method, path, body, signal);
+      return await request<T>(token, method, path, body, signal, headers);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) onUnauthorized(err.detail);
       throw err;
@@ -93,7 +94,7 @@ export function createApi(token: string, onUnauthorized: (detail: string) => voi
   };
   return {
     get: (path, signal) => call("GET", path, undefined, signal),
-    post: (path, body, signal) => call("POST", path, body, signal),
+    post: (path, body, opts) => call("POST", path, body, opts?.signal, opts?.idempotencyKey ? { "Idempotency-Key": opts.idempotencyKey } : undefined),
   };
 }
 

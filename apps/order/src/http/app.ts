@@ -1,6 +1,6 @@
 // The order service's HTTP API, built by a factory so tests run it in-process.
 import type { Request } from "express";
-import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, idempotencyKeyOf, keyInFlight, keyReused, requestFingerprint, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
 import { rateLimit } from "express-rate-limit";
 import { OrderDomainError } from "../domain/errors.js";
 import type { Order } from "../domain/order.js";
@@ -13,7 +13,7 @@ import type { Rebuilt } from "../commands/rebuild-order.js";
 import type { OrderView } from "../projection/order-view.js";
 import { ReplayInProgress } from "../projection/replay.js";
 import type { ListQuery, ProjectionStatus, ViewRow } from "../projection/store.js";
-import { fingerprintOf, idempotencyKeyOf, sendStored } from "./idempotency.js";
+import { sendStored } from "./idempotency.js";
 import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
 import { isOutage } from "@orderflow/kafka";
 
@@ -52,7 +52,7 @@ function meta(req: Request): CommandMeta {
 /** The Idempotency-Key of a write request with what identifies it; undefined without a key. */
 function idempotent(req: Request): IdempotentRequest | undefined {
   const key = idempotencyKeyOf(req);
-  return key === undefined ? undefined : { subject: req.principal?.subject ?? "anonymous", key, fingerprint: fingerprintOf(req) };
+  return key === undefined ? undefined : { subject: req.principal?.subject ?? "anonymous", key, fingerprint: requestFingerprint(req) };
 }
 
 function orderId(req: Request): string {
@@ -66,8 +66,8 @@ function mapError(err: unknown): HttpProblem | undefined {
   if (err instanceof OrderDomainError) return new HttpProblem(STATUS_OF[err.code], err.code === "ORDER_NOT_FOUND" ? "Order not found" : "Order conflict", err.message, { code: err.code });
   if (err instanceof ReplayInProgress) return new HttpProblem(409, "Replay in progress", err.message, { code: err.code });
   if (err instanceof ConcurrencyConflict) return new HttpProblem(409, "Order changed concurrently", `${err.message}; retry the request`, { code: err.code });
-  if (err instanceof IdempotencyKeyInFlight) return new HttpProblem(409, "Request in flight", err.message, { code: err.code });
-  if (err instanceof IdempotencyKeyReused) return new HttpProblem(422, "Idempotency-Key reused", err.message, { code: err.code, errors: [{ field: "Idempotency-Key", message: err.message }] });
+  if (err instanceof IdempotencyKeyInFlight) return keyInFlight();
+  if (err instanceof IdempotencyKeyReused) return keyReused();
   return undefined;
 }
 
