@@ -33,7 +33,7 @@ describe("docker-compose.yml", () => {
     expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(plannedTopics().sort((a, b) => a.name.localeCompare(b.name)));
   });
 
-  it("runs every app from its own Dockerfile, with Kafka and its database (the console has none: it asks the services)", () => {
+  it("runs every app from its own Dockerfile, with Kafka and its database (the console has none: it asks the services; the provider simulator neither)", () => {
     const apps = fs.readdirSync(path.join(root, "apps"));
     for (const app of apps) {
       const svc = compose.services[app];
@@ -41,11 +41,18 @@ describe("docker-compose.yml", () => {
       // Compose resolves the context; the Dockerfile is relative to it
       expect(svc!.build!.dockerfile).toBe(`apps/${app}/Dockerfile`);
       expect(fs.existsSync(path.join(root, "apps", app, "Dockerfile"))).toBe(true);
+      if (app === "payment-provider") {
+        expect([svc!.environment!.KAFKA_BROKERS, svc!.environment!.DATABASE_URL]).toEqual([undefined, undefined]);
+        continue;
+      }
       expect(svc!.environment!.KAFKA_BROKERS).toBe("kafka:9092");
       if (app === "ops-console") expect(svc!.environment!.DATABASE_URL).toBeUndefined();
       else if (app !== "outbox-relay") expect(svc!.environment!.DATABASE_URL).toMatch(new RegExp(`/orderflow_${app}$`));
     }
     expect(compose.services["ops-console"]!.environment!.ORDER_URL).toBe("http://order:3001");
+    // payment calls the simulator, and starts once it answers
+    expect(compose.services.payment!.environment!.PAYMENT_PROVIDER_URL).toBe("http://payment-provider:3006");
+    expect((compose.services.payment as { depends_on?: Record<string, unknown> }).depends_on).toHaveProperty("payment-provider");
     expect(compose.services["outbox-relay"]!.environment!.RELAY_DATABASES!.split(",").map((d) => d.split("=")[0])).toEqual(["order", "payment", "shipping"]);
   });
 });

@@ -9,19 +9,24 @@ const shape = {
   DATABASE_POOL_SIZE: positiveInt(10),
   /** migrations run with this role when set (schema changes), the service with DATABASE_URL */
   MIGRATE_DATABASE_URL: optionalPostgresUrl(),
-  /** the simulated gateway declines payments above this amount (minor units: 100000 = 1000.00) */
-  PAYMENT_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000),
-  /** the simulated gateway's round trip in ms (0: instant; fault tests slow handlers down with it) */
-  PAYMENT_GATEWAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
-  /** fault injection for tests and demos: `unavailable` makes the simulated gateway fail every
-   *  call (retried, then dead-lettered: what a provider outage looks like to an operator) */
+  /** the card payment provider's API (locally apps/payment-provider, the simulator) */
+  PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("http://127.0.0.1:3006").transform((u) => u.replace(/\/+$/, "")),
+  /** the deadline of one provider call; past it the call counts as unanswered and is retried */
+  PAYMENT_PROVIDER_TIMEOUT_MS: positiveInt(2000),
+  /** fault injection for tests and demos: `unavailable` makes every provider call fail without
+   *  calling (retried, then dead-lettered: what a provider outage looks like to an operator) */
   PAYMENT_GATEWAY_FAILPOINT: z.enum(["unavailable"]).optional(),
-  /** fault injection for tests: `crash-after-handled:N` SIGKILLs the process once N records are
-   *  applied in the database, before their offsets are committed (the reliability suite) */
+  /** fault injection for tests (the reliability suite): `crash-after-handled:N` SIGKILLs the
+   *  process once N records are applied in the database, before their offsets are committed;
+   *  `crash-after-provider:N` once the provider has answered N calls, before the transaction that
+   *  records the answers commits */
   PAYMENT_CONSUMER_FAILPOINT: z
     .string()
-    .regex(/^crash-after-handled:[1-9]\d*$/, "must be crash-after-handled:<n>")
-    .transform((v) => ({ crashAfterHandled: Number(v.split(":")[1]) }))
+    .regex(/^crash-after-(handled|provider):[1-9]\d*$/, "must be crash-after-handled:<n> or crash-after-provider:<n>")
+    .transform((v) => {
+      const [kind, n] = v.replace(/^crash-after-/, "").split(":");
+      return kind === "handled" ? ({ kind: "crash-after-handled", n: Number(n) } as const) : ({ kind: "crash-after-provider", n: Number(n) } as const);
+    })
     .optional(),
   ...authEnv,
   ...serviceEnv,

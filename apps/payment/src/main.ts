@@ -4,12 +4,12 @@ import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
 import { crashAfterHandled, createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
-import { SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
+import { crashAfterProviderAnswers, SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
 import { listPayments } from "./commands/list-payments.js";
 import { createDb } from "./db/client.js";
 import { loadEnv } from "./env.js";
 import { createOrderEventsConsumer } from "./events/order-events-consumer.js";
-import { SimulatedGateway } from "./gateway/gateway.js";
+import { HttpPaymentGateway } from "./gateway/http-gateway.js";
 import { createApp } from "./http/app.js";
 
 async function main(): Promise<void> {
@@ -22,11 +22,13 @@ async function main(): Promise<void> {
   const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(env) });
   const publisher = createPublisher(kafka); // dead letters; events leave through the outbox
   const broker = kafkaReachability(kafka);
-  const deps: PaymentDeps = { db, gateway: new SimulatedGateway(env.PAYMENT_DECLINE_ABOVE, env.PAYMENT_GATEWAY_LATENCY_MS, env.PAYMENT_GATEWAY_FAILPOINT === "unavailable"), clock: () => new Date(), newId: uuidv7, log };
+  const gateway = new HttpPaymentGateway({ baseUrl: env.PAYMENT_PROVIDER_URL, timeoutMs: env.PAYMENT_PROVIDER_TIMEOUT_MS, unavailable: env.PAYMENT_GATEWAY_FAILPOINT === "unavailable" });
+  const failpoint = env.PAYMENT_CONSUMER_FAILPOINT;
+  const deps: PaymentDeps = { db, gateway, clock: () => new Date(), newId: uuidv7, log, ...(failpoint?.kind === "crash-after-provider" ? { afterProviderAnswered: crashAfterProviderAnswers(failpoint.n, log) } : {}) };
   if (env.PAYMENT_GATEWAY_FAILPOINT) log.warn({ failpoint: env.PAYMENT_GATEWAY_FAILPOINT }, "fault injection enabled: every gateway call fails");
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   if (env.PAYMENT_CONSUMER_FAILPOINT) log.warn({ failpoint: env.PAYMENT_CONSUMER_FAILPOINT }, "fault injection enabled: the consumer kills its process");
-  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), env.PAYMENT_CONSUMER_FAILPOINT ? crashAfterHandled(observer, env.PAYMENT_CONSUMER_FAILPOINT.crashAfterHandled, log) : observer);
+  const consumer = createOrderEventsConsumer(kafka, publisher, deps, retryPolicy(env), failpoint?.kind === "crash-after-handled" ? crashAfterHandled(observer, failpoint.n, log) : observer);
 
   const app = createApp({
     listPayments: (orderId) => listPayments(db, orderId),
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
   await publisher.connect();
   await consumer.start();
   const lag = monitorLag(kafka, ["payment"], 10_000, consumerMetrics.setLag);
-  const server = app.listen(env.PORT, () => log.info({ port: env.PORT }, "payment service listening"));
+  const server = app.listen(env.PORT, () => log.info({ port: env.PORT, providerUrl: env.PAYMENT_PROVIDER_URL }, "payment service listening"));
   onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), () => consumer.stop(), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
 }
 

@@ -51,7 +51,7 @@ export async function stackDown(env: StackEnv): Promise<void> {
 const PROBLEM_LEVELS = new Set(["warn", "error", "fatal"]);
 
 type Key = ServiceName | `${ServiceName}#${number}`;
-const BASE_PORT: Record<ServiceName, number> = { order: 3201, payment: 3202, shipping: 3203, "outbox-relay": 3204, "ops-console": 3205 };
+const BASE_PORT: Record<ServiceName, number> = { order: 3201, payment: 3202, shipping: 3203, "outbox-relay": 3204, "ops-console": 3205, "payment-provider": 3206 };
 
 /** fast enough for hundreds of orders a minute; the dispatcher still waits (a window for cancellation) */
 const SERVICE_ENV: Record<string, string> = {

@@ -16,14 +16,15 @@ const pgPort = process.env.PG_PORT ?? "54329";
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
 export const dbUrl = (db: string) => `postgresql://postgres@${pgHost}:${pgPort}/${db}`;
 
-export type ServiceName = "order" | "payment" | "shipping" | "outbox-relay" | "ops-console";
+/** the apps a test can start; payment-provider is the card provider's simulator payment calls */
+export type ServiceName = "order" | "payment" | "shipping" | "outbox-relay" | "ops-console" | "payment-provider";
 
 /** This run's own topics, consumer groups and databases: it never meets \`pnpm dev\`'s services
  *  on the same stack, nor an earlier run's records. */
 export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 export const TOPIC_PREFIX = `e2e-${RUN}.`;
 
-export const DATABASES: Record<Exclude<ServiceName, "outbox-relay" | "ops-console">, string> = {
+export const DATABASES: Record<Exclude<ServiceName, "outbox-relay" | "ops-console" | "payment-provider">, string> = {
   order: dbUrl(`e2e_${RUN}_order`),
   payment: dbUrl(`e2e_${RUN}_payment`),
   shipping: dbUrl(`e2e_${RUN}_shipping`),
@@ -111,7 +112,7 @@ export class Service {
     // SERVICE_NODE_ARGS: extra node flags for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
     const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
     const proc = spawn("node", [...nodeArgs, path.join(repoRoot, "apps", name, "dist", "main.js")], {
-      env: { ...process.env, PORT: String(port), KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: TOPIC_PREFIX, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? { RELAY_DATABASES } : name === "ops-console" ? {} : { DATABASE_URL: DATABASES[name] }), ...env },
+      env: { ...process.env, PORT: String(port), KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: TOPIC_PREFIX, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? { RELAY_DATABASES } : name === "ops-console" || name === "payment-provider" ? {} : { DATABASE_URL: DATABASES[name] }), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const s = new Service(name, port, proc);

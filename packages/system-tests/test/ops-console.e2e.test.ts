@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, repoRoot, Service, TOPIC_PREFIX, waitFor } from "./harness.js";
 
-const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115 } as const;
+const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115, provider: 3116 } as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.join(repoRoot, "packages", "system-tests", "artifacts", "ops-console");
 // the flags this machine's closed network needs (ENVIRONMENT.md); playwright adds --headless and a fresh profile
@@ -23,12 +23,12 @@ const FAST_DLT = { CONSUMER_MAX_ATTEMPTS: "2", CONSUMER_RETRY_INITIAL_MS: "50", 
 
 const kafka = createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "system-tests-console", logger: pino({ level: "warn" }), topicPrefix: TOPIC_PREFIX });
 const operatorToken = await signToken(LOCAL_DEV_AUTH, { subject: "ada.operator", scopes: ["ops", "orders:read"], ttlSeconds: 3600 });
-let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service;
+let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service, provider: Service;
 let browser: Browser;
 let page: Page;
 let problems: string[] = [];
 
-const startPayment = (env: Record<string, string> = {}) => Service.start("payment", PORTS.payment, { ...FAST_DLT, ...env }).then((s) => s.ready());
+const startPayment = (env: Record<string, string> = {}) => Service.start("payment", PORTS.payment, { ...FAST_DLT, PAYMENT_PROVIDER_URL: provider.url(""), ...env }).then((s) => s.ready());
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -78,6 +78,7 @@ beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
   migrateAll();
   await ensureTopics(kafka);
+  provider = await Service.start("payment-provider", PORTS.provider).then((s) => s.ready());
   [relay, order, shipping, opsConsole] = await Promise.all([
     Service.start("outbox-relay", PORTS.relay),
     Service.start("order", PORTS.order),
@@ -102,7 +103,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([order, payment, shipping, relay, opsConsole].filter(Boolean).map((s) => s.stop()));
+  await Promise.all([order, payment, shipping, relay, opsConsole, provider].filter(Boolean).map((s) => s.stop()));
   await deletePrefixedTopics(kafka);
   await dropDatabases();
 });

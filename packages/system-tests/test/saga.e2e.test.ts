@@ -1,4 +1,5 @@
-// The whole saga across four separately started services, on the real broker and databases.
+// The whole saga across four separately started services (and the card provider's simulator
+// payment calls over HTTP), on the real broker and databases.
 import { caughtUp, createKafkaClient, createPublisher, consumerGroupLag, deletePrefixedTopics, ensureTopics, readTopicToEnd, recordForEvent, type Publisher } from "@orderflow/kafka";
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
@@ -12,9 +13,9 @@ import addFormatsPlugin from "ajv-formats";
 import pg from "pg";
 import { anOrder, DATABASES, repoRoot, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, Service, TOPIC_PREFIX, waitFor } from "./harness.js";
 
-const PORTS = { order: 3101, payment: 3102, shipping: 3103, relay: 3104 } as const;
+const PORTS = { order: 3101, payment: 3102, shipping: 3103, relay: 3104, provider: 3106 } as const;
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv2020) => void;
-let order: Service, payment: Service, shipping: Service, relay: Service;
+let order: Service, payment: Service, shipping: Service, relay: Service, provider: Service;
 let publisher: Publisher;
 const kafka = createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "system-tests", logger: pino({ level: "warn" }), topicPrefix: TOPIC_PREFIX });
 
@@ -35,6 +36,9 @@ async function orderReaches(id: string, status: string, timeoutMs = 30_000) {
 const paymentsOf = async (id: string) => (await getJson(payment.url(`/payments?orderId=${id}`))).body.payments as any[];
 const shipmentsOf = async (id: string) => (await getJson(shipping.url(`/shipments?orderId=${id}`))).body.shipments as any[];
 const eventsOf = async (id: string) => (await getJson(order.url(`/orders/${id}/events`))).body.events as OrderflowEvent[];
+/** what the provider was asked for the order: charges and refunds made, replays of a key */
+const chargesOf = async (id: string) => (await getJson(provider.url(`/v1/requests?orderId=${id}`))).body.summary as { authorizations: number; approved: number; declined: number; refunds: number; replays: number };
+const startPayment = () => Service.start("payment", PORTS.payment, { PAYMENT_PROVIDER_URL: provider.url("") });
 
 /** all of the group's committed offsets caught up with the log end */
 const caughtUpGroup = (group: string) => waitFor(`group ${group} to catch up`, async () => caughtUp(await consumerGroupLag(kafka, group)));
@@ -42,20 +46,21 @@ const caughtUpGroup = (group: string) => waitFor(`group ${group} to catch up`, a
 beforeAll(async () => {
   migrateAll();
   await ensureTopics(kafka);
+  provider = await Service.start("payment-provider", PORTS.provider);
   [relay, order, payment, shipping] = await Promise.all([
     Service.start("outbox-relay", PORTS.relay),
     Service.start("order", PORTS.order),
-    Service.start("payment", PORTS.payment),
+    startPayment(),
     Service.start("shipping", PORTS.shipping, { SHIPPING_DISPATCH_DELAY_MS: "1500" }),
   ]);
-  await Promise.all([relay.ready(), order.ready(), payment.ready(), shipping.ready()]);
+  await Promise.all([provider.ready(), relay.ready(), order.ready(), payment.ready(), shipping.ready()]);
   publisher = createPublisher(kafka);
   await publisher.connect();
 });
 
 afterAll(async () => {
   await publisher?.disconnect();
-  await Promise.all([order, payment, shipping, relay].filter(Boolean).map((s) => s.stop()));
+  await Promise.all([order, payment, shipping, relay, provider].filter(Boolean).map((s) => s.stop()));
   await deletePrefixedTopics(kafka);
   await dropDatabases();
 });
@@ -70,6 +75,9 @@ describe("the order saga", () => {
     const payments = await paymentsOf(id);
     expect(payments).toHaveLength(1);
     expect(payments[0]).toMatchObject({ status: "AUTHORIZED", amount: 3000 });
+    // charged once, at the provider, under the payment's id
+    expect(await chargesOf(id)).toMatchObject({ authorizations: 1, approved: 1, refunds: 0 });
+    expect((await getJson(provider.url(`/v1/requests?orderId=${id}`))).body.requests).toMatchObject([{ operation: "authorization", paymentId: payments[0].id, amount: 3000, status: "approved" }]);
     const shipments = await shipmentsOf(id);
     expect(shipments).toHaveLength(1);
     expect(shipments[0]).toMatchObject({ status: "DISPATCHED", carrier: "DHL", trackingNumber: shipped.shipment.trackingNumber });
@@ -95,6 +103,7 @@ describe("the order saga", () => {
     expect(cancelled.cancellation).toMatchObject({ reason: "PAYMENT_DECLINED" });
     expect(cancelled.cancellation.detail).toMatch(/exceeds the simulated limit/);
     expect(await paymentsOf(id)).toMatchObject([{ status: "DECLINED" }]);
+    expect(await chargesOf(id)).toMatchObject({ authorizations: 1, declined: 1 });
     await caughtUpGroup("shipping");
     expect(await shipmentsOf(id)).toEqual([]);
   });
@@ -108,6 +117,7 @@ describe("the order saga", () => {
     const cancelled = await orderReaches(id, "CANCELLED");
     expect(cancelled.cancellation).toEqual({ reason: "CUSTOMER_REQUESTED", detail: "changed my mind" });
     await waitFor("the refund", async () => (await paymentsOf(id))[0]?.status === "REFUNDED");
+    expect(await chargesOf(id)).toMatchObject({ authorizations: 1, refunds: 1 });
     await waitFor("the shipment to be cancelled", async () => (await shipmentsOf(id))[0]?.status === "CANCELLED");
     expect((await eventsOf(id)).map((e) => e.type)).toEqual(["OrderPlaced", "OrderPaid", "OrderCancelled"]);
   });
@@ -131,6 +141,7 @@ describe("the order saga", () => {
     expect(await paymentsOf(id)).toHaveLength(1);
     expect(await shipmentsOf(id)).toHaveLength(1);
     expect((await eventsOf(id)).map((e) => e.type)).toEqual(["OrderPlaced", "OrderPaid", "OrderShipped"]);
+    expect((await chargesOf(id)).authorizations).toBe(1);
   });
 
   it("a relay killed between publish and mark re-publishes; consumers ignore the duplicate", async () => {
@@ -210,11 +221,12 @@ describe("operability", () => {
     await waitFor("payment to be in the middle of the burst", () => payment.lines.slice(before).some((l) => l.msg === "payment updated"));
     expect(await payment.stop("SIGTERM")).toBe(0);
     expect(payment.find({ msg: "stopped" }).length).toBe(1);
-    payment = await Service.start("payment", PORTS.payment);
+    payment = await startPayment();
     await payment.ready();
     for (const id of ids) {
       await orderReaches(id, "SHIPPED", 60_000);
       expect(await paymentsOf(id)).toHaveLength(1);
+      expect((await chargesOf(id)).authorizations, `charges of ${id}`).toBe(1);
     }
   });
 });

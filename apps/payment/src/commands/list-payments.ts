@@ -1,5 +1,7 @@
 import type { Db } from "../db/client.js";
 
 export async function listPayments(db: Db, orderId: string) {
-  return db.prisma.payment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+  const payments = await db.prisma.payment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+  // BIGINT in the table; every amount a contract allows is a safe integer, so a JSON number
+  return payments.map((p) => ({ ...p, amount: Number(p.amount) }));
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OrderTopicEvent, Payment } from "./payment.js";
-import { actionFor, authorization, refund } from "./payment.js";
-import { SimulatedGateway } from "../gateway/gateway.js";
+import { actionFor, authorization, authorizationKey, refund, refundKey } from "./payment.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
 const paymentId = "0193a5b0-0000-7000-8000-0000000000a1";
@@ -34,10 +33,11 @@ describe("payment decisions", () => {
   });
 });
 
-describe("the simulated gateway", () => {
-  it("approves up to its limit and declines above it, deterministically", async () => {
-    const g = new SimulatedGateway(1000);
-    expect(await g.authorize({ paymentId, orderId, amount: 1000, currency: "EUR" })).toEqual({ approved: true });
-    expect(await g.authorize({ paymentId, orderId, amount: 1001, currency: "EUR" })).toEqual({ approved: false, reason: "amount 1001 EUR exceeds the simulated limit of 1000" });
+describe("provider idempotency keys", () => {
+  it("name one business operation: the same order or payment, the same key; authorize and refund differ", () => {
+    expect(authorizationKey(orderId)).toBe(authorizationKey(orderId));
+    expect(authorizationKey(orderId)).not.toBe(authorizationKey("0193a5b0-0000-7000-8000-0000000000ff"));
+    expect(refundKey(paymentId)).not.toBe(authorizationKey(paymentId));
+    expect(authorizationKey(orderId)).toMatch(/^[\x21-\x7e]{1,255}$/);
   });
 });

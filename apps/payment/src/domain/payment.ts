@@ -22,6 +22,17 @@ export type PaymentAction =
 
 export type OrderTopicEvent = EventOnTopic<"order-events">;
 
+/** The provider's idempotency key for authorizing an order's payment: one business operation,
+ *  one key, whichever delivery, replica or redrive asks. */
+export function authorizationKey(orderId: string): string {
+  return `orderflow-payment:authorize:${orderId}`;
+}
+
+/** The provider's idempotency key for refunding a payment. */
+export function refundKey(paymentId: string): string {
+  return `orderflow-payment:refund:${paymentId}`;
+}
+
 export function actionFor(event: OrderTopicEvent, current: Payment | undefined): PaymentAction {
   switch (event.type) {
     case "OrderPlaced":

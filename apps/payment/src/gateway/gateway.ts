@@ -1,8 +1,10 @@
-// The payment gateway port. A real provider's adapter implements this; calls carry the payment
-// id as the idempotency key, so a redelivered event asks the same question and gets the same answer.
+// The payment gateway port: how payment asks the card provider to authorize or refund. Every call
+// carries the idempotency key of its business operation, the same on every retry, so the provider
+// applies it once and answers a repeat with its first answer.
 import type { GatewayDecision } from "../domain/payment.js";
 
-export interface AuthorizeRequest {
+export interface GatewayRequest {
+  idempotencyKey: string;
   paymentId: string;
   orderId: string;
   amount: number;
@@ -10,11 +12,14 @@ export interface AuthorizeRequest {
 }
 
 export interface PaymentGateway {
-  authorize(req: AuthorizeRequest): Promise<GatewayDecision>;
-  refund(req: { paymentId: string; amount: number; currency: string }): Promise<void>;
+  authorize(req: GatewayRequest): Promise<GatewayDecision>;
+  refund(req: GatewayRequest): Promise<void>;
 }
 
-/** The provider did not answer: worth retrying, and dead-lettered once retries run out. */
+/** The provider did not answer (timeout, connection error) or answered that it cannot now (5xx,
+ *  429): worth retrying with the same key, and dead-lettered once retries run out. It never
+ *  carries the network error as its `cause`: a consumer would take that for a dependency outage
+ *  and wait for it forever instead of spending the record's attempts. */
 export class GatewayUnavailableError extends Error {
   readonly retriable = true;
   constructor(message = "the payment gateway is unavailable") {
@@ -23,24 +28,16 @@ export class GatewayUnavailableError extends Error {
   }
 }
 
-/** Deterministic stand-in for a provider: approves any amount up to `declineAbove` (minor units),
- *  after `latencyMs` (a provider's round trip: fault tests use it to make handlers slow); with
- *  `unavailable` every call fails as a provider outage would. */
-export class SimulatedGateway implements PaymentGateway {
+/** The provider refused the request (a 4xx other than 429, or an answer that breaks its API):
+ *  asking again with the same key gets the same refusal, so it is dead-lettered at once. */
+export class GatewayRejectedError extends Error {
+  readonly retriable = false;
   constructor(
-    private readonly declineAbove: number,
-    private readonly latencyMs = 0,
-    private readonly unavailable = false,
-  ) {}
-
-  async authorize(req: AuthorizeRequest): Promise<GatewayDecision> {
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    if (this.unavailable) throw new GatewayUnavailableError();
-    if (req.amount > this.declineAbove) {
-      return { approved: false, reason: `amount ${req.amount} ${req.currency} exceeds the simulated limit of ${this.declineAbove}` };
-    }
-    return { approved: true };
+    message: string,
+    /** the provider's HTTP status (0: its answer could not be read) */
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "GatewayRejectedError";
   }
-
-  async refund(): Promise<void> {}
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "payments" ALTER COLUMN "amount" SET DATA TYPE BIGINT;
