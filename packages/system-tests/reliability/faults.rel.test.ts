@@ -1,5 +1,5 @@
 // Faults injected while hundreds of orders are in flight, on a real 3-broker cluster and a real
-// PostgreSQL; after each one the flow must settle with I1–I5 holding and every order terminal.
+// PostgreSQL; after each one the flow must settle with I1–I8 holding and every order terminal.
 // The invariants are checked over every order placed so far, so a later fault also re-checks the
 // earlier ones. Results: reliability/results/latest.{json,md} (a table, also printed).
 import { randomUUID } from "node:crypto";
@@ -149,37 +149,109 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       // payment kills itself (SIGKILL) right after a run of records is committed in its database
       // and before their offsets are: a kill aimed by the clock once missed that window, which
       // lasts milliseconds since records commit in runs (PAYMENT_CONSUMER_FAILPOINT)
-      const slow = { PAYMENT_GATEWAY_LATENCY_MS: "30" };
-      const dropsBefore = logsMatching("duplicate event ignored");
-      const load = world.placeOrders(N);
-      for (let i = 0; i < 3; i++) {
-        await world.restart("payment", "SIGKILL", { ...slow, PAYMENT_CONSUMER_FAILPOINT: "crash-after-handled:20" }, false);
-        expect(await world.services.get("payment")!.waitExit()).toBeNull(); // killed by its own signal
+      // slow handlers: the provider answers late, so runs of records are in flight when the kill lands
+      await world.providerFaults({ latencyMs: 30 });
+      try {
+        const dropsBefore = logsMatching("duplicate event ignored");
+        const load = world.placeOrders(N);
+        for (let i = 0; i < 3; i++) {
+          await world.restart("payment", "SIGKILL", { PAYMENT_CONSUMER_FAILPOINT: "crash-after-handled:20" }, false);
+          expect(await world.services.get("payment")!.waitExit()).toBeNull(); // killed by its own signal
+        }
+        await world.restart("payment", "SIGKILL");
+        await world.restart("shipping", "SIGKILL");
+        await world.restart("order", "SIGKILL");
+        await load;
+        await waitFor("payment caught up", async () => (await world.lagOf("payment")) === 0, 120_000);
+        await world.restart("payment", "SIGTERM");
+        const dropped = logsMatching("duplicate event ignored") - dropsBefore;
+        // the window was hit: records handled before a kill came back and were recognised
+        expect(dropped).toBeGreaterThan(0);
+        return `${dropped} redelivered events recognised by inboxes and dropped (their offsets were behind the database)`;
+      } finally {
+        await world.providerFaults({ latencyMs: 0 });
       }
-      await world.restart("payment", "SIGKILL", slow);
-      await world.restart("shipping", "SIGKILL");
-      await world.restart("order", "SIGKILL");
+    });
+  });
+
+  it("payment SIGKILLed after the provider answered, before the transaction recording the answers commits", async () => {
+    await fault("payment SIGKILL after the provider answered, before the commit ×3", async () => {
+      // payment kills itself once the provider has answered 20 calls, before the transaction that
+      // records them commits (PAYMENT_CONSUMER_FAILPOINT=crash-after-provider): the provider
+      // charged, payment recorded nothing; the next payment asks again under the same keys
+      const before = await world.providerRequests();
+      const repeatedBefore = before.requests.filter((r) => r.presentedCount > 1).length;
+      const acceptedBefore = world.accepted.size;
+      // a backlog first, so each payment started with the failpoint has 20 calls to make before
+      // it catches up (each one commits fewer than 20 records before it dies)
+      await world.kill("payment", 1, "SIGTERM");
+      const load = world.placeOrders(N);
+      await waitFor("a backlog of orders for payment", async () => world.accepted.size - acceptedBefore >= Math.min(N, 80), 120_000);
+      for (let i = 0; i < 3; i++) {
+        if (i > 0) await world.kill("payment"); // already gone: forgets it
+        const payment = await world.start("payment", 1, { PAYMENT_CONSUMER_FAILPOINT: "crash-after-provider:20" }, false);
+        const code = await Promise.race([payment.waitExit(), new Promise<string>((r) => setTimeout(r, 120_000, "still running").unref())]);
+        expect(code, "payment reached its failpoint (20 provider answers) and was killed by its own signal").toBeNull();
+      }
+      await world.kill("payment");
+      await world.start("payment");
       await load;
       await waitFor("payment caught up", async () => (await world.lagOf("payment")) === 0, 120_000);
+      const after = await world.providerRequests();
+      const repeated = after.requests.filter((r) => r.presentedCount > 1).length - repeatedBefore;
+      // the window was hit: calls answered before a kill were asked again, and answered from the provider's records
+      expect(repeated).toBeGreaterThan(0);
+      return `${repeated} provider keys presented more than once (${after.summary.replays - before.summary.replays} replays answered from the provider's records)`;
+    });
+  });
+
+  it("provider answers lost after it applied the charge: payment times out and retries under the same key", async () => {
+    await fault("provider timeouts that applied the charge", async () => {
+      const normal = await world.providerFaults();
+      const before = await world.providerRequests();
+      const lostBefore = await world.providerLostAnswers();
+      // a lost answer is held longer than payment waits: payment sees a timeout after the charge
+      await world.providerFaults({ lostAnswerRate: 0.3, lostAnswerHoldMs: 2000 });
+      try {
+        // with 3 in 10 answers lost, a record's calls can fail 5 times in a row (the default
+        // attempts, then the record would be dead-lettered, as designed for a provider that
+        // keeps failing): allow more attempts, and the time they take
+        await world.restart("payment", "SIGTERM", { PAYMENT_PROVIDER_TIMEOUT_MS: "300", CONSUMER_MAX_ATTEMPTS: "20", CONSUMER_RETRY_MAX_TOTAL_MS: "60000" });
+        const ids = await world.placeOrders(N);
+        await waitFor("a payment for every order of this fault", async () => {
+          const r = await world.query<{ n: string }>("payment", "SELECT count(*) AS n FROM payments WHERE order_id = ANY($1::uuid[])", [ids]);
+          return Number(r[0]!.n) === ids.length;
+        }, 150_000);
+      } finally {
+        await world.providerFaults({ lostAnswerRate: normal.lostAnswerRate, lostAnswerHoldMs: normal.lostAnswerHoldMs });
+      }
       await world.restart("payment", "SIGTERM");
-      const dropped = logsMatching("duplicate event ignored") - dropsBefore;
-      // the window was hit: records handled before a kill came back and were recognised
-      expect(dropped).toBeGreaterThan(0);
-      return `${dropped} redelivered events recognised by inboxes and dropped (their offsets were behind the database)`;
+      const after = await world.providerRequests();
+      const lost = (await world.providerLostAnswers()) - lostBefore;
+      const replays = after.summary.replays - before.summary.replays;
+      expect(lost).toBeGreaterThan(0);
+      // every answer lost was asked for again under its key (a lost replay too)
+      expect(replays).toBeGreaterThanOrEqual(lost);
+      return `${lost} answers lost after the provider applied them, ${replays} replays answered from its records`;
     });
   });
 
   it("a rebalance storm: the payment group scaled 1 → 3 → 1 while its handlers are slow", async () => {
     await fault("rebalance storm 1→3→1, slow handlers", async () => {
-      const slow = { PAYMENT_GATEWAY_LATENCY_MS: "40" };
-      await world.restart("payment", "SIGTERM", slow);
-      const load = world.placeOrders(N);
-      await world.start("payment", 2, slow);
-      await world.start("payment", 3, slow);
-      await pause(1000);
-      await world.kill("payment", 3, "SIGTERM");
-      await world.kill("payment", 2, "SIGTERM");
-      await load;
+      // slow handlers: the provider answers late
+      await world.providerFaults({ latencyMs: 40 });
+      try {
+        await world.restart("payment", "SIGTERM");
+        const load = world.placeOrders(N);
+        await world.start("payment", 2);
+        await world.start("payment", 3);
+        await pause(1000);
+        await world.kill("payment", 3, "SIGTERM");
+        await world.kill("payment", 2, "SIGTERM");
+        await load;
+      } finally {
+        await world.providerFaults({ latencyMs: 0 });
+      }
       await world.restart("payment", "SIGTERM");
     });
   });
@@ -234,11 +306,29 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
     });
   });
 
+  it("clients retrying POST /orders under one key while the order service is SIGKILLed mid-request", async () => {
+    await fault("clients retrying POST /orders with one key while order is SIGKILLed mid-request", async () => {
+      const before = { replayed: world.replayed, died: world.died, inFlight: world.keyInFlight, accepted: world.accepted.size };
+      const load = world.placeOrders(N, { concurrency: 8 });
+      for (let i = 1; i <= 3; i++) {
+        // polled tightly: at a few hundred orders a second a slower poll would find the load done
+        while (world.accepted.size - before.accepted < Math.floor((N * i) / 4)) await pause(5);
+        await world.restart("order", "SIGKILL"); // requests in flight die with it; their clients retry under the same key
+      }
+      await load;
+      const died = world.died - before.died;
+      // eight clients always have a request in flight: a kill breaks some of them
+      expect(died).toBeGreaterThan(0);
+      return `${world.replayed - before.replayed} retries answered as replays (idempotent-replayed), ${died} requests died with the process, ${world.keyInFlight - before.inFlight} answered 409 (key in flight) and retried`;
+    });
+  });
+
   it("SIGTERM to every service with work in flight", async () => {
     await fault("SIGTERM all services", async () => {
       const load = world.placeOrders(N);
       await waitFor("orders flowing", async () => world.accepted.size > 0);
       await pause(500);
+      // not the provider: it keeps its records in memory only (I6 counts them)
       const codes = await Promise.all((["order", "payment", "shipping", "outbox-relay"] as const).map((s) => world.kill(s, 1, "SIGTERM")));
       expect(codes).toEqual([0, 0, 0, 0]);
       await Promise.all((["outbox-relay", "order", "payment", "shipping"] as const).map((s) => world.start(s)));
@@ -255,6 +345,7 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       const load = (async () => {
         while (!stop) await world.placeOrders(20, { concurrency: 4 });
       })();
+      // never the provider: it keeps its records in memory only (I6 counts them)
       const actions: [string, () => Promise<void>][] = [
         ["broker", async () => {
           const n = 1 + Math.floor(Math.random() * 3);

@@ -13,16 +13,17 @@ export interface Row {
 }
 
 export function renderTable(rows: Row[], profile: { name: string; orders: number; soakMs: number }): string {
-  const head = "| fault | orders | lost | duplicated effects | terminal | invariants | duration |\n|---|---:|---:|---:|---:|---|---:|";
+  const head = "| fault | orders | lost | duplicated effects | terminal | provider charges | provider duplicates | invariants | duration |\n|---|---:|---:|---:|---:|---:|---:|---|---:|";
   const lines = rows.map((r) => {
     const v = r.verdict;
-    const inv = r.error ? `fault failed: ${r.error}` : v.failed.length ? `**violated:** ${v.failed.join("; ")}` : "I1–I5 hold";
-    return `| ${r.fault} | ${r.orders} | ${v.lost} | ${v.duplicated} | ${v.terminal}/${v.orders} | ${inv} | ${(r.durationMs / 1000).toFixed(1)} s |`;
+    const inv = r.error ? `fault failed: ${r.error}` : v.failed.length ? `**violated:** ${v.failed.join("; ")}` : "I1–I8 hold";
+    return `| ${r.fault} | ${r.orders} | ${v.lost} | ${v.duplicated} | ${v.terminal}/${v.orders} | ${v.provider.authorizations} | ${v.provider.duplicates} | ${inv} | ${(r.durationMs / 1000).toFixed(1)} s |`;
   });
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.fault}: ${r.note}`);
   return [
     `Reliability suite, ${profile.name} profile (${profile.orders} orders per fault, soak ${Math.round(profile.soakMs / 1000)} s), ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores.`,
-    "Counts are over every order placed since the suite started (a fault re-checks the earlier ones); terminal = SHIPPED or CANCELLED.",
+    "Counts are over every order placed since the suite started (a fault re-checks the earlier ones); terminal = SHIPPED or CANCELLED;",
+    "provider charges = authorizations the payment provider made (one per idempotency key), provider duplicates = authorizations beyond one per order (must be 0).",
     "",
     head,
     ...lines,
