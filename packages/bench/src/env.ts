@@ -1,13 +1,15 @@
 // The benchmark's settings, read once: which profile, and which brokers (the local stack's by default).
+// slowProviderRecords: the backlog of each payment run in the slow-provider part (a few seconds' worth)
 export const PROFILES = {
-  short: { repeats: 3, records: 5_000, windowMs: 5_000, sagaWindowMs: 20_000, concurrency: 16 },
-  full: { repeats: 5, records: 20_000, windowMs: 15_000, sagaWindowMs: 10 * 60_000, concurrency: 16 },
+  short: { repeats: 3, records: 5_000, windowMs: 5_000, sagaWindowMs: 20_000, concurrency: 16, slowProviderRecords: 2_000 },
+  full: { repeats: 5, records: 20_000, windowMs: 15_000, sagaWindowMs: 10 * 60_000, concurrency: 16, slowProviderRecords: 5_000 },
 } as const;
 
 export type ProfileName = keyof typeof PROFILES;
 
-/** what one run measures (BENCH_PARTS, comma-separated; all by default) */
-export const BENCH_PARTS = ["relay", "consumer", "orders", "saga"] as const;
+/** what one run measures (BENCH_PARTS, comma-separated; all by default); `slow-provider` is
+ *  payment, and the saga, with the card provider answering in 50 ms */
+export const BENCH_PARTS = ["relay", "consumer", "orders", "saga", "slow-provider"] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export function loadBenchEnv(source: NodeJS.ProcessEnv = process.env): { profileName: ProfileName; brokers: string[]; parts: Set<BenchPart> } {

@@ -14,14 +14,22 @@ export type Request = () => Promise<number>;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+/** Request headers: the same on every request, or made per request (a fresh Idempotency-Key). */
+export type RequestHeaders = Record<string, string> | (() => Record<string, string>);
+
+/** `headers` and a fresh Idempotency-Key on every request, as a client sends one per order it places
+ *  (a retry of that order would send the same key again). */
+export const withIdempotencyKey = (headers: Record<string, string>) => (): Record<string, string> => ({ ...headers, "idempotency-key": randomUUID() });
+
 /** POST `body` as JSON over kept-alive node:http connections: several times cheaper per request
  *  than fetch, which matters when the load generator shares two cores with what it measures. */
-export function jsonPost(url: string, body: () => unknown, headers: Record<string, string>): Request {
+export function jsonPost(url: string, body: () => unknown, headers: RequestHeaders): Request {
   const u = new URL(url);
   return () =>
     new Promise<number>((resolve, reject) => {
       const data = JSON.stringify(body());
-      const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), ...headers } }, (res) => {
+      const extra = typeof headers === "function" ? headers() : headers;
+      const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), ...extra } }, (res) => {
         res.resume();
         res.once("end", () => resolve(res.statusCode ?? 0));
         res.once("error", reject);
@@ -80,13 +88,17 @@ export async function openLoop(req: Request, opts: { ratePerSecond: number; dura
 
 /** A closed loop of `concurrency` connections from wrk (C, one thread): a Node.js load generator
  *  on the same two cores capped POST /orders at ~450 req/s whatever answered (a bare node:http
- *  server included), so throughput is measured with wrk. Every answer must be 2xx. */
-export async function wrkClosedLoop(url: string, opts: { body: unknown; headers: Record<string, string>; concurrency: number; durationMs: number }): Promise<number> {
+ *  server included), so throughput is measured with wrk. Every answer must be 2xx. With
+ *  `idempotencyKeys` every request carries a key of its own: this run's id, wrk's thread number
+ *  and a counter, built by a Lua request() per request (a key used twice would be answered from
+ *  the stored first answer, not placed). */
+export async function wrkClosedLoop(url: string, opts: { body: unknown; headers: Record<string, string>; idempotencyKeys?: boolean; concurrency: number; durationMs: number }): Promise<number> {
   const script = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.lua`);
   const lua = [
     `wrk.method = "POST"`,
     `wrk.body = ${luaString(JSON.stringify(opts.body))}`,
     ...Object.entries({ "content-type": "application/json", ...opts.headers }).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`),
+    ...(opts.idempotencyKeys ? wrkIdempotencyKeys(randomUUID()) : []),
   ].join("\n");
   fs.writeFileSync(script, lua);
   try {
@@ -115,5 +127,22 @@ function run(cmd: string, args: string[]): Promise<{ status: number | null; stdo
     p.once("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** wrk's Lua: setup() runs once per thread in the main state and hands each thread its number;
+ *  request() runs per request in the thread's own state, so the counter is the thread's. */
+const wrkIdempotencyKeys = (run: string) => [
+  `local run = ${luaString(run)}`,
+  `local threads = 0`,
+  `function setup(thread)`,
+  `  threads = threads + 1`,
+  `  thread:set("thread_number", threads)`,
+  `end`,
+  `local sent = 0`,
+  `function request()`,
+  `  sent = sent + 1`,
+  `  wrk.headers["idempotency-key"] = run .. "-" .. thread_number .. "-" .. sent`,
+  `  return wrk.format()`,
+  `end`,
+];
 
 const luaString = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;

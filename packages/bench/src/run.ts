@@ -2,18 +2,18 @@
 // against a bare baseline in the same run, on the local stack (started if it is not up).
 // Results: packages/bench/results/latest.{json,md}; progress on stderr.
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createEvent, eventHeaders } from "@orderflow/contracts";
 import { loadStackEnv, kafkaUp, pgUp } from "@orderflow/infra/stack";
-import { consumerGroupLag, createKafkaClient, deletePrefixedTopics, ensureTopic, ensureTopics } from "@orderflow/kafka";
+import { consumerGroupLag, createKafkaClient, deletePrefixedTopics, ensureTopic, ensureTopics, type KafkaClient } from "@orderflow/kafka";
 import { anOrder, AUTHORIZATION, DATABASES, dropDatabases, migrateAll, Service, TOPIC_PREFIX, waitFor } from "@orderflow/system-tests/harness";
 import pg from "pg";
 import { pino } from "pino";
 import { BENCH_PARTS, loadBenchEnv, PROFILES } from "./env.js";
-import { closedLoop, jsonPost, openLoop, wrkClosedLoop, type Request } from "./load.js";
+import { closedLoop, jsonPost, openLoop, withIdempotencyKey, wrkClosedLoop, type Request } from "./load.js";
 import { figure, percentiles, round, type Figure } from "./stats.js";
 
 const { profileName, brokers, parts } = loadBenchEnv();
@@ -21,6 +21,8 @@ const P = PROFILES[profileName];
 const RELAY_BATCH_SIZE = 500;
 /** outbox rows per transaction in the relay's latency runs */
 const RELAY_ROWS_PER_TX = 10;
+/** the payment provider's answer time in the slow-provider part (PROVIDER_LATENCY_MS) */
+const SLOW_PROVIDER_MS = 50;
 
 const started = Date.now();
 const progress = (msg: string) => process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)}s] ${msg}\n`);
@@ -43,6 +45,11 @@ const kafka = createKafkaClient({ brokers, clientId: "bench", logger: pino({ lev
 // the saga runs on topics of its own: nothing the earlier measurements left on the broker reaches it
 const SAGA_PREFIX = `${TOPIC_PREFIX}saga.`;
 const sagaKafka = createKafkaClient({ brokers, clientId: "bench-saga", logger: pino({ level: "silent" }), topicPrefix: SAGA_PREFIX });
+// and the slow-provider part's saga and payment runs on topics of theirs
+const SLOW_SAGA_PREFIX = `${TOPIC_PREFIX}slow-saga.`;
+const slowSagaKafka = createKafkaClient({ brokers, clientId: "bench-slow-saga", logger: pino({ level: "silent" }), topicPrefix: SLOW_SAGA_PREFIX });
+const SLOW_PAYMENT_PREFIX = `${TOPIC_PREFIX}slow-payment.`;
+const slowPaymentKafka = createKafkaClient({ brokers, clientId: "bench-slow-payment", logger: pino({ level: "silent" }), topicPrefix: SLOW_PAYMENT_PREFIX });
 const sql = async <T extends pg.QueryResultRow>(db: keyof typeof DATABASES, text: string, params: unknown[] = []): Promise<T[]> => {
   const c = new pg.Client({ connectionString: DATABASES[db] });
   await c.connect();
@@ -100,9 +107,9 @@ async function bareConsumer(topic: string, total: number, run: number): Promise<
   return rate;
 }
 
-/** pgbench running `script` against `url`; transactions per second */
-async function pgbench(url: string, script: string, clients: number, seconds: number): Promise<number> {
-  const out = await pgbenchAsync(url, script, ["-c", String(clients), "-j", String(Math.min(clients, 2)), "-T", String(seconds)]);
+/** pgbench running `script` against `url` (`extra`: more pgbench options); transactions per second */
+async function pgbench(url: string, script: string, clients: number, seconds: number, extra: string[] = []): Promise<number> {
+  const out = await pgbenchAsync(url, script, ["-c", String(clients), "-j", String(Math.min(clients, 2)), "-T", String(seconds), ...extra]);
   const m = /tps = ([\d.]+)/.exec(out);
   if (!m) throw new Error(`pgbench printed no tps:\n${out}`);
   return Number(m[1]);
@@ -125,12 +132,46 @@ function pgbenchAsync(url: string, script: string, args: string[]): Promise<stri
   }).finally(() => fs.rmSync(file, { force: true }));
 }
 
-/** the statement POST /orders sends: the new order's event and its outbox row in one INSERT */
+/** the statement POST /orders sends without an Idempotency-Key: the new order's event and its outbox row in one INSERT */
 function placeOrderScript(): string {
   const { event, headers } = sampleEvent();
   return `SELECT gen_random_uuid() AS oid, gen_random_uuid() AS eid \\gset
 WITH appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at) VALUES (':oid', 1, ':eid', 'OrderPlaced', 2, '${q(JSON.stringify(event.data))}', 'bench', NULL, now()))
 INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (':eid', ':oid', 'order-events', ':oid', 'OrderPlaced', '${q(JSON.stringify(event))}', '${q(JSON.stringify(headers))}');
+`;
+}
+
+/** pgbench options the keyed script needs: its per-client counter starts at 0 (pgbench keeps a
+ *  client's variables from one transaction to the next) */
+const KEYED_PGBENCH_OPTIONS = ["-D", "seq=0"];
+
+/** The transaction POST /orders runs with an Idempotency-Key (apps/order: db/idempotency.ts
+ *  once(), commands/execute.ts, db/event-store.ts startStreams, db-kit writeWithOutbox): BEGIN;
+ *  the key's advisory lock and its stored answer in one SELECT; the event and its outbox row in
+ *  one INSERT (the unnest form the event store sends); the key's answer; COMMIT. A key of its own
+ *  per transaction (this script's run id, pgbench's client id and a counter), the subject of the
+ *  bench's token, and values shaped like the service's: a sha256 fingerprint, the 202's location
+ *  and body, 24 hours to expiry. Needs KEYED_PGBENCH_OPTIONS. */
+function placeOrderKeyedScript(): string {
+  const { event, headers } = sampleEvent();
+  const subject = "system-tests"; // AUTHORIZATION's subject
+  const key = `${randomUUID()}-:client_id-:seq`;
+  const fingerprint = createHash("sha256").update(`POST /orders\n${JSON.stringify(anOrder())}`).digest("base64url");
+  const data = event.data as { totalAmount: number; currency: string };
+  const answer = { orderId: ":oid", status: "PLACED", totalAmount: data.totalAmount, currency: data.currency };
+  return `\\set seq :seq + 1
+SELECT gen_random_uuid() AS oid, gen_random_uuid() AS eid \\gset
+BEGIN;
+SELECT pg_try_advisory_xact_lock(hashtextextended('${subject}' || ' ' || '${key}', 0)) AS locked,
+  (SELECT json_build_object('fingerprint', fingerprint, 'status', status, 'location', location, 'body', body) FROM idempotency_keys WHERE subject = '${subject}' AND key = '${key}' AND expires_at > now()) AS stored;
+WITH appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
+  SELECT * FROM unnest(ARRAY[':oid']::uuid[], ARRAY[1]::int[], ARRAY[':eid']::uuid[], ARRAY['OrderPlaced']::text[], ARRAY[2]::int[], ARRAY['${q(JSON.stringify(event.data))}']::jsonb[], ARRAY['${event.correlationId}']::text[], ARRAY[NULL]::text[], ARRAY['${event.occurredAt}']::timestamptz[]))
+INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (':eid'::uuid, ':oid', 'order-events', ':oid', 'OrderPlaced', '${q(JSON.stringify(event))}'::jsonb, '${q(JSON.stringify(headers))}'::jsonb);
+INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
+  VALUES ('${subject}', '${key}', '${fingerprint}', 202, '/orders/:oid', '${q(JSON.stringify(answer))}'::jsonb, now() + ${24 * 3600_000} * interval '1 millisecond')
+  ON CONFLICT (subject, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, location = EXCLUDED.location,
+    body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at;
+COMMIT;
 `;
 }
 
@@ -152,7 +193,7 @@ async function startBareOrderServer(port: number): Promise<{ url: string; stop()
 
 const BARE_RELAY = "bare pg + kafkajs relay: select 500, send, mark, on one connection (no leader lock, pipelining, tracing or logs)";
 const BARE_SAGA_PREFIX = "bare-saga.";
-const BARE_SAGA = "bare kafkajs + pg saga, same four hops, one process per service (no outbox or relay, no read model, validation, auth, logs or retries)";
+const BARE_SAGA = "bare kafkajs + pg saga, same four hops, one process per service (no outbox or relay, no read model, provider call, idempotency keys, validation, auth, logs or retries)";
 
 /** the bare kafkajs + pg saga (src/bare-saga.ts): one process per service, on topics of its own */
 async function startBareSaga(port: number): Promise<{ url: string; procs: { pid: number; name: string }[]; stop(): Promise<void> }> {
@@ -294,7 +335,96 @@ function rssMb(s: Service): number {
   }
 }
 
-const post = (svc: Service) => jsonPost(svc.url("/orders"), () => anOrder(), { authorization: AUTHORIZATION });
+/** a client's POST /orders: a fresh Idempotency-Key on every request, as a real client sends */
+const post = (svc: Service) => jsonPost(svc.url("/orders"), () => anOrder(), withIdempotencyKey({ authorization: AUTHORIZATION }));
+
+const LOG = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
+
+/** The card provider's simulator (apps/payment-provider) that payment calls, answering after
+ *  `latencyMs`; payment is pointed at it with `paymentEnv`. It logs at warn: it stands for an
+ *  external system, and a log line per call would be the bench's CPU, not Orderflow's. */
+async function startProvider(port: number, latencyMs: number): Promise<{ service: Service; paymentEnv: { PAYMENT_PROVIDER_URL: string } }> {
+  const service = await Service.start("payment-provider", port, { LOG_LEVEL: "warn", PROVIDER_LATENCY_MS: String(latencyMs) });
+  await service.ready();
+  return { service, paymentEnv: { PAYMENT_PROVIDER_URL: service.url("") } };
+}
+
+/** payment's consumer with its inbox on a backlog: `n` OrderPlaced records produced to
+ *  `client`'s order-events first, then payment started with `env` (its group carries on from the
+ *  previous run's offsets); events/s from the first to the last of those payments' created_at */
+async function paymentFromBacklog(client: KafkaClient, env: Record<string, string>, port: number, n: number): Promise<number> {
+  const producer = client.kafka.producer();
+  await producer.connect();
+  const records = Array.from({ length: n }, () => sampleEvent());
+  for (let s = 0; s < n; s += RELAY_BATCH_SIZE) await producer.send({ topic: client.physical("order-events"), acks: -1, messages: records.slice(s, s + RELAY_BATCH_SIZE).map((r) => ({ key: (r.event.data as { orderId: string }).orderId, value: JSON.stringify(r.event), headers: r.headers })) });
+  await producer.disconnect();
+  const before = Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n);
+  const svc = await Service.start("payment", port, { ...LOG, DATABASE_URL: DATABASES.payment, KAFKA_TOPIC_PREFIX: client.physical(""), ...env });
+  try {
+    await waitFor("payment to handle every event", async () => {
+      if (svc.exitCode !== undefined) throw new Error(`payment exited with ${svc.exitCode}: ${svc.tail()}`);
+      return Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n) >= before + n;
+    }, 600_000);
+  } finally {
+    await svc.stop();
+  }
+  const [span] = await sql<{ first: Date; last: Date }>("payment", "SELECT min(created_at) AS first, max(created_at) AS last FROM (SELECT created_at FROM payments ORDER BY created_at DESC LIMIT $1) x", [n]);
+  return n / ((span!.last.getTime() - span!.first.getTime()) / 1000);
+}
+
+/** Orderflow's whole flow on `client`'s topics, from empty tables: the relay, order, payment
+ *  (calling a provider of its own that answers after `providerLatencyMs`) and shipping. `saga` is
+ *  the services of the flow (the provider, an external system's stand-in, is only in `all`). */
+async function startSaga(client: KafkaClient, ports: { order: number; payment: number; shipping: number; relay: number; provider: number }, providerLatencyMs: number): Promise<{ saga: Service[]; order: Service; all: Service[]; stop(): Promise<void> }> {
+  await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
+  await sql("payment", "TRUNCATE payments, outbox, inbox, parked_keys");
+  await ensureTopics(client);
+  const provider = await startProvider(ports.provider, providerLatencyMs);
+  const env = { ...LOG, KAFKA_TOPIC_PREFIX: client.physical("") };
+  const saga = await Promise.all([
+    Service.start("outbox-relay", ports.relay, env),
+    Service.start("order", ports.order, env),
+    Service.start("payment", ports.payment, { ...env, ...provider.paymentEnv }),
+    // no warehouse delay; the consumer wakes the dispatcher when a shipment falls due
+    Service.start("shipping", ports.shipping, { ...env, SHIPPING_DISPATCH_DELAY_MS: "0" }),
+  ]);
+  const all = [...saga, provider.service];
+  const stop = async () => void (await Promise.all(all.map((s) => s.stop())));
+  try {
+    await Promise.all(saga.map((s) => s.ready()));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { saga, order: saga[1]!, all, stop };
+}
+
+const shippedCount = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_events WHERE type = 'OrderShipped'"))[0]!.n);
+
+/** a burst of orders from a closed loop, then until every one of them shipped: completed sagas/s */
+async function sagasAtSaturation(req: Request, shipped: () => Promise<number>): Promise<number> {
+  const before = await shipped();
+  const t0 = Date.now();
+  const r = await closedLoop(req, { concurrency: P.concurrency, durationMs: P.windowMs });
+  await waitFor("the placed orders to ship", async () => (await shipped()) >= before + r.ok, 300_000);
+  return r.ok / ((Date.now() - t0) / 1000);
+}
+
+const SAGA_HOPS = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
+
+/** Each hop's p50 / p99 (relay + consumer, + the dispatcher for shipping) of the `shipped` orders
+ *  shipped since `from`, from the handlers' own clocks as the read model's timelines hold them */
+async function hopLatencies(from: Date, shipped: number): Promise<{ sumOfP50s: number; display: string; hops: ReturnType<typeof percentiles>[] }> {
+  await waitFor("the read model to hold the shipped orders", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [from]))[0]!.n) >= shipped, 120_000);
+  const timelines = await sql<{ t: { type: string; occurredAt: string }[] }>("order", "SELECT doc->'timeline' AS t FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [from]);
+  const hops = SAGA_HOPS.map(([a, b]) => percentiles(timelines.flatMap(({ t }) => {
+    const x = t.find((e) => e.type === a), y = t.find((e) => e.type === b);
+    return x && y ? [Date.parse(y.occurredAt) - Date.parse(x.occurredAt)] : [];
+  })));
+  return { hops, sumOfP50s: hops.reduce((n, h) => n + h.p50, 0), display: SAGA_HOPS.map(([a, b], i) => `${a}→${b} ${round(hops[i]!.p50)} / ${round(hops[i]!.p99)}`).join("; ") };
+}
+
+const now = async () => (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
 
 interface Row {
   figure: string;
@@ -321,14 +451,18 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const services: Service[] = [];
   const stopAtEnd: (() => Promise<void>)[] = [];
-  /** pgbench of the POST /orders statement: the orders' baseline and the saga's */
+  /** pgbench of the transaction POST /orders runs with an Idempotency-Key (every request of the
+   *  bench's load carries one): the orders' baseline and the saga's */
   let orderTx: Figure | undefined;
+  const placeOrderKeyedTx = (clients: number) => async () => pgbench(DATABASES.order, placeOrderKeyedScript(), clients, P.windowMs / 1000, KEYED_PGBENCH_OPTIONS);
   const placeOrderTx = (clients: number) => async () => pgbench(DATABASES.order, placeOrderScript(), clients, P.windowMs / 1000);
-  const common = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
+  const keyedTxWhat = `pgbench POST /orders keyed transaction, ${P.concurrency} clients (tps)`;
+  /** the saga part's half load (orders/s), for the slow-provider part to run at the same load */
+  let sagaHalfRate: number | undefined;
   try {
     if (parts.has("relay")) {
       // -- producer: bare producer vs relay, and the bare relay beside it
-      const relay = await Service.start("outbox-relay", 3304, { ...common, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
+      const relay = await Service.start("outbox-relay", 3304, { ...LOG, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
       services.push(relay);
       await relay.ready();
       const bareRelay = await startBareProcess("bare-relay.ts", [brokers.join(","), kafka.physical(""), DATABASES.order]);
@@ -376,123 +510,98 @@ async function main(): Promise<void> {
       rows.push({ figure: "bare consumer (reference)", value: bareCons, unit: "records/s" });
       const paymentTx = await repeat("pgbench payment transaction, 1 client (tps)", async () => pgbench(DATABASES.payment, paymentScript(), 1, P.windowMs / 1000));
       await sql("payment", "TRUNCATE payments, inbox, outbox");
-      const inboxRate = await repeat("payment consumer with inbox (events/s)", async (i) => {
-        const n = Math.min(P.records, 5_000);
-        const producer = kafka.kafka.producer();
-        await producer.connect();
-        const records = Array.from({ length: n }, () => sampleEvent());
-        for (let s = 0; s < n; s += RELAY_BATCH_SIZE) await producer.send({ topic: kafka.physical("order-events"), acks: -1, messages: records.slice(s, s + RELAY_BATCH_SIZE).map((r) => ({ key: (r.event.data as { orderId: string }).orderId, value: JSON.stringify(r.event), headers: r.headers })) });
-        await producer.disconnect();
-        const before = Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n);
-        const svc = await Service.start("payment", 3302 + i * 10, { ...common, DATABASE_URL: DATABASES.payment });
-        services.push(svc);
-        await waitFor("payment to handle every event", async () => Number((await sql<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n) >= before + n, 600_000);
-        const [span] = await sql<{ first: Date; last: Date }>("payment", "SELECT min(created_at) AS first, max(created_at) AS last FROM (SELECT created_at FROM payments ORDER BY created_at DESC LIMIT $1) x", [n]);
-        await svc.stop();
-        return n / ((span!.last.getTime() - span!.first.getTime()) / 1000);
-      });
-      rows.push({ figure: "consumer with inbox (payment)", value: inboxRate, unit: "events/s", baseline: { name: "pgbench of its per-event transaction, 1 client", value: paymentTx }, target: "≥ 1.5× baseline" });
+      // payment authorizes every order through the card provider: its simulator, answering at once
+      const provider = await startProvider(3305, 0);
+      services.push(provider.service);
+      const inboxRate = await repeat("payment consumer with inbox (events/s)", (i) => paymentFromBacklog(kafka, provider.paymentEnv, 3302 + i * 10, Math.min(P.records, 5_000)));
+      await provider.service.stop();
+      rows.push({ figure: "consumer with inbox (payment, provider answering at once)", value: inboxRate, unit: "events/s", baseline: { name: "pgbench of its per-event transaction, 1 client", value: paymentTx }, target: "≥ 1.5× baseline" });
     }
 
     if (parts.has("orders")) {
-      // -- POST /orders vs pgbench of the same transaction
-      const order = await Service.start("order", 3301, { ...common, DATABASE_URL: DATABASES.order });
+      // -- POST /orders vs pgbench of the same transaction: with an Idempotency-Key on every request
+      //    (what a client sends: the keyed transaction), and without one (one group-committed INSERT)
+      const order = await Service.start("order", 3301, { ...LOG, DATABASE_URL: DATABASES.order });
       services.push(order);
       await order.ready();
-      // side by side: what a bare Node.js server gets with the same statement, load and machine
+      // side by side: what a bare Node.js server gets with the same transaction, load and machine
       const bare = await startBareOrderServer(3399);
-      const wrkPost = (url: string, headers: Record<string, string>) => () => wrkClosedLoop(url, { body: anOrder(), headers, concurrency: P.concurrency, durationMs: P.windowMs });
+      stopAtEnd.push(bare.stop);
+      const auth = { authorization: AUTHORIZATION };
+      const wrkPost = (url: string, headers: Record<string, string>, idempotencyKeys: boolean, durationMs: number = P.windowMs) => () => wrkClosedLoop(url, { body: anOrder(), headers, idempotencyKeys, concurrency: P.concurrency, durationMs });
       // a short warm-up first (JIT, connection pools), for the service and the bare alternative alike
-      await wrkClosedLoop(order.url("/orders"), { body: anOrder(), headers: { authorization: AUTHORIZATION }, concurrency: P.concurrency, durationMs: 2000 });
-      await wrkClosedLoop(`${bare.url}/orders`, { body: anOrder(), headers: {}, concurrency: P.concurrency, durationMs: 2000 });
-      let place: Figure, barePlace: Figure;
-      [orderTx, place, barePlace] = (await interleaved([
-        { what: `pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, fn: placeOrderTx(P.concurrency) },
-        { what: `POST /orders, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(order.url("/orders"), { authorization: AUTHORIZATION }) },
-        { what: `bare node:http + pg, same statement, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(`${bare.url}/orders`, {}) },
-      ])) as [Figure, Figure, Figure];
+      await wrkPost(order.url("/orders"), auth, true, 2000)();
+      await wrkPost(order.url("/orders"), auth, false, 1000)();
+      await wrkPost(`${bare.url}/orders`, {}, true, 2000)();
+      let place: Figure, barePlace: Figure, unkeyedTx: Figure, unkeyedPlace: Figure;
+      [orderTx, place, barePlace, unkeyedTx, unkeyedPlace] = (await interleaved([
+        { what: keyedTxWhat, fn: placeOrderKeyedTx(P.concurrency) },
+        { what: `POST /orders with an Idempotency-Key, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(order.url("/orders"), auth, true) },
+        { what: `bare node:http + pg, same keyed transaction, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(`${bare.url}/orders`, {}, true) },
+        { what: `pgbench POST /orders statement without a key, ${P.concurrency} clients (tps)`, fn: placeOrderTx(P.concurrency) },
+        { what: `POST /orders without an Idempotency-Key, wrk closed loop of ${P.concurrency} (req/s)`, fn: wrkPost(order.url("/orders"), auth, false) },
+      ])) as [Figure, Figure, Figure, Figure, Figure];
       await bare.stop();
-      rows.push({ figure: "POST /orders throughput", value: place, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx }, target: "≥ 0.7× baseline" });
-      rows.push({ figure: "POST /orders alternative: bare node:http + pg, same statement (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: { name: `pgbench of the same transaction, ${P.concurrency} clients`, value: orderTx } });
+      const keyedBaseline = { name: `pgbench of the same transaction (BEGIN, key lock + stored answer, event + outbox INSERT, key INSERT, COMMIT), ${P.concurrency} clients`, value: orderTx };
+      rows.push({ figure: "POST /orders throughput, an Idempotency-Key on every request", value: place, unit: "req/s", baseline: keyedBaseline, target: "≥ 0.7× baseline" });
+      rows.push({ figure: "POST /orders alternative: bare node:http + pg, same keyed transaction (no express, Prisma, zod, auth, logs)", value: barePlace, unit: "req/s", baseline: keyedBaseline });
+      rows.push({ figure: "POST /orders throughput without an Idempotency-Key (one group-committed INSERT)", value: unkeyedPlace, unit: "req/s", baseline: { name: `pgbench of that statement, ${P.concurrency} clients`, value: unkeyedTx }, target: "≥ 0.7× baseline" });
       const pl = (await openLoop(post(order), { ratePerSecond: place.median / 2, durationMs: P.windowMs })).latencyMs;
-      rows.push({ figure: "POST /orders latency at half load, p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
+      rows.push({ figure: "POST /orders latency at half load (with an Idempotency-Key), p50 / p99 / p99.9", value: figure([pl.p50]), display: `${round(pl.p50)} / ${round(pl.p99)} / ${round(pl.p999)}`, unit: "ms" });
       await order.stop();
       services.splice(services.indexOf(order), 1);
     }
 
     if (parts.has("saga")) {
+      // the baseline, when the orders part did not measure it (before the flow starts: its rows must not reach the relay)
+      orderTx ??= await repeat(keyedTxWhat, placeOrderKeyedTx(P.concurrency));
       // -- the saga end to end, on empty tables and topics of its own
-      await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
-      await sql("payment", "TRUNCATE payments, outbox, inbox, parked_keys");
-      await ensureTopics(sagaKafka);
-      // the baseline, when the orders part did not measure it
-      orderTx ??= await repeat(`pgbench POST /orders transaction, ${P.concurrency} clients (tps)`, placeOrderTx(P.concurrency));
-      const sagaEnv = { ...common, KAFKA_TOPIC_PREFIX: SAGA_PREFIX };
-      const saga = await Promise.all([
-        Service.start("outbox-relay", 3304, sagaEnv),
-        Service.start("order", 3301, sagaEnv),
-        Service.start("payment", 3302, sagaEnv),
-        // no warehouse delay; the consumer wakes the dispatcher when a shipment falls due
-        Service.start("shipping", 3303, { ...sagaEnv, SHIPPING_DISPATCH_DELAY_MS: "0" }),
-      ]);
-      services.push(...saga);
-      await Promise.all(saga.map((s) => s.ready()));
-      const [, sagaOrder] = saga;
-      const shippedCount = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_events WHERE type = 'OrderShipped'"))[0]!.n);
+      const flow = await startSaga(sagaKafka, { order: 3301, payment: 3302, shipping: 3303, relay: 3304, provider: 3307 }, 0);
+      services.push(...flow.all);
+      const { saga, order: sagaOrder } = flow;
       // beside it, the same four hops in bare kafkajs + pg (src/bare-saga.ts), measured in turns
       const bareSaga = await startBareSaga(3398);
       stopAtEnd.push(bareSaga.stop);
-      const barePost = jsonPost(`${bareSaga.url}/orders`, () => anOrder(), {});
+      const barePost = jsonPost(`${bareSaga.url}/orders`, () => anOrder(), withIdempotencyKey({}));
       const bareShipped = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE status = 'SHIPPED'"))[0]!.n);
-      // a burst of orders from a closed loop, then until every one of them shipped; and where the CPU went meanwhile (the last run's)
+      // completed sagas/s at saturation, and where the CPU went meanwhile (the last run's)
       const cpuAt: Record<"orderflow" | "bare", Awaited<ReturnType<typeof whereCpuGoes>>> = {} as never;
       const atSaturation = (side: "orderflow" | "bare", req: Request, shipped: () => Promise<number>, procs: Named[]) => async () => {
-        const r = await whereCpuGoes(procs, async () => {
-          const before = await shipped();
-          const t0 = Date.now();
-          const r = await closedLoop(req, { concurrency: P.concurrency, durationMs: P.windowMs });
-          await waitFor("the placed orders to ship", async () => (await shipped()) >= before + r.ok, 300_000);
-          return r.ok / ((Date.now() - t0) / 1000);
-        });
+        const r = await whereCpuGoes(procs, () => sagasAtSaturation(req, shipped));
         cpuAt[side] = r;
         return r.result;
       };
       const [sagaRate, bareSagaRate] = (await interleaved([
-        { what: "completed sagas/s at saturation", fn: atSaturation("orderflow", post(sagaOrder!), shippedCount, named(saga)) },
+        { what: "completed sagas/s at saturation", fn: atSaturation("orderflow", post(sagaOrder), shippedCount, named(flow.all)) },
         { what: "bare kafkajs + pg saga, completed sagas/s at saturation", fn: atSaturation("bare", barePost, bareShipped, bareSaga.procs) },
       ])) as [Figure, Figure];
       const cpuPerSaga = (side: "orderflow" | "bare", rate: Figure) => `${cpuAt[side].display}; ≈ ${round((10 * cpuAt[side].total) / rate.median, 1)} ms of CPU per saga`;
+      const orderTxBaseline = { name: "pgbench POST /orders keyed transaction (above)", value: orderTx };
       rows.push({ figure: "CPU busy during the saturation runs (2 cores = 200%)", value: figure([cpuAt.orderflow.total]), display: cpuPerSaga("orderflow", sagaRate), unit: "" });
-      rows.push({ figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx }, target: "≥ 0.2× baseline" });
-      rows.push({ figure: `completed sagas/s alternative: ${BARE_SAGA}`, value: bareSagaRate, unit: "sagas/s", baseline: { name: "pgbench POST /orders transaction (above)", value: orderTx } });
+      rows.push({ figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: orderTxBaseline, target: "≥ 0.2× baseline" });
+      rows.push({ figure: `completed sagas/s alternative: ${BARE_SAGA}`, value: bareSagaRate, unit: "sagas/s", baseline: orderTxBaseline });
       rows.push({ figure: "completed sagas/s, Orderflow beside the bare saga", value: sagaRate, unit: "sagas/s", baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate } });
       rows.push({ figure: "CPU busy during the bare saga's saturation runs", value: figure([cpuAt.bare.total]), display: cpuPerSaga("bare", bareSagaRate), unit: "" });
       // half the maximum sustainable rate, lag and memory sampled every second
+      sagaHalfRate = sagaRate.median / 2;
       const lagSamples: number[] = [];
       const rss: Record<string, number[]> = {};
       const sampler = setInterval(() => {
         for (const s of saga) (rss[s.name] ??= []).push(rssMb(s));
         void Promise.all(["order", "order-projection", "payment", "shipping"].map(async (g) => (await consumerGroupLag(sagaKafka, g)).reduce((n, p) => n + (p.lag ?? 0), 0))).then((l) => lagSamples.push(l.reduce((a, b) => a + b, 0)), () => {});
       }, 1000);
-      const fromId = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
-      progress(`saga at half load: ${round(sagaRate.median / 2)} orders/s for ${P.sagaWindowMs / 1000} s`);
-      await openLoop(post(sagaOrder!), { ratePerSecond: sagaRate.median / 2, durationMs: P.sagaWindowMs });
+      const fromId = await now();
+      progress(`saga at half load: ${round(sagaHalfRate)} orders/s for ${P.sagaWindowMs / 1000} s`);
+      await openLoop(post(sagaOrder), { ratePerSecond: sagaHalfRate, durationMs: P.sagaWindowMs });
       const lat2 = await placedToShipped(fromId);
       clearInterval(sampler);
       const e2e = percentiles(lat2);
       rows.push({ figure: "placed→shipped p50, half load", value: figure([e2e.p50]), unit: "ms", target: "≤ 30 ms" });
       rows.push({ figure: "placed→shipped p99, half load", value: figure([e2e.p99]), unit: "ms", target: "≤ 100 ms" });
       rows.push({ figure: "placed→shipped p99.9, half load", value: figure([e2e.p999]), unit: "ms" });
-      // where that time goes: each hop (relay + consumer, + the dispatcher for shipping), from the
-      // handlers' own clocks as the read model's timelines hold them
-      const hops = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
-      await waitFor("the read model to hold the shipped orders", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [fromId]))[0]!.n) >= lat2.length, 120_000);
-      const timelines = await sql<{ t: { type: string; occurredAt: string }[] }>("order", "SELECT doc->'timeline' AS t FROM order_views WHERE status = 'SHIPPED' AND last_event_at >= $1", [fromId]);
-      const hopMs = hops.map(([from, to]) => percentiles(timelines.flatMap(({ t }) => {
-        const a = t.find((e) => e.type === from), b = t.find((e) => e.type === to);
-        return a && b ? [Date.parse(b.occurredAt) - Date.parse(a.occurredAt)] : [];
-      })));
-      rows.push({ figure: "placed→shipped by hop, p50 / p99, half load", value: figure([hopMs.reduce((n, h) => n + h.p50, 0)]), display: hops.map(([from, to], i) => `${from}→${to} ${round(hopMs[i]!.p50)} / ${round(hopMs[i]!.p99)}`).join("; "), unit: "ms" });
+      // where that time goes: each hop
+      const hops = await hopLatencies(fromId, lat2.length);
+      rows.push({ figure: "placed→shipped by hop, p50 / p99, half load", value: figure([hops.sumOfP50s]), display: hops.display, unit: "ms" });
       const third = Math.max(1, Math.floor(lagSamples.length / 3));
       const lagFirst = Math.max(...lagSamples.slice(0, third));
       const lagLast = Math.max(...lagSamples.slice(-third));
@@ -504,21 +613,71 @@ async function main(): Promise<void> {
         rows.push({ figure: `${name} RSS, warm → end`, value: figure([ok.at(-1) ?? NaN]), display: `${round(warm)} → ${round(ok.at(-1) ?? NaN)}`, unit: "MB", target: "flat", met: (ok.at(-1) ?? 0) <= warm * 1.25 });
       }
       // the floor: the same flow with the machine nearly idle, so what load adds shows beside it
-      const fromIdle = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+      const fromIdle = await now();
       progress("saga at 5 orders/s");
-      await openLoop(post(sagaOrder!), { ratePerSecond: 5, durationMs: Math.min(P.sagaWindowMs, 20_000) });
+      await openLoop(post(sagaOrder), { ratePerSecond: 5, durationMs: Math.min(P.sagaWindowMs, 20_000) });
       const idle = percentiles(await placedToShipped(fromIdle));
       rows.push({ figure: "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)", value: figure([idle.p50]), display: `${round(idle.p50)} / ${round(idle.p99)}`, unit: "ms" });
       // the bare saga at half its own maximum rate, and at 5 orders/s (a minute at most: the
       // ten-minute window of the full profile is for Orderflow's lag and memory)
       for (const [what, rate, window] of [["half its own max sustainable rate", bareSagaRate.median / 2, Math.min(P.sagaWindowMs, 60_000)], ["5 orders/s", 5, Math.min(P.sagaWindowMs, 20_000)]] as const) {
-        const from = (await sql<{ t: Date }>("order", "SELECT now() AS t"))[0]!.t;
+        const from = await now();
         progress(`bare saga at ${round(rate)} orders/s`);
         await openLoop(barePost, { ratePerSecond: rate, durationMs: window });
         await waitFor("the bare flow to drain", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE placed_at >= $1 AND status <> 'SHIPPED'", [from]))[0]!.n) === 0, 300_000);
         const l = percentiles((await sql<{ ms: number }>("order", "SELECT extract(epoch FROM shipped_at - placed_at) * 1000 AS ms FROM bare_orders WHERE placed_at >= $1", [from])).map((r) => Number(r.ms)));
         rows.push({ figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`, value: figure([l.p50]), display: `${round(l.p50)} / ${round(l.p99)}`, unit: "ms" });
       }
+      // the machine to the next part
+      await Promise.all([flow.stop(), bareSaga.stop()]);
+    }
+
+    if (parts.has("slow-provider")) {
+      // -- payment with its card provider answering in SLOW_PROVIDER_MS (it calls the provider
+      //    outside its transaction, the calls of a run's orders together): the consumer on a
+      //    backlog, in turns with a provider answering at once; then the whole flow at the saga
+      //    part's load
+      const fast = await startProvider(3355, 0);
+      const slow = await startProvider(3357, SLOW_PROVIDER_MS);
+      services.push(fast.service, slow.service);
+      await ensureTopics(slowPaymentKafka);
+      await sql("payment", "TRUNCATE payments, inbox, outbox");
+      const n = P.slowProviderRecords;
+      const [slowRate, fastRate] = (await interleaved([
+        { what: `payment consumer with inbox, provider answering in ${SLOW_PROVIDER_MS} ms (events/s)`, fn: (i) => paymentFromBacklog(slowPaymentKafka, slow.paymentEnv, 3360 + 2 * i, n) },
+        { what: "payment consumer with inbox, provider answering at once (events/s)", fn: (i) => paymentFromBacklog(slowPaymentKafka, fast.paymentEnv, 3361 + 2 * i, n) },
+      ])) as [Figure, Figure];
+      await Promise.all([fast.service.stop(), slow.service.stop()]);
+      rows.push({ figure: `consumer with inbox (payment, provider answering in ${SLOW_PROVIDER_MS} ms)`, value: slowRate, unit: "events/s", baseline: { name: "the same, provider answering at once (in turns)", value: fastRate } });
+
+      const flow = await startSaga(slowSagaKafka, { order: 3351, payment: 3352, shipping: 3353, relay: 3354, provider: 3356 }, SLOW_PROVIDER_MS);
+      services.push(...flow.all);
+      let rate: number;
+      let load: string;
+      if (sagaHalfRate !== undefined) {
+        rate = sagaHalfRate;
+        load = "the saga part's half load, above";
+        // warm-up (JIT, pools), as the saga part's saturation runs warmed its services
+        const w = await now();
+        await openLoop(post(flow.order), { ratePerSecond: rate, durationMs: 3000 });
+        await placedToShipped(w);
+      } else {
+        const sat = await repeat(`completed sagas/s at saturation, provider answering in ${SLOW_PROVIDER_MS} ms`, () => sagasAtSaturation(post(flow.order), shippedCount));
+        rows.push({ figure: `completed sagas/s, provider answering in ${SLOW_PROVIDER_MS} ms`, value: sat, unit: "sagas/s" });
+        rate = sat.median / 2;
+        load = "half its own max sustainable rate";
+      }
+      const window = Math.min(P.sagaWindowMs, 60_000);
+      const from = await now();
+      progress(`saga, provider answering in ${SLOW_PROVIDER_MS} ms: ${round(rate)} orders/s for ${window / 1000} s`);
+      await openLoop(post(flow.order), { ratePerSecond: rate, durationMs: window });
+      const lat = await placedToShipped(from);
+      const e2e = percentiles(lat);
+      const hops = await hopLatencies(from, lat.length);
+      await flow.stop();
+      const at = `provider answering in ${SLOW_PROVIDER_MS} ms, ${round(rate, 0)} orders/s (${load})`;
+      rows.push({ figure: `placed→shipped p50 / p99, ${at}`, value: figure([e2e.p50]), display: `${round(e2e.p50)} / ${round(e2e.p99)}`, unit: "ms" });
+      rows.push({ figure: `placed→shipped by hop, p50 / p99, ${at}`, value: figure([hops.sumOfP50s]), display: hops.display, unit: "ms" });
     }
 
   } finally {
