@@ -1,35 +1,73 @@
-// `pnpm --filter @orderflow/contracts generate | check | compat | release`
-//   generate  write generated/json-schema/*.json and generated/asyncapi.json from the zod source
+// `pnpm --filter @orderflow/contracts generate | check:generated | compat | compat:release`
+//   generate  write generated/json-schema*/*.json and generated/asyncapi.json from the zod source
 //   check     fail when the generated files are stale
-//   compat    fail on a backward-incompatible change against compat/released.json
-//   release   record the current contracts as the released snapshot (with the package version)
+//   compat    fail when compat/released.json is not the package's released version, or on a
+//             backward-incompatible change unless the pending changesets make a major version
+//   release   after `changeset version`: record the current contracts as released at the
+//             package's (new) version, and regenerate (the AsyncAPI document carries the version)
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import getReleasePlan from "@changesets/get-release-plan";
 import { asyncApiDocument } from "../src/docs/asyncapi.js";
-import { breakingChanges, currentSnapshot, type ContractSnapshot } from "../src/docs/compat.js";
-import { eventJsonSchemas } from "../src/docs/json-schema.js";
+import { compatGate, currentSnapshot, releaseVerdict, type ContractSnapshot, type GateVerdict, type PendingRelease } from "../src/docs/compat.js";
+import { eventJsonSchemas, SCHEMA_DIRS } from "../src/docs/json-schema.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+const readPkg = () => JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; version: string };
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+const releasedPath = path.join(root, "compat", "released.json");
 
-export function generatedFiles(): Record<string, string> {
-  const files: Record<string, string> = { "generated/asyncapi.json": json(asyncApiDocument(pkg.version)) };
-  for (const [id, schema] of Object.entries(eventJsonSchemas())) files[`generated/json-schema/${id}.json`] = json(schema);
+export function generatedFiles(version = readPkg().version): Record<string, string> {
+  const files: Record<string, string> = { "generated/asyncapi.json": json(asyncApiDocument(version)) };
+  for (const audience of ["reader", "producer"] as const) {
+    for (const [id, schema] of Object.entries(eventJsonSchemas("draft-2020-12", audience))) files[`generated/${SCHEMA_DIRS[audience]}/${id}.json`] = json(schema);
+  }
   return files;
 }
 
-function main(cmd: string | undefined): number {
-  const releasedPath = path.join(root, "compat", "released.json");
+/** Rewrite generated/ in place: only files whose text changed are written, files no longer
+ *  generated are removed. Never a moment with the folder gone (tests elsewhere read it). */
+function writeGenerated(): number {
+  const files = generatedFiles();
+  let changed = 0;
+  for (const [rel, text] of Object.entries(files)) {
+    const file = path.join(root, rel);
+    if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === text) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, text);
+    fs.renameSync(`${file}.tmp`, file);
+    changed++;
+  }
+  const dir = path.join(root, "generated");
+  const wanted = new Set(Object.keys(files).map((rel) => path.join(root, rel)));
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    if (entry.isFile() && !wanted.has(file)) (fs.rmSync(file), changed++);
+  }
+  return changed;
+}
+
+/** The version the pending changesets give this package, read as `changeset version` would. */
+async function pendingRelease(name: string): Promise<PendingRelease | undefined> {
+  const repoRoot = path.resolve(root, "../..");
+  if (!fs.existsSync(path.join(repoRoot, ".changeset", "config.json"))) return undefined;
+  const plan = await getReleasePlan(repoRoot);
+  const r = plan.releases.find((x) => x.name === name);
+  return r ? { version: r.newVersion, bump: r.type } : undefined;
+}
+
+function report(v: GateVerdict): number {
+  for (const line of v.lines) (v.ok ? console.log : console.error)(line);
+  return v.ok ? 0 : 1;
+}
+
+async function main(cmd: string | undefined): Promise<number> {
+  const pkg = readPkg();
   switch (cmd) {
     case "generate": {
-      fs.rmSync(path.join(root, "generated"), { recursive: true, force: true });
-      for (const [rel, text] of Object.entries(generatedFiles())) {
-        fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-        fs.writeFileSync(path.join(root, rel), text);
-      }
-      console.log(`wrote ${Object.keys(generatedFiles()).length} files under generated/`);
+      const changed = writeGenerated();
+      console.log(`${Object.keys(generatedFiles()).length} files under generated/, ${changed} changed`);
       return 0;
     }
     case "check": {
@@ -40,18 +78,18 @@ function main(cmd: string | undefined): number {
     }
     case "compat": {
       const released = JSON.parse(fs.readFileSync(releasedPath, "utf8")) as ContractSnapshot;
-      const breaking = breakingChanges(released, currentSnapshot(pkg.version));
-      if (breaking.length === 0) return (console.log(`compatible with the released contracts ${released.version}`), 0);
-      console.error(`${breaking.length} breaking change(s) against the released contracts ${released.version}:`);
-      for (const b of breaking) console.error(`  ${b.message}  [${b.rule}]`);
-      console.error("Publish a new event version (with an upcaster) instead of changing a released one.");
-      return 1;
+      return report(compatGate({ released, current: currentSnapshot(pkg.version), packageVersion: pkg.version, pending: await pendingRelease(pkg.name) }));
     }
     case "release": {
-      fs.mkdirSync(path.dirname(releasedPath), { recursive: true });
-      fs.writeFileSync(releasedPath, json(currentSnapshot(pkg.version)));
-      console.log(`recorded the contracts ${pkg.version} as released`);
-      return 0;
+      const previous = fs.existsSync(releasedPath) ? (JSON.parse(fs.readFileSync(releasedPath, "utf8")) as ContractSnapshot) : undefined;
+      const current = currentSnapshot(pkg.version);
+      const verdict = releaseVerdict({ previous, current, packageVersion: pkg.version });
+      if (verdict.ok) {
+        fs.mkdirSync(path.dirname(releasedPath), { recursive: true });
+        fs.writeFileSync(releasedPath, json(current));
+        writeGenerated();
+      }
+      return report(verdict);
     }
     default:
       console.error("usage: contracts generate | check | compat | release");
@@ -59,4 +97,4 @@ function main(cmd: string | undefined): number {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) process.exitCode = main(process.argv[2]);
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) process.exitCode = await main(process.argv[2]);

@@ -88,12 +88,15 @@ export function parseEvent(value: unknown, expectedTopic?: TopicName): DecodeRes
   return { ok: true, event: upcast(r.data as WireEvent) };
 }
 
-/** Decode raw record bytes (UTF-8 JSON) into a validated event. */
-export function decodeEvent(bytes: Buffer | Uint8Array | string | null, expectedTopic?: TopicName): DecodeResult {
+const utf8 = new TextDecoder();
+
+/** Decode raw record bytes (UTF-8 JSON; a Node Buffer is a Uint8Array) into a validated event.
+ *  Typed without Node's Buffer so a consumer needs no @types/node. */
+export function decodeEvent(bytes: Uint8Array | string | null, expectedTopic?: TopicName): DecodeResult {
   if (bytes === null) return { ok: false, reason: "undecodable", message: "record has no value" };
   let json: unknown;
   try {
-    json = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
+    json = JSON.parse(typeof bytes === "string" ? bytes : utf8.decode(bytes));
   } catch (e) {
     return { ok: false, reason: "undecodable", message: `value is not JSON: ${(e as Error).message}` };
   }

@@ -2,7 +2,7 @@
 import { HEADERS } from "../headers.js";
 import { EVENT_DEFINITIONS, LATEST_DEFINITIONS } from "../registry.js";
 import { SUBSCRIPTIONS, TOPICS } from "../topics.js";
-import { eventJsonSchemas, schemaId, type JsonSchema } from "./json-schema.js";
+import { eventJsonSchemas, SCHEMA_DIRS, schemaId, type JsonSchema } from "./json-schema.js";
 
 const KAFKA_BINDING = "0.5.0";
 
@@ -25,7 +25,8 @@ const HEADER_SCHEMA: JsonSchema = {
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 export function asyncApiDocument(version: string): Record<string, unknown> {
-  const payloads = eventJsonSchemas("draft-7");
+  // the readers' schemas: a consumer generated from this document accepts unknown fields
+  const payloads = eventJsonSchemas("draft-7", "reader");
   const messages: Record<string, unknown> = {};
   for (const d of EVENT_DEFINITIONS) {
     const id = schemaId(d.type, d.version);
@@ -35,7 +36,10 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       name: d.type,
       title: `${d.type} v${d.version}`,
       summary: latest ? `${d.type}, newest version: producers publish it` : `${d.type}, older version: still readable, upcast to the newest on read`,
+      description: `Payload: the reader schema (also ${SCHEMA_DIRS.reader}/${id}.json in the package, draft 2020-12), which allows unknown fields. Producers validate with ${SCHEMA_DIRS.producer}/${id}.json.`,
       contentType: "application/json",
+      "x-reader-schema": `@orderflow/contracts/${SCHEMA_DIRS.reader}/${id}.json`,
+      "x-producer-schema": `@orderflow/contracts/${SCHEMA_DIRS.producer}/${id}.json`,
       headers: HEADER_SCHEMA,
       payload,
       bindings: { kafka: { key: { type: "string", format: "uuid", description: "the order id: all of an order's events share a partition" }, bindingVersion: KAFKA_BINDING } },
