@@ -8,6 +8,7 @@ import { applySagaEvent, applySagaEvents } from "../src/commands/apply-saga-even
 import { cancelOrder } from "../src/commands/cancel-order.js";
 import { execute, type OrderDeps } from "../src/commands/execute.js";
 import { getOrder } from "../src/commands/get-order.js";
+import { placeOrderOnce, type Respond } from "../src/commands/idempotent.js";
 import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { ConcurrencyConflict } from "../src/db/event-store.js";
@@ -83,6 +84,43 @@ describe("the Order event store", () => {
     await Promise.all(together.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)));
     const [tx] = await db.$queryRawUnsafe<{ n: string }[]>(`SELECT count(DISTINCT xmin::text) AS n FROM outbox WHERE aggregate_id = ANY($1::text[])`, together);
     expect(Number(tx!.n)).toBeLessThanOrEqual(3);
+  });
+
+  it("places keyed orders that arrive together in shared statements with their keys; a taken key refuses only its own order", async () => {
+    const meta = { correlationId: "keyed", causationId: null };
+    const respond: Respond = (o) => ({ status: 202, location: `/orders/${o.orderId}`, body: { orderId: o.orderId } });
+    const request = (key: string) => ({ subject: "es-test", key, fingerprint: "f" });
+    const stored = `stored-${uuidv7()}`;
+    const first = await placeOrderOnce(deps, input, meta, request(stored), respond);
+    const held = `held-${uuidv7()}`;
+    // a request in flight on another replica holds its key's advisory lock
+    const holder = await db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))", ["es-test", held]);
+      const fresh = Array.from({ length: 20 }, () => `fresh-${uuidv7()}`);
+      const keys = [...fresh.slice(0, 10), stored, held, ...fresh.slice(10)];
+      const results = await Promise.allSettled(keys.map((k) => placeOrderOnce(deps, input, meta, request(k), respond)));
+      const outcome = (k: string) => results[keys.indexOf(k)]!;
+      expect(outcome(stored)).toEqual({ status: "fulfilled", value: { response: first.response, replayed: true } });
+      expect(outcome(held)).toMatchObject({ status: "rejected", reason: { code: "IDEMPOTENCY_KEY_IN_FLIGHT" } });
+      const placed = fresh.map((k) => outcome(k)).map((r) => (r.status === "fulfilled" && !r.value.replayed ? (r.value.response.body as { orderId: string }).orderId : "not placed"));
+      const rows = await db.$queryRawUnsafe<{ order_id: string; events: string; outbox: string; key: string | null; tx: string }[]>(
+        `SELECT e.order_id::text, count(*) AS events, (SELECT count(*) FROM outbox o WHERE o.aggregate_id = e.order_id::text) AS outbox,
+                (SELECT k.key FROM idempotency_keys k WHERE k.subject = 'es-test' AND k.location = '/orders/' || e.order_id) AS key, min(e.xmin::text) AS tx
+           FROM order_events e WHERE e.order_id = ANY($1::uuid[]) GROUP BY e.order_id`,
+        placed.filter((id) => id !== "not placed"),
+      );
+      expect(rows).toHaveLength(20);
+      expect(rows.every((r) => r.events === "1" && r.outbox === "1")).toBe(true);
+      // each order's key is the one its request sent, committed with it, and they shared statements
+      expect(new Map(rows.map((r) => [r.order_id, r.key]))).toEqual(new Map(placed.map((id, i) => [id, fresh[i]!])));
+      expect(new Set(rows.map((r) => r.tx)).size).toBeLessThanOrEqual(3);
+      expect(await db.prisma.idempotencyKey.count({ where: { key: held } })).toBe(0);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
   });
 
   it("answers a write that keeps losing with a ConcurrencyConflict, never a corrupt stream", async () => {

@@ -34,15 +34,18 @@ export function outboxRowFor(event: OrderflowEvent, extraHeaders: Record<string,
 }
 
 /** The INSERT of `rows` with placeholders from $`firstParam` on, to run alone or inside a larger
- *  statement (a CTE that writes the state change in the same round trip). */
-export function outboxInsertSql(rows: OutboxInsert[], firstParam = 1): { sql: string; values: unknown[] } {
+ *  statement (a CTE that writes the state change in the same round trip); `where` keeps only the
+ *  rows it holds for, over the columns as o.event_id, o.aggregate_id, … */
+export function outboxInsertSql(rows: OutboxInsert[], firstParam = 1, opts: { where?: string } = {}): { sql: string; values: unknown[] } {
   const values: unknown[] = [];
   const tuples = rows.map((r) => {
     const n = values.push(r.eventId, r.aggregateId, r.topic, r.key, r.eventType, JSON.stringify(r.payload), JSON.stringify(r.headers));
     const b = firstParam - 1 + n - 7;
     return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb)`;
   });
-  return { sql: `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ${tuples.join(", ")}`, values };
+  const columns = "event_id, aggregate_id, topic, key, event_type, payload, headers";
+  if (opts.where) return { sql: `INSERT INTO outbox (${columns}) SELECT * FROM (VALUES ${tuples.join(", ")}) AS o(${columns}) WHERE ${opts.where}`, values };
+  return { sql: `INSERT INTO outbox (${columns}) VALUES ${tuples.join(", ")}`, values };
 }
 
 export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promise<void> {

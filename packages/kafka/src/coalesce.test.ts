@@ -84,4 +84,17 @@ describe("coalesce (group commit)", () => {
     expect(down.map((x) => x.status)).toEqual(["rejected", "rejected"]);
     expect(calls).toEqual([["x", "down"]]);
   });
+
+  it("groupCommit: each item gets its own answer from the combined call, and from its retry alone", async () => {
+    const run = groupCommit<string, string>(
+      async (items) => {
+        if (items.length > 1 && items.includes("bad")) throw new Error("bad item");
+        return items.map((i) => i.toUpperCase());
+      },
+      { shared: () => false },
+    );
+    expect(await Promise.all([run("a"), run("b")])).toEqual(["A", "B"]);
+    const r = await Promise.allSettled([run("c"), run("bad")]);
+    expect(r).toEqual([{ status: "fulfilled", value: "C" }, { status: "fulfilled", value: "BAD" }]);
+  });
 });

@@ -46,21 +46,23 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
 
 /** Group commit where one bad item must not fail the others: the gathered items go to `run`
  *  together; when that fails for anything but a failure every item would meet alike (`shared`,
- *  an outage say), each item is run alone, in order, so an item fails only for its own reasons. */
-export function groupCommit<T>(run: (items: T[]) => Promise<void>, opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean }): (item: T) => Promise<void> {
-  const submit = coalesce<T, { error?: unknown }>(async (items) => {
+ *  an outage say), each item is run alone, in order, so an item fails only for its own reasons.
+ *  `run` may answer one result per item (what the combined statement said of each). */
+export function groupCommit<T, R = void>(run: (items: T[]) => Promise<R[] | void>, opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean }): (item: T) => Promise<R> {
+  const submit = coalesce<T, { value?: R; error?: unknown }>(async (items) => {
     try {
-      await run(items);
-      return items.map(() => ({}));
+      const values = await run(items);
+      return items.map((_, i) => ({ value: values?.[i] }));
     } catch (error) {
       if (items.length === 1 || opts.shared(error)) return items.map(() => ({ error }));
-      const results: { error?: unknown }[] = [];
-      for (const item of items) results.push(await run([item]).then(() => ({}), (e: unknown) => ({ error: e })));
+      const results: { value?: R; error?: unknown }[] = [];
+      for (const item of items) results.push(await run([item]).then((v) => ({ value: v?.[0] }), (e: unknown) => ({ error: e })));
       return results;
     }
   }, opts);
   return async (item) => {
-    const { error } = await submit(item);
+    const { value, error } = await submit(item);
     if (error) throw error;
+    return value as R;
   };
 }

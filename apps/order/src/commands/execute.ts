@@ -5,7 +5,7 @@ import { createEvent } from "@orderflow/contracts";
 import { outboxRowFor } from "@orderflow/db-kit";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
-import { appendToStream, loadStream, startStream, startStreams, type StoredOrderEvent } from "../db/event-store.js";
+import { appendToStream, loadStream, startStream, startStreams, type NewStream, type StoredOrderEvent } from "../db/event-store.js";
 import { decide, fold, type Order, type OrderCommand, type OrderEvent, type OrderState } from "../domain/order.js";
 
 export const SERVICE = "order";
@@ -45,6 +45,13 @@ export function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): Sto
   }) as StoredOrderEvent;
 }
 
+/** A new order's stream (its id was just made): no history to load. */
+export function newOrderStream(deps: OrderDeps, command: Extract<OrderCommand, { type: "PlaceOrder" }>, meta: CommandMeta): { stream: NewStream; executed: Executed } {
+  const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
+  const events = decide(command, undefined).map((e) => envelope(deps, e, meta));
+  return { stream: { orderId: command.orderId, events, outbox: events.map((e) => outboxRowFor(e, extra)) }, executed: { state: fold(events.map(toDomain)), events } };
+}
+
 /** Runs `command` in its own transaction, or inside `tx` when given (an idempotent HTTP command
  *  stores its answer in the same one). */
 export async function execute(
@@ -59,10 +66,9 @@ export async function execute(
     // a new order (its id was just made): no stream to load; on its own, one statement (shared with
     // the orders placed at the same moment) instead of a five-round-trip transaction (the hot path of
     // POST /orders; README "Performance")
-    const events = decide(command, undefined).map((e) => envelope(deps, e, meta));
-    const stream = { orderId, events, outbox: events.map((e) => outboxRowFor(e, extra)) };
+    const { stream, executed } = newOrderStream(deps, command, meta);
     await (tx ? startStreams(tx, [stream]) : startStream(deps.db, stream));
-    return { state: fold(events.map(toDomain)), events };
+    return executed;
   }
   const run = async (tx: Tx) => {
     const history = await loadStream(tx, orderId);

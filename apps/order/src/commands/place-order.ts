@@ -11,8 +11,12 @@ export interface PlaceOrderInput {
   shippingSpeed: "STANDARD" | "EXPRESS";
 }
 
+export function placeOrderCommand(orderId: string, input: PlaceOrderInput) {
+  return { type: "PlaceOrder" as const, orderId, ...input };
+}
+
 export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, meta: CommandMeta, tx?: Tx): Promise<Order> {
   const orderId = deps.newId();
-  const r = await execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta, tx);
+  const r = await execute(deps, orderId, placeOrderCommand(orderId, input), meta, tx);
   return r.state!;
 }

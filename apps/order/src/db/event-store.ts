@@ -1,8 +1,9 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
-import { writeWithOutbox, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
+import { outboxInsertSql, writeWithOutbox, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
 import { groupCommit, isOutage, RetriableError } from "@orderflow/kafka";
 import type { Tx } from "./client.js";
+import { claimKeysSql, type NewKey } from "./idempotency.js";
 
 export type StoredOrderEvent = EventOf<"OrderPlaced"> | EventOf<"OrderPaid"> | EventOf<"OrderShipped"> | EventOf<"OrderCancelled">;
 
@@ -69,11 +70,13 @@ export function streamsOf(rows: EventRow[]): Map<string, StoredOrderEvent[]> {
 /** PostgreSQL's unique-key violation: (order_id, sequence) refused an append */
 const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | undefined)?.code === "23505";
 
-/** The INSERT of events into their streams at the given sequences, as $1…$9 (one array each) */
-function eventsInsert(rows: { orderId: string; sequence: number; e: StoredOrderEvent }[]): { sql: string; values: unknown[] } {
+/** The INSERT of events into their streams at the given sequences, as $1…$9 (one array each);
+ *  `where` filters them (over e.order_id) */
+function eventsInsert(rows: { orderId: string; sequence: number; e: StoredOrderEvent }[], where = ""): { sql: string; values: unknown[] } {
   return {
     sql: `INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
-          SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])`,
+          SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
+            AS e(order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)${where ? ` WHERE ${where}` : ""}`,
     values: [rows.map((r) => r.orderId), rows.map((r) => r.sequence), rows.map((r) => r.e.id), rows.map((r) => r.e.type), rows.map((r) => r.e.version),
       rows.map((r) => JSON.stringify(r.e.data)), rows.map((r) => r.e.correlationId), rows.map((r) => r.e.causationId), rows.map((r) => r.e.occurredAt)],
   };
@@ -101,26 +104,56 @@ export interface NewStream {
   orderId: string;
   events: StoredOrderEvent[];
   outbox: OutboxInsert[];
+  /** the Idempotency-Key of the request placing it, claimed in the same statement */
+  key?: Omit<NewKey, "orderId">;
 }
+
+/** What the statement did with a new stream: started it, or not, because its key was taken
+ *  (`keyInFlight`: by a request still running; otherwise by a stored answer). */
+export type StartOutcome = { started: true } | { started: false; keyInFlight: boolean };
+
+const STARTED: StartOutcome = { started: true };
 
 /** New orders' first events and their outbox rows in one statement, without an explicit
  *  transaction: an append at version 0 (no history to load; (order_id, sequence) still refuses a
- *  stream that exists). */
-export async function startStreams(db: SqlExecutor, streams: NewStream[]): Promise<void> {
-  await appendToStreams(db, streams.map(({ orderId, events }) => ({ orderId, expectedVersion: 0, events })), streams.flatMap((s) => s.outbox));
+ *  stream that exists). A stream placed with an Idempotency-Key claims it in the same statement
+ *  and is written only if the claim holds, so a key and its order commit together. */
+export async function startStreams(db: SqlExecutor, streams: NewStream[]): Promise<StartOutcome[]> {
+  const keys = streams.flatMap((s) => (s.key ? [{ ...s.key, orderId: s.orderId }] : []));
+  if (keys.length === 0) {
+    await appendToStreams(db, streams.map(({ orderId, events }) => ({ orderId, expectedVersion: 0, events })), streams.flatMap((s) => s.outbox));
+    return streams.map(() => STARTED);
+  }
+  const insert = eventsInsert(streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e }))), "e.order_id NOT IN (SELECT order_id FROM key_refused)");
+  const claim = claimKeysSql(keys, insert.values.length + 1);
+  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), insert.values.length + claim.values.length + 1, { where: "o.aggregate_id NOT IN (SELECT order_id::text FROM key_refused)" });
+  let refused: { order_id: string; locked: boolean }[];
+  try {
+    refused = await db.$queryRawUnsafe(
+      `WITH ${claim.sql}, appended AS (${insert.sql}), outboxed AS (${out.sql}) SELECT order_id::text, locked FROM key_refused`,
+      ...insert.values,
+      ...claim.values,
+      ...out.values,
+    );
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new ConcurrencyConflict(streams.map((s) => s.orderId), 0);
+    throw e;
+  }
+  const byOrder = new Map(refused.map((r) => [r.order_id, r.locked]));
+  return streams.map((s) => (byOrder.has(s.orderId) ? { started: false, keyInFlight: !byOrder.get(s.orderId) } : STARTED));
 }
 
-const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<void>>();
+const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<StartOutcome>>();
 
 /** A new order's stream through a group commit per database: the orders placed while one such
  *  statement is in flight go into the next one together (one round trip and one commit for all
  *  of them; README "Performance"). A failed combined statement is tried again per order, so an
  *  order fails only for its own reasons. */
-export async function startStream(db: SqlExecutor, stream: NewStream): Promise<void> {
+export async function startStream(db: SqlExecutor, stream: NewStream): Promise<StartOutcome> {
   let start = starters.get(db);
   if (!start) {
-    start = groupCommit<NewStream>((streams) => startStreams(db, streams), { shared: isOutage, maxWeight: 200 });
+    start = groupCommit<NewStream, StartOutcome>((streams) => startStreams(db, streams), { shared: isOutage, maxWeight: 200 });
     starters.set(db, start);
   }
-  await start(stream);
+  return start(stream);
 }

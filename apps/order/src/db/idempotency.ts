@@ -39,7 +39,49 @@ export class IdempotencyKeyReused extends Error {
   }
 }
 
-/** Runs `command` once per (subject, key): a first request runs it and stores its answer in the
+/** A key's first use, claimed in the statement that starts the order it answers for. */
+export interface NewKey extends IdempotencyClaim {
+  orderId: string;
+  response: StoredResponse;
+}
+
+/** WITH items that claim `keys` inside a larger statement (event-store.ts startStreams): each
+ *  key's advisory lock (held by a request in flight, for every replica), and its answer stored
+ *  unless a live one is there already (an expired one is replaced; the sweep may not have reached
+ *  it). `key_refused` names the orders whose key was not claimed (`locked` false: in flight).
+ *  Placeholders from $`first` on. */
+export function claimKeysSql(keys: NewKey[], first: number): { sql: string; values: unknown[] } {
+  const p = (i: number) => `$${first + i}`;
+  return {
+    sql: `key_req AS (
+       SELECT k.*, pg_try_advisory_xact_lock(hashtextextended(k.subject || ' ' || k.key, 0)) AS locked
+         FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::int[], ${p(5)}::text[], ${p(6)}::jsonb[], ${p(7)}::bigint[])
+           AS k(order_id, subject, key, fingerprint, status, location, body, ttl_ms)),
+     key_claimed AS (
+       INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
+       SELECT subject, key, fingerprint, status, location, body, now() + ttl_ms * interval '1 millisecond' FROM key_req WHERE locked
+       ON CONFLICT (subject, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, location = EXCLUDED.location,
+         body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at
+         WHERE idempotency_keys.expires_at <= now()
+       RETURNING subject, key),
+     key_refused AS (
+       SELECT r.order_id, r.locked FROM key_req r WHERE NOT EXISTS (SELECT 1 FROM key_claimed c WHERE c.subject = r.subject AND c.key = r.key))`,
+    values: [
+      keys.map((k) => k.orderId),
+      keys.map((k) => k.subject),
+      keys.map((k) => k.key),
+      keys.map((k) => k.fingerprint),
+      keys.map((k) => k.response.status),
+      keys.map((k) => k.response.location ?? null),
+      keys.map((k) => JSON.stringify(k.response.body)),
+      keys.map((k) => k.ttlMs),
+    ],
+  };
+}
+
+/** Runs `command` once per (subject, key) in a transaction of its own (a cancel, which reads
+ *  the order first; a new order claims its key in its one statement, claimKeysSql, and comes here
+ *  only when that found the key taken): a first request runs it and stores its answer in the
  *  command's own transaction; a retry of it gets the stored answer back (`replayed`); a key held
  *  by a request still in flight, or first used for another request, is refused. An expired key
  *  counts as unused. A command that fails stores nothing, so its retry runs it again. */
