@@ -213,15 +213,26 @@ async function startBareSaga(port: number): Promise<{ url: string; procs: { pid:
   return { url: `http://127.0.0.1:${port}`, procs: procs.map((p, i) => ({ pid: p.pid, name: `bare ${roles[i]}` })), stop: async () => void (await Promise.all(procs.map((p) => p.stop()))) };
 }
 
-/** the statements payment's handler sends per OrderPlaced (inbox, payment, outbox) */
+/** The statements payment's handler sends for a run of one OrderPlaced (apps/payment:
+ *  commands/handle-order-event.ts): the pre-read of the order's payment without a transaction
+ *  (the provider's answer would come next: the bench's provider answers at once, so pgbench has no
+ *  stand-in for it), then BEGIN; the inbox record with the same read in one statement
+ *  (db-kit recordInboxRunAndRead); the payment and its outbox row in one statement (db-kit
+ *  writeWithOutbox); COMMIT. */
 function paymentScript(): string {
   const { event, headers } = sampleEvent();
+  const payments = `SELECT id::text AS id, order_id::text AS "orderId", amount::float8 AS amount, currency, status::text AS status, decline_reason AS "declineReason" FROM payments WHERE order_id = ANY(ARRAY[':oid']::uuid[])`;
   return `SELECT gen_random_uuid() AS oid, gen_random_uuid() AS eid, gen_random_uuid() AS pid \\gset
+${payments};
 BEGIN;
-INSERT INTO inbox (consumer_group, event_id) VALUES ('payment', ':eid');
-SELECT id, order_id, amount, currency, status FROM payments WHERE order_id = ':oid';
-INSERT INTO payments (id, order_id, amount, currency, status, updated_at) VALUES (':pid', ':oid', 3000, 'EUR', 'AUTHORIZED', now());
-INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), ':oid', 'payment-events', ':oid', 'PaymentAuthorized', '${q(JSON.stringify(event))}', '${q(JSON.stringify(headers))}');
+WITH fresh AS (INSERT INTO inbox (consumer_group, event_id) SELECT 'payment', unnest(ARRAY[':eid']::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id::text AS id), state AS (${payments})
+  SELECT (SELECT array_agg(id) FROM fresh) AS fresh, (SELECT json_agg(state) FROM state) AS rows;
+WITH created AS (
+  INSERT INTO payments (id, order_id, amount, currency, status, decline_reason, updated_at)
+  SELECT id, order_id, amount, currency, status::"PaymentStatus", decline_reason, now()
+    FROM unnest(ARRAY[':pid']::uuid[], ARRAY[':oid']::uuid[], ARRAY[3000]::bigint[], ARRAY['EUR']::text[], ARRAY['AUTHORIZED']::text[], ARRAY[NULL]::text[]) AS t(id, order_id, amount, currency, status, decline_reason)
+), refunded AS (UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE id = ANY(ARRAY[]::uuid[]))
+INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), ':oid', 'payment-events', ':oid', 'PaymentAuthorized', '${q(JSON.stringify(event))}'::jsonb, '${q(JSON.stringify(headers))}'::jsonb);
 COMMIT;
 `;
 }
