@@ -23,7 +23,7 @@ function composeConfig(): { text: string; by: string } {
 }
 
 const resolved = composeConfig();
-const compose = parse(resolved.text, { merge: true }) as { services: Record<string, { command?: string[] | string; build?: { dockerfile: string; context?: string }; environment?: Record<string, string> }> };
+const compose = parse(resolved.text, { merge: true }) as { services: Record<string, { command?: string[] | string; build?: { dockerfile: string; context?: string; args?: Record<string, string> }; environment?: Record<string, string>; ports?: (string | { published: number | string; target: number })[] }> };
 
 describe("docker-compose.yml", () => {
   it("creates exactly the registry's topics, partitions and retention", () => {
@@ -33,14 +33,19 @@ describe("docker-compose.yml", () => {
     expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(plannedTopics().sort((a, b) => a.name.localeCompare(b.name)));
   });
 
-  it("runs every app from its own Dockerfile, with Kafka and its database (the console has none: it asks the services; the provider simulator neither)", () => {
+  it("runs every app from the one Dockerfile with its name and the port it publishes, with Kafka and its database (the console has none: it asks the services; the provider simulator neither)", () => {
     const apps = fs.readdirSync(path.join(root, "apps"));
+    expect(fs.existsSync(path.join(root, "infra", "Dockerfile"))).toBe(true);
     for (const app of apps) {
       const svc = compose.services[app];
       expect(svc, app).toBeDefined();
       // Compose resolves the context; the Dockerfile is relative to it
-      expect(svc!.build!.dockerfile).toBe(`apps/${app}/Dockerfile`);
-      expect(fs.existsSync(path.join(root, "apps", app, "Dockerfile"))).toBe(true);
+      expect(svc!.build!.dockerfile).toBe("infra/Dockerfile");
+      expect(svc!.build!.args?.APP).toBe(app);
+      expect(fs.existsSync(path.join(root, "apps", app, "package.json"))).toBe(true);
+      // the image listens where the service is published (Compose writes "3001:3001" out in full)
+      const port = Number(svc!.build!.args?.PORT);
+      expect(svc!.ports!.map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`))).toEqual([`${port}:${port}`]);
       if (app === "payment-provider") {
         expect([svc!.environment!.KAFKA_BROKERS, svc!.environment!.DATABASE_URL]).toEqual([undefined, undefined]);
         continue;
