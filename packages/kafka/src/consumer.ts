@@ -139,6 +139,8 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     });
     c.on(c.events.GROUP_JOIN, (e) => {
       ready = true;
+      // a new generation reads from the committed offsets again: offsets owed from before are its to commit
+      committer.forget();
       log.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, "joined consumer group");
     });
     c.on(c.events.CRASH, (e) => {
@@ -496,6 +498,7 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
       if (!batchesDone || !(await committer.drain(Math.max(0, deadline - Date.now())))) {
         log.warn({ batchesInFlight: batchesInFlight.size, commitsUnsettled: committer.pending, waitedMs: stopWaitMs }, "leaving the group before every handled record's offset commit landed; those records will be redelivered (the inbox drops them)");
       }
+      committer.forget();
       await consumer.disconnect();
       await opts.parking?.close?.();
       ready = false;

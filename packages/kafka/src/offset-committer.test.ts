@@ -1,13 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CommitTimeoutError, OffsetCommitter, type PartitionOffset } from "./offset-committer.js";
 
 const at = (partition: number, offset: number): PartitionOffset => ({ topic: "t", partition, offset: String(offset) });
 const tick = () => new Promise((r) => setImmediate(r));
 
-function committer(send: (o: PartitionOffset[]) => Promise<void>, opts: { timeoutMs?: number; stuckAfterMs?: number; now?: () => number } = {}) {
+function committer(send: (o: PartitionOffset[]) => Promise<void>, opts: { timeoutMs?: number; stuckAfterMs?: number; retryAfterMs?: number; now?: () => number } = {}) {
   const failures: unknown[] = [];
   const stuck: number[] = [];
-  const c = new OffsetCommitter(send, { timeoutMs: opts.timeoutMs ?? 1_000, stuckAfterMs: opts.stuckAfterMs ?? 60_000, onFailure: (e) => failures.push(e), onStuck: (ms) => stuck.push(ms), ...(opts.now ? { now: opts.now } : {}) });
+  const c = new OffsetCommitter(send, { timeoutMs: opts.timeoutMs ?? 1_000, stuckAfterMs: opts.stuckAfterMs ?? 60_000, retryAfterMs: opts.retryAfterMs ?? 60_000, onFailure: (e) => failures.push(e), onStuck: (ms) => stuck.push(ms), ...(opts.now ? { now: opts.now } : {}) });
   return { c, failures, stuck };
 }
 
@@ -72,6 +72,53 @@ describe("OffsetCommitter", () => {
     await commitAt(260_000);
     expect(stuck).toEqual([60_000]);
     expect(failures).toHaveLength(6);
+  });
+
+  it("sends a failed offset again until it lands, though no later record comes to carry it", async () => {
+    const calls: PartitionOffset[][] = [];
+    const { c, failures } = committer(async (o) => {
+      calls.push(o);
+      if (calls.length <= 2) throw new Error("This is not the correct coordinator for this group");
+    }, { retryAfterMs: 5 });
+    c.commit(at(0, 10));
+    c.commit(at(1, 7));
+    await vi.waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(3));
+    await c.drain(1_000);
+    expect(failures).toHaveLength(4); // two offsets, two failed calls
+    expect(calls.at(-1)).toEqual([at(0, 10), at(1, 7)]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toHaveLength(3); // landed: nothing more to send
+  });
+
+  it("keeps retrying while commits fail, so a burst's last offsets reach onStuck; forget() drops them", async () => {
+    let now = 0;
+    const calls: PartitionOffset[][] = [];
+    const { c, stuck } = committer(async (o) => {
+      calls.push(o);
+      now += 20_000;
+      throw new Error("This is not the correct coordinator for this group");
+    }, { retryAfterMs: 1, now: () => now });
+    c.commit(at(0, 10));
+    await vi.waitFor(() => expect(stuck[0]).toBe(60_000));
+    c.forget();
+    await c.drain(1_000);
+    const sent = calls.length;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toHaveLength(sent);
+  });
+
+  it("does not send an offset again once a later one of its partition landed", async () => {
+    const calls: PartitionOffset[][] = [];
+    const { c } = committer(async (o) => {
+      calls.push(o);
+      if (calls.length === 1) throw new Error("timeout");
+    }, { retryAfterMs: 10 });
+    c.commit(at(0, 10));
+    await c.drain(1_000);
+    c.commit(at(0, 12));
+    await c.drain(1_000);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toEqual([[at(0, 10)], [at(0, 12)]]);
   });
 
   it("drain waits at most maxWaitMs for a commit in flight", async () => {
