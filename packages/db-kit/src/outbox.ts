@@ -78,7 +78,7 @@ export interface InboxRead {
 /** Records a run of consumed events in `consumerGroup`'s inbox and returns the ones it had not
  *  processed before, in order (an event listed twice counts once; `onDuplicate` hears of each of
  *  the others); with `read` in the same statement: one round trip where a handler's transaction
- *  took two, which is what a hop costs on a busy machine (README "Performance").
+ *  took two, which is what a hop costs on a busy machine (docs/performance.md).
  *  The read covers the whole run, duplicates too, and sees the state as of the statement's start;
  *  its rows come back as JSON values (timestamps as ISO strings, no order: sort them if it matters). */
 export async function recordInboxRunAndRead<M extends { event: { id: string } }, R = never>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void, read?: InboxRead): Promise<{ fresh: M[]; rows: R[] }> {

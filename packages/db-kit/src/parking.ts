@@ -50,7 +50,7 @@ export function sqlKeyParking(db: SqlExecutor, consumerGroup: string) {
 /**
  * sqlKeyParking with the group's parked keys held in memory and kept current by LISTEN/NOTIFY, so
  * a batch's lookup costs no round trip (it was one per batch per group, a tenth of a hop's time
- * on a busy machine; README "Performance"). Parked keys are few: a change anywhere in the group
+ * on a busy machine; docs/performance.md). Parked keys are few: a change anywhere in the group
  * reloads them all.
  *
  * What a member sees is as current as a lookup per batch made it: that lookup too could miss a

@@ -2,7 +2,7 @@
 // the hot paths' transactions, which run their parameterised SQL on the pool directly.
 //
 // Why: a consumer's transaction of three raw statements cost ~1.3–1.7 ms of CPU through Prisma's
-// interactive-transaction machinery and ~0.3–0.45 ms on the same pg pool (README "Performance");
+// interactive-transaction machinery and ~0.3–0.45 ms on the same pg pool (docs/performance.md);
 // with runs of one record at low load the order service was CPU-bound at 30 orders/s on that
 // overhead alone. Prisma keeps the schema, the migrations, the generated types and the typed reads.
 import { PrismaPg } from "@prisma/adapter-pg";

@@ -1,6 +1,6 @@
 // Group commit. A consumer handles the batches of several partitions at once; each would cost its
 // own database transaction (or offset commit, or parking lookup) of the same few round trips,
-// and on a small machine those round trips are the cost (README "Performance"). Items submitted
+// and on a small machine those round trips are the cost (docs/performance.md). Items submitted
 // while a call is in flight wait and go together into the next call: a lone item starts at
 // once, N concurrent ones cost one or two calls instead of N.
 

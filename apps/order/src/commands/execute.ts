@@ -65,7 +65,7 @@ export async function execute(
   if (command.type === "PlaceOrder") {
     // a new order (its id was just made): no stream to load; on its own, one statement (shared with
     // the orders placed at the same moment) instead of a five-round-trip transaction (the hot path of
-    // POST /orders; README "Performance")
+    // POST /orders; docs/performance.md)
     const { stream, executed } = newOrderStream(deps, command, meta);
     await (tx ? startStreams(tx, [stream]) : startStream(deps.db, stream));
     return executed;

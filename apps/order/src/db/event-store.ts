@@ -147,7 +147,7 @@ const starters = new WeakMap<SqlExecutor, (s: NewStream) => Promise<StartOutcome
 
 /** A new order's stream through a group commit per database: the orders placed while one such
  *  statement is in flight go into the next one together (one round trip and one commit for all
- *  of them; README "Performance"). A failed combined statement is tried again per order, so an
+ *  of them; docs/performance.md). A failed combined statement is tried again per order, so an
  *  order fails only for its own reasons. */
 export async function startStream(db: SqlExecutor, stream: NewStream): Promise<StartOutcome> {
   let start = starters.get(db);

@@ -17,7 +17,7 @@ export function createProjectionConsumer(kafka: KafkaClient, publisher: Publishe
     parking: listeningKeyParking(db, PROJECTION_GROUP, { log: kafka.logger }),
     // the read model may trail the events by up to a tenth of a second: batches of that tenth
     // instead of one or two records each, so it costs the order service a fraction of the round
-    // trips it shares with the API and the saga (README "Performance")
+    // trips it shares with the API and the saga (docs/performance.md)
     fetch: { minBytes: 256 * 1024, maxWaitMs: PROJECTION_MAX_WAIT_MS },
     handler: async (msg, ctx) => {
       const applied = await applyRecord(db, "live", msg.event, { topic: msg.topic, partition: msg.partition, offset: msg.offset });

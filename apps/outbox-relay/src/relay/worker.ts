@@ -248,8 +248,8 @@ export class OutboxWorker {
   }
 
   /** Marks run one after another on a pooled connection, not the leader's: queued behind a mark
-   *  on one connection, the next batch's select was the relay's critical path (README
-   *  "Performance"). Marking rows that were published is right whoever leads meanwhile; until
+   *  on one connection, the next batch's select was the relay's critical path
+   *  (docs/performance.md). Marking rows that were published is right whoever leads meanwhile; until
    *  its mark commits a row is left out of the drains' selects. */
   private markLater(rows: OutboxRow[], ackedAt: Date): void {
     const ids = rows.map((r) => r.id);
