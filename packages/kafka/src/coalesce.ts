@@ -49,13 +49,13 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
  *  an outage say), each item is run alone, in order, so an item fails only for its own reasons.
  *  `run` may answer one result per item (what the combined statement said of each). */
 export function groupCommit<T, R = void>(run: (items: T[]) => Promise<R[] | void>, opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean }): (item: T) => Promise<R> {
-  const submit = coalesce<T, { value?: R; error?: unknown }>(async (items) => {
+  const submit = coalesce<T, { value?: R | undefined; error?: unknown }>(async (items) => {
     try {
       const values = await run(items);
       return items.map((_, i) => ({ value: values?.[i] }));
     } catch (error) {
       if (items.length === 1 || opts.shared(error)) return items.map(() => ({ error }));
-      const results: { value?: R; error?: unknown }[] = [];
+      const results: { value?: R | undefined; error?: unknown }[] = [];
       for (const item of items) results.push(await run([item]).then((v) => ({ value: v?.[0] }), (e: unknown) => ({ error: e })));
       return results;
     }
