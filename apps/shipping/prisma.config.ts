@@ -1,5 +1,5 @@
 // Prisma CLI configuration. The URL is only needed by CLI commands that talk to the database;
-// `generate` does not. Migrations run through `orderflow-migrate` (wasm engine, see README).
+// `generate` does not. Migrations run through `orderflow-migrate` (wasm engine, docs/architecture.md "Offline Prisma").
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({

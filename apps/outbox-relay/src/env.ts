@@ -25,15 +25,13 @@ export const RelayDatabases = z
   });
 
 const shape = {
-  PORT: port(3004),
-  RELAY_DATABASES: RelayDatabases,
-  RELAY_BATCH_SIZE: positiveInt(500),
-  RELAY_POLL_INTERVAL_MS: positiveInt(1000),
-  /** published rows are kept this long (for inspection), then deleted */
-  RELAY_RETENTION_MS: positiveInt(60 * 60 * 1000),
-  RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000),
-  /** fault injection for tests: exit(86) after a batch is acknowledged, before it is marked */
-  RELAY_FAILPOINT: z.enum(["crash-after-publish"]).optional(),
+  PORT: port(3004).describe("HTTP port of the service (`/healthz`, `/readyz`, `/metrics` and its API)"),
+  RELAY_DATABASES: RelayDatabases.describe("name=postgresql://… pairs, comma-separated: the service databases whose outbox the relay publishes"),
+  RELAY_BATCH_SIZE: positiveInt(500).describe("outbox rows read and published per batch"),
+  RELAY_POLL_INTERVAL_MS: positiveInt(1000).describe("how often the relay looks for rows when no NOTIFY woke it"),
+  RELAY_RETENTION_MS: positiveInt(60 * 60 * 1000).describe("published rows are kept this long (for inspection), then deleted"),
+  RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe("how often published rows past RELAY_RETENTION_MS are deleted"),
+  RELAY_FAILPOINT: z.enum(["crash-after-publish"]).optional().describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
   ...serviceEnv,
 };
 
@@ -45,3 +43,6 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
 
 /** Every variable this service reads (deploy files are checked against it). */
 export const ENV_KEYS = Object.keys(shape);
+
+/** The schema of every variable, with its default and description (docs/configuration.md is generated from it). */
+export const ENV_SHAPE = shape;

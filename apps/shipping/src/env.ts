@@ -4,15 +4,12 @@ import { checkKafkaSecurityEnv, authEnv, checkAuthEnv, consumerRetryEnv, optiona
 import { z } from "zod";
 
 const shape = {
-  PORT: port(3003),
-  DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_shipping"),
-  DATABASE_POOL_SIZE: positiveInt(10),
-  /** migrations run with this role when set (schema changes), the service with DATABASE_URL */
-  MIGRATE_DATABASE_URL: optionalPostgresUrl(),
-  /** simulated warehouse handling time: a paid order's shipment waits this long for pickup,
-   *  and a cancel in that window cancels the shipment */
-  SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000),
-  SHIPPING_DISPATCH_POLL_MS: positiveInt(250),
+  PORT: port(3003).describe("HTTP port of the service (`/healthz`, `/readyz`, `/metrics` and its API)"),
+  DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_shipping").describe("the service's own PostgreSQL database"),
+  DATABASE_POOL_SIZE: positiveInt(10).describe("connections in the service's one `pg` pool, shared by Prisma and the hot paths"),
+  MIGRATE_DATABASE_URL: optionalPostgresUrl().describe("migrations run with this role when set (schema changes), the service with DATABASE_URL"),
+  SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000).describe("simulated warehouse handling time: a paid order's shipment waits this long for pickup, and a cancel in that window cancels the shipment"),
+  SHIPPING_DISPATCH_POLL_MS: positiveInt(250).describe("how often shipments due for dispatch are looked for"),
   ...authEnv,
   ...serviceEnv,
   ...consumerRetryEnv,
@@ -26,3 +23,6 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
 
 /** Every variable this service reads (deploy files are checked against it). */
 export const ENV_KEYS = Object.keys(shape);
+
+/** The schema of every variable, with its default and description (docs/configuration.md is generated from it). */
+export const ENV_SHAPE = shape;

@@ -1,4 +1,4 @@
-// The best a Node.js service can do for POST /orders on this machine, for the benchmark's side-by-
+// The best a Node.js service can do for POST /orders on the machine it runs on, for the benchmark's side-by-
 // side row: node:http, one pg pool, JSON.parse, the statements the order service sends, 202 with
 // the id. No express, Prisma, zod, JWT, logging or metrics. Without an Idempotency-Key: the single
 // INSERT (event + outbox row). With one: the order service's keyed statement (the key's advisory

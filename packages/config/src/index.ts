@@ -28,27 +28,21 @@ export const positiveInt = (fallback: number) => z.coerce.number().int().positiv
 
 /** How a client authenticates to the brokers (services and `pnpm orderflow` alike). */
 export const kafkaSecurityEnv = {
-  /** none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD */
-  KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none"),
-  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  /** TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust */
-  KAFKA_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
-  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none").describe("none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD"),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional().describe("SASL user when KAFKA_SASL_MECHANISM is not none"),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe("SASL password when KAFKA_SASL_MECHANISM is not none"),
+  KAFKA_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true").describe("TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust"),
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional().describe("a CA bundle (PEM) to trust for KAFKA_TLS (a private CA)"),
 };
 
 /** Settings every Kafka-connected service has. */
 export const serviceEnv = {
-  KAFKA_BROKERS: kafkaBrokers(),
-  /** prepended to every topic and consumer group on the broker: one broker, several
-   *  environments (the end-to-end tests run beside \`pnpm dev\` this way) */
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default(""),
-  LOG_LEVEL: logLevel(),
-  SHUTDOWN_GRACE_MS: positiveInt(10_000),
-  /** OpenTelemetry spans: none (default; traceparent still travels), console, or otlp */
-  TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none"),
-  /** OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces */
-  OTLP_TRACES_URL: z.url().optional(),
+  KAFKA_BROKERS: kafkaBrokers().describe("Kafka bootstrap brokers, comma-separated host:port"),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("").describe("prepended to every topic and consumer group on the broker: one broker, several environments (the end-to-end tests run beside `pnpm dev` this way)"),
+  LOG_LEVEL: logLevel().describe("pino log level: fatal, error, warn, info, debug, trace or silent"),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000).describe("how long a stopping process waits for work in hand before it exits"),
+  TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none").describe("OpenTelemetry spans: none (default; traceparent still travels), console, or otlp"),
+  OTLP_TRACES_URL: z.url().optional().describe("OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces"),
   ...kafkaSecurityEnv,
 };
 
@@ -75,10 +69,10 @@ export function kafkaSecurity(env: KafkaSecurityEnv) {
 
 /** How a consumer retries a retriable handler failure before dead-lettering the record. */
 export const consumerRetryEnv = {
-  CONSUMER_MAX_ATTEMPTS: positiveInt(5),
-  CONSUMER_RETRY_INITIAL_MS: positiveInt(200),
-  CONSUMER_RETRY_MAX_MS: positiveInt(5_000),
-  CONSUMER_RETRY_MAX_TOTAL_MS: positiveInt(30_000),
+  CONSUMER_MAX_ATTEMPTS: positiveInt(5).describe("attempts of a retriable handler failure before the record is dead-lettered"),
+  CONSUMER_RETRY_INITIAL_MS: positiveInt(200).describe("first retry backoff (exponential, full jitter)"),
+  CONSUMER_RETRY_MAX_MS: positiveInt(5_000).describe("longest backoff between two attempts, also while waiting out an outage"),
+  CONSUMER_RETRY_MAX_TOTAL_MS: positiveInt(30_000).describe("longest time spent retrying one record before it is dead-lettered"),
 };
 
 export function retryPolicy(env: { CONSUMER_MAX_ATTEMPTS: number; CONSUMER_RETRY_INITIAL_MS: number; CONSUMER_RETRY_MAX_MS: number; CONSUMER_RETRY_MAX_TOTAL_MS: number }) {
@@ -123,15 +117,13 @@ export const LOCAL_DEV_AUTH = { secret: LOCAL_DEV_JWT_SECRET, issuer: DEFAULT_AU
 
 /** Bearer-token settings of a service with an authenticated API. */
 export const authEnv = {
-  /** jwt (default): every API route needs a signed token; off: a gateway in front does it */
-  AUTH_MODE: z.enum(["jwt", "off"]).default("jwt"),
-  /** pinned: a token signed with any other algorithm (or alg "none") is refused */
-  AUTH_JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256"),
-  AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  AUTH_ISSUER: z.string().min(1).default(DEFAULT_AUTH_ISSUER),
-  AUTH_AUDIENCE: z.string().min(1).default(DEFAULT_AUTH_AUDIENCE),
-  NODE_ENV: z.string().optional(),
+  AUTH_MODE: z.enum(["jwt", "off"]).default("jwt").describe("jwt (default): every API route needs a signed token; off: a gateway in front does it"),
+  AUTH_JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256").describe("pinned: a token signed with any other algorithm (or alg \"none\") is refused"),
+  AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional().describe("HS256 key, 32+ characters; unset outside production: the local development key; required with NODE_ENV=production unless AUTH_JWKS_URL is set"),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional().describe("an identity provider's JWKS URL, for RS256/ES256 tokens"),
+  AUTH_ISSUER: z.string().min(1).default(DEFAULT_AUTH_ISSUER).describe("the `iss` a token must carry"),
+  AUTH_AUDIENCE: z.string().min(1).default(DEFAULT_AUTH_AUDIENCE).describe("the `aud` a token must carry"),
+  NODE_ENV: z.string().optional().describe("production (set by the images) refuses the local development key"),
 };
 
 type AuthEnv = { AUTH_MODE: "jwt" | "off"; AUTH_JWT_ALGORITHM: "HS256" | "RS256" | "ES256"; AUTH_JWT_SECRET?: string | undefined; AUTH_JWKS_URL?: string | undefined; AUTH_ISSUER: string; AUTH_AUDIENCE: string; NODE_ENV?: string | undefined };

@@ -15,7 +15,7 @@ import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, r
 const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115, provider: 3116 } as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.join(repoRoot, "packages", "system-tests", "artifacts", "ops-console");
-// the flags this machine's closed network needs (ENVIRONMENT.md); playwright adds --headless and a fresh profile
+// the flags a machine without network access needs (ENVIRONMENT.md); playwright adds --headless and a fresh profile
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** payment retries twice within a second, then dead-letters */

@@ -78,7 +78,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       if (state.status !== "PLACED") return [];
       return [{ type: "OrderCancelled", data: { orderId: state.orderId, reason: "PAYMENT_DECLINED", detail: command.reason } }];
     case "RecordShipmentDispatched":
-      // Cancel wins over a dispatch that raced it: a CANCELLED order stays cancelled (see README).
+      // Cancel wins over a dispatch that raced it: a CANCELLED order stays cancelled (docs/architecture.md, "Cancel vs dispatch race").
       if (state.status !== "PAID") return [];
       return [{ type: "OrderShipped", data: { orderId: state.orderId, shipmentId: command.shipmentId, carrier: command.carrier, trackingNumber: command.trackingNumber } }];
     default:

@@ -10,7 +10,7 @@ export function createSagaConsumer(kafka: KafkaClient, publisher: Publisher, dep
     topics: ["payment-events", "shipping-events"],
     retry,
     ...(observer ? { observer } : {}),
-    // later records of an order whose record was dead-lettered wait behind it (README: failures)
+    // later records of an order whose record was dead-lettered wait behind it (docs/operations.md, "When consuming fails")
     parking: listeningKeyParking(deps.db, ORDER_GROUP, { log: deps.log }),
     handler: (msg, ctx) => applySagaEvent({ ...deps, log: ctx.log }, msg),
     // a run of outcomes in one transaction; a failing run falls back to `handler` per record

@@ -10,7 +10,7 @@ export function createOrderEventsConsumer(kafka: KafkaClient, publisher: Publish
     topics: ["order-events"],
     retry,
     ...(observer ? { observer } : {}),
-    // later records of an order whose record was dead-lettered wait behind it (README: failures)
+    // later records of an order whose record was dead-lettered wait behind it (docs/operations.md, "When consuming fails")
     parking: listeningKeyParking(deps.db, SHIPPING_GROUP, { log: deps.log }),
     handler: (msg, ctx) => handleOrderEvent({ ...deps, log: ctx.log }, msg),
     // a run of events in one transaction; a failing run falls back to `handler` per event
