@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
 import pg from "pg";
+import { KEY_CLAIM_CTES } from "./keyed-claim.js";
 
 const [port, url] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -19,14 +20,7 @@ INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, hea
 const KEYED = `WITH key_req AS (
   SELECT $8::uuid AS order_id, $9::text AS subject, $10::text AS key, $11::text AS fingerprint, $12::int AS status, $13::text AS location, $14::jsonb AS body, $15::bigint AS ttl_ms,
          pg_try_advisory_xact_lock(hashtextextended($9 || ' ' || $10, 0)) AS locked),
-key_claimed AS (
-  INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
-  SELECT subject, key, fingerprint, status, location, body, now() + ttl_ms * interval '1 millisecond' FROM key_req WHERE locked
-  ON CONFLICT (subject, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, location = EXCLUDED.location,
-    body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at
-    WHERE idempotency_keys.expires_at <= now()
-  RETURNING subject, key),
-key_refused AS (SELECT r.order_id, r.locked FROM key_req r WHERE NOT EXISTS (SELECT 1 FROM key_claimed c WHERE c.subject = r.subject AND c.key = r.key)),
+${KEY_CLAIM_CTES},
 appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
   SELECT $1::uuid, 1, $2::uuid, 'OrderPlaced', 2, $3::jsonb, $4, NULL, $5::timestamptz WHERE $1::uuid NOT IN (SELECT order_id FROM key_refused)),
 outboxed AS (INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers)

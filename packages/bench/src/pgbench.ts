@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { anOrder } from "@orderflow/system-tests/harness";
+import { KEY_CLAIM_CTES } from "./keyed-claim.js";
 import { q, sampleEvent } from "./samples.js";
 
 /** pgbench running `script` against `url` (`extra`: more pgbench options); transactions per second */
@@ -63,14 +64,7 @@ WITH key_req AS (
   SELECT k.*, pg_try_advisory_xact_lock(hashtextextended(k.subject || ' ' || k.key, 0)) AS locked
     FROM unnest(ARRAY[':oid']::uuid[], ARRAY['${subject}']::text[], ARRAY['${key}']::text[], ARRAY['${fingerprint}']::text[], ARRAY[202]::int[], ARRAY['/orders/:oid']::text[], ARRAY['${q(JSON.stringify(answer))}']::jsonb[], ARRAY[${24 * 3600_000}]::bigint[])
       AS k(order_id, subject, key, fingerprint, status, location, body, ttl_ms)),
-key_claimed AS (
-  INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
-  SELECT subject, key, fingerprint, status, location, body, now() + ttl_ms * interval '1 millisecond' FROM key_req WHERE locked
-  ON CONFLICT (subject, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, location = EXCLUDED.location,
-    body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at
-    WHERE idempotency_keys.expires_at <= now()
-  RETURNING subject, key),
-key_refused AS (SELECT r.order_id, r.locked FROM key_req r WHERE NOT EXISTS (SELECT 1 FROM key_claimed c WHERE c.subject = r.subject AND c.key = r.key)),
+${KEY_CLAIM_CTES},
 appended AS (INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
   SELECT * FROM unnest(ARRAY[':oid']::uuid[], ARRAY[1]::int[], ARRAY[':eid']::uuid[], ARRAY['OrderPlaced']::text[], ARRAY[2]::int[], ARRAY['${q(JSON.stringify(event.data))}']::jsonb[], ARRAY['${event.correlationId}']::text[], ARRAY[NULL]::text[], ARRAY['${event.occurredAt}']::timestamptz[])
     AS e(order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
