@@ -2,7 +2,7 @@
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
 import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter } from "@orderflow/kafka";
 import { pino } from "pino";
-import { signToken } from "@orderflow/observability";
+import { signToken } from "@orderflow/service-kit";
 import { loadCliEnv } from "./env.js";
 
 const USAGE = `usage: pnpm orderflow <command> [--json]

@@ -4,7 +4,7 @@
 // redrive/discard actions of @orderflow/kafka (audited on the ops-audit topic).
 import { SUBSCRIPTIONS } from "@orderflow/contracts";
 import { consumerGroupLag, discard, redrive, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
-import { HttpProblem } from "@orderflow/observability";
+import { HttpProblem } from "@orderflow/service-kit";
 import type { Logger } from "pino";
 import type { ActionRequest, ActionResponse, AuditEntryView, DeadLetterView, FlowHealth, GroupLag, OrderDetail, OrderSummary, OutboxHealth } from "./api-types.js";
 import { causalOrder, type TimelineEntry } from "./causal.js";

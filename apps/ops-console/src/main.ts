@@ -3,7 +3,8 @@
 import { fileURLToPath } from "node:url";
 import { authSettings, kafkaSecurity } from "@orderflow/config";
 import { createDeadLetterIndex, createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
-import { createLogger, createMetrics, createVerifier, onShutdown, runMain } from "@orderflow/observability";
+import { createLogger, createMetrics } from "@orderflow/observability";
+import { createVerifier, onShutdown, runMain } from "@orderflow/service-kit";
 import { createConsole } from "./console.js";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";

@@ -1,6 +1,7 @@
 // The order HTTP API in-process (supertest) on a real, migrated PostgreSQL database.
 import { LOCAL_DEV_AUTH } from "@orderflow/config";
-import { createMetrics, createVerifier, signToken } from "@orderflow/observability";
+import { createMetrics } from "@orderflow/observability";
+import { createVerifier, signToken } from "@orderflow/service-kit";
 import { pino } from "pino";
 import request from "supertest";
 import { v7 as uuidv7 } from "uuid";

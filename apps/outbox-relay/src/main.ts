@@ -2,7 +2,8 @@
 // database, HTTP for health and metrics.
 import { kafkaSecurity } from "@orderflow/config";
 import { createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
-import { createLogger, createMetrics, initTracing, onShutdown, runMain } from "@orderflow/observability";
+import { createLogger, createMetrics, initTracing } from "@orderflow/observability";
+import { onShutdown, runMain } from "@orderflow/service-kit";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
 import { createRelay } from "./relay/relay.js";

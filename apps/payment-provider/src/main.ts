@@ -1,7 +1,8 @@
 // Composition root of the payment provider simulator: configuration, the in-memory ledger, the
 // fault dice and HTTP. It holds no database: a restart forgets every request it was sent.
 import { randomUUID } from "node:crypto";
-import { createLogger, createMetrics, onShutdown, runMain } from "@orderflow/observability";
+import { createLogger, createMetrics } from "@orderflow/observability";
+import { onShutdown, runMain } from "@orderflow/service-kit";
 import { Faults } from "./domain/faults.js";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";

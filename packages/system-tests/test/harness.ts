@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { LOCAL_DEV_AUTH } from "@orderflow/config";
-import { signToken } from "@orderflow/observability";
+import { signToken } from "@orderflow/service-kit";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const logDir = path.join(repoRoot, ".stack", "test-logs");

@@ -6,7 +6,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { createKafkaClient, deletePrefixedTopics, ensureTopics } from "@orderflow/kafka";
 import { LOCAL_DEV_AUTH } from "@orderflow/config";
-import { signToken } from "@orderflow/observability";
+import { signToken } from "@orderflow/service-kit";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

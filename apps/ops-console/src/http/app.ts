@@ -6,7 +6,7 @@ import express from "express";
 import helmet from "helmet";
 import { z } from "zod";
 import { isOutage } from "@orderflow/kafka";
-import { createServiceApp, HttpProblem, idempotentInMemory, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, idempotentInMemory, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import type { AuditList, DeadLetterList, OrderList, Session } from "../api-types.js";
 import type { Console } from "../console.js";
 

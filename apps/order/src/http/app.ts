@@ -1,6 +1,6 @@
 // The order service's HTTP API, built by a factory so tests run it in-process.
 import type { Request } from "express";
-import { createServiceApp, HttpProblem, idempotencyKeyOf, keyInFlight, keyReused, requestFingerprint, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, idempotencyKeyOf, keyInFlight, keyReused, requestFingerprint, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { rateLimit } from "express-rate-limit";
 import { OrderDomainError } from "../domain/errors.js";
 import type { Order } from "../domain/order.js";

@@ -1,7 +1,7 @@
 // Answering an HTTP command run once per Idempotency-Key (the key's syntax and the request digest
 // are the service kit's: idempotencyKeyOf, requestFingerprint).
 import type { Response } from "express";
-import { REPLAYED_HEADER } from "@orderflow/observability";
+import { REPLAYED_HEADER } from "@orderflow/service-kit";
 import type { StoredResponse } from "../db/idempotency.js";
 
 export function sendStored(res: Response, r: StoredResponse, replayed: boolean): void {

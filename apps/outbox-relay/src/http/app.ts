@@ -1,5 +1,5 @@
 // The relay's HTTP surface: health, readiness, metrics and its status per database.
-import { createServiceApp, type ServiceAppDeps } from "@orderflow/observability";
+import { createServiceApp, type ServiceAppDeps } from "@orderflow/service-kit";
 import type { Relay } from "../relay/relay.js";
 import { isOutage } from "@orderflow/kafka";
 

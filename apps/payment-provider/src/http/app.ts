@@ -2,7 +2,8 @@
 // (the first answer is replayed for the same key and body), what it holds for tests to count,
 // and the faults it injects, changeable while it runs.
 import { setTimeout as sleep } from "node:timers/promises";
-import { createServiceApp, HttpProblem, type Metrics, type ServiceAppDeps } from "@orderflow/observability";
+import type { Metrics } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, type ServiceAppDeps } from "@orderflow/service-kit";
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { FaultUpdate, type Faults } from "../domain/faults.js";

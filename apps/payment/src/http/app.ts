@@ -1,5 +1,5 @@
 // The payment service's HTTP API (read-only: payments change only through events).
-import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { z } from "zod";
 import type { Payment } from "../domain/payment.js";
 import { isOutage } from "@orderflow/kafka";

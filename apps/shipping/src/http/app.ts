@@ -1,5 +1,5 @@
 // The shipping service's HTTP API (read-only: shipments change only through events).
-import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
+import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { z } from "zod";
 import type { Shipment } from "../domain/shipment.js";
 import { isOutage } from "@orderflow/kafka";

@@ -4,7 +4,7 @@ import request from "supertest";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { correlation } from "./http.js";
-import { consumerTracing, initTracing } from "./tracing.js";
+import { consumerTracing, initTracing } from "@orderflow/observability";
 
 const incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const traceId = (tp: string | undefined) => tp?.split("-")[1];

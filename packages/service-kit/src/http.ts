@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
 import { ContractViolation, findUnstorableText, MoneyOutOfRange } from "@orderflow/contracts";
-import { startHop } from "./tracing.js";
+import { startHop } from "@orderflow/observability";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createEvent } from "@orderflow/contracts";
 import { healthRouter } from "./health.js";
 import { correlation, HttpProblem, httpMetrics, notFound, problemHandler, requestLogger } from "./http.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics } from "@orderflow/observability";
 
 const log = pino({ level: "silent" });
 

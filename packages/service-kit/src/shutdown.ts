@@ -1,4 +1,4 @@
-import { createLogger } from "./logger.js";
+import { createLogger } from "@orderflow/observability";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 
