@@ -1,14 +1,30 @@
 // The order service's use cases behind one interface: HTTP (and through it the CLI) calls these.
 import type { KafkaClient, Publisher } from "@orderflow/kafka";
-import type { OrderApi } from "../http/app.js";
+import type { StoredOrderEvent } from "../db/event-store.js";
+import type { Order } from "../domain/order.js";
+import type { OrderView } from "../projection/order-view.js";
 import { startReplay } from "../projection/replay.js";
-import { listViews, projectionStatus, readView } from "../projection/store.js";
+import { listViews, projectionStatus, readView, type ListQuery, type ProjectionStatus, type ViewRow } from "../projection/store.js";
 import { cancelOrder } from "./cancel-order.js";
-import type { OrderDeps } from "./execute.js";
+import type { CommandMeta, OrderDeps } from "./execute.js";
 import { getOrder } from "./get-order.js";
-import { cancelOrderOnce, placeOrderOnce } from "./idempotent.js";
-import { placeOrder } from "./place-order.js";
-import { rebuildOrder } from "./rebuild-order.js";
+import { cancelOrderOnce, placeOrderOnce, type IdempotentRequest, type IdempotentResult, type Respond } from "./idempotent.js";
+import { placeOrder, type PlaceOrderInput } from "./place-order.js";
+import { rebuildOrder, type Rebuilt } from "./rebuild-order.js";
+
+/** The port the order service's entry points (its HTTP API) drive; the use cases implement it. */
+export interface OrderApi {
+  placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;
+  cancelOrder(orderId: string, detail: string | undefined, meta: CommandMeta): Promise<Order>;
+  placeOrderOnce(input: PlaceOrderInput, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
+  cancelOrderOnce(orderId: string, detail: string | undefined, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
+  getOrder(orderId: string): Promise<{ state: Order | undefined; events: StoredOrderEvent[] }>;
+  readView(orderId: string): Promise<ViewRow | undefined>;
+  listViews(q: ListQuery): Promise<OrderView[]>;
+  rebuild(orderId: string): Promise<Rebuilt>;
+  replay(): Promise<{ generation: number }>;
+  projectionStatus(): Promise<ProjectionStatus>;
+}
 
 export function createOrderApi(deps: OrderDeps, kafka: { client: KafkaClient; publisher: Publisher }): OrderApi {
   return {

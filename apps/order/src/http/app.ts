@@ -3,32 +3,15 @@ import type { Request } from "express";
 import { createServiceApp, HttpProblem, idempotencyKeyOf, keyInFlight, keyReused, requestFingerprint, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { rateLimit } from "express-rate-limit";
 import { OrderDomainError } from "../domain/errors.js";
-import type { Order } from "../domain/order.js";
-import { ConcurrencyConflict, type StoredOrderEvent } from "../db/event-store.js";
+import { ConcurrencyConflict } from "../db/event-store.js";
+import type { OrderApi } from "../commands/api.js";
 import type { CommandMeta } from "../commands/execute.js";
-import type { IdempotentRequest, IdempotentResult, Respond } from "../commands/idempotent.js";
-import type { PlaceOrderInput } from "../commands/place-order.js";
+import type { IdempotentRequest, Respond } from "../commands/idempotent.js";
 import { IdempotencyKeyInFlight, IdempotencyKeyReused } from "../db/idempotency.js";
-import type { Rebuilt } from "../commands/rebuild-order.js";
-import type { OrderView } from "../projection/order-view.js";
 import { ReplayInProgress } from "../projection/replay.js";
-import type { ListQuery, ProjectionStatus, ViewRow } from "../projection/store.js";
 import { sendStored } from "./idempotency.js";
 import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
 import { isOutage } from "@orderflow/kafka";
-
-export interface OrderApi {
-  placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;
-  cancelOrder(orderId: string, detail: string | undefined, meta: CommandMeta): Promise<Order>;
-  placeOrderOnce(input: PlaceOrderInput, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
-  cancelOrderOnce(orderId: string, detail: string | undefined, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
-  getOrder(orderId: string): Promise<{ state: Order | undefined; events: StoredOrderEvent[] }>;
-  readView(orderId: string): Promise<ViewRow | undefined>;
-  listViews(q: ListQuery): Promise<OrderView[]>;
-  rebuild(orderId: string): Promise<Rebuilt>;
-  replay(): Promise<{ generation: number }>;
-  projectionStatus(): Promise<ProjectionStatus>;
-}
 
 export interface AppDeps extends Omit<ServiceAppDeps, "mapError"> {
   api: OrderApi;
