@@ -1,6 +1,7 @@
 // The order service's HTTP API, built by a factory so tests run it in-process.
 import type { Request } from "express";
 import { createServiceApp, HttpProblem, idempotencyKeyOf, keyInFlight, keyReused, requestFingerprint, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
+import type { CancelAccepted, OrderAccepted, OrderEvents, OrderList, OrderResponse, ProjectionStatus, Rebuilt, ReplayStarted } from "@orderflow/http-api/order";
 import { rateLimit } from "express-rate-limit";
 import { OrderDomainError } from "../domain/errors.js";
 import { ConcurrencyConflict } from "../db/event-store.js";
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps) {
     app.post("/orders", write, async (req, res) => {
       const body = PlaceOrderBody.parse(req.body);
       const key = idempotent(req);
-      const respond: Respond = (order) => ({ status: 202, location: `/orders/${order.orderId}`, body: { orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency } });
+      const respond: Respond = (order) => ({ status: 202, location: `/orders/${order.orderId}`, body: { orderId: order.orderId, status: order.status, totalAmount: order.totalAmount, currency: order.currency } satisfies OrderAccepted });
       if (!key) return sendStored(res, respond(await deps.api.placeOrder(body, meta(req))), false);
       const r = await deps.api.placeOrderOnce(body, meta(req), key, respond);
       sendStored(res, r.response, r.replayed);
@@ -84,10 +85,10 @@ export function createApp(deps: AppDeps) {
     app.get("/orders/:id", read, async (req, res) => {
       const id = orderId(req);
       const row = await deps.api.readView(id);
-      if (row) return void res.json({ ...row.view, readModel: { source: "projection", generation: row.generation, appliedAt: row.appliedAt, lastEventAt: row.view.lastEventAt } });
+      if (row) return void res.json({ ...row.view, readModel: { source: "projection", generation: row.generation, appliedAt: row.appliedAt.toISOString(), lastEventAt: row.view.lastEventAt } } satisfies OrderResponse);
       const { state } = await deps.api.getOrder(id);
       if (!state) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-      res.json({ ...state, readModel: { source: "event-store", note: "not projected yet: the read model is eventually consistent" } });
+      res.json({ ...state, readModel: { source: "event-store", note: "not projected yet: the read model is eventually consistent" } } satisfies OrderResponse);
     });
 
     app.get("/orders", read, async (req, res) => {
@@ -96,34 +97,40 @@ export function createApp(deps: AppDeps) {
       const orders = await deps.api.listViews({ limit: q.limit, ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.status ? { status: q.status } : {}), ...(after ? { after } : {}) });
       const last = orders.length === q.limit ? orders.at(-1) : undefined;
       const status = await deps.api.projectionStatus();
-      res.json({ orders, nextCursor: last ? Buffer.from(last.orderId).toString("base64url") : null, readModel: { generation: status.live, lastAppliedAt: status.lastAppliedAt } });
+      res.json({ orders, nextCursor: last ? Buffer.from(last.orderId).toString("base64url") : null, readModel: { generation: status.live, lastAppliedAt: status.lastAppliedAt?.toISOString() ?? null } } satisfies OrderList);
     });
 
     app.get("/orders/:id/rebuild", read, async (req, res) => {
-      res.json(await deps.api.rebuild(orderId(req)));
+      res.json((await deps.api.rebuild(orderId(req))) satisfies Rebuilt);
     });
 
     app.get("/admin/projection", ops, async (_req, res) => {
-      res.json(await deps.api.projectionStatus());
+      const s = await deps.api.projectionStatus();
+      const body: ProjectionStatus = {
+        live: s.live,
+        generations: s.generations.map((g) => ({ ...g, createdAt: g.createdAt.toISOString(), switchedAt: g.switchedAt?.toISOString() ?? null })),
+        lastAppliedAt: s.lastAppliedAt?.toISOString() ?? null,
+      };
+      res.json(body);
     });
 
     app.post("/admin/projection/replay", ops, async (_req, res) => {
       const r = await deps.api.replay();
-      res.status(202).location("/admin/projection").json(r);
+      res.status(202).location("/admin/projection").json({ generation: r.generation } satisfies ReplayStarted);
     });
 
     app.get("/orders/:id/events", read, async (req, res) => {
       const id = orderId(req);
       const { events } = await deps.api.getOrder(id);
       if (events.length === 0) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-      res.json({ orderId: id, events });
+      res.json({ orderId: id, events } satisfies OrderEvents);
     });
 
     app.post("/orders/:id/cancel", write, async (req, res) => {
       const id = orderId(req);
       const body = CancelOrderBody.parse(req.body ?? {});
       const key = idempotent(req);
-      const respond: Respond = (order) => ({ status: 202, location: `/orders/${id}`, body: { orderId: id, status: order.status } });
+      const respond: Respond = (order) => ({ status: 202, location: `/orders/${id}`, body: { orderId: id, status: order.status } satisfies CancelAccepted });
       if (!key) return sendStored(res, respond(await deps.api.cancelOrder(id, body.detail, meta(req))), false);
       const r = await deps.api.cancelOrderOnce(id, body.detail, meta(req), key, respond);
       sendStored(res, r.response, r.replayed);
