@@ -1,7 +1,7 @@
 // An order's events in causal order: each event after the event that caused it (its causationId),
 // events with the same cause by time. Clocks of three services never decide "what came first"
 // alone: a payment recorded a millisecond "before" the order it pays still shows after it.
-import type { TimelineEvent } from "./api-types.js";
+import type { TimelineEvent } from "@orderflow/http-api/ops-console";
 
 export type TimelineEntry = Omit<TimelineEvent, "depth">;
 

@@ -7,7 +7,7 @@ import helmet from "helmet";
 import { z } from "zod";
 import { isOutage } from "@orderflow/kafka";
 import { createServiceApp, HttpProblem, idempotentInMemory, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
-import type { AuditList, DeadLetterList, OrderList, Session } from "../api-types.js";
+import type { AuditList, DeadLetterList, OrderList, Session } from "@orderflow/http-api/ops-console";
 import type { Console } from "../console.js";
 
 export interface AppDeps extends ServiceAppDeps {

@@ -1,7 +1,7 @@
 // The confirmation before redriving or discarding one dead letter: says exactly what will happen,
 // asks for a reason when discarding, then POSTs /api/dead-letters/{redrive,discard}.
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { ActionRequest, ActionResponse, DeadLetterView } from "../../src/api-types";
+import { type ActionRequest, ActionResponse, type DeadLetterView } from "@orderflow/http-api/ops-console";
 import { toApiError, useApi } from "./api";
 import { plural } from "./ui";
 
@@ -86,7 +86,7 @@ export function ActionDialog({
     setBusy(true);
     let outcome: ActionOutcome;
     try {
-      const res = await api.post<ActionResponse>(`/api/dead-letters/${action}`, body, { idempotencyKey });
+      const res = await api.post(`/api/dead-letters/${action}`, body, ActionResponse, { idempotencyKey });
       outcome = describe(action, res);
     } catch (err) {
       const p = toApiError(err);

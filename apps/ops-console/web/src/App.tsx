@@ -1,7 +1,7 @@
 // The shell: who is signed in (the token lives in sessionStorage), the header and navigation, and
 // which view the hash selects. Any 401 from the API signs the operator out with the reason.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { Session } from "../../src/api-types";
+import { Session } from "@orderflow/http-api/ops-console";
 import { ApiContext, createApi, request, toApiError } from "./api";
 import { AuditView } from "./AuditView";
 import { HealthView } from "./HealthView";
@@ -59,7 +59,7 @@ export function App() {
   useEffect(() => {
     if (!checkingToken) return;
     const ctrl = new AbortController();
-    request<Session>(checkingToken, "GET", "/api/session", undefined, ctrl.signal).then(
+    request(checkingToken, "GET", "/api/session", Session, undefined, ctrl.signal).then(
       (session) => {
         if (!ctrl.signal.aborted) setAuth({ kind: "signedIn", token: checkingToken, session });
       },

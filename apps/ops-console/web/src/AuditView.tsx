@@ -1,13 +1,13 @@
 // Audit: every redrive and discard, newest first.
 import { useState } from "react";
-import type { AuditList } from "../../src/api-types";
+import { AuditList } from "@orderflow/http-api/ops-console";
 import { useApiGet } from "./api";
 import { orderHref } from "./route";
 import { Id, Time } from "./ui";
 
 export function AuditView() {
   const [reload, setReload] = useState(0);
-  const { data, error, loading } = useApiGet<AuditList>("/api/audit", reload);
+  const { data, error, loading } = useApiGet("/api/audit", AuditList, reload);
   // the server sends newest first; keep it so even if it did not (stable for equal times)
   const entries = data ? [...data.entries].sort((a, b) => (Date.parse(b.at) || 0) - (Date.parse(a.at) || 0)) : [];
 

@@ -1,7 +1,7 @@
 // Flow health: GET /api/health every 2 s while this view is shown; a failed poll keeps the last
 // snapshot on screen under an error banner.
 import { useEffect, useState } from "react";
-import type { FlowHealth, GroupLag } from "../../src/api-types";
+import { FlowHealth, type GroupLag } from "@orderflow/http-api/ops-console";
 import { type ApiError, toApiError, useApi } from "./api";
 import { orderHref } from "./route";
 import { formatNumber, Id, Time } from "./ui";
@@ -25,7 +25,7 @@ export function HealthView() {
     const poll = async () => {
       ctrl = new AbortController();
       try {
-        const h = await api.get<FlowHealth>("/api/health", ctrl.signal);
+        const h = await api.get("/api/health", FlowHealth, ctrl.signal);
         if (stopped) return;
         setHealth(h);
         setUpdatedAt(new Date());

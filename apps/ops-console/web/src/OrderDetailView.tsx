@@ -1,7 +1,7 @@
 // "What happened to order X?": its state, the causal timeline of its events across services, and
 // its dead letters in every group, with redrive/discard for the pending ones.
 import { useRef, useState } from "react";
-import type { DeadLetterView, OrderDetail, TimelineEvent } from "../../src/api-types";
+import { type DeadLetterView, OrderDetail, type TimelineEvent } from "@orderflow/http-api/ops-console";
 import { ActionDialog, type ActionOutcome, type DeadLetterAction } from "./ActionDialog";
 import { useApiGet } from "./api";
 import { formatMoney, Id, StatusBadge, Time } from "./ui";
@@ -10,7 +10,7 @@ const MAX_INDENT = 12;
 
 export function OrderDetailView({ orderId }: { orderId: string }) {
   const [reload, setReload] = useState(0);
-  const { data, error, loading } = useApiGet<OrderDetail>(`/api/orders/${encodeURIComponent(orderId)}`, reload);
+  const { data, error, loading } = useApiGet(`/api/orders/${encodeURIComponent(orderId)}`, OrderDetail, reload);
   const [pending, setPending] = useState<{ action: DeadLetterAction; deadLetter: DeadLetterView } | null>(null);
   const [outcome, setOutcome] = useState<ActionOutcome | null>(null);
   const deadLettersHeading = useRef<HTMLHeadingElement>(null);

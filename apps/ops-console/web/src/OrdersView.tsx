@@ -1,6 +1,6 @@
 // Orders: open one by id, or list the latest (filtered by customer and status).
 import { type FormEvent, useState } from "react";
-import type { OrderList } from "../../src/api-types";
+import { OrderList } from "@orderflow/http-api/ops-console";
 import { useApiGet } from "./api";
 import { orderHref, ordersHref } from "./route";
 import { formatMoney, Id, StatusBadge, Time } from "./ui";
@@ -18,7 +18,7 @@ export function OrdersView({ customerId, status }: { customerId: string; status:
   if (customerId) q.set("customerId", customerId);
   if (status) q.set("status", status);
   q.set("limit", String(LIMIT));
-  const { data, error, loading } = useApiGet<OrderList>(`/api/orders?${q.toString()}`, reload);
+  const { data, error, loading } = useApiGet(`/api/orders?${q.toString()}`, OrderList, reload);
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

@@ -1,6 +1,6 @@
 // Sign-in: the operator pastes a bearer token; GET /api/session says whose it is.
 import { type FormEvent, useState } from "react";
-import type { Session } from "../../src/api-types";
+import { Session } from "@orderflow/http-api/ops-console";
 import { request, toApiError } from "./api";
 
 /** what the operator pasted, as the bare token (no whitespace, no "Bearer " prefix) */
@@ -23,7 +23,7 @@ export function SignIn({ message, onSignedIn }: { message: string | null; onSign
     setBusy(true);
     setError(null);
     try {
-      const session = await request<Session>(t, "GET", "/api/session");
+      const session = await request(t, "GET", "/api/session", Session);
       onSignedIn(t, session);
     } catch (err) {
       const e2 = toApiError(err);

@@ -1,6 +1,8 @@
-// The page's only way to the server: fetch with the operator's bearer token, problem+json errors
-// turned into ApiError, and a 401 anywhere reported once to the app (which signs the operator out).
+// The page's only way to the server: fetch with the operator's bearer token, answers parsed with
+// the console API's schemas (@orderflow/http-api/ops-console), problem+json errors turned into
+// ApiError, and a 401 anywhere reported once to the app (which signs the operator out).
 import { createContext, useContext, useEffect, useState } from "react";
+import type { z } from "zod";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -47,8 +49,16 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, title, detail);
 }
 
-/** one request with the bearer token; resolves with the parsed JSON body */
-export async function request<T>(token: string, method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
+/** a 2xx body as its schema says, or an ApiError naming what the schema found wrong */
+function answerOf<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ApiError(0, "Unexpected answer", `the server's answer does not have the expected shape (${issue?.path.join(".") || "body"}: ${issue?.message})`);
+}
+
+/** one request with the bearer token; resolves with the JSON body, parsed with `schema` */
+export async function request<S extends z.ZodType>(token: string, method: "GET" | "POST", path: string, schema: S, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<z.infer<S>> {
   const ctrl = new AbortController();
   const forward = () => ctrl.abort(signal?.reason);
   if (signal?.aborted) forward();
@@ -65,8 +75,7 @@ export async function request<T>(token: string, method: "GET" | "POST", path: st
       cache: "no-store",
     });
     if (!res.ok) throw await problemOf(res);
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+    return answerOf(schema, res.status === 204 ? undefined : await res.json());
   } catch (err) {
     if (ctrl.signal.aborted && ctrl.signal.reason instanceof ApiError) throw ctrl.signal.reason;
     throw signal?.aborted ? err : toApiError(err);
@@ -77,24 +86,24 @@ export async function request<T>(token: string, method: "GET" | "POST", path: st
 }
 
 export interface Api {
-  get<T>(path: string, signal?: AbortSignal): Promise<T>;
+  get<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.infer<S>>;
   /** `idempotencyKey`: the same for every attempt at one action, so a retry acts once */
-  post<T>(path: string, body: unknown, opts?: { signal?: AbortSignal; idempotencyKey?: string }): Promise<T>;
+  post<S extends z.ZodType>(path: string, body: unknown, schema: S, opts?: { signal?: AbortSignal; idempotencyKey?: string }): Promise<z.infer<S>>;
 }
 
 /** the API as seen by a signed-in operator: `onUnauthorized` runs on any 401 */
 export function createApi(token: string, onUnauthorized: (detail: string) => void): Api {
-  const call = async <T,>(method: "GET" | "POST", path: string, body: unknown, signal?: AbortSignal, headers?: Record<string, string>): Promise<T> => {
+  const call = async <S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, body: unknown, signal?: AbortSignal, headers?: Record<string, string>): Promise<z.infer<S>> => {
     try {
-      return await request<T>(token, method, path, body, signal, headers);
+      return await request(token, method, path, schema, body, signal, headers);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) onUnauthorized(err.detail);
       throw err;
     }
   };
   return {
-    get: (path, signal) => call("GET", path, undefined, signal),
-    post: (path, body, opts) => call("POST", path, body, opts?.signal, opts?.idempotencyKey ? { "Idempotency-Key": opts.idempotencyKey } : undefined),
+    get: (path, schema, signal) => call("GET", path, schema, undefined, signal),
+    post: (path, body, schema, opts) => call("POST", path, schema, body, opts?.signal, opts?.idempotencyKey ? { "Idempotency-Key": opts.idempotencyKey } : undefined),
   };
 }
 
@@ -113,16 +122,18 @@ export interface Loaded<T> {
 }
 
 /**
- * GET `path` (again whenever `reloadKey` changes). While reloading the same path the previous data
- * stays; a failed reload keeps it too, next to the error.
+ * GET `path`, parsed with `schema` (a module-level constant), again whenever `reloadKey` changes.
+ * While reloading the same path the previous data stays; a failed reload keeps it too, next to
+ * the error.
  */
-export function useApiGet<T>(path: string, reloadKey: unknown = 0): Loaded<T> {
+export function useApiGet<S extends z.ZodType>(path: string, schema: S, reloadKey: unknown = 0): Loaded<z.infer<S>> {
+  type T = z.infer<S>;
   const api = useApi();
   const [state, setState] = useState<{ path: string; data?: T; error?: ApiError; loading: boolean }>({ path, loading: true });
   useEffect(() => {
     const ctrl = new AbortController();
     setState((s) => (s.path === path ? { ...s, loading: true } : { path, loading: true }));
-    api.get<T>(path, ctrl.signal).then(
+    api.get(path, schema, ctrl.signal).then(
       (data) => {
         if (!ctrl.signal.aborted) setState({ path, data, loading: false });
       },
@@ -131,7 +142,7 @@ export function useApiGet<T>(path: string, reloadKey: unknown = 0): Loaded<T> {
       },
     );
     return () => ctrl.abort();
-  }, [api, path, reloadKey]);
+  }, [api, path, schema, reloadKey]);
   if (state.path !== path) return { data: undefined, error: undefined, loading: true };
   return { data: state.data, error: state.error, loading: state.loading };
 }

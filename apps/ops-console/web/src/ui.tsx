@@ -1,5 +1,5 @@
 // Small shared pieces: timestamps, ids, status badges, amounts.
-import type { OrderSummary } from "../../src/api-types";
+import type { OrderSummary } from "@orderflow/http-api/ops-console";
 
 /** a server timestamp, shown as sent (ISO 8601, UTC) */
 export function Time({ iso }: { iso: string | null | undefined }) {
