@@ -1,4 +1,5 @@
 // The relay's HTTP surface: health, readiness, metrics and its status per database.
+import type { RelayStatus } from "@orderflow/http-api/relay";
 import { createServiceApp, type ServiceAppDeps } from "@orderflow/service-kit";
 import type { Relay } from "../relay/relay.js";
 import { isOutage } from "@orderflow/kafka";
@@ -10,7 +11,7 @@ export interface AppDeps extends ServiceAppDeps {
 export function createApp(deps: AppDeps) {
   return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
     app.get("/status", async (_req, res) => {
-      res.json({ databases: await deps.relay.status() });
+      res.json({ databases: await deps.relay.status() } satisfies RelayStatus);
     });
   });
 }

@@ -1,4 +1,5 @@
 // The payment service's HTTP API (read-only: payments change only through events).
+import type { PaymentList } from "@orderflow/http-api/payment";
 import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { z } from "zod";
 import type { Payment } from "../domain/payment.js";
@@ -17,7 +18,7 @@ export function createApp(deps: AppDeps) {
     app.get("/payments", requireScope(deps.verify, SCOPES.read), async (req, res) => {
       const q = Query.safeParse(req.query);
       if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
-      res.json({ payments: await deps.listPayments(q.data.orderId) });
+      res.json({ payments: await deps.listPayments(q.data.orderId) } satisfies PaymentList);
     });
   });
 }

@@ -1,4 +1,5 @@
 // The shipping service's HTTP API (read-only: shipments change only through events).
+import type { ShipmentList } from "@orderflow/http-api/shipping";
 import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { z } from "zod";
 import type { Shipment } from "../domain/shipment.js";
@@ -17,7 +18,7 @@ export function createApp(deps: AppDeps) {
     app.get("/shipments", requireScope(deps.verify, SCOPES.read), async (req, res) => {
       const q = Query.safeParse(req.query);
       if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
-      res.json({ shipments: await deps.listShipments(q.data.orderId) });
+      res.json({ shipments: await deps.listShipments(q.data.orderId) } satisfies ShipmentList);
     });
   });
 }
