@@ -1,8 +1,11 @@
 // `pnpm orderflow <command> [--json]`: operator commands. Tables for people, --json for scripts.
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
-import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter } from "@orderflow/kafka";
+import { OrderResponse, ProjectionStatus, Rebuilt, ReplayStarted } from "@orderflow/http-api/order";
+import { Problem } from "@orderflow/http-api/problem";
+import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter, type KafkaClient } from "@orderflow/kafka";
 import { pino } from "pino";
 import { signToken } from "@orderflow/service-kit";
+import type { z } from "zod";
 import { loadCliEnv } from "./env.js";
 
 const USAGE = `usage: pnpm orderflow <command> [--json]
@@ -30,12 +33,19 @@ async function bearer(scopes: string[], ttlSeconds = 300, subject = loadCliEnv()
   return token.given ?? signToken(token, { subject, scopes, ttlSeconds });
 }
 
-/** The order service's HTTP API: the read model and its replay live there. */
-async function orderService(path: string, method = "GET"): Promise<any> {
+/** The order service's HTTP API: the read model and its replay live there. Answers are parsed
+ *  with the schemas the service types them with, so a changed answer fails here by name. */
+async function orderService<S extends z.ZodType>(schema: S, path: string, method = "GET"): Promise<z.infer<S>> {
   const r = await fetch(`${loadCliEnv().orderUrl}${path}`, { method, headers: { authorization: `Bearer ${await bearer(["orders:read", "ops"])}` } });
-  const body = (await r.json()) as any;
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${body.detail ?? body.title ?? ""}`);
-  return body;
+  const body: unknown = await r.json();
+  if (!r.ok) {
+    const problem = Problem.partial().safeParse(body);
+    throw new Error(`${method} ${path}: ${r.status} ${problem.success ? (problem.data.detail ?? problem.data.title ?? "") : ""}`);
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`${method} ${path}: the order service's answer does not have the expected shape (${issue?.path.join(".") || "body"}: ${issue?.message})`);
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -63,131 +73,177 @@ function table(rows: Record<string, unknown>[]): string {
   return [line(cols), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join("\n");
 }
 
+/** What every command gets: its arguments, the output mode, and a Kafka client made on demand. */
+interface Invocation {
+  args: string[];
+  /** the first argument after the command */
+  arg: string | undefined;
+  json: boolean;
+  print(rows: Record<string, unknown>[]): void;
+  client(): KafkaClient;
+}
+
+type Command = (cli: Invocation) => Promise<number>;
+
+async function acls({ args, json, print, client }: Invocation): Promise<number> {
+  const grants = serviceAcls();
+  if (args.includes("--apply")) {
+    const n = await applyAcls(client(), grants);
+    console.log(json ? JSON.stringify({ applied: n }) : `${n} ACLs applied`);
+  } else print(grants.map((g) => ({ principal: g.principal, operation: g.operation, resource: g.resource, name: g.name, pattern: g.prefixed ? "prefixed" : "literal" })));
+  return 0;
+}
+
+async function token({ args }: Invocation): Promise<number> {
+  const scopes = (flag(args, "scope") ?? "orders:read orders:write").split(/[\s,]+/).filter(Boolean);
+  const ttl = Number(flag(args, "ttl") ?? 3600);
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new Error("--ttl: a whole number of seconds");
+  console.log(await bearer(scopes, ttl, flag(args, "sub") ?? loadCliEnv().operator));
+  return 0;
+}
+
+async function topics({ print }: Invocation): Promise<number> {
+  print([
+    ...Object.values(TOPICS).map((t) => ({ topic: t.name, partitions: t.partitions, key: t.key, retention: t.retentionMs < 0 ? "forever" : `${t.retentionMs / 86_400_000}d` })),
+    ...deadLetterTopics().map((d) => ({ topic: d.name, partitions: 1, key: "orderId", retention: "14d" })),
+  ]);
+  return 0;
+}
+
+async function topicsCreate({ print, client }: Invocation): Promise<number> {
+  const r = await ensureTopics(client());
+  print([{ created: r.created.join(",") || "-", existing: r.existing.length, grown: r.grown.join(",") || "-" }]);
+  return 0;
+}
+
+async function lag({ arg, print, client }: Invocation): Promise<number> {
+  const groups = arg ? [arg] : SUBSCRIPTIONS.map((s) => s.group);
+  const c = client();
+  const rows = [];
+  for (const g of groups) for (const p of await consumerGroupLag(c, g)) rows.push({ group: g, ...p });
+  print(rows);
+  return 0;
+}
+
+async function topicsDescribe({ arg, json, print, client }: Invocation): Promise<number> {
+  const names = arg ? [arg] : [...Object.keys(TOPICS), ...deadLetterTopics().map((d) => d.name)];
+  const described = await describeTopics(client(), names);
+  if (json) console.log(JSON.stringify(described, null, 2));
+  else print(described.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, leader: p.leader, replicas: p.replicas.join(","), isr: p.isr.join(","), "retention.ms": t.config["retention.ms"] ?? "-" }))));
+  return 0;
+}
+
+async function timeline({ arg, json, print }: Invocation): Promise<number> {
+  if (!arg) throw new Error("timeline needs an order id");
+  const o = await orderService(OrderResponse, `/orders/${encodeURIComponent(arg)}`);
+  if (json) return (console.log(JSON.stringify(o, null, 2)), 0);
+  console.log(`order ${o.orderId}: ${o.status ?? "unknown"} (read model: ${o.readModel.source})`);
+  // an order answered from its own events (not projected yet) has no timeline of the other services
+  const entries = "timeline" in o ? o.timeline : [];
+  print(entries.map((t) => ({ at: t.occurredAt, service: t.source, event: t.type, record: `${t.topic}/${t.partition}@${t.offset}`, eventId: t.eventId, causedBy: t.causationId ?? "-" })));
+  return 0;
+}
+
+async function rebuild({ arg, json }: Invocation): Promise<number> {
+  if (!arg) throw new Error("rebuild needs an order id");
+  const r = await orderService(Rebuilt, `/orders/${encodeURIComponent(arg)}/rebuild`);
+  if (json) console.log(JSON.stringify(r, null, 2));
+  else {
+    console.log(`order ${r.orderId}: ${r.events} events, folded status ${r.folded?.status ?? "-"}, read model status ${r.view?.status ?? "-"}`);
+    console.log(r.matches ? "matches the read model" : `differs from the read model:\n  ${r.differences.join("\n  ")}`);
+  }
+  return r.matches ? 0 : 3;
+}
+
+async function replay({ json }: Invocation): Promise<number> {
+  const started = await orderService(ReplayStarted, "/admin/projection/replay", "POST");
+  console.error(`building generation ${started.generation} from offset 0 ...`);
+  for (;;) {
+    const s = await orderService(ProjectionStatus, "/admin/projection");
+    const g = s.generations.find((x) => x.generation === started.generation);
+    if (g?.status === "live" || g?.status === "failed") {
+      if (json) console.log(JSON.stringify(s, null, 2));
+      else console.log(`generation ${started.generation} ${g.status === "live" ? `is live (${g.views} orders)` : "failed: see the order service's log"}`);
+      return g.status === "live" ? 0 : 1;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function dltList({ args, json, print, client }: Invocation): Promise<number> {
+  const group = flag(args, "group");
+  const state = args.includes("--all") ? "all" : "pending";
+  const list = await listDeadLetters(client(), { ...(group ? { group } : {}), ...(flag(args, "topic") ? { topic: flag(args, "topic")! } : {}), ...(flag(args, "reason") ? { errorClass: flag(args, "reason")! } : {}), ...(flag(args, "key") ? { key: flag(args, "key")! } : {}), state });
+  print(json ? list.map(({ record: _r, ...d }) => d) : list.map(deadLetterRow));
+  return 0;
+}
+
+async function dltAct(sub: "redrive" | "discard", { args, json, client }: Invocation): Promise<number> {
+  const group = flag(args, "group");
+  if (!group) throw new Error("--group is required: a redrive goes to one consumer group only");
+  const id = flag(args, "id");
+  const key = flag(args, "key");
+  const operator = loadCliEnv().operator;
+  const selection = { group, operator, ...(id ? { id } : {}), ...(key ? { key } : {}), ...(args.includes("--all") && sub === "redrive" ? { all: true } : {}) };
+  const c = client();
+  const p = createPublisher(c);
+  await p.connect();
+  let r: ActionResult;
+  try {
+    r = sub === "redrive"
+      ? await redrive(c, p, { ...selection, maxRedrives: Number(flag(args, "max-redrives") ?? DEFAULT_MAX_REDRIVES) })
+      : await discard(c, p, { ...selection, ...(flag(args, "reason") ? { reason: flag(args, "reason")! } : {}) });
+  } finally {
+    await p.disconnect();
+  }
+  if (json) console.log(JSON.stringify({ done: r.done.map((d) => d.id), refused: r.refused.map((x) => ({ id: x.deadLetter.id, why: x.why })), released: r.released, audit: r.audit }, null, 2));
+  else {
+    for (const a of r.audit) console.log(`audit: ${a.at} ${a.operator} ${a.action} ${a.deadLetter} (group ${a.group}, key ${a.key ?? "-"})`);
+    for (const x of r.refused) console.log(`refused: ${x.deadLetter.id}: ${x.why}`);
+    console.log(`${sub === "redrive" ? "redriven" : "discarded"} ${r.done.length}, refused ${r.refused.length}, keys released: ${r.released.join(", ") || "none"}`);
+  }
+  return r.refused.length && !r.done.length ? 3 : 0;
+}
+
+async function dlt(cli: Invocation): Promise<number> {
+  if (cli.arg === "list") return dltList(cli);
+  if (cli.arg === "redrive" || cli.arg === "discard") return dltAct(cli.arg, cli);
+  console.error(USAGE);
+  return 2;
+}
+
+const COMMANDS = new Map<string, Command>([
+  ["acls", acls],
+  ["token", token],
+  ["topics", topics],
+  ["topics:create", topicsCreate],
+  ["lag", lag],
+  ["topics:describe", topicsDescribe],
+  ["timeline", timeline],
+  ["rebuild", rebuild],
+  ["replay", replay],
+  ["dlt", dlt],
+]);
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const json = args.includes("--json");
   const [cmd, arg] = args.filter((a) => a !== "--json");
-  const print = (rows: Record<string, unknown>[]) => console.log(json ? JSON.stringify(rows, null, 2) : table(rows));
-  const client = () => {
-    const env = loadCliEnv();
-    return createKafkaClient({ brokers: env.brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }), topicPrefix: env.topicPrefix, security: env.security });
-  };
-
-  switch (cmd) {
-    case "acls": {
-      const grants = serviceAcls();
-      if (args.includes("--apply")) {
-        const n = await applyAcls(client(), grants);
-        console.log(json ? JSON.stringify({ applied: n }) : `${n} ACLs applied`);
-      } else print(grants.map((g) => ({ principal: g.principal, operation: g.operation, resource: g.resource, name: g.name, pattern: g.prefixed ? "prefixed" : "literal" })));
-      return 0;
-    }
-    case "token": {
-      const scopes = (flag(args, "scope") ?? "orders:read orders:write").split(/[\s,]+/).filter(Boolean);
-      const ttl = Number(flag(args, "ttl") ?? 3600);
-      if (!Number.isInteger(ttl) || ttl <= 0) throw new Error("--ttl: a whole number of seconds");
-      console.log(await bearer(scopes, ttl, flag(args, "sub") ?? loadCliEnv().operator));
-      return 0;
-    }
-    case "topics":
-      print([
-        ...Object.values(TOPICS).map((t) => ({ topic: t.name, partitions: t.partitions, key: t.key, retention: t.retentionMs < 0 ? "forever" : `${t.retentionMs / 86_400_000}d` })),
-        ...deadLetterTopics().map((d) => ({ topic: d.name, partitions: 1, key: "orderId", retention: "14d" })),
-      ]);
-      return 0;
-    case "topics:create": {
-      const r = await ensureTopics(client());
-      print([{ created: r.created.join(",") || "-", existing: r.existing.length, grown: r.grown.join(",") || "-" }]);
-      return 0;
-    }
-    case "lag": {
-      const groups = arg ? [arg] : SUBSCRIPTIONS.map((s) => s.group);
-      const c = client();
-      const rows = [];
-      for (const g of groups) for (const p of await consumerGroupLag(c, g)) rows.push({ group: g, ...p });
-      print(rows);
-      return 0;
-    }
-    case "topics:describe": {
-      const names = arg ? [arg] : [...Object.keys(TOPICS), ...deadLetterTopics().map((d) => d.name)];
-      const described = await describeTopics(client(), names);
-      if (json) console.log(JSON.stringify(described, null, 2));
-      else print(described.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, leader: p.leader, replicas: p.replicas.join(","), isr: p.isr.join(","), "retention.ms": t.config["retention.ms"] ?? "-" }))));
-      return 0;
-    }
-    case "timeline": {
-      if (!arg) throw new Error("timeline needs an order id");
-      const o = await orderService(`/orders/${encodeURIComponent(arg)}`);
-      if (json) return (console.log(JSON.stringify(o, null, 2)), 0);
-      console.log(`order ${o.orderId}: ${o.status ?? "unknown"} (read model: ${o.readModel?.source ?? "-"})`);
-      print((o.timeline ?? []).map((t: { occurredAt: string; source: string; type: string; topic: string; partition: number; offset: string; eventId: string; causationId: string | null }) => ({ at: t.occurredAt, service: t.source, event: t.type, record: `${t.topic}/${t.partition}@${t.offset}`, eventId: t.eventId, causedBy: t.causationId ?? "-" })));
-      return 0;
-    }
-    case "rebuild": {
-      if (!arg) throw new Error("rebuild needs an order id");
-      const r = await orderService(`/orders/${encodeURIComponent(arg)}/rebuild`);
-      if (json) console.log(JSON.stringify(r, null, 2));
-      else {
-        console.log(`order ${r.orderId}: ${r.events} events, folded status ${r.folded?.status ?? "-"}, read model status ${r.view?.status ?? "-"}`);
-        console.log(r.matches ? "matches the read model" : `differs from the read model:\n  ${r.differences.join("\n  ")}`);
-      }
-      return r.matches ? 0 : 3;
-    }
-    case "replay": {
-      const started = await orderService("/admin/projection/replay", "POST");
-      console.error(`building generation ${started.generation} from offset 0 ...`);
-      for (;;) {
-        const s = await orderService("/admin/projection");
-        const g = s.generations.find((x: { generation: number }) => x.generation === started.generation);
-        if (g?.status === "live" || g?.status === "failed") {
-          if (json) console.log(JSON.stringify(s, null, 2));
-          else console.log(`generation ${started.generation} ${g.status === "live" ? `is live (${g.views} orders)` : "failed: see the order service's log"}`);
-          return g.status === "live" ? 0 : 1;
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    case "dlt": {
-      const sub = arg;
-      const c = client();
-      const group = flag(args, "group");
-      if (sub === "list") {
-        const state = args.includes("--all") ? "all" : "pending";
-        const list = await listDeadLetters(c, { ...(group ? { group } : {}), ...(flag(args, "topic") ? { topic: flag(args, "topic")! } : {}), ...(flag(args, "reason") ? { errorClass: flag(args, "reason")! } : {}), ...(flag(args, "key") ? { key: flag(args, "key")! } : {}), state });
-        print(json ? list.map(({ record: _r, ...d }) => d) : list.map(deadLetterRow));
-        return 0;
-      }
-      if (sub === "redrive" || sub === "discard") {
-        if (!group) throw new Error("--group is required: a redrive goes to one consumer group only");
-        const id = flag(args, "id");
-        const key = flag(args, "key");
-        const operator = loadCliEnv().operator;
-        const selection = { group, operator, ...(id ? { id } : {}), ...(key ? { key } : {}), ...(args.includes("--all") && sub === "redrive" ? { all: true } : {}) };
-        const p = createPublisher(c);
-        await p.connect();
-        let r: ActionResult;
-        try {
-          r = sub === "redrive"
-            ? await redrive(c, p, { ...selection, maxRedrives: Number(flag(args, "max-redrives") ?? DEFAULT_MAX_REDRIVES) })
-            : await discard(c, p, { ...selection, ...(flag(args, "reason") ? { reason: flag(args, "reason")! } : {}) });
-        } finally {
-          await p.disconnect();
-        }
-        if (json) console.log(JSON.stringify({ done: r.done.map((d) => d.id), refused: r.refused.map((x) => ({ id: x.deadLetter.id, why: x.why })), released: r.released, audit: r.audit }, null, 2));
-        else {
-          for (const a of r.audit) console.log(`audit: ${a.at} ${a.operator} ${a.action} ${a.deadLetter} (group ${a.group}, key ${a.key ?? "-"})`);
-          for (const x of r.refused) console.log(`refused: ${x.deadLetter.id}: ${x.why}`);
-          console.log(`${sub === "redrive" ? "redriven" : "discarded"} ${r.done.length}, refused ${r.refused.length}, keys released: ${r.released.join(", ") || "none"}`);
-        }
-        return r.refused.length && !r.done.length ? 3 : 0;
-      }
-      console.error(USAGE);
-      return 2;
-    }
-    default:
-      console.error(USAGE);
-      return cmd ? 2 : 0;
+  const command = cmd === undefined ? undefined : COMMANDS.get(cmd);
+  if (!command) {
+    console.error(USAGE);
+    return cmd ? 2 : 0;
   }
+  return command({
+    args,
+    arg,
+    json,
+    print: (rows) => console.log(json ? JSON.stringify(rows, null, 2) : table(rows)),
+    client: () => {
+      const env = loadCliEnv();
+      return createKafkaClient({ brokers: env.brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }), topicPrefix: env.topicPrefix, security: env.security });
+    },
+  });
 }
 
 main().then(
