@@ -1,8 +1,8 @@
 // The confirmation before redriving or discarding one dead letter: says exactly what will happen,
 // asks for a reason when discarding, then POSTs /api/dead-letters/{redrive,discard}.
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, type RefObject, useEffect, useRef, useState } from "react";
 import { type ActionRequest, ActionResponse, type DeadLetterView } from "@orderflow/http-api/ops-console";
-import { toApiError, useApi } from "./api";
+import { type Api, toApiError, useApi } from "./api";
 import { plural } from "./ui";
 
 /** 128 random bits; getRandomValues, unlike randomUUID, also exists on a page served over plain http */
@@ -35,20 +35,26 @@ function describe(action: DeadLetterAction, r: ActionResponse): ActionOutcome {
   return { kind, text: parts.join(", ") };
 }
 
-export function ActionDialog({
-  action,
-  deadLetter,
-  parkedBehind,
-  onDone,
-  onClose,
-}: {
+/** POST the action; whatever happens, an outcome to show */
+async function perform(api: Api, action: DeadLetterAction, body: ActionRequest & { id: string }, idempotencyKey: string): Promise<ActionOutcome> {
+  try {
+    return describe(action, await api.post(`/api/dead-letters/${action}`, body, ActionResponse, { idempotencyKey }));
+  } catch (err) {
+    const p = toApiError(err);
+    return { kind: "error", text: `Could not ${action} ${body.id}: ${p.detail}` };
+  }
+}
+
+interface ActionDialogProps {
   action: DeadLetterAction;
   deadLetter: DeadLetterView;
   /** pending records of the same key and group parked behind this one */
   parkedBehind: number;
   onDone: (outcome: ActionOutcome) => void;
   onClose: () => void;
-}) {
+}
+
+export function ActionDialog({ action, deadLetter, parkedBehind, onDone, onClose }: ActionDialogProps) {
   const api = useApi();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
@@ -67,13 +73,11 @@ export function ActionDialog({
   }, [action]);
 
   const dl = deadLetter;
-  const what = dl.eventType ?? `the record${dl.eventId ? ` (event ${dl.eventId})` : ""}`;
-  const key = dl.key ?? "(no key)";
   const redrive = action === "redrive";
 
   const confirm = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const body: ActionRequest = { group: dl.group, id: dl.id };
+    const body: ActionRequest & { id: string } = { group: dl.group, id: dl.id };
     if (!redrive) {
       const r = reason.trim();
       if (!r) {
@@ -84,15 +88,7 @@ export function ActionDialog({
       body.reason = r;
     }
     setBusy(true);
-    let outcome: ActionOutcome;
-    try {
-      const res = await api.post(`/api/dead-letters/${action}`, body, ActionResponse, { idempotencyKey });
-      outcome = describe(action, res);
-    } catch (err) {
-      const p = toApiError(err);
-      outcome = { kind: "error", text: `Could not ${action} ${dl.id}: ${p.detail}` };
-    }
-    onDone(outcome);
+    onDone(await perform(api, action, body, idempotencyKey));
     dialogRef.current?.close();
   };
 
@@ -109,67 +105,102 @@ export function ActionDialog({
     >
       <form onSubmit={confirm} noValidate>
         <h2 id="action-title">{redrive ? "Redrive dead letter" : "Discard dead letter"}</h2>
-        <p id="action-what" className="what">
-          {redrive
-            ? `Re-publish ${what} of key ${key} to ${dl.originalTopic} for group ${dl.group} only.`
-            : `Discard ${what} of key ${key} for group ${dl.group} only: it is marked discarded and not re-published to ${dl.originalTopic}.`}
-        </p>
-        <p className="hint">
-          {redrive
-            ? `Other consumer groups are not affected. The dead letter is marked redriven and an audit entry is recorded under your name.`
-            : `Other consumer groups are not affected. An audit entry with your reason is recorded under your name.`}
-          {parkedBehind > 0 && ` ${plural(parkedBehind, "record")} of this key parked behind it in this group may be released as well.`}
-        </p>
-        <dl className="facts">
-          <dt>Dead letter</dt>
-          <dd>
-            <code className="id">{dl.id}</code>
-          </dd>
-          <dt>Original record</dt>
-          <dd>
-            <code className="id">
-              {dl.originalTopic}/{dl.originalPartition}@{dl.originalOffset}
-            </code>
-          </dd>
-          <dt>Error</dt>
-          <dd>
-            <code>{dl.errorClass}</code>: {dl.errorMessage}
-          </dd>
-        </dl>
+        <Explanation action={action} deadLetter={dl} parkedBehind={parkedBehind} />
+        <Facts deadLetter={dl} />
         {!redrive && (
-          <div className="field">
-            <label htmlFor="discard-reason">Reason</label>
-            <textarea
-              id="discard-reason"
-              ref={reasonRef}
-              rows={3}
-              value={reason}
-              onChange={(e) => {
-                setReason(e.target.value);
-                if (reasonError) setReasonError(null);
-              }}
-              required
-              aria-required="true"
-              aria-invalid={reasonError ? true : undefined}
-              aria-describedby={reasonError ? "discard-reason-error" : undefined}
-            />
-            {reasonError && (
-              <p id="discard-reason-error" className="field-error">
-                {reasonError}
-              </p>
-            )}
-          </div>
+          <ReasonField
+            reasonRef={reasonRef}
+            reason={reason}
+            error={reasonError}
+            onChange={(value) => {
+              setReason(value);
+              if (reasonError) setReasonError(null);
+            }}
+          />
         )}
-        <div className="actions">
-          <button type="submit" ref={confirmRef} className={redrive ? undefined : "danger"} disabled={busy}>
-            {redrive ? "Confirm redrive" : "Confirm discard"}
-          </button>
-          <button type="button" className="secondary" disabled={busy} onClick={() => dialogRef.current?.close()}>
-            Cancel
-          </button>
-        </div>
+        <Buttons redrive={redrive} busy={busy} confirmRef={confirmRef} onCancel={() => dialogRef.current?.close()} />
         {busy && <p className="muted">Working…</p>}
       </form>
     </dialog>
+  );
+}
+
+/** what confirming will do, to which record and group, and what else it may release */
+function Explanation({ action, deadLetter: dl, parkedBehind }: { action: DeadLetterAction; deadLetter: DeadLetterView; parkedBehind: number }) {
+  const what = dl.eventType ?? `the record${dl.eventId ? ` (event ${dl.eventId})` : ""}`;
+  const key = dl.key ?? "(no key)";
+  const redrive = action === "redrive";
+  return (
+    <>
+      <p id="action-what" className="what">
+        {redrive
+          ? `Re-publish ${what} of key ${key} to ${dl.originalTopic} for group ${dl.group} only.`
+          : `Discard ${what} of key ${key} for group ${dl.group} only: it is marked discarded and not re-published to ${dl.originalTopic}.`}
+      </p>
+      <p className="hint">
+        {redrive
+          ? `Other consumer groups are not affected. The dead letter is marked redriven and an audit entry is recorded under your name.`
+          : `Other consumer groups are not affected. An audit entry with your reason is recorded under your name.`}
+        {parkedBehind > 0 && ` ${plural(parkedBehind, "record")} of this key parked behind it in this group may be released as well.`}
+      </p>
+    </>
+  );
+}
+
+function Facts({ deadLetter: dl }: { deadLetter: DeadLetterView }) {
+  return (
+    <dl className="facts">
+      <dt>Dead letter</dt>
+      <dd>
+        <code className="id">{dl.id}</code>
+      </dd>
+      <dt>Original record</dt>
+      <dd>
+        <code className="id">
+          {dl.originalTopic}/{dl.originalPartition}@{dl.originalOffset}
+        </code>
+      </dd>
+      <dt>Error</dt>
+      <dd>
+        <code>{dl.errorClass}</code>: {dl.errorMessage}
+      </dd>
+    </dl>
+  );
+}
+
+function ReasonField({ reasonRef, reason, error, onChange }: { reasonRef: RefObject<HTMLTextAreaElement | null>; reason: string; error: string | null; onChange: (value: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor="discard-reason">Reason</label>
+      <textarea
+        id="discard-reason"
+        ref={reasonRef}
+        rows={3}
+        value={reason}
+        onChange={(e) => onChange(e.target.value)}
+        required
+        aria-required="true"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? "discard-reason-error" : undefined}
+      />
+      {error && (
+        <p id="discard-reason-error" className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Buttons({ redrive, busy, confirmRef, onCancel }: { redrive: boolean; busy: boolean; confirmRef: RefObject<HTMLButtonElement | null>; onCancel: () => void }) {
+  return (
+    <div className="actions">
+      <button type="submit" ref={confirmRef} className={redrive ? undefined : "danger"} disabled={busy}>
+        {redrive ? "Confirm redrive" : "Confirm discard"}
+      </button>
+      <button type="button" className="secondary" disabled={busy} onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }

@@ -95,56 +95,12 @@ export function App() {
     setAuth({ kind: "signedOut", message: null });
   };
 
-  // on a change of view, move focus to the new page's heading (not on the first render)
-  const mainRef = useRef<HTMLElement>(null);
-  const key = routeKey(route);
-  const lastKey = useRef<string | null>(null);
-  useEffect(() => {
-    if (lastKey.current !== null && lastKey.current !== key) {
-      const h1 = mainRef.current?.querySelector<HTMLElement>("h1");
-      h1?.focus({ preventScroll: false });
-    }
-    lastKey.current = key;
-  }, [key]);
-
+  const mainRef = useFocusOnViewChange(route);
   const section = route.view === "order" ? "orders" : route.view;
 
   return (
     <>
-      <header className="app-header">
-        <p className="brand">Orderflow ops console</p>
-        {auth.kind === "signedIn" && (
-          <>
-            <nav aria-label="Main">
-              <ul>
-                <li>
-                  <a href="#/orders" aria-current={section === "orders" ? "page" : undefined}>
-                    Orders
-                  </a>
-                </li>
-                <li>
-                  <a href="#/health" aria-current={section === "health" ? "page" : undefined}>
-                    Flow health
-                  </a>
-                </li>
-                <li>
-                  <a href="#/audit" aria-current={section === "audit" ? "page" : undefined}>
-                    Audit
-                  </a>
-                </li>
-              </ul>
-            </nav>
-            <div className="who">
-              <span title={`scopes: ${auth.session.scopes.join(" ")}${auth.session.expiresAt ? `; expires ${auth.session.expiresAt}` : ""}`}>
-                Signed in as {auth.session.subject}
-              </span>
-              <button type="button" className="secondary" onClick={signOut}>
-                Sign out
-              </button>
-            </div>
-          </>
-        )}
-      </header>
+      <Header session={auth.kind === "signedIn" ? auth.session : null} section={section} onSignOut={signOut} />
       <main id="main" ref={mainRef}>
         {auth.kind === "checking" && <p className="muted">Checking your session…</p>}
         {auth.kind === "signedOut" && <SignIn message={auth.message} onSignedIn={onSignedIn} />}
@@ -155,6 +111,61 @@ export function App() {
         )}
       </main>
     </>
+  );
+}
+
+/** on a change of view, move focus to the new page's heading (not on the first render) */
+function useFocusOnViewChange(route: Route) {
+  const mainRef = useRef<HTMLElement>(null);
+  const key = routeKey(route);
+  const lastKey = useRef<string | null>(null);
+  useEffect(() => {
+    if (lastKey.current !== null && lastKey.current !== key) {
+      const h1 = mainRef.current?.querySelector<HTMLElement>("h1");
+      h1?.focus({ preventScroll: false });
+    }
+    lastKey.current = key;
+  }, [key]);
+  return mainRef;
+}
+
+/** the brand, and for a signed-in operator the navigation and who they are */
+function Header({ session, section, onSignOut }: { session: Session | null; section: string; onSignOut: () => void }) {
+  return (
+    <header className="app-header">
+      <p className="brand">Orderflow ops console</p>
+      {session && (
+        <>
+          <nav aria-label="Main">
+            <ul>
+              <li>
+                <a href="#/orders" aria-current={section === "orders" ? "page" : undefined}>
+                  Orders
+                </a>
+              </li>
+              <li>
+                <a href="#/health" aria-current={section === "health" ? "page" : undefined}>
+                  Flow health
+                </a>
+              </li>
+              <li>
+                <a href="#/audit" aria-current={section === "audit" ? "page" : undefined}>
+                  Audit
+                </a>
+              </li>
+            </ul>
+          </nav>
+          <div className="who">
+            <span title={`scopes: ${session.scopes.join(" ")}${session.expiresAt ? `; expires ${session.expiresAt}` : ""}`}>
+              Signed in as {session.subject}
+            </span>
+            <button type="button" className="secondary" onClick={onSignOut}>
+              Sign out
+            </button>
+          </div>
+        </>
+      )}
+    </header>
   );
 }
 

@@ -1,6 +1,6 @@
 // "What happened to order X?": its state, the causal timeline of its events across services, and
 // its dead letters in every group, with redrive/discard for the pending ones.
-import { useRef, useState } from "react";
+import { type RefObject, useRef, useState } from "react";
 import { type DeadLetterView, OrderDetail, type TimelineEvent } from "@orderflow/http-api/ops-console";
 import { ActionDialog, type ActionOutcome, type DeadLetterAction } from "./ActionDialog";
 import { useApiGet } from "./api";
@@ -47,39 +47,14 @@ export function OrderDetailView({ orderId }: { orderId: string }) {
       {loading && !data && !error && <p className="muted">Loading order…</p>}
 
       {data && !notFound && (
-        <>
-          <Summary order={data} />
-
-          <section aria-labelledby="timeline-heading">
-            <h2 id="timeline-heading">Timeline</h2>
-            {data.timeline.length === 0 ? <p>No events found for this order.</p> : <Timeline events={data.timeline} />}
-          </section>
-
-          <section aria-labelledby="dead-letters-heading">
-            <h2 id="dead-letters-heading" ref={deadLettersHeading} tabIndex={-1}>
-              Dead letters
-            </h2>
-            <div role="status" data-testid="action-status" className={outcome ? `banner ${outcome.kind}` : "status-empty"}>
-              {outcome?.text}
-            </div>
-            {data.deadLetters.length === 0 ? (
-              <p>No dead letters for this order in any group.</p>
-            ) : (
-              <DeadLetters deadLetters={data.deadLetters} onAction={(action, deadLetter) => setPending({ action, deadLetter })} />
-            )}
-          </section>
-        </>
+        <OrderSections order={data} outcome={outcome} deadLettersHeading={deadLettersHeading} onAction={(action, deadLetter) => setPending({ action, deadLetter })} />
       )}
 
       {pending && (
         <ActionDialog
           action={pending.action}
           deadLetter={pending.deadLetter}
-          parkedBehind={
-            data?.deadLetters.filter(
-              (d) => d.parked && d.state === "pending" && d.group === pending.deadLetter.group && d.key === pending.deadLetter.key && d.id !== pending.deadLetter.id,
-            ).length ?? 0
-          }
+          parkedBehind={parkedBehind(data?.deadLetters ?? [], pending.deadLetter)}
           onDone={(o) => {
             setOutcome(o);
             focusAfterClose.current = true;
@@ -95,6 +70,44 @@ export function OrderDetailView({ orderId }: { orderId: string }) {
           }}
         />
       )}
+    </>
+  );
+}
+
+/** pending records of the dead letter's key and group parked behind it */
+function parkedBehind(deadLetters: DeadLetterView[], dl: DeadLetterView): number {
+  return deadLetters.filter((d) => d.parked && d.state === "pending" && d.group === dl.group && d.key === dl.key && d.id !== dl.id).length;
+}
+
+function OrderSections({
+  order,
+  outcome,
+  deadLettersHeading,
+  onAction,
+}: {
+  order: OrderDetail;
+  outcome: ActionOutcome | null;
+  deadLettersHeading: RefObject<HTMLHeadingElement | null>;
+  onAction: (action: DeadLetterAction, deadLetter: DeadLetterView) => void;
+}) {
+  return (
+    <>
+      <Summary order={order} />
+
+      <section aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">Timeline</h2>
+        {order.timeline.length === 0 ? <p>No events found for this order.</p> : <Timeline events={order.timeline} />}
+      </section>
+
+      <section aria-labelledby="dead-letters-heading">
+        <h2 id="dead-letters-heading" ref={deadLettersHeading} tabIndex={-1}>
+          Dead letters
+        </h2>
+        <div role="status" data-testid="action-status" className={outcome ? `banner ${outcome.kind}` : "status-empty"}>
+          {outcome?.text}
+        </div>
+        {order.deadLetters.length === 0 ? <p>No dead letters for this order in any group.</p> : <DeadLetters deadLetters={order.deadLetters} onAction={onAction} />}
+      </section>
     </>
   );
 }
