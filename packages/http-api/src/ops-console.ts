@@ -2,7 +2,7 @@
 // shapes, the page parses them). Every /api route needs a bearer token with the `ops` scope;
 // errors are problem+json (./problem).
 import { z } from "zod";
-import { OrderStatus } from "./order.js";
+import { OrderStatus, TimelineEntry } from "./order.js";
 
 /** GET /api/session: who the token belongs to */
 export const Session = z.object({
@@ -27,18 +27,8 @@ export type OrderSummary = z.infer<typeof OrderSummary>;
 export const OrderList = z.object({ orders: z.array(OrderSummary) });
 export type OrderList = z.infer<typeof OrderList>;
 
-/** one event of the order, wherever it was published */
-export const TimelineEvent = z.object({
-  eventId: z.string(),
-  type: z.string(),
-  /** the service that published it: order | payment | shipping */
-  source: z.string(),
-  occurredAt: z.string(),
-  topic: z.string(),
-  partition: z.number().int(),
-  offset: z.string(),
-  correlationId: z.string(),
-  causationId: z.string().nullable(),
+/** one event of the order, wherever it was published, at its place in the causal order */
+export const TimelineEvent = TimelineEntry.extend({
   /** steps from the root of the causation chain (0 for the command's first event) */
   depth: z.number().int(),
 });
