@@ -1,6 +1,7 @@
 // `pnpm orderflow <command> [--json]`: operator commands. Tables for people, --json for scripts.
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
 import { OrderResponse, ProjectionStatus, Rebuilt, ReplayStarted } from "@orderflow/http-api/order";
+import { mismatch } from "@orderflow/http-api/mismatch";
 import { Problem } from "@orderflow/http-api/problem";
 import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter, type KafkaClient } from "@orderflow/kafka";
 import { pino } from "pino";
@@ -44,8 +45,7 @@ async function orderService<S extends z.ZodType>(schema: S, path: string, method
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new Error(`${method} ${path}: the order service's answer does not have the expected shape (${issue?.path.join(".") || "body"}: ${issue?.message})`);
+  throw new Error(`${method} ${path}: the order service's answer does not have the expected shape (${mismatch(parsed.error)})`);
 }
 
 function flag(args: string[], name: string): string | undefined {

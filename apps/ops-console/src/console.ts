@@ -6,6 +6,7 @@ import { SUBSCRIPTIONS } from "@orderflow/contracts";
 import { consumerGroupLag, discard, redrive, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
 import type { ActionRequest, ActionResponse, AuditEntryView, DeadLetterView, FlowHealth, GroupLag, OrderDetail, OrderSummary, OutboxHealth } from "@orderflow/http-api/ops-console";
 import { OrderList, OrderResponse, type UnprojectedOrder } from "@orderflow/http-api/order";
+import { mismatch } from "@orderflow/http-api/mismatch";
 import { Problem } from "@orderflow/http-api/problem";
 import { RelayStatus } from "@orderflow/http-api/relay";
 import { HttpProblem } from "@orderflow/service-kit";
@@ -48,9 +49,6 @@ export function toView(d: DeadLetter): DeadLetterView {
 
 const auditView = ({ redriveId: _r, ...a }: AuditEntryView & { redriveId?: string }): AuditEntryView => a;
 
-/** the first thing a schema found wrong with an upstream answer, for the operator to report */
-const firstIssue = (e: z.ZodError) => `${e.issues[0]?.path.join(".") || "body"}: ${e.issues[0]?.message}`;
-
 /** The order service, asked on the operator's behalf: its 401/403/404 reach the operator as they
  *  are; an answer its schema does not describe is the order service's fault (502). */
 async function orderService<S extends z.ZodType>(orderUrl: string, schema: S, path: string, authorization: string): Promise<z.infer<S>> {
@@ -64,7 +62,7 @@ async function orderService<S extends z.ZodType>(orderUrl: string, schema: S, pa
   if (r.ok) {
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
-    throw new HttpProblem(502, "Order service answered unexpectedly", `GET ${path}: ${firstIssue(parsed.error)}`);
+    throw new HttpProblem(502, "Order service answered unexpectedly", `GET ${path}: ${mismatch(parsed.error)}`);
   }
   const problem = Problem.partial().safeParse(body);
   const { title, detail } = problem.success ? problem.data : {};
@@ -78,7 +76,7 @@ async function outbox(relayUrl: string): Promise<{ outbox: OutboxHealth[]; relay
     const r = await fetch(`${relayUrl}/status`, { signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
     if (!r.ok) return { outbox: [], relayError: `the relay answered ${r.status}` };
     const parsed = RelayStatus.safeParse(await r.json());
-    if (!parsed.success) return { outbox: [], relayError: `the relay answered unexpectedly: ${firstIssue(parsed.error)}` };
+    if (!parsed.success) return { outbox: [], relayError: `the relay answered unexpectedly: ${mismatch(parsed.error)}` };
     return { outbox: parsed.data.databases.map((d) => ({ database: d.database, reachable: d.reachable, backlog: d.backlog, oldestPendingSeconds: d.oldestPendingSeconds, publishedPerSecond: d.publishedPerSecond })), relayError: null };
   } catch (e) {
     return { outbox: [], relayError: `the relay at ${relayUrl} did not answer: ${(e as Error).message}` };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OrderResponse } from "./order.js";
 import { FlowHealth } from "./ops-console.js";
+import { mismatch } from "./mismatch.js";
 import { Problem } from "./problem.js";
 
 describe("response schemas", () => {
@@ -17,5 +18,18 @@ describe("response schemas", () => {
   it("keep a problem's extras and refuse a body that is not the shape it names", () => {
     expect(Problem.parse({ type: "about:blank", title: "Conflict", status: 409, code: "X" })).toMatchObject({ code: "X" });
     expect(FlowHealth.safeParse({ at: "now", groups: [] }).success).toBe(false);
+  });
+});
+
+describe("mismatch", () => {
+  it("names the field of the union branch the answer came closest to", () => {
+    const r = OrderResponse.safeParse({
+      orderId: "o-1", status: "PLACED", customerId: "c", items: [], currency: "EUR", totalAmount: "12", version: 1,
+      shippingAddress: { name: "A", line1: "1", city: "B", postalCode: "1", country: "DE" }, shippingSpeed: "STANDARD",
+      readModel: { source: "event-store", note: "not projected yet" },
+    });
+    expect(r.success).toBe(false);
+    expect(mismatch(r.error!)).toMatch(/^totalAmount: /);
+    expect(mismatch(FlowHealth.safeParse(null).error!)).toMatch(/^body: /);
   });
 });

@@ -2,6 +2,7 @@
 // the console API's schemas (@orderflow/http-api/ops-console), problem+json errors turned into
 // ApiError, and a 401 anywhere reported once to the app (which signs the operator out).
 import { createContext, useContext, useEffect, useState } from "react";
+import { mismatch } from "@orderflow/http-api/mismatch";
 import type { z } from "zod";
 
 export class ApiError extends Error {
@@ -53,8 +54,7 @@ async function problemOf(res: Response): Promise<ApiError> {
 function answerOf<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ApiError(0, "Unexpected answer", `the server's answer does not have the expected shape (${issue?.path.join(".") || "body"}: ${issue?.message})`);
+  throw new ApiError(0, "Unexpected answer", `the server's answer does not have the expected shape (${mismatch(parsed.error)})`);
 }
 
 /** one request with the bearer token; resolves with the JSON body, parsed with `schema` */
