@@ -4,7 +4,7 @@ import { decodeEvent, HEADERS, type OrderflowEvent, type TopicName } from "@orde
 import type { Consumer, EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
-import { coalesce, groupCommit } from "./coalesce.js";
+import { coalesce, groupCommit } from "@orderflow/batching";
 import { deadLetterRecord, type Failure, type SourceRecord } from "./dead-letter.js";
 import { errorClass, errorMessage, isOutage, isRetriable } from "./errors.js";
 import type { Publisher } from "./publisher.js";

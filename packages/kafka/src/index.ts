@@ -1,6 +1,5 @@
 // Public surface of @orderflow/kafka: the only package that imports kafkajs.
 export { createKafkaClient, type KafkaClient, type KafkaClientConfig, type KafkaSecurity } from "./client.js";
-export { coalesce, groupCommit, type CoalesceOptions } from "./coalesce.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
 export { crashAfterHandled, createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
