@@ -80,6 +80,9 @@ describe("a partition batch", () => {
     expect(s.outcomes).toEqual(["dead-lettered"]);
   });
 
+});
+
+describe("a partition batch's commits and parking lookups", () => {
   it("commits every N records within a batch", async () => {
     const s = setup(async () => {}, { commitEvery: 2, maxRunRecords: 1 });
     await new PartitionBatch(s.deps, fakeBatch("env.payment-events", 0, [1, 2, 3].map((o) => message(o, refunded())))).handle();

@@ -19,7 +19,7 @@ function path(handler: RunHandler, opts: { observer?: ConsumerObserver } = {}) {
   return { process, publisher, parking, blocked };
 }
 
-describe("the record path", () => {
+describe("the record path: routing, parking, decoding", () => {
   it("hands a well-formed record to the handler as a run of one", async () => {
     const seen: IncomingEvent[][] = [];
     const { process } = path(async (run) => void seen.push(run));
@@ -57,6 +57,9 @@ describe("the record path", () => {
     expect(parking.entries.has(O1)).toBe(false);
   });
 
+});
+
+describe("the record path: handling with retries, outage waits and dead letters", () => {
   it("retries a retriable failure and dead-letters after the last attempt, with its count", async () => {
     let calls = 0;
     const retried: string[] = [];
