@@ -6,3 +6,4 @@ export { createDatabase, PoolTimeout, POOL_WAIT_MS, sqlDatabase, type Database, 
 export { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlKeyParking, type ParkedAtRow } from "./parking.js";
 export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";
+export { databaseErrors, isOutage, isRetriable } from "./errors.js";

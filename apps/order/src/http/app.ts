@@ -12,7 +12,7 @@ import { IdempotencyKeyInFlight, IdempotencyKeyReused } from "../db/idempotency.
 import { ReplayInProgress } from "../projection/replay.js";
 import { sendStored } from "./idempotency.js";
 import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
-import { isOutage } from "@orderflow/kafka";
+import { isOutage } from "@orderflow/db-kit";
 
 export interface AppDeps extends Omit<ServiceAppDeps, "mapError"> {
   api: OrderApi;

@@ -2,7 +2,7 @@
 import type { RelayStatus } from "@orderflow/http-api/relay";
 import { createServiceApp, type ServiceAppDeps } from "@orderflow/service-kit";
 import type { Relay } from "../relay/relay.js";
-import { isOutage } from "@orderflow/kafka";
+import { isOutage } from "@orderflow/db-kit";
 
 export interface AppDeps extends ServiceAppDeps {
   relay: Pick<Relay, "status">;

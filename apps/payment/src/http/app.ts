@@ -3,7 +3,7 @@ import type { PaymentList } from "@orderflow/http-api/payment";
 import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
 import { z } from "zod";
 import type { Payment } from "../domain/payment.js";
-import { isOutage } from "@orderflow/kafka";
+import { isOutage } from "@orderflow/db-kit";
 
 export interface AppDeps extends ServiceAppDeps {
   /** checks bearer tokens (createVerifier): reading needs the orders:read scope */
