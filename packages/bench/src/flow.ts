@@ -11,7 +11,7 @@ import { percentiles, round } from "./stats.js";
 
 /** Each relay run starts from an empty, vacuumed outbox, so every run starts alike: the runs
  *  delete and re-insert tens of thousands of rows a minute, faster than autovacuum visits. */
-export async function emptyOutbox(table: OutboxTable): Promise<void> {
+async function emptyOutbox(table: OutboxTable): Promise<void> {
   await sql("order", `DELETE FROM ${table}`);
   await sql("order", `VACUUM ${table}`);
 }
@@ -140,7 +140,7 @@ export async function sagasAtSaturation(P: Profile, req: Request, shipped: () =>
   return r.ok / ((Date.now() - t0) / 1000);
 }
 
-export const SAGA_HOPS = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
+const SAGA_HOPS = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
 
 /** Each hop's p50 / p99 (relay + consumer, + the dispatcher for shipping) of the `shipped` orders
  *  shipped since `from`, from the handlers' own clocks as the read model's timelines hold them */

@@ -15,7 +15,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, waitFor, type LogLine, type ServiceName } from "../test/harness.js";
 
-export const PROFILES = {
+const PROFILES = {
   /** what CI runs on every commit */
   ci: { orders: 120, soakMs: 40_000 },
   /** `RELIABILITY_PROFILE=nightly pnpm reliability` */
@@ -73,7 +73,7 @@ const SERVICE_ENV: Record<string, string> = {
 };
 
 /** One request the provider simulator holds (GET /v1/requests; docs/payment-provider.md). */
-export interface ProviderRequest {
+interface ProviderRequest {
   key: string;
   operation: "authorization" | "refund";
   orderId: string;
@@ -94,8 +94,8 @@ export interface ProviderFaults {
   lostAnswerHoldMs?: number;
 }
 
-export const INVARIANTS = ["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"] as const;
-export type Invariant = (typeof INVARIANTS)[number];
+const INVARIANTS = ["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"] as const;
+type Invariant = (typeof INVARIANTS)[number];
 
 export class World {
   readonly services = new Map<Key, Service>();
