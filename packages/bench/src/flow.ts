@@ -1,7 +1,8 @@
 // Orderflow's side of each figure: its services started on the bench's topics and databases, and
 // what their tables say about the flow.
+import { waitFor } from "@orderflow/infra/stack";
 import { ensureTopics, type KafkaClient } from "@orderflow/kafka";
-import { DATABASES, Service, waitFor } from "@orderflow/system-tests/harness";
+import { DATABASES, Service } from "@orderflow/system-tests/harness";
 import pg from "pg";
 import type { Profile } from "./context.js";
 import { closedLoop, type Request } from "./load.js";
