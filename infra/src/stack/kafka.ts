@@ -235,7 +235,3 @@ export async function kafkaDown(env: StackEnv, log: (m: string) => void, only?: 
       }),
   );
 }
-
-function kafkaTool(env: StackEnv, mainClass: string, args: string[]): string {
-  return run("java", java(kafkaLayout(env).libs, undefined, mainClass, args));
-}
