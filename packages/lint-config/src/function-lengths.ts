@@ -43,7 +43,10 @@ export function longFunctions(file: string, source: string, max: number): LongFu
 }
 
 function sourceFiles(root: string, paths: string[]): string[] {
-  const listed = execFileSync("git", ["ls-files", "--", ...paths.map((p) => `${p}/**`)], { cwd: root, encoding: "utf8" });
+  const listed = execFileSync("git", ["ls-files", "--", ...paths.map((p) => `${p}/**`)], {
+    cwd: root,
+    encoding: "utf8",
+  });
   return listed.split("\n").filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f) && !f.includes("/generated/"));
 }
 
@@ -60,4 +63,5 @@ function main(argv: string[]): number {
   return long.length > 0 && flag("fail") >= 0 ? 1 : 0;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exitCode = main(process.argv.slice(2));

@@ -17,6 +17,9 @@ describe("longFunctions", () => {
 
   it("names arrows by their binding and reports nested functions on their own", () => {
     const src = `export const outer = () => {\n  const inner = () => {\n${"    work();\n".repeat(85)}  };\n};\n`;
-    expect(longFunctions("n.ts", src, 80).map((l) => [l.name, l.lines])).toEqual([["outer", 89], ["inner", 87]]);
+    expect(longFunctions("n.ts", src, 80).map((l) => [l.name, l.lines])).toEqual([
+      ["outer", 89],
+      ["inner", 87],
+    ]);
   });
 });
