@@ -51,6 +51,7 @@ const cases: Record<string, Fixture[]> = {
       "@orderflow/db-kit",
       "@orderflow/db-kit/testing",
       "@orderflow/observability",
+      "@orderflow/service-kit",
       "node:fs",
       "../db/client.js",
       "../http/app.js",

@@ -55,6 +55,15 @@ function mapError(err: unknown): HttpProblem | undefined {
   return undefined;
 }
 
+/** the projection's status as JSON carries it: times as ISO 8601 strings */
+function projectionStatusBody(s: Awaited<ReturnType<OrderApi["projectionStatus"]>>): ProjectionStatus {
+  return {
+    live: s.live,
+    generations: s.generations.map((g) => ({ ...g, createdAt: g.createdAt.toISOString(), switchedAt: g.switchedAt?.toISOString() ?? null })),
+    lastAppliedAt: s.lastAppliedAt?.toISOString() ?? null,
+  };
+}
+
 export function createApp(deps: AppDeps) {
   const read = requireScope(deps.verify, SCOPES.read);
   const write = requireScope(deps.verify, SCOPES.write);
@@ -105,13 +114,7 @@ export function createApp(deps: AppDeps) {
     });
 
     app.get("/admin/projection", ops, async (_req, res) => {
-      const s = await deps.api.projectionStatus();
-      const body: ProjectionStatus = {
-        live: s.live,
-        generations: s.generations.map((g) => ({ ...g, createdAt: g.createdAt.toISOString(), switchedAt: g.switchedAt?.toISOString() ?? null })),
-        lastAppliedAt: s.lastAppliedAt?.toISOString() ?? null,
-      };
-      res.json(body);
+      res.json(projectionStatusBody(await deps.api.projectionStatus()));
     });
 
     app.post("/admin/projection/replay", ops, async (_req, res) => {
