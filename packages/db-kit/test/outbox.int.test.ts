@@ -3,7 +3,7 @@ import { createEvent } from "@orderflow/contracts";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, recordInboxRunAndRead, type SqlExecutor } from "../src/index.js";
+import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, recordInboxRunAndRead, sql, type SqlExecutor } from "../src/index.js";
 import { databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js";
 
 const name = uniqueName("dbkit_outbox");
@@ -61,16 +61,13 @@ describe("outbox and inbox", () => {
     expect(await recordInbox(exec, "grp", ids[1]!)).toBe(true); // processed before: a redelivery
     const duplicates: string[] = [];
     const run = [ids[0]!, ids[1]!, ids[2]!, ids[0]!].map((id) => ({ event: { id } }));
-    const { fresh, rows } = await recordInboxRunAndRead<{ event: { id: string } }, { event_id: string; processed_at: string }>(exec, "grp", run, (m) => duplicates.push(m.event.id), {
-      sql: `SELECT event_id::text, processed_at FROM inbox WHERE consumer_group = $3 ORDER BY event_id`,
-      values: ["grp"],
-    });
+    const { fresh, rows } = await recordInboxRunAndRead<{ event: { id: string } }, { event_id: string; processed_at: string }>(exec, "grp", run, (m) => duplicates.push(m.event.id), sql`SELECT event_id::text, processed_at FROM inbox WHERE consumer_group = ${"grp"} ORDER BY event_id`);
     expect(fresh.map((m) => m.event.id)).toEqual([ids[0], ids[2]]);
     expect(duplicates).toEqual([ids[1], ids[0]]);
     // as of the statement's start: the earlier row, not the ones it inserts; timestamps as strings
     expect(rows.map((r) => r.event_id)).toEqual([ids[1]]);
     expect(typeof rows[0]!.processed_at).toBe("string");
-    const none = await recordInboxRunAndRead(exec, "grp", run.slice(0, 1), () => {}, { sql: `SELECT 1 AS x WHERE false`, values: [] });
+    const none = await recordInboxRunAndRead(exec, "grp", run.slice(0, 1), () => {}, sql`SELECT 1 AS x WHERE false`);
     expect(none).toEqual({ fresh: [], rows: [] });
   });
 });
