@@ -51,9 +51,10 @@ export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promi
 
 /** State changes and the outbox rows of the events they cause in one statement: one round trip,
  *  and atomic without an explicit transaction (every data-modifying part of a WITH runs to
- *  completion or the statement fails). `changes` are WITH items (`name AS (UPDATE …), …`). */
+ *  completion or the statement fails). `changes` are WITH items (`name AS (UPDATE …), …`), or empty. */
 export async function writeWithOutbox(tx: SqlExecutor, changes: Statement, rows: OutboxInsert[]): Promise<void> {
-  await execute(tx, sql`WITH ${changes} ${rows.length > 0 ? outboxInsertSql(rows) : sql`SELECT 1`}`);
+  const out = rows.length > 0 ? outboxInsertSql(rows) : sql`SELECT 1`;
+  await execute(tx, changes.text.trim() === "" ? out : sql`WITH ${changes} ${out}`);
 }
 
 /** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */
