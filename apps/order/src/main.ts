@@ -1,6 +1,7 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
 import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
+import { ping } from "@orderflow/db-kit";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { consumerTracing, createLogger, createVerifier, createMetrics, initTracing, kafkaConsumerMetrics, onShutdown, runMain } from "@orderflow/observability";
 import { v7 as uuidv7 } from "uuid";
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     rateLimitPerSecond: env.HTTP_RATE_LIMIT_PER_SECOND,
     readiness: [
       { name: "kafka", check: () => broker.check() },
-      { name: "database", check: async () => void (await db.$queryRawUnsafe("SELECT 1")) },
+      { name: "database", check: () => ping(db) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
       { name: "projection", check: () => { if (!projection.isReady()) throw new Error("projection group not joined"); } },
     ],
