@@ -1,6 +1,7 @@
 // Parameterised statements built from parts. A part is written with the `sql` tag; whatever it
 // interpolates becomes a placeholder, and the placeholders are numbered only when the whole
 // statement is put together, so no module counts the parameters of another's part.
+import type pg from "pg";
 import sqlTemplateTag, { empty, join, raw, Sql } from "sql-template-tag";
 import type { SqlExecutor } from "./outbox.js";
 
@@ -28,7 +29,8 @@ export function execute(db: SqlExecutor, s: Statement): PromiseLike<number> {
   return db.$executeRawUnsafe(s.text, ...s.values);
 }
 
-/** A cheap round trip: the database answers. */
-export async function ping(db: SqlExecutor): Promise<void> {
-  await query(db, sql`SELECT 1`);
+/** A cheap round trip: the database answers (through a service's handle, or a pg pool or client). */
+export async function ping(db: SqlExecutor | pg.Pool | pg.ClientBase): Promise<void> {
+  if ("$queryRawUnsafe" in db) await query(db, sql`SELECT 1`);
+  else await db.query("SELECT 1");
 }
