@@ -91,6 +91,34 @@ describe("sqlKeyParking", () => {
   });
 });
 
+describe("the outbox relay's statements", () => {
+  it("lets one session lead, reads pending rows in id order past an id and leaving some out, marks, counts and deletes them", async () => {
+    const { deletePublishedOutbox, markOutboxPublished, outboxBacklog, pendingOutboxRows, tryLeadOutbox } = await import("../src/index.js");
+    const other = new pg.Client({ connectionString: databaseUrl(name) });
+    await other.connect();
+    try {
+      expect(await tryLeadOutbox(client)).toBe(true);
+      expect(await tryLeadOutbox(other)).toBe(false);
+      const ids = ["0193a5b0-0000-7000-8000-0000000000d1", "0193a5b0-0000-7000-8000-0000000000d2", "0193a5b0-0000-7000-8000-0000000000d3"];
+      await appendOutbox(exec, ids.map((id) => outboxRowFor(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta(id)))));
+      const all = await pendingOutboxRows(client, "0", 100, []);
+      const mine = all.filter((r) => ids.includes(r.headers["event-id"]!));
+      expect(mine.map((r) => JSON.parse(r.payload).id)).toEqual(ids);
+      expect(all.map((r) => BigInt(r.id))).toEqual([...all.map((r) => BigInt(r.id))].sort((a, b) => (a < b ? -1 : 1)));
+      const [first, second, third] = mine.map((r) => r.id) as [string, string, string];
+      expect((await pendingOutboxRows(client, first, 100, [second])).map((r) => r.id)).toEqual([third]);
+      expect((await pendingOutboxRows(client, "0", 1, [])).length).toBe(1);
+      const before = await outboxBacklog(client);
+      await markOutboxPublished(client, [first, second, third], new Date(Date.now() - 60_000));
+      expect((await outboxBacklog(client)).backlog).toBe(before.backlog - 3);
+      expect(await deletePublishedOutbox(client, 3_600_000)).toBe(0); // not past retention yet
+      expect(await deletePublishedOutbox(client, 1_000)).toBe(3);
+    } finally {
+      await other.end();
+    }
+  });
+});
+
 describe("listeningKeyParking", () => {
   it("answers lookups from memory kept current by NOTIFY, and from the database while its listener is down", async () => {
     const { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlDatabase } = await import("../src/index.js");
