@@ -36,7 +36,7 @@ beforeAll(async () => {
   await p.send(ids.map((orderId) => recordForEvent(createEvent("PaymentRefunded", { orderId, paymentId: orderId, amount: 1, currency: "EUR" }, meta()))));
   // consume a few, then stop: some partitions end with lag, some without
   let handled = 0;
-  const c = createEventConsumer(client, p, { groupId: "lag-check", topics: ["payment-events"], commitEvery: 1, handler: async () => void handled++ });
+  const c = createEventConsumer(client, p, { groupId: "lag-check", topics: ["payment-events"], commitEvery: 1, runs: { maxRecords: 1, maxCombinedRecords: 1 }, handler: async (run) => void (handled += run.length) });
   await c.start();
   while (handled < 5) await new Promise((r) => setTimeout(r, 50));
   await c.stop();

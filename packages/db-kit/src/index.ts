@@ -10,3 +10,4 @@ export { deletePublishedOutbox, listenForOutbox, markOutboxPublished, outboxBack
 export { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlKeyParking, type ParkedAtRow } from "./parking.js";
 export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";
+export { databaseErrors, isOutage, isRetriable } from "./errors.js";

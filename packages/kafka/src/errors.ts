@@ -1,5 +1,7 @@
-// Errors carry whether trying again can help: a consumer retries retriable failures with backoff
-// and dead-letters the others at once.
+// Errors carry whether trying again can help: a consumer retries retriable failures with backoff,
+// waits out outages and dead-letters the others at once. What a failure of a particular
+// dependency means (a database's error codes, say) is the business of the package that knows that
+// dependency: it hands the consumer an `ErrorClassifier`.
 export class RetriableError extends Error {
   readonly retriable = true as const;
   constructor(
@@ -24,53 +26,39 @@ export class NonRetriableError extends Error {
   }
 }
 
-// a dependency that is away (database or network down, restarting, out of connections): no
-// record is at fault, so a consumer waits for it without spending the record's retry budget
-const OUTAGE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
-  "08000", "08001", "08003", "08004", "08006", "53300", "57P01", "57P02", "57P03",
-  "P1001", "P1002", "P1017",
-]);
-// @prisma/adapter-pg reports these as the cause's `kind`
-const OUTAGE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-const OUTAGE_MESSAGES = /Connection terminated|Can't reach database server|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client has encountered a connection error/i;
-
-// worth another try although the dependency answers: serialization and lock conflicts, Prisma's
-// query and pool timeouts and write conflicts
-const RETRIABLE_CODES = new Set(["40001", "40P01", "55P03", "P1008", "P2024", "P2034"]);
-
-type ErrorShape = { retriable?: unknown; code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown; driverAdapterError?: unknown } };
-
-/** this error itself (not its causes) says a dependency is away */
-function outageHere(e: ErrorShape): boolean {
-  const code = typeof e.code === "string" ? e.code : typeof e.meta?.code === "string" ? e.meta.code : undefined;
-  if (code && OUTAGE_CODES.has(code)) return true;
-  if (typeof e.kind === "string" && OUTAGE_KINDS.has(e.kind)) return true;
-  if (e.name === "PrismaClientInitializationError") return true;
-  return typeof e.message === "string" && OUTAGE_MESSAGES.test(e.message);
+/** How a consumer reads a handler's failure. */
+export interface ErrorClassifier {
+  /** a dependency is away (no record is at fault): wait for it without spending the record's attempts */
+  isOutage(err: unknown): boolean;
+  /** another attempt can help: retry with backoff, else dead-letter at once */
+  isRetriable(err: unknown): boolean;
 }
 
-/** True when the failure, or one of its causes, is a dependency being away rather than anything
- *  about the input. Prisma's raw queries outside a transaction (P2010) carry the driver adapter's
- *  error in `meta.driverAdapterError` rather than as the cause. */
+// the operating system's word for a peer that cannot be reached: whatever the dependency, no record is at fault
+const NETWORK_OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+
+type ErrorShape = { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown };
+
+/** True when the failure, or one of its causes, is a network peer that cannot be reached. */
 export function isOutage(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== "object" || depth > 5) return false;
   const e = err as ErrorShape;
-  return outageHere(e) || isOutage(e.cause, depth + 1) || isOutage(e.meta?.driverAdapterError, depth + 1);
+  return (typeof e.code === "string" && NETWORK_OUTAGE_CODES.has(e.code)) || isOutage(e.cause, depth + 1);
 }
 
-/** Walks the error and its causes: the first explicit verdict wins, then outages and known codes. */
+/** Walks the error and its causes: the first explicit verdict (`retriable`) wins, then network
+ *  outages and timeouts. */
 export function isRetriable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== "object" || depth > 5) return false;
   const e = err as ErrorShape;
   if (typeof e.retriable === "boolean") return e.retriable;
-  if (outageHere(e)) return true;
-  if (typeof e.code === "string" && RETRIABLE_CODES.has(e.code)) return true;
-  if (typeof e.meta?.code === "string" && RETRIABLE_CODES.has(e.meta.code)) return true;
-  if (e.name === "PrismaClientRustPanicError") return true;
+  if (typeof e.code === "string" && NETWORK_OUTAGE_CODES.has(e.code)) return true;
   if (typeof e.name === "string" && /timeout/i.test(e.name)) return true;
   return isRetriable(e.cause, depth + 1);
 }
+
+/** The classifier a consumer uses unless its service passes one that knows its dependencies. */
+export const defaultErrorClassifier: ErrorClassifier = { isOutage: (err) => isOutage(err), isRetriable: (err) => isRetriable(err) };
 
 export function errorClass(err: unknown): string {
   if (err && typeof err === "object") {

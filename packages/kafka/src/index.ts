@@ -1,11 +1,10 @@
 // Public surface of @orderflow/kafka: the only package that imports kafkajs.
 export { createKafkaClient, type KafkaClient, type KafkaClientConfig, type KafkaSecurity } from "./client.js";
-export { coalesce, groupCommit, type CoalesceOptions } from "./coalesce.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
-export { crashAfterHandled, createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type EventHandler, type HandlerContext, type IncomingEvent, type Outcome } from "./consumer.js";
+export { crashAfterHandled, createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type IncomingEvent, type Outcome, type RunContext, type RunHandler } from "./consumer.js";
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
-export { errorClass, isOutage, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
+export { defaultErrorClassifier, errorClass, isOutage, isRetriable, NonRetriableError, RetriableError, type ErrorClassifier } from "./errors.js";
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { readTopic, readTopicToEnd, type RawRecord } from "./read.js";
 export { kafkaReachability } from "./health.js";

@@ -7,7 +7,7 @@
 // later one lands (the last records of a burst have no later commit to carry theirs, and the
 // group's lag would stay behind what was handled); and when commits have gone on failing for a
 // while the consumer is told to start afresh (`onStuck`: new connections, a new member).
-import { coalesce } from "./coalesce.js";
+import { coalesce } from "@orderflow/batching";
 import { settledWithin } from "./retry.js";
 
 export interface PartitionOffset {

@@ -56,15 +56,15 @@ beforeAll(async () => {
     groupId: group,
     topics: ["payment-events"],
     retry: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 50 },
-    handler: async (msg) => {
-      const key = msg.key ?? "";
-      const n = (attempts.get(key) ?? 0) + 1;
-      attempts.set(key, n);
-      // what node-postgres throws while the database restarts: retriable by its code
-      if (key === flakyKey && n < 3) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" });
-      if (key === brokenKey) throw new NonRetriableError("business rule broken", "RULE");
-      if (key === slowKey) await slowGate;
-      handled.set(key, msg);
+    // all or nothing for the run, as a database transaction would be
+    handler: async (run) => {
+      const keys = run.map((msg) => msg.key ?? "");
+      for (const key of keys) attempts.set(key, (attempts.get(key) ?? 0) + 1);
+      // what node-postgres throws while the database restarts: a network outage by its code
+      if (keys.includes(flakyKey) && attempts.get(flakyKey)! < 3) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" });
+      if (keys.includes(brokenKey)) throw new NonRetriableError("business rule broken", "RULE");
+      if (keys.includes(slowKey)) await slowGate;
+      for (const msg of run) handled.set(msg.key ?? "", msg);
     },
   });
   await consumer.start();
@@ -141,10 +141,12 @@ describe("the consume loop", () => {
         observer: { lifecycle: (o) => void (o.event === "rebalancing" && !stopping && (rebalanced = true)) },
         // a topic of its own in this file: payment-events holds records that fail on purpose
         topics: ["order-events"],
-        handler: async (msg) => {
-          seen.set(msg.event.id, (seen.get(msg.event.id) ?? 0) + 1);
-          // shut down while the last record is being handled: its commit is sent after this returns
-          if (msg.event.id === events.at(-1)!.id && !stopping) stopping = c.stop();
+        handler: async (run) => {
+          for (const msg of run) {
+            seen.set(msg.event.id, (seen.get(msg.event.id) ?? 0) + 1);
+            // shut down while the last record is being handled: its commit is sent after this returns
+            if (msg.event.id === events.at(-1)!.id && !stopping) stopping = c.stop();
+          }
         },
       });
       return c;
@@ -185,7 +187,10 @@ describe("older event versions", () => {
     const c = createEventConsumer(client, publisher, {
       groupId: upcastGroup,
       topics: ["order-events"],
-      handler: async ({ event }) => {
+      // every record alone: the handler below is not all or nothing for a run
+      runs: { maxRecords: 1, maxCombinedRecords: 1 },
+      handler: async ([msg]) => {
+        const { event } = msg!;
         if (event.type !== "OrderPlaced" || event.data.orderId !== orderId) return;
         seenVersions.push({ version: event.version, speed: event.data.shippingSpeed });
         if (failOnce) {
@@ -208,8 +213,8 @@ describe("older event versions", () => {
   });
 });
 
-describe("a batch handler", () => {
-  it("takes runs of plain records in one call; a failing run is handled again record by record, the bad one dead-lettered alone", async () => {
+describe("runs", () => {
+  it("go to the handler in one call; a failing run is handled again record by record, the bad one dead-lettered alone", async () => {
     const batchGroup = "kafka-int-batch";
     const batchDlt = `payment-events.${batchGroup}.dlt`;
     await ensureTopic(client, { name: batchDlt, partitions: 1, retentionMs: 3_600_000 });
@@ -225,18 +230,12 @@ describe("a batch handler", () => {
       groupId: batchGroup,
       topics: ["payment-events"],
       retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
-      handler: async (msg) => {
-        if (msg.event.id === badEvent.id) throw new NonRetriableError("this one is bad", "BAD");
-        apply(msg);
-      },
-      batchHandler: {
-        maxRecords: 50,
-        handle: async (msgs) => {
-          runs.push(msgs.length);
-          // all or nothing, as a database transaction would be
-          if (msgs.some((m) => m.event.id === badEvent.id)) throw new Error(`run of ${msgs.length} holds a bad record`);
-          for (const m of msgs) apply(m);
-        },
+      runs: { maxRecords: 50 },
+      handler: async (msgs) => {
+        runs.push(msgs.length);
+        // all or nothing, as a database transaction would be
+        if (msgs.some((m) => m.event.id === badEvent.id)) throw new NonRetriableError(msgs.length > 1 ? `run of ${msgs.length} holds a bad record` : "this one is bad", "BAD");
+        for (const m of msgs) apply(m);
       },
     });
     // published before the group joins, so they arrive as one batch
@@ -250,7 +249,7 @@ describe("a batch handler", () => {
     }
     expect([...applied.values()].every((n) => n === 1)).toBe(true); // each exactly once
     expect(applied.has(badEvent.id)).toBe(false);
-    expect(Math.max(...runs)).toBeGreaterThan(1); // runs did reach the batch handler
+    expect(Math.max(...runs)).toBeGreaterThan(1); // runs did reach the handler
     // the group read the topic from its start: earlier tests' poison is in its dead letters too
     const mine = (await readTopic(client, batchDlt, { until: (rs) => rs.filter((r) => r.key === key).length >= 2 })).filter((r) => r.key === key);
     expect(mine.map((d) => d.headers["dlt-error-class"]).sort()).toEqual(["NonRetriableError", "UndecodableRecord"]);
@@ -267,22 +266,20 @@ describe("a batch handler", () => {
     const apply = (msg: IncomingEvent) => applied.set(msg.event.id, (applied.get(msg.event.id) ?? 0) + 1);
     const calls: { partitions: number; records: number; failed: boolean }[] = [];
     const oneByOne: { id: string; partition: number }[] = [];
+    // the record path wraps each record it handles alone in the observer's `around`
+    const alone = new Set<string>();
     const c = createEventConsumer(client, publisher, {
       groupId,
       topics: ["payment-events"],
       retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 20 },
-      handler: async (msg) => {
-        oneByOne.push({ id: msg.event.id, partition: msg.partition });
-        if (msg.event.id === badEvent.id) throw new NonRetriableError("this one is bad", "BAD");
-        apply(msg);
-      },
-      batchHandler: {
-        handle: async (msgs) => {
-          const failed = msgs.some((m) => m.event.id === badEvent.id);
-          calls.push({ partitions: new Set(msgs.map((m) => m.partition)).size, records: msgs.length, failed });
-          if (failed) throw new Error(`call of ${msgs.length} holds the bad record`);
-          for (const m of msgs) apply(m);
-        },
+      observer: { around: (o, fn) => (alone.add(o.headers["event-id"]!), fn()) },
+      handler: async (msgs) => {
+        const [first] = msgs;
+        if (msgs.length === 1 && alone.has(first!.event.id)) oneByOne.push({ id: first!.event.id, partition: first!.partition });
+        const failed = msgs.some((m) => m.event.id === badEvent.id);
+        calls.push({ partitions: new Set(msgs.map((m) => m.partition)).size, records: msgs.length, failed });
+        if (failed) throw new NonRetriableError(`call of ${msgs.length} holds the bad record`, "BAD");
+        for (const m of msgs) apply(m);
       },
     });
     await publisher.send(events.map((e) => recordForEvent(e)));

@@ -1,6 +1,7 @@
 // Per-key order through failures, on the real broker: parking, redrive to one group, the loop
 // guard, discard, and a dead-letter publish that fails.
 import { randomUUID } from "node:crypto";
+import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -42,11 +43,14 @@ async function startGroup(group: string, failOn?: Set<string>): Promise<void> {
     groupId: group,
     topics: ["shipping-events"],
     parking: memoryKeyParking(),
-    handler: async ({ event }) => {
-      const e = event as Extract<typeof event, { type: "ShipmentCancelled" }>;
-      if (!e.correlationId.endsWith(run)) return; // earlier runs' history (groups read from the start)
-      if (failOn?.has(e.data.orderId)) throw new NonRetriableError(`cannot handle ${e.data.reason}`);
-      seen[group]!.push(`${e.data.orderId}:${e.data.reason}`);
+    // all or nothing for the run, as a database transaction would be
+    handler: async (records) => {
+      const events = records.map((r) => r.event as Extract<OrderflowEvent, { type: "ShipmentCancelled" }>);
+      // earlier runs' history (groups read from the start) is passed over
+      const mine = events.filter((e) => e.correlationId.endsWith(run));
+      const bad = mine.find((e) => failOn?.has(e.data.orderId));
+      if (bad) throw new NonRetriableError(`cannot handle ${bad.data.reason}`);
+      for (const e of mine) seen[group]!.push(`${e.data.orderId}:${e.data.reason}`);
     },
   });
   await c.start();

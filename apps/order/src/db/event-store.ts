@@ -1,7 +1,8 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
-import { outboxInsertSql, query, sql, writeWithOutbox, type OutboxInsert, type SqlExecutor, type Statement } from "@orderflow/db-kit";
-import { groupCommit, isOutage, RetriableError } from "@orderflow/kafka";
+import { isOutage, outboxInsertSql, query, sql, writeWithOutbox, type OutboxInsert, type SqlExecutor, type Statement } from "@orderflow/db-kit";
+import { groupCommit } from "@orderflow/batching";
+import { RetriableError } from "@orderflow/kafka";
 import type { Tx } from "./client.js";
 import { claimKeysSql, type NewKey } from "./idempotency.js";
 

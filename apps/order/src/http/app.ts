@@ -15,7 +15,7 @@ import { ReplayInProgress } from "../projection/replay.js";
 import type { ListQuery, ProjectionStatus, ViewRow } from "../projection/store.js";
 import { sendStored } from "./idempotency.js";
 import { CancelOrderBody, ListOrdersQuery, OrderIdParam, PlaceOrderBody } from "./schemas.js";
-import { isOutage } from "@orderflow/kafka";
+import { isOutage } from "@orderflow/db-kit";
 
 export interface OrderApi {
   placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;

@@ -1,9 +1,9 @@
 // Consumer group `order-projection`: every event of every topic into the live read model.
-import { listeningKeyParking } from "@orderflow/db-kit";
+import { databaseErrors, listeningKeyParking } from "@orderflow/db-kit";
 import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
 import type { Db } from "../db/client.js";
 import { PROJECTION_GROUP, PROJECTION_TOPICS } from "./replay.js";
-import { applyRecord, applyRecords } from "./store.js";
+import { applyRecords } from "./store.js";
 
 /** the longest the projection lets records gather before it applies them */
 export const PROJECTION_MAX_WAIT_MS = 100;
@@ -19,17 +19,13 @@ export function createProjectionConsumer(kafka: KafkaClient, publisher: Publishe
     // instead of one or two records each, so it costs the order service a fraction of the round
     // trips it shares with the API and the saga (docs/performance.md)
     fetch: { minBytes: 256 * 1024, maxWaitMs: PROJECTION_MAX_WAIT_MS },
-    handler: async (msg, ctx) => {
-      const applied = await applyRecord(db, "live", msg.event, { topic: msg.topic, partition: msg.partition, offset: msg.offset });
-      ctx.log.debug({ applied }, applied ? "projected" : "already projected");
+    // a run of records in one transaction, set-based; a failing run is handled again record by record
+    handler: async (run, ctx) => {
+      const applied = await applyRecords(db, "live", run.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })));
+      ctx.log.debug({ records: run.length, applied: applied.filter(Boolean).length }, "projected a run");
     },
-    // a run of records in one transaction, set-based; a failing run falls back to `handler` per record
-    batchHandler: {
-      handle: async (msgs, ctx) => {
-        const applied = await applyRecords(db, "live", msgs.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })));
-        ctx.log.debug({ records: msgs.length, applied: applied.filter(Boolean).length }, "projected a run");
-      },
-      maxRecords: 100,
-    },
+    runs: { maxRecords: 100 },
+    // a database outage is waited out, not dead-lettered
+    errors: databaseErrors,
   });
 }

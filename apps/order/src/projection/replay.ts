@@ -2,11 +2,12 @@
 // beside the live one, then switched to once it has caught up with the live generation's
 // positions. The API serves the live generation throughout.
 import { randomUUID } from "node:crypto";
+import { databaseErrors } from "@orderflow/db-kit";
 import { createEventConsumer, deleteConsumerGroup, type KafkaClient, type Publisher } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import type { Db } from "../db/client.js";
 import { markGenerationFailed, startGeneration, switchIfCaughtUp } from "../db/read-model.js";
-import { applyRecord } from "./store.js";
+import { applyRecords } from "./store.js";
 
 export const PROJECTION_GROUP = "order-projection";
 export const PROJECTION_TOPICS = ["order-events", "payment-events", "shipping-events"] as const;
@@ -39,9 +40,10 @@ export async function startReplay(deps: ReplayDeps): Promise<{ generation: numbe
     deadLetterGroup: PROJECTION_GROUP,
     topics: [...PROJECTION_TOPICS],
     fromBeginning: true,
-    handler: async (msg) => {
-      await applyRecord(deps.db, generation, msg.event, { topic: msg.topic, partition: msg.partition, offset: msg.offset });
+    handler: async (run) => {
+      await applyRecords(deps.db, generation, run.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })));
     },
+    errors: databaseErrors,
   });
   await consumer.start();
   log.info({ groupId }, "replay started");

@@ -1,7 +1,7 @@
 // The relay's HTTP surface: health, readiness, metrics and its status per database.
 import { createServiceApp, type ServiceAppDeps } from "@orderflow/observability";
 import type { Relay } from "../relay/relay.js";
-import { isOutage } from "@orderflow/kafka";
+import { isOutage } from "@orderflow/db-kit";
 
 export interface AppDeps extends ServiceAppDeps {
   relay: Pick<Relay, "status">;

@@ -2,7 +2,7 @@
 import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/observability";
 import { z } from "zod";
 import type { Shipment } from "../domain/shipment.js";
-import { isOutage } from "@orderflow/kafka";
+import { isOutage } from "@orderflow/db-kit";
 
 export interface AppDeps extends ServiceAppDeps {
   /** checks bearer tokens (createVerifier): reading needs the orders:read scope */

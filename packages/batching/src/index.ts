@@ -1,0 +1,2 @@
+// Public surface of @orderflow/batching.
+export { coalesce, groupCommit, type CoalesceOptions } from "./coalesce.js";
