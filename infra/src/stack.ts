@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   // --cluster: the 3-node KRaft cluster instead of the single node
+  // biome-ignore lint/style/noProcessEnv: the CLI hands its environment (with --cluster's override) to env.ts
   const env = loadStackEnv(args.includes("--cluster") ? { ...process.env, KAFKA_NODES: "3" } : process.env);
   const node = flag("node") ? Number(flag("node")) : undefined;
   // commands on a running stack follow its mode, whatever --cluster says

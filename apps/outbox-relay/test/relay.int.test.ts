@@ -5,7 +5,7 @@ import { appendOutbox, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxRowFor, type S
 import { createKafkaClient, createPublisher, deletePrefixedTopics, ensureTopics, readTopic, type Publisher, type RawRecord } from "@orderflow/kafka";
 import pg from "pg";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRelay, type Relay } from "../src/relay/relay.js";
 
 const adminUrl = process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:54329/postgres";
@@ -22,15 +22,7 @@ let pool: pg.Pool;
 let publisher: Publisher;
 const relays: Relay[] = [];
 
-async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const poll = { timeout: 20_000, interval: 100 };
 
 function startRelay(pollIntervalMs: number): Relay {
   const r = createRelay({ databases: [{ name: "test", url }], publisher, log, batchSize: 3, pollIntervalMs, retentionMs: 3_600_000, cleanupIntervalMs: 3_600_000 });
@@ -91,19 +83,19 @@ describe("outbox relay", () => {
     expect(reasons(rs, a)).toEqual(["step 1", "step 2", "step 3", "step 4"]);
     expect(reasons(rs, b)).toEqual(["step 1", "step 2", "step 3", "step 4"]);
     expect(rs[0]!.headers).toMatchObject({ "event-type": "ShipmentCancelled", "correlation-id": expect.stringMatching(/^corr-/), "event-id": expect.any(String) });
-    await waitFor("rows marked published", async () => (await unpublished()) === 0);
+    await vi.waitFor(async () => expect(await unpublished(), "rows marked published").toBe(0), poll);
   });
 
   it("wakes on NOTIFY, not on its (long) poll interval, and two replicas publish each row once", async () => {
     for (const r of relays.splice(0)) await r.stop();
     const [first, second] = [startRelay(60_000), startRelay(60_000)];
-    await waitFor("a leader", async () => (await first.status())[0]!.leader || (await second.status())[0]!.leader);
+    await vi.waitFor(async () => expect((await first.status())[0]!.leader || (await second.status())[0]!.leader, "a leader").toBe(true), poll);
     const id = randomUUID();
     const started = Date.now();
     await insert([1, 2, 3, 4, 5].map((n) => cancelledShipment(id, n)));
     await recordsFor([id], 5);
     expect(Date.now() - started).toBeLessThan(15_000);
-    await waitFor("rows marked published", async () => (await unpublished()) === 0);
+    await vi.waitFor(async () => expect(await unpublished(), "rows marked published").toBe(0), poll);
     // a marker behind them on the same partition: everything published before it is in front of it
     await insert([cancelledShipment(id, 99)]);
     const keys = new Set<string>([id]);
@@ -131,7 +123,7 @@ describe("outbox relay", () => {
     }
     const rs = await recordsFor([x, y], 2);
     expect(rs.map((r) => r.key).sort()).toEqual([x, y].sort());
-    await waitFor("all rows marked", async () => (await unpublished()) === 0);
+    await vi.waitFor(async () => expect(await unpublished(), "all rows marked").toBe(0), poll);
   });
 
   it("goes on publishing while a batch's mark is stuck, without sending that batch again", async () => {
@@ -145,7 +137,7 @@ describe("outbox relay", () => {
       await holder.query("BEGIN");
       await holder.query("SELECT id FROM outbox WHERE id = ANY($1::bigint[]) FOR UPDATE", [ids]);
       expect(reasons(await recordsFor([a], 2), a)).toEqual(["step 1", "step 2"]);
-      await waitFor("the mark to wait for the lock", async () => Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET published_at%'")).rows[0].n) > 0);
+      await vi.waitFor(async () => expect(Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET published_at%'")).rows[0].n), "the mark to wait for the lock").toBeGreaterThan(0), poll);
       // rows committed meanwhile go out at once, and a's rows are not read and sent again
       await insert([1, 2].map((n) => cancelledShipment(b, n)));
       expect(reasons(await recordsFor([b], 2), b)).toEqual(["step 1", "step 2"]);
@@ -154,7 +146,7 @@ describe("outbox relay", () => {
     } finally {
       holder.release();
     }
-    await waitFor("all rows marked", async () => (await unpublished()) === 0);
+    await vi.waitFor(async () => expect(await unpublished(), "all rows marked").toBe(0), poll);
     // markers behind them on the same partitions: every copy sent before them is read
     await insert([cancelledShipment(a, 99), cancelledShipment(b, 99)]);
     const rs = await readTopic(kafka, "shipping-events", { until: (all) => [a, b].every((k) => all.some((r) => r.key === k && r.value?.toString().includes("step 99"))), timeoutMs: 20_000 });

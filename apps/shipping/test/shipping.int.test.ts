@@ -3,7 +3,7 @@ import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
 import type { IncomingEvent } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ShippingDeps } from "../src/commands/deps.js";
 import { dispatchDue, startDispatcher } from "../src/commands/dispatch-due.js";
 import { handleOrderEvent, handleOrderEvents } from "../src/commands/handle-order-event.js";
@@ -27,16 +27,6 @@ afterAll(async () => {
   await db?.$disconnect();
   await drop?.();
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const meta = () => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "corr-s", causationId: null, source: "order" });
 const address = { name: "Ada", line1: "1 Main St", city: "Vienna", postalCode: "1010", country: "AT" };
@@ -82,7 +72,14 @@ describe("shipping", () => {
       await handleOrderEvent(wokenDeps, incoming(paid(orderId)));
       const shipped = async () => (await db.prisma.shipment.findMany({ where: { orderId } }))[0];
       expect(await shipped()).toMatchObject({ status: "PENDING" });
-      const s = await waitFor(async () => ((await shipped())?.status === "DISPATCHED" ? shipped() : undefined), 10_000);
+      const s = await vi.waitFor(
+        async () => {
+          const now = await shipped();
+          expect(now?.status).toBe("DISPATCHED");
+          return now;
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       // not before it was due
       expect(s!.updatedAt.getTime() - s!.createdAt.getTime()).toBeGreaterThanOrEqual(250);
     } finally {

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { StackEnv } from "../env.js";
 import { isAlive, portOpen, readPid, run, stopPid, tail, waitFor } from "./proc.js";
 
-export interface KafkaNode {
+interface KafkaNode {
   id: number;
   port: number;
   controllerPort: number;
@@ -55,7 +55,7 @@ export function kafkaLayout(env: StackEnv, nodes: number = env.KAFKA_NODES): Kaf
 export const bootstrapServers = (env: StackEnv, layout = kafkaLayout(env)) => layout.nodes.map((n) => `${env.KAFKA_HOST}:${n.port}`);
 
 /** The jars, resolved once by Maven from infra/kafka/pom.xml; a marker records the pom they came from. */
-export function ensureJars(env: StackEnv, log: (m: string) => void): void {
+function ensureJars(env: StackEnv, log: (m: string) => void): void {
   const libs = kafkaLayout(env).libs;
   const pom = path.join(env.repoRoot, "infra", "kafka", "pom.xml");
   const digest = crypto.createHash("sha256").update(fs.readFileSync(pom)).digest("hex");
@@ -234,8 +234,4 @@ export async function kafkaDown(env: StackEnv, log: (m: string) => void, only?: 
         fs.rmSync(n.pidFile, { force: true });
       }),
   );
-}
-
-export function kafkaTool(env: StackEnv, mainClass: string, args: string[]): string {
-  return run("java", java(kafkaLayout(env).libs, undefined, mainClass, args));
 }

@@ -35,13 +35,24 @@ export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, isDead?: () => string | undefined): Promise<void> {
+/** Poll `probe` (backing off from 50 ms to 500 ms) until it returns a value other than false or
+ *  undefined, and return that value. A probe that throws is tried again; the last error is named
+ *  if time runs out. `isDead` ends the wait early, e.g. when the awaited process has exited.
+ *  Tests use vitest's vi.waitFor; this is for code that runs outside vitest (the stack, the bench
+ *  and the harness that starts services for both). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 30_000, isDead?: () => string | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-    if (await check()) return;
+  let last: unknown;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
     const dead = isDead?.();
     if (dead) throw new Error(`${what}: ${dead}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
     await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -1,7 +1,8 @@
 // Orderflow's side of each figure: its services started on the bench's topics and databases, and
 // what their tables say about the flow.
+import { waitFor } from "@orderflow/infra/stack";
 import { ensureTopics, type KafkaClient } from "@orderflow/kafka";
-import { DATABASES, Service, waitFor } from "@orderflow/system-tests/harness";
+import { DATABASES, Service } from "@orderflow/system-tests/harness";
 import pg from "pg";
 import type { Profile } from "./context.js";
 import { closedLoop, type Request } from "./load.js";
@@ -11,7 +12,7 @@ import { percentiles, round } from "./stats.js";
 
 /** Each relay run starts from an empty, vacuumed outbox, so every run starts alike: the runs
  *  delete and re-insert tens of thousands of rows a minute, faster than autovacuum visits. */
-export async function emptyOutbox(table: OutboxTable): Promise<void> {
+async function emptyOutbox(table: OutboxTable): Promise<void> {
   await sql("order", `DELETE FROM ${table}`);
   await sql("order", `VACUUM ${table}`);
 }
@@ -140,7 +141,7 @@ export async function sagasAtSaturation(P: Profile, req: Request, shipped: () =>
   return r.ok / ((Date.now() - t0) / 1000);
 }
 
-export const SAGA_HOPS = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
+const SAGA_HOPS = [["OrderPlaced", "PaymentAuthorized"], ["PaymentAuthorized", "OrderPaid"], ["OrderPaid", "ShipmentDispatched"], ["ShipmentDispatched", "OrderShipped"]] as const;
 
 /** Each hop's p50 / p99 (relay + consumer, + the dispatcher for shipping) of the `shipped` orders
  *  shipped since `from`, from the handlers' own clocks as the read model's timelines hold them */

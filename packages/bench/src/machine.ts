@@ -4,7 +4,7 @@ import type { Service } from "@orderflow/system-tests/harness";
 import { round } from "./stats.js";
 
 /** all CPU seconds the machine spent (every core), from /proc/stat */
-export function machineCpuSeconds(): number {
+function machineCpuSeconds(): number {
   const [, ...v] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
   const n = v.map(Number);
   const [user, nice, system, , , irq, softirq, steal] = n as [number, number, number, number, number, number, number, number];
@@ -16,7 +16,7 @@ export function machineCpuSeconds(): number {
 export type Named = { pid: number; name: string };
 export const named = (services: Service[]): Named[] => services.map((s) => ({ pid: s.proc.pid!, name: s.name }));
 
-export function cpuByGroup(processes: Named[]): Map<string, number> {
+function cpuByGroup(processes: Named[]): Map<string, number> {
   const named = new Map(processes.map((p) => [p.pid, p.name] as const));
   const out = new Map<string, number>();
   for (const d of fs.readdirSync("/proc")) {

@@ -20,13 +20,13 @@ export interface Ran {
 
 /** The environment of a child process, without what the pnpm/npm script running this test put
  *  there (npm_config_*, npm_lifecycle_*), which would otherwise steer the child's own npm or pnpm. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(npm_|PNPM_|pnpm_)/i.test(k) && k !== "INIT_CWD") env[k] = v;
   return { ...env, ...extra };
 }
 
-export function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Ran {
+function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Ran {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, env: cleanEnv(opts.env), encoding: "utf8", timeout: opts.timeoutMs ?? 120_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, out: `${r.stdout}${r.stderr}` };

@@ -2,7 +2,7 @@
 import { createEvent } from "@orderflow/contracts";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, recordInboxRunAndRead, sql, type SqlExecutor } from "../src/index.js";
 import { databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js";
 
@@ -26,6 +26,7 @@ afterAll(async () => {
 
 const meta = (id: string) => ({ id, occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "corr", causationId: "cause", source: "test" });
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
+const poll = { timeout: 5000, interval: 20 };
 
 describe("outbox and inbox", () => {
   it("writes outbox rows with topic, key and standard headers, and notifies the relay", async () => {
@@ -130,20 +131,20 @@ describe("listeningKeyParking", () => {
     const at = (offset: string) => ({ topic: "order-events", partition: 1, offset, redriveId: null });
     try {
       for (const m of [a, b, other]) expect((await m.blocked(["k"])).size).toBe(0); // from the database; starts listening
-      await waitFor(() => a.isLive() && b.isLive() && other.isLive());
+      await vi.waitFor(() => expect([a.isLive(), b.isLive(), other.isLive()]).toEqual([true, true, true]), poll);
       await b.block("k", at("5"));
       expect(await b.blocked(["k"])).toEqual(new Map([["k", at("5")]])); // its own change at once
-      await waitFor(async () => (await a.blocked(["k", "x"])).get("k")?.offset === "5"); // another member's on NOTIFY
+      await vi.waitFor(async () => expect((await a.blocked(["k", "x"])).get("k")?.offset).toBe("5"), poll); // another member's on NOTIFY
       expect((await other.blocked(["k"])).size).toBe(0);
       expect(await a.release("k", "r-1")).toBe(true);
-      await waitFor(async () => (await b.blocked(["k"])).size === 0);
+      await vi.waitFor(async () => expect((await b.blocked(["k"])).size).toBe(0), poll);
 
       // the listener's connection dies: until it is back, a change by another member must still be seen
       await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN ${PARKED_KEYS_CHANNEL}'`, [name]);
-      await waitFor(() => !a.isLive());
+      await vi.waitFor(() => expect(a.isLive()).toBe(false), poll);
       await b.block("k2", at("9"));
       expect((await a.blocked(["k2"])).get("k2")).toEqual(at("9"));
-      await waitFor(() => a.isLive(), 10_000);
+      await vi.waitFor(() => expect(a.isLive()).toBe(true), { ...poll, timeout: 10_000 });
       expect((await a.blocked(["k2"])).get("k2")).toEqual(at("9"));
     } finally {
       await Promise.all([a.close(), b.close(), other.close()]);
@@ -151,11 +152,3 @@ describe("listeningKeyParking", () => {
     }
   });
 });
-
-async function waitFor(probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   caughtUp,
   deletePrefixedTopics,
@@ -21,7 +21,7 @@ import {
   type IncomingEvent,
   type Publisher,
 } from "../src/index.js";
-import { waitFor } from "./support.js";
+import { poll } from "./support.js";
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 // a topic prefix of its own: live services on the same broker never see these records
@@ -68,7 +68,7 @@ beforeAll(async () => {
     },
   });
   await consumer.start();
-  await waitFor("the consumer to join its group", () => consumer.isReady());
+  await vi.waitFor(() => expect(consumer.isReady(), "the consumer to join its group").toBe(true), poll);
 });
 
 afterAll(async () => {
@@ -85,7 +85,7 @@ describe("the consume loop", () => {
       { topic: "payment-events", key: poisonKey, value: "this is not json", headers: { "correlation-id": "poison-corr", "x-test": "1" } },
       recordForEvent(valid),
     ]);
-    await waitFor("the valid record after the poison one", () => handled.get(poisonKey));
+    await vi.waitFor(() => expect(handled.get(poisonKey), "the valid record after the poison one").toBeDefined(), poll);
     expect(handled.get(poisonKey)!.event.id).toBe(valid.id);
     const dead = (await readTopic(client, dlt, { until: (rs) => rs.some((r) => r.key === poisonKey) })).find((r) => r.key === poisonKey);
     expect(dead).toMatchObject({ key: poisonKey });
@@ -104,7 +104,7 @@ describe("the consume loop", () => {
 
   it("retries a retriable failure with backoff and succeeds without a dead letter", async () => {
     await publisher.send([recordForEvent(refunded(flakyKey))]);
-    await waitFor("the flaky record to be handled", () => handled.get(flakyKey));
+    await vi.waitFor(() => expect(handled.get(flakyKey), "the flaky record to be handled").toBeDefined(), poll);
     expect(attempts.get(flakyKey)).toBe(3);
   });
 
@@ -120,11 +120,11 @@ describe("the consume loop", () => {
 
   it("commits an offset only after its record is handled; lag returns to 0", async () => {
     await publisher.send([recordForEvent(refunded(slowKey))]);
-    await waitFor("the slow handler to start", () => attempts.get(slowKey) === 1);
+    await vi.waitFor(() => expect(attempts.get(slowKey), "the slow handler to start").toBe(1), poll);
     const during = await consumerGroupLag(client, group, ["payment-events"]);
     expect(caughtUp(during)).toBe(false);
     releaseSlow();
-    await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, group, ["payment-events"])));
+    await vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(client, group, ["payment-events"])), "lag 0").toBe(true), poll);
     expect(handled.has(slowKey)).toBe(true);
   });
 
@@ -153,18 +153,18 @@ describe("the consume loop", () => {
     };
     const first = member();
     await first.start();
-    await waitFor("the first member to join", () => first.isReady());
+    await vi.waitFor(() => expect(first.isReady(), "the first member to join").toBe(true), poll);
     await publisher.send(events.map((e) => recordForEvent(e)));
-    await waitFor("the last record to be handled", () => stopping !== undefined);
+    await vi.waitFor(() => expect(stopping, "the last record to be handled").toBeDefined(), poll);
     await stopping;
     const second = member();
     await second.start();
     try {
-      await waitFor("the second member to join", () => second.isReady());
+      await vi.waitFor(() => expect(second.isReady(), "the second member to join").toBe(true), poll);
       const marker = cancelled(randomUUID());
       await publisher.send([recordForEvent(marker)]);
       // what the first member had not reached comes to the second; what it had handled must not
-      await waitFor("every record and the marker handled", () => seen.has(marker.id) && events.every((e) => seen.has(e.id)));
+      await vi.waitFor(() => expect(seen.has(marker.id) && events.every((e) => seen.has(e.id)), "every record and the marker handled").toBe(true), poll);
       expect(events.filter((e) => (seen.get(e.id) ?? 0) < 1)).toEqual([]);
       if (!rebalanced) expect(events.filter((e) => seen.get(e.id) !== 1)).toEqual([]);
     } finally {
@@ -202,9 +202,9 @@ describe("older event versions", () => {
     await c.start();
     try {
       await publisher.send([{ topic: "order-events", key: orderId, value: JSON.stringify(v1), headers: { "event-id": v1.id, "event-type": "OrderPlaced", "event-version": "1" } }]);
-      await waitFor("the dead letter of the v1 record", async () => (await listDeadLetters(client, { group: upcastGroup, sources: ["order-events"], key: orderId })).length === 1);
+      await vi.waitFor(async () => expect(await listDeadLetters(client, { group: upcastGroup, sources: ["order-events"], key: orderId }), "the dead letter of the v1 record").toHaveLength(1), poll);
       await redrive(client, publisher, { group: upcastGroup, sources: ["order-events"], key: orderId, operator: "test" });
-      await waitFor("the redriven record", () => seenVersions.length === 2);
+      await vi.waitFor(() => expect(seenVersions, "the redriven record").toHaveLength(2), poll);
       // the record on the wire is v1 both times; the handler always sees v2
       expect(seenVersions).toEqual([{ version: 2, speed: "STANDARD" }, { version: 2, speed: "STANDARD" }]);
     } finally {
@@ -242,8 +242,8 @@ describe("runs", () => {
     await publisher.send([...events.slice(0, 10).map((e) => recordForEvent(e)), { topic: "payment-events", key, value: "not json", headers: { "correlation-id": bad } }, ...events.slice(10).map((e) => recordForEvent(e))]);
     await c.start();
     try {
-      await waitFor("every good record applied", () => events.filter((e) => e !== badEvent).every((e) => applied.has(e.id)), 60_000);
-      await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, batchGroup, ["payment-events"])), 60_000);
+      await vi.waitFor(() => expect(events.filter((e) => e !== badEvent).every((e) => applied.has(e.id)), "every good record applied").toBe(true), { ...poll, timeout: 60_000 });
+      await vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(client, batchGroup, ["payment-events"])), "lag 0").toBe(true), { ...poll, timeout: 60_000 });
     } finally {
       await c.stop();
     }
@@ -285,8 +285,8 @@ describe("runs", () => {
     await publisher.send(events.map((e) => recordForEvent(e)));
     await c.start();
     try {
-      await waitFor("every good record applied", () => events.every((e) => e === badEvent || applied.has(e.id)), 60_000);
-      await waitFor("lag 0", async () => caughtUp(await consumerGroupLag(client, groupId, ["payment-events"])), 60_000);
+      await vi.waitFor(() => expect(events.every((e) => e === badEvent || applied.has(e.id)), "every good record applied").toBe(true), { ...poll, timeout: 60_000 });
+      await vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(client, groupId, ["payment-events"])), "lag 0").toBe(true), { ...poll, timeout: 60_000 });
     } finally {
       await c.stop();
     }

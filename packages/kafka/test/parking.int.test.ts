@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   consumerGroupLag,
   deletePrefixedTopics,
@@ -22,7 +22,7 @@ import {
   type EventConsumer,
   type Publisher,
 } from "../src/index.js";
-import { keysOnOnePartition, partitionOf, shipmentCancelled, waitFor } from "./support.js";
+import { keysOnOnePartition, partitionOf, poll, shipmentCancelled } from "./support.js";
 
 const run = randomUUID().slice(0, 8);
 // a topic prefix of its own: live services on the same broker never see these records
@@ -55,7 +55,7 @@ async function startGroup(group: string, failOn?: Set<string>): Promise<void> {
   });
   await c.start();
   consumers.push(c);
-  await waitFor(`${group} to join`, () => c.isReady());
+  await vi.waitFor(() => expect(c.isReady(), `${group} to join`).toBe(true), poll);
 }
 
 const ev = (key: string, step: string) => {
@@ -84,14 +84,15 @@ describe("per-key parking and redrive", () => {
   it("parks a failed order's later records while another order on the partition flows", async () => {
     brokenKeys.add(x);
     await publisher.send([ev(x, "x1"), ev(y, "y1"), ev(x, "x2"), ev(y, "y2"), ev(x, "x3")].map((e) => recordForEvent(e)));
-    await waitFor("y's records in the failing group", () => seen[failing]!.length === 2);
+    await vi.waitFor(() => expect(seen[failing], "y's records in the failing group").toHaveLength(2), poll);
     expect(seen[failing]).toEqual(steps(y, ["y1", "y2"]));
-    await waitFor("everything in the other group", () => seen[other]!.length === 5);
+    await vi.waitFor(() => expect(seen[other], "everything in the other group").toHaveLength(5), poll);
     expect(seen[other]).toEqual([...steps(x, ["x1"]), ...steps(y, ["y1"]), ...steps(x, ["x2"]), ...steps(y, ["y2"]), ...steps(x, ["x3"])]);
-    const dead = await waitFor("three dead letters for x", async () => {
+    const dead = await vi.waitFor(async () => {
       const d = await listDeadLetters(client, { group: failing, sources, key: x });
-      return d.length === 3 && d;
-    });
+      expect(d, "three dead letters for x").toHaveLength(3);
+      return d;
+    }, poll);
     expect(dead.map((d) => d.errorClass)).toEqual(["NonRetriableError", "ParkedBehindFailure", "ParkedBehindFailure"]);
     expect(dead[1]!.errorMessage).toMatch(/parked behind shipping-events\/\d+@\d+/);
   });
@@ -101,12 +102,12 @@ describe("per-key parking and redrive", () => {
     const r = await redrive(client, publisher, { group: failing, sources, key: x, operator: "test" });
     expect(r.done).toHaveLength(3);
     expect(r.released).toEqual([x]);
-    await waitFor("x's records in the failing group", () => seen[failing]!.length === 5);
+    await vi.waitFor(() => expect(seen[failing], "x's records in the failing group").toHaveLength(5), poll);
     expect(seen[failing]).toEqual([...steps(y, ["y1", "y2"]), ...steps(x, ["x1", "x2", "x3"])]);
     // the key flows again for live records
     await publisher.send([recordForEvent(ev(x, "x4"))]);
-    await waitFor("a live record after the release", () => seen[failing]!.includes(`${x}:x4`));
-    await waitFor("the other group to see x4", () => seen[other]!.includes(`${x}:x4`));
+    await vi.waitFor(() => expect(seen[failing], "a live record after the release").toContain(`${x}:x4`), poll);
+    await vi.waitFor(() => expect(seen[other], "the other group to see x4").toContain(`${x}:x4`), poll);
     expect(seen[other]!.filter((s) => s.startsWith(x))).toEqual(steps(x, ["x1", "x2", "x3", "x4"])); // no redriven copies
     expect(await listDeadLetters(client, { group: failing, sources, key: x })).toEqual([]);
     const audit = (await listDeadLetters(client, { group: failing, sources, key: x, state: "all" })).map((d) => d.state);
@@ -117,12 +118,13 @@ describe("per-key parking and redrive", () => {
     const [z] = keysOnOnePartition(1) as [string];
     brokenKeys.add(z);
     await publisher.send([recordForEvent(ev(z, "z1"))]);
-    await waitFor("z dead-lettered", async () => (await listDeadLetters(client, { group: failing, sources, key: z })).length === 1);
+    await vi.waitFor(async () => expect(await listDeadLetters(client, { group: failing, sources, key: z }), "z dead-lettered").toHaveLength(1), poll);
     await redrive(client, publisher, { group: failing, sources, key: z, operator: "test", maxRedrives: 1 });
-    const again = await waitFor("z dead-lettered again", async () => {
+    const again = await vi.waitFor(async () => {
       const d = await listDeadLetters(client, { group: failing, sources, key: z });
-      return d.length === 1 && d[0]!.redriveCount === 1 && d;
-    });
+      expect(d.map((l) => l.redriveCount), "z dead-lettered again").toEqual([1]);
+      return d;
+    }, poll);
     const second = await redrive(client, publisher, { group: failing, sources, id: again[0]!.id, operator: "test", maxRedrives: 1 });
     expect(second.done).toEqual([]);
     expect(second.refused[0]!.why).toMatch(/redriven 1 times already \(limit 1\)/);
@@ -131,7 +133,7 @@ describe("per-key parking and redrive", () => {
     expect(await listDeadLetters(client, { group: failing, sources, key: z })).toEqual([]);
     brokenKeys.delete(z);
     await publisher.send([recordForEvent(ev(z, "z2"))]);
-    await waitFor("z flows again after the discard", () => seen[failing]!.includes(`${z}:z2`));
+    await vi.waitFor(() => expect(seen[failing], "z flows again after the discard").toContain(`${z}:z2`), poll);
   });
 });
 
@@ -155,14 +157,18 @@ describe("a dead-letter publish that fails", () => {
     const c = createEventConsumer(client, flaky, { groupId: group, topics: ["shipping-events"], handler: async () => {} });
     await c.start();
     consumers.push(c);
-    await waitFor("join", () => c.isReady());
+    await vi.waitFor(() => expect(c.isReady(), "join").toBe(true), poll);
     await publisher.send([{ topic: "shipping-events", key, value: "not json", headers: {} }]);
-    await waitFor("a second try of the dead-letter publish", () => dltTries >= 2, 60_000);
+    await vi.waitFor(() => expect(dltTries, "a second try of the dead-letter publish").toBeGreaterThanOrEqual(2), { ...poll, timeout: 60_000 });
     const committed = async () => (await consumerGroupLag(client, group, ["shipping-events"])).find((p) => p.partition === partitionOf(key))!.committedOffset;
     expect(await committed()).toBe("-1"); // nothing committed while the dead letter is not acknowledged
     dltUp = true;
-    const dead = await waitFor("the dead letter", async () => (await readTopic(client, `shipping-events.${group}.dlt`, { until: (rs) => rs.some((r) => r.key === key), timeoutMs: 3000 })).find((r) => r.key === key), 60_000);
+    const dead = await vi.waitFor(async () => {
+      const found = (await readTopic(client, `shipping-events.${group}.dlt`, { until: (rs) => rs.some((r) => r.key === key), timeoutMs: 3000 })).find((r) => r.key === key);
+      expect(found, "the dead letter").toBeDefined();
+      return found!;
+    }, { ...poll, timeout: 60_000 });
     const next = String(Number(dead.headers["dlt-original-offset"]) + 1);
-    await waitFor("the commit past the poison record", async () => (await committed()) === next, 60_000);
+    await vi.waitFor(async () => expect(await committed(), "the commit past the poison record").toBe(next), { ...poll, timeout: 60_000 });
   }, 150_000);
 });

@@ -2,15 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
 import { Partitioners } from "kafkajs";
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** vi.waitFor's options in these tests: a join or a rebalance takes seconds, polling every 100 ms */
+export const poll = { timeout: 30_000, interval: 100 };
 
 const partitioner = Partitioners.DefaultPartitioner();
 const partitionMetadata = [0, 1, 2, 3, 4, 5].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));

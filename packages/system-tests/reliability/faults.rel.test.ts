@@ -8,8 +8,8 @@ import path from "node:path";
 import { bootstrapServers } from "@orderflow/infra/stack";
 import { describeTopics, ensureTopic, readTopicToEnd, type KafkaClient } from "@orderflow/kafka";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATABASES, waitFor } from "../test/harness.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DATABASES, poll } from "../test/harness.js";
 import { PROFILE, reliabilityStackEnv, stackDown, stackUp, World, type Verdict } from "./world.js";
 import { renderTable, type Row } from "./report.js";
 
@@ -73,10 +73,14 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       const load = world.placeOrders(N, { concurrency: 4 });
       const killed: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const leader = await waitFor("a leader for order-events/0", async () => (await leaderOf(world.kafka, "order-events").catch(() => -1)) > 0 && leaderOf(world.kafka, "order-events"));
+        const leader = await vi.waitFor(async () => {
+          const l = await leaderOf(world.kafka, "order-events");
+          expect(l, "a leader for order-events/0").toBeGreaterThan(0);
+          return l;
+        }, poll);
         await world.brokerDown(leader, true);
         killed.push(leader);
-        await waitFor("leadership to move", async () => (await leaderOf(world.kafka, "order-events")) !== leader, 60_000);
+        await vi.waitFor(async () => expect(await leaderOf(world.kafka, "order-events"), "leadership to move").not.toBe(leader), { ...poll, timeout: 60_000 });
         await world.brokerUp(leader);
       }
       await load;
@@ -87,7 +91,7 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
   it("all brokers down for a while: orders are still accepted into the outbox and readiness says so", async () => {
     await fault("all brokers down, then back", async () => {
       await Promise.all([1, 2, 3].map((n) => world.brokerDown(n, true)));
-      await waitFor("order /readyz to report Kafka down", async () => (await fetch(world.order.url("/readyz"))).status === 503, 60_000);
+      await vi.waitFor(async () => expect((await fetch(world.order.url("/readyz"))).status, "order /readyz to report Kafka down").toBe(503), { ...poll, timeout: 60_000 });
       const during = await world.placeOrders(Math.ceil(N / 3));
       const ready = await (await fetch(world.order.url("/readyz"))).json() as { checks: Record<string, { ok?: boolean; status?: string }> };
       await world.brokerUp();
@@ -123,10 +127,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
         await c.query("BEGIN");
         const { rows } = await c.query<{ id: string }>(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ($1, 'probe', 'reliability-probe', 'probe', 'Probe', $2, '{}') RETURNING id`, [probe, JSON.stringify({ probe })]);
         const load = world.placeOrders(N);
-        await waitFor("rows after the open one to be published", async () => {
+        await vi.waitFor(async () => {
           const r = await world.query<{ n: string }>("order", "SELECT count(*) AS n FROM outbox WHERE id > $1 AND published_at IS NOT NULL", [rows[0]!.id]);
-          return Number(r[0]!.n) > 20;
-        }, 60_000);
+          expect(Number(r[0]!.n), "rows after the open one to be published").toBeGreaterThan(20);
+        }, { ...poll, timeout: 60_000 });
         await world.kill("outbox-relay", 1, "SIGKILL"); // the standby takes over
         await c.query("COMMIT");
         await load;
@@ -135,10 +139,11 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       } finally {
         await c.end();
       }
-      const seen = await waitFor("the late-committed row on its topic", async () => {
+      const seen = await vi.waitFor(async () => {
         const recs = (await readTopicToEnd(world.kafka, "reliability-probe")).filter((r) => r.value?.toString().includes(probe));
-        return recs.length > 0 && recs;
-      }, 60_000);
+        expect(recs.length, "the late-committed row on its topic").toBeGreaterThan(0);
+        return recs;
+      }, { ...poll, timeout: 60_000 });
       expect(seen).toHaveLength(1);
       return "the row committed last with the lowest id was published once";
     });
@@ -162,7 +167,7 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
         await world.restart("shipping", "SIGKILL");
         await world.restart("order", "SIGKILL");
         await load;
-        await waitFor("payment caught up", async () => (await world.lagOf("payment")) === 0, 120_000);
+        await vi.waitFor(async () => expect(await world.lagOf("payment"), "payment caught up").toBe(0), { ...poll, timeout: 120_000 });
         await world.restart("payment", "SIGTERM");
         const dropped = logsMatching("duplicate event ignored") - dropsBefore;
         // the window was hit: records handled before a kill came back and were recognised
@@ -186,7 +191,7 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       // it catches up (each one commits fewer than 20 records before it dies)
       await world.kill("payment", 1, "SIGTERM");
       const load = world.placeOrders(N);
-      await waitFor("a backlog of orders for payment", async () => world.accepted.size - acceptedBefore >= Math.min(N, 80), 120_000);
+      await vi.waitFor(() => expect(world.accepted.size - acceptedBefore, "a backlog of orders for payment").toBeGreaterThanOrEqual(Math.min(N, 80)), { ...poll, timeout: 120_000 });
       for (let i = 0; i < 3; i++) {
         if (i > 0) await world.kill("payment"); // already gone: forgets it
         const payment = await world.start("payment", 1, { PAYMENT_CONSUMER_FAILPOINT: "crash-after-provider:20" }, false);
@@ -196,7 +201,7 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       await world.kill("payment");
       await world.start("payment");
       await load;
-      await waitFor("payment caught up", async () => (await world.lagOf("payment")) === 0, 120_000);
+      await vi.waitFor(async () => expect(await world.lagOf("payment"), "payment caught up").toBe(0), { ...poll, timeout: 120_000 });
       const after = await world.providerRequests();
       const repeated = after.requests.filter((r) => r.presentedCount > 1).length - repeatedBefore;
       // the window was hit: calls answered before a kill were asked again, and answered from the provider's records
@@ -218,10 +223,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
         // keeps failing): allow more attempts, and the time they take
         await world.restart("payment", "SIGTERM", { PAYMENT_PROVIDER_TIMEOUT_MS: "300", CONSUMER_MAX_ATTEMPTS: "20", CONSUMER_RETRY_MAX_TOTAL_MS: "60000" });
         const ids = await world.placeOrders(N);
-        await waitFor("a payment for every order of this fault", async () => {
+        await vi.waitFor(async () => {
           const r = await world.query<{ n: string }>("payment", "SELECT count(*) AS n FROM payments WHERE order_id = ANY($1::uuid[])", [ids]);
-          return Number(r[0]!.n) === ids.length;
-        }, 150_000);
+          expect(Number(r[0]!.n), "a payment for every order of this fault").toBe(ids.length);
+        }, { ...poll, timeout: 150_000 });
       } finally {
         await world.providerFaults({ lostAnswerRate: normal.lostAnswerRate, lostAnswerHoldMs: normal.lostAnswerHoldMs });
       }
@@ -271,10 +276,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
   it("the same event delivered 10 times concurrently, and an order's events replayed out of order", async () => {
     await fault("10× concurrent duplicates + out-of-order", async () => {
       const ids = await world.placeOrders(Math.min(N, 40));
-      await waitFor("those orders terminal", async () => {
+      await vi.waitFor(async () => {
         const r = await world.query<{ n: string }>("order", `SELECT count(*) AS n FROM order_events WHERE order_id = ANY($1::uuid[]) AND type IN ('OrderShipped', 'OrderCancelled')`, [ids]);
-        return Number(r[0]!.n) === ids.length;
-      }, 120_000);
+        expect(Number(r[0]!.n), "those orders terminal").toBe(ids.length);
+      }, { ...poll, timeout: 120_000 });
       const mine = new Set(ids);
       const p = await world.producer();
       const topics = ["order-events", "payment-events", "shipping-events"] as const;
@@ -293,10 +298,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
     await fault("PostgreSQL stop/restart", async () => {
       const before503 = world.unavailable;
       const load = world.placeOrders(N);
-      await waitFor("orders flowing", async () => world.accepted.size > 0);
+      await vi.waitFor(() => expect(world.accepted.size, "orders flowing").toBeGreaterThan(0), poll);
       await pause(500);
       await world.postgresDown();
-      await waitFor("POST /orders answered 503", async () => world.unavailable > before503, 30_000);
+      await vi.waitFor(() => expect(world.unavailable, "POST /orders answered 503").toBeGreaterThan(before503), { ...poll, timeout: 30_000 });
       const ready = await fetch(world.order.url("/readyz"));
       expect(ready.status).toBe(503);
       await pause(3000);
@@ -326,7 +331,7 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
   it("SIGTERM to every service with work in flight", async () => {
     await fault("SIGTERM all services", async () => {
       const load = world.placeOrders(N);
-      await waitFor("orders flowing", async () => world.accepted.size > 0);
+      await vi.waitFor(() => expect(world.accepted.size, "orders flowing").toBeGreaterThan(0), poll);
       await pause(500);
       // not the provider: it keeps its records in memory only (I6 counts them)
       const codes = await Promise.all((["order", "payment", "shipping", "outbox-relay"] as const).map((s) => world.kill(s, 1, "SIGTERM")));

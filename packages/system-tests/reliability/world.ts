@@ -13,9 +13,10 @@ import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import pg from "pg";
 import { pino } from "pino";
-import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, waitFor, type LogLine, type ServiceName } from "../test/harness.js";
+import { expect, vi } from "vitest";
+import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, type LogLine, type ServiceName } from "../test/harness.js";
 
-export const PROFILES = {
+const PROFILES = {
   /** what CI runs on every commit */
   ci: { orders: 120, soakMs: 40_000 },
   /** `RELIABILITY_PROFILE=nightly pnpm reliability` */
@@ -73,7 +74,7 @@ const SERVICE_ENV: Record<string, string> = {
 };
 
 /** One request the provider simulator holds (GET /v1/requests; docs/payment-provider.md). */
-export interface ProviderRequest {
+interface ProviderRequest {
   key: string;
   operation: "authorization" | "refund";
   orderId: string;
@@ -94,8 +95,8 @@ export interface ProviderFaults {
   lostAnswerHoldMs?: number;
 }
 
-export const INVARIANTS = ["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"] as const;
-export type Invariant = (typeof INVARIANTS)[number];
+const INVARIANTS = ["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"] as const;
+type Invariant = (typeof INVARIANTS)[number];
 
 export class World {
   readonly services = new Map<Key, Service>();
@@ -366,12 +367,12 @@ export class World {
       (await this.query<{ order_id: string }>("order", `SELECT order_id FROM (SELECT DISTINCT ON (order_id) order_id, type FROM order_events ORDER BY order_id, sequence DESC) last WHERE type NOT IN ('OrderShipped', 'OrderCancelled')`)).length;
     let settleError: string | undefined;
     try {
-      await waitFor("every order terminal, outboxes published, every group caught up", async () => {
-        if ((await notTerminal()) > 0) return false;
-        if ((await this.unpublishedOutboxRows()) > 0) return false;
-        for (const s of SUBSCRIPTIONS) if ((await this.lagOf(s.group)) !== 0) return false;
-        return true;
-      }, timeoutMs);
+      // every order terminal, outboxes published, every group caught up
+      await vi.waitFor(async () => {
+        expect(await notTerminal(), "orders not yet terminal").toBe(0);
+        expect(await this.unpublishedOutboxRows(), "unpublished outbox rows").toBe(0);
+        for (const s of SUBSCRIPTIONS) expect(await this.lagOf(s.group), `lag of group ${s.group}`).toBe(0);
+      }, { timeout: timeoutMs, interval: 500 });
     } catch (e) {
       settleError = (e as Error).message;
     }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { LOCAL_DEV_AUTH } from "@orderflow/config";
+import { waitFor } from "@orderflow/infra/stack";
 import { signToken } from "@orderflow/observability";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -42,20 +43,8 @@ export async function dropDatabases(): Promise<void> {
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
+/** vi.waitFor's options in the end-to-end tests: a hop through the saga takes a few seconds */
+export const poll = { timeout: 30_000, interval: 100 };
 
 /** Apply every service's migrations (creating its database), as its deploy entrypoint does. */
 export function migrateAll(): void {

@@ -9,8 +9,8 @@ import { LOCAL_DEV_AUTH } from "@orderflow/config";
 import { signToken } from "@orderflow/observability";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, repoRoot, Service, TOPIC_PREFIX, waitFor } from "./harness.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, poll, postJson, repoRoot, Service, TOPIC_PREFIX } from "./harness.js";
 
 const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115, provider: 3116 } as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -111,7 +111,7 @@ afterAll(async () => {
 describe("the ops console", () => {
   it("shows a shipped order's events across the three services in causal order, with where each record is", async () => {
     const id = await place();
-    await waitFor(`order ${id} SHIPPED`, async () => (await orderStatus(id)) === "SHIPPED", 60_000);
+    await vi.waitFor(async () => expect(await orderStatus(id), `order ${id} SHIPPED`).toBe("SHIPPED"), { ...poll, timeout: 60_000 });
     await openOrder(id);
     const events = page.getByTestId("timeline-event");
     await expect.poll(() => events.count()).toBe(5);
@@ -131,10 +131,11 @@ describe("the ops console", () => {
     await payment.stop();
     payment = await startPayment({ PAYMENT_GATEWAY_FAILPOINT: "unavailable" });
     const id = await place();
-    const [dead] = await waitFor("the OrderPlaced to be dead-lettered", async () => {
+    const [dead] = await vi.waitFor(async () => {
       const list = (await consoleApi(`/api/dead-letters?key=${id}`)).deadLetters as { id: string }[];
-      return list.length > 0 && list;
-    }, 60_000);
+      expect(list.length, "the OrderPlaced to be dead-lettered").toBeGreaterThan(0);
+      return list;
+    }, { ...poll, timeout: 60_000 });
     expect(await orderStatus(id)).toBe("PLACED");
 
     await openOrder(id);
@@ -157,7 +158,7 @@ describe("the ops console", () => {
     await dialog.getByRole("button", { name: "Confirm redrive" }).click();
     await expect.poll(() => page.getByRole("status").innerText()).toMatch(/ada\.operator/);
 
-    await waitFor(`order ${id} SHIPPED after the redrive`, async () => (await orderStatus(id)) === "SHIPPED", 60_000);
+    await vi.waitFor(async () => expect(await orderStatus(id), `order ${id} SHIPPED after the redrive`).toBe("SHIPPED"), { ...poll, timeout: 60_000 });
     await openOrder(id);
     await expect.poll(() => page.getByTestId("timeline-event").evaluateAll((els) => els.map((e) => e.getAttribute("data-event-type")))).toEqual(["OrderPlaced", "PaymentAuthorized", "OrderPaid", "ShipmentDispatched", "OrderShipped"]);
     await expect.poll(() => page.getByTestId("dead-letter").getAttribute("data-state")).toBe("redriven");

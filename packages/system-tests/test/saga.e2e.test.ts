@@ -3,7 +3,7 @@
 import { caughtUp, createKafkaClient, createPublisher, consumerGroupLag, deletePrefixedTopics, ensureTopics, readTopicToEnd, recordForEvent, type Publisher } from "@orderflow/kafka";
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import pg from "pg";
-import { anOrder, DATABASES, repoRoot, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, postJson, Service, TOPIC_PREFIX, waitFor } from "./harness.js";
+import { anOrder, DATABASES, repoRoot, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, poll, postJson, Service, TOPIC_PREFIX } from "./harness.js";
 
 const PORTS = { order: 3101, payment: 3102, shipping: 3103, relay: 3104, provider: 3106 } as const;
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv2020) => void;
@@ -27,10 +27,11 @@ async function place(body = anOrder(), headers: Record<string, string> = {}): Pr
 }
 
 async function orderReaches(id: string, status: string, timeoutMs = 30_000) {
-  return waitFor(`order ${id} to be ${status}`, async () => {
+  return vi.waitFor(async () => {
     const r = await getJson(order.url(`/orders/${id}`));
-    return r.status === 200 && r.body.status === status ? r.body : undefined;
-  }, timeoutMs);
+    expect({ status: r.status, order: r.body.status }, `order ${id} to be ${status}`).toEqual({ status: 200, order: status });
+    return r.body;
+  }, { ...poll, timeout: timeoutMs });
 }
 
 const paymentsOf = async (id: string) => (await getJson(payment.url(`/payments?orderId=${id}`))).body.payments as any[];
@@ -41,7 +42,7 @@ const chargesOf = async (id: string) => (await getJson(provider.url(`/v1/request
 const startPayment = () => Service.start("payment", PORTS.payment, { PAYMENT_PROVIDER_URL: provider.url("") });
 
 /** all of the group's committed offsets caught up with the log end */
-const caughtUpGroup = (group: string) => waitFor(`group ${group} to catch up`, async () => caughtUp(await consumerGroupLag(kafka, group)));
+const caughtUpGroup = (group: string) => vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(kafka, group)), `group ${group} to catch up`).toBe(true), poll);
 
 beforeAll(async () => {
   migrateAll();
@@ -111,14 +112,14 @@ describe("the order saga", () => {
   it("cancelling before dispatch refunds the payment and cancels the shipment", async () => {
     const id = await place();
     await orderReaches(id, "PAID");
-    await waitFor("a pending shipment", async () => (await shipmentsOf(id))[0]?.status === "PENDING");
+    await vi.waitFor(async () => expect((await shipmentsOf(id))[0]?.status, "a pending shipment").toBe("PENDING"), poll);
     const r = await postJson(order.url(`/orders/${id}/cancel`), { detail: "changed my mind" });
     expect(r.status).toBe(202);
     const cancelled = await orderReaches(id, "CANCELLED");
     expect(cancelled.cancellation).toEqual({ reason: "CUSTOMER_REQUESTED", detail: "changed my mind" });
-    await waitFor("the refund", async () => (await paymentsOf(id))[0]?.status === "REFUNDED");
+    await vi.waitFor(async () => expect((await paymentsOf(id))[0]?.status, "the refund").toBe("REFUNDED"), poll);
     expect(await chargesOf(id)).toMatchObject({ authorizations: 1, refunds: 1 });
-    await waitFor("the shipment to be cancelled", async () => (await shipmentsOf(id))[0]?.status === "CANCELLED");
+    await vi.waitFor(async () => expect((await shipmentsOf(id))[0]?.status, "the shipment to be cancelled").toBe("CANCELLED"), poll);
     expect((await eventsOf(id)).map((e) => e.type)).toEqual(["OrderPlaced", "OrderPaid", "OrderCancelled"]);
   });
 
@@ -136,8 +137,8 @@ describe("the order saga", () => {
     const [placed, paid] = await eventsOf(id);
     await publisher.send([recordForEvent(placed!), recordForEvent(paid!)]);
     await Promise.all([caughtUpGroup("payment"), caughtUpGroup("shipping")]);
-    await waitFor("payment to skip the duplicate", () => payment.find({ msg: "duplicate event ignored", eventId: placed!.id }).length === 1);
-    await waitFor("shipping to skip the duplicate", () => shipping.find({ msg: "duplicate event ignored", eventId: paid!.id }).length === 1);
+    await vi.waitFor(() => expect(payment.find({ msg: "duplicate event ignored", eventId: placed!.id }), "payment to skip the duplicate").toHaveLength(1), poll);
+    await vi.waitFor(() => expect(shipping.find({ msg: "duplicate event ignored", eventId: paid!.id }), "shipping to skip the duplicate").toHaveLength(1), poll);
     expect(await paymentsOf(id)).toHaveLength(1);
     expect(await shipmentsOf(id)).toHaveLength(1);
     expect((await eventsOf(id)).map((e) => e.type)).toEqual(["OrderPlaced", "OrderPaid", "OrderShipped"]);
@@ -154,7 +155,7 @@ describe("the order saga", () => {
     await relay.ready();
     await orderReaches(id, "SHIPPED");
     await caughtUpGroup("payment");
-    await waitFor("payment to see the duplicate", () => payment.find({ msg: "duplicate event ignored", eventId: placed!.id }).length === 1);
+    await vi.waitFor(() => expect(payment.find({ msg: "duplicate event ignored", eventId: placed!.id }), "payment to see the duplicate").toHaveLength(1), poll);
     expect(await paymentsOf(id)).toHaveLength(1);
     expect(await shipmentsOf(id)).toHaveLength(1);
   });
@@ -175,10 +176,11 @@ describe("contracts across versions and languages", () => {
       await db.end();
     }
     await publisher.send([{ topic: "order-events", key: orderId, value: JSON.stringify(v1), headers: { "event-id": v1.id, "event-type": "OrderPlaced", "event-version": "1", "correlation-id": "e2e-v1", source: "order" } }]);
-    const shipped = await waitFor("the v1 order to be shipped and projected", async () => {
+    const shipped = await vi.waitFor(async () => {
       const r = await getJson(order.url(`/orders/${orderId}`));
-      return r.body.status === "SHIPPED" && r.body.readModel?.source === "projection" ? r.body : undefined;
-    });
+      expect({ status: r.body.status, from: r.body.readModel?.source }, "the v1 order to be shipped and projected").toEqual({ status: "SHIPPED", from: "projection" });
+      return r.body;
+    }, poll);
     expect(shipped).toMatchObject({ shippingSpeed: "STANDARD", totalAmount: 990 });
     expect((await eventsOf(orderId))[0]).toMatchObject({ type: "OrderPlaced", version: 2 });
   });
@@ -211,14 +213,14 @@ describe("operability", () => {
     expect(text).toMatch(/orderflow_consumer_records_total\{[^}]*group="payment"[^}]*outcome="handled"[^}]*\} [1-9]/);
     expect(text).toMatch(/orderflow_consumer_record_duration_seconds_bucket/);
     expect(text).toMatch(/orderflow_consumer_lifecycle_events_total\{[^}]*event="group_join"/);
-    await waitFor("a lag sample", async () => /orderflow_consumer_lag\{[^}]*group="payment"/.test(await (await fetch(payment.url("/metrics"))).text()), 20_000);
+    await vi.waitFor(async () => expect(await (await fetch(payment.url("/metrics"))).text(), "a lag sample").toMatch(/orderflow_consumer_lag\{[^}]*group="payment"/), { ...poll, timeout: 20_000 });
     expect(await (await fetch(relay.url("/metrics"))).text()).toMatch(/orderflow_relay_published_total\{[^}]*database="order"/);
   });
 
   it("SIGTERM during a batch loses and duplicates nothing", async () => {
     const before = payment.lines.length;
     const ids = await Promise.all(Array.from({ length: 20 }, () => place(anOrder({ customerId: "sigterm" }))));
-    await waitFor("payment to be in the middle of the burst", () => payment.lines.slice(before).some((l) => l.msg === "payment updated"));
+    await vi.waitFor(() => expect(payment.lines.slice(before).some((l) => l.msg === "payment updated"), "payment to be in the middle of the burst").toBe(true), poll);
     expect(await payment.stop("SIGTERM")).toBe(0);
     expect(payment.find({ msg: "stopped" }).length).toBe(1);
     payment = await startPayment();
@@ -235,17 +237,18 @@ describe("the read model", () => {
   it("survives the order service being killed mid-projection: nothing lost, nothing twice", async () => {
     const ids = await Promise.all(Array.from({ length: 30 }, () => place(anOrder({ customerId: "burst" }))));
     const before = order.lines.length;
-    await waitFor("the projection to be busy with the burst", () => order.lines.slice(before).some((l) => l.msg === "projected" || l.msg === "projected a run"));
+    await vi.waitFor(() => expect(order.lines.slice(before).some((l) => l.msg === "projected" || l.msg === "projected a run"), "the projection to be busy with the burst").toBe(true), poll);
     await order.stop("SIGKILL");
     order = await Service.start("order", PORTS.order);
     await order.ready();
     for (const id of ids) {
       await orderReaches(id, "SHIPPED", 60_000);
       // the three topics are projected independently: wait for the whole timeline
-      const v = await waitFor(`order ${id}'s full timeline`, async () => {
+      const v = await vi.waitFor(async () => {
         const r = await getJson(order.url(`/orders/${id}`));
-        return r.body.timeline?.length >= 5 ? r.body : undefined;
-      }, 60_000);
+        expect(r.body.timeline?.length, `order ${id}'s full timeline`).toBeGreaterThanOrEqual(5);
+        return r.body;
+      }, { ...poll, timeout: 60_000 });
       expect(v.readModel.source).toBe("projection");
       const types = v.timeline.map((t: { type: string }) => t.type).sort();
       expect(types).toEqual(["OrderPaid", "OrderPlaced", "OrderShipped", "PaymentAuthorized", "ShipmentDispatched"]);
@@ -293,10 +296,11 @@ describe("readiness", () => {
   it("fails while the broker is down, keeps taking orders, and recovers by itself", async () => {
     stack("kafka-stop");
     try {
-      const down = await waitFor("order to report not ready", async () => {
+      const down = await vi.waitFor(async () => {
         const r = await getJson(order.url("/readyz"));
-        return r.status === 503 ? r.body : undefined;
-      }, 30_000);
+        expect(r.status, "order to report not ready").toBe(503);
+        return r.body;
+      }, { ...poll, timeout: 30_000 });
       expect(down.checks.kafka.ok).toBe(false);
       expect(down.checks.database.ok).toBe(true);
       const id = await place(anOrder({ customerId: "during-outage" })); // into the outbox

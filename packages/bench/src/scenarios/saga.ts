@@ -2,7 +2,8 @@
 // kafkajs + pg (src/bare-saga.ts): completed sagas/s at saturation, then placed→shipped at half
 // that rate with lag and memory sampled every second, then the floor at 5 orders/s.
 import { consumerGroupLag } from "@orderflow/kafka";
-import { anOrder, waitFor, type Service } from "@orderflow/system-tests/harness";
+import { waitFor } from "@orderflow/infra/stack";
+import { anOrder, type Service } from "@orderflow/system-tests/harness";
 import { BARE_SAGA, startBareSaga } from "../bare.js";
 import type { Bench } from "../context.js";
 import { hopLatencies, placedToShipped, sagasAtSaturation, shippedCount, startSaga } from "../flow.js";

@@ -85,7 +85,7 @@ export function breakingChanges(released: ContractSnapshot, current: ContractSna
 }
 
 /** major.minor.patch(-pre) of a version; undefined when it is not one */
-export function parseVersion(v: string): { major: number; minor: number; patch: number; pre: string } | undefined {
+function parseVersion(v: string): { major: number; minor: number; patch: number; pre: string } | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(v);
   return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), pre: m[4] ?? "" } : undefined;
 }

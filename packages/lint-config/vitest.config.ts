@@ -1,0 +1,3 @@
+import { orderflowVitest } from "@orderflow/vitest-config";
+
+export default orderflowVitest();
