@@ -2,7 +2,7 @@
 // interpolates becomes a placeholder, and the placeholders are numbered only when the whole
 // statement is put together, so no module counts the parameters of another's part.
 import type pg from "pg";
-import sqlTemplateTag, { empty, join, raw, Sql } from "sql-template-tag";
+import sqlTemplateTag, { empty, join, raw, type Sql } from "sql-template-tag";
 import type { SqlExecutor } from "./outbox.js";
 
 /** A statement or a part of one: `text` with $1…$n and its `values`. Interpolating a Statement

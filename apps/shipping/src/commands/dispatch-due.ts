@@ -13,7 +13,7 @@ export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<numbe
     // each event continues the trace and correlation of the order event that created its shipment
     const dispatched = due.map((row) => ({ row, ...dispatch(row) })).map((d) => ({ ...d, emitted: emit(src, d.outcome, { correlationId: d.row.correlationId, causationId: d.row.causationId, traceparent: d.row.traceparent ?? undefined }) }));
     await writeShipments(tx, [], dispatched.map((d) => ({ shipment: d.shipment, cancelReason: null })), dispatched.map((d) => d.emitted.outbox));
-    dispatched.forEach(({ row, shipment, emitted }) => deps.log.info({ orderId: row.orderId, shipmentId: row.id, correlationId: row.correlationId, emittedId: emitted.event.id, carrier: shipment.carrier }, "shipment dispatched"));
+    for (const { row, shipment, emitted } of dispatched) deps.log.info({ orderId: row.orderId, shipmentId: row.id, correlationId: row.correlationId, emittedId: emitted.event.id, carrier: shipment.carrier }, "shipment dispatched");
     return due.length;
   });
 }
