@@ -1,6 +1,7 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
 import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
+import { ping } from "@orderflow/db-kit";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics } from "@orderflow/observability";
 import { createVerifier, onShutdown, runMain } from "@orderflow/service-kit";
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     rateLimitPerSecond: env.HTTP_RATE_LIMIT_PER_SECOND,
     readiness: [
       { name: "kafka", check: () => broker.check() },
-      { name: "database", check: async () => void (await db.$queryRawUnsafe("SELECT 1")) },
+      { name: "database", check: () => ping(db) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
       { name: "projection", check: () => { if (!projection.isReady()) throw new Error("projection group not joined"); } },
     ],

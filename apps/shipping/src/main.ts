@@ -1,6 +1,7 @@
 // Composition root of the shipping service: the only place that wires configuration, database,
 // Kafka, HTTP, the consumer and the dispatcher together.
 import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
+import { ping } from "@orderflow/db-kit";
 import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
 import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics } from "@orderflow/observability";
 import { createVerifier, onShutdown, runMain } from "@orderflow/service-kit";
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     verify: createVerifier(authSettings(env)),
     readiness: [
       { name: "kafka", check: () => broker.check() },
-      { name: "database", check: async () => void (await db.$queryRawUnsafe("SELECT 1")) },
+      { name: "database", check: () => ping(db) },
       { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
     ],
   });

@@ -1,6 +1,7 @@
 import { createEvent, HEADERS } from "@orderflow/contracts";
 import { describe, expect, it } from "vitest";
 import { outboxInsertSql, outboxRowFor } from "./outbox.js";
+import { joinSql, sql } from "./statement.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
 const meta = { id: "0193a5b0-0000-7000-8000-0000000000a1", occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "corr-1", causationId: "cause-1", source: "order" };
@@ -41,9 +42,10 @@ describe("outboxRowFor", () => {
 describe("outboxInsertSql", () => {
   it("numbers its placeholders from where the enclosing statement's end", () => {
     const event = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta);
-    const { sql, values } = outboxInsertSql([outboxRowFor(event), outboxRowFor(event)], 10);
-    expect(sql).toMatch(/VALUES \(\$10::uuid, \$11, .*\$16::jsonb\), \(\$17::uuid, .*\$23::jsonb\)$/);
-    expect(values).toHaveLength(14);
-    expect(values[0]).toBe(meta.id);
+    const insert = outboxInsertSql([outboxRowFor(event), outboxRowFor(event)]);
+    const { text, values } = sql`WITH before AS (SELECT ${joinSql([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => sql`${n}`))}) ${insert}`;
+    expect(text).toMatch(/VALUES \(\$10::uuid, \$11, .*\$16::jsonb\), \(\$17::uuid, .*\$23::jsonb\)$/);
+    expect(insert.values).toHaveLength(14);
+    expect(values[9]).toBe(meta.id);
   });
 });

@@ -1,6 +1,7 @@
 // The transactional outbox and inbox every service database has in the same shape. Both are
 // written inside the caller's transaction, next to the state change they belong to.
 import { eventHeaders, keyOf, topicOf, type OrderflowEvent } from "@orderflow/contracts";
+import { empty, execute, joinSql, query, raw, sql, type Statement } from "./statement.js";
 
 /** Any Prisma client or interactive-transaction client satisfies this. */
 export interface SqlExecutor {
@@ -33,34 +34,27 @@ export function outboxRowFor(event: OrderflowEvent, extraHeaders: Record<string,
   };
 }
 
-/** The INSERT of `rows` with placeholders from $`firstParam` on, to run alone or inside a larger
- *  statement (a CTE that writes the state change in the same round trip); `where` keeps only the
- *  rows it holds for, over the columns as o.event_id, o.aggregate_id, … */
-export function outboxInsertSql(rows: OutboxInsert[], firstParam = 1, opts: { where?: string } = {}): { sql: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const tuples = rows.map((r) => {
-    const n = values.push(r.eventId, r.aggregateId, r.topic, r.key, r.eventType, JSON.stringify(r.payload), JSON.stringify(r.headers));
-    const b = firstParam - 1 + n - 7;
-    return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::jsonb, $${b + 7}::jsonb)`;
-  });
-  const columns = "event_id, aggregate_id, topic, key, event_type, payload, headers";
-  if (opts.where) return { sql: `INSERT INTO outbox (${columns}) SELECT * FROM (VALUES ${tuples.join(", ")}) AS o(${columns}) WHERE ${opts.where}`, values };
-  return { sql: `INSERT INTO outbox (${columns}) VALUES ${tuples.join(", ")}`, values };
+/** The INSERT of `rows`, to run alone or inside a larger statement (a CTE that writes the state
+ *  change in the same round trip); `where` keeps only the rows it holds for, over the columns as
+ *  o.event_id, o.aggregate_id, … */
+export function outboxInsertSql(rows: OutboxInsert[], opts: { where?: Statement } = {}): Statement {
+  const tuples = joinSql(rows.map((r) => sql`(${r.eventId}::uuid, ${r.aggregateId}, ${r.topic}, ${r.key}, ${r.eventType}, ${JSON.stringify(r.payload)}::jsonb, ${JSON.stringify(r.headers)}::jsonb)`));
+  const columns = raw("event_id, aggregate_id, topic, key, event_type, payload, headers");
+  if (opts.where) return sql`INSERT INTO outbox (${columns}) SELECT * FROM (VALUES ${tuples}) AS o(${columns}) WHERE ${opts.where}`;
+  return sql`INSERT INTO outbox (${columns}) VALUES ${tuples}`;
 }
 
 export async function appendOutbox(tx: SqlExecutor, rows: OutboxInsert[]): Promise<void> {
   if (rows.length === 0) return;
-  const { sql, values } = outboxInsertSql(rows);
-  await tx.$executeRawUnsafe(sql, ...values);
+  await execute(tx, outboxInsertSql(rows));
 }
 
 /** State changes and the outbox rows of the events they cause in one statement: one round trip,
  *  and atomic without an explicit transaction (every data-modifying part of a WITH runs to
- *  completion or the statement fails). `changes` are WITH items (`name AS (UPDATE …), …`) over
- *  `values` from $1; the outbox rows' placeholders follow them. */
-export async function writeWithOutbox(tx: SqlExecutor, changes: string, values: unknown[], rows: OutboxInsert[]): Promise<void> {
-  const out = rows.length > 0 ? outboxInsertSql(rows, values.length + 1) : { sql: "SELECT 1", values: [] };
-  await tx.$executeRawUnsafe(`WITH ${changes} ${out.sql}`, ...values, ...out.values);
+ *  completion or the statement fails). `changes` are WITH items (`name AS (UPDATE …), …`), or empty. */
+export async function writeWithOutbox(tx: SqlExecutor, changes: Statement, rows: OutboxInsert[]): Promise<void> {
+  const out = rows.length > 0 ? outboxInsertSql(rows) : sql`SELECT 1`;
+  await execute(tx, changes.text.trim() === "" ? out : sql`WITH ${changes} ${out}`);
 }
 
 /** Records that `consumerGroup` processed `eventId`; false when it already had (a redelivery). */
@@ -68,27 +62,19 @@ export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventI
   return (await recordInboxRunAndRead(tx, consumerGroup, [{ event: { id: eventId } }], () => {})).fresh.length === 1;
 }
 
-/** A read of the state a run touches, to go in the same statement as its inbox record: a SELECT
- *  (FOR UPDATE when it locks) whose placeholders start at $3. */
-export interface InboxRead {
-  sql: string;
-  values: unknown[];
-}
-
 /** Records a run of consumed events in `consumerGroup`'s inbox and returns the ones it had not
  *  processed before, in order (an event listed twice counts once; `onDuplicate` hears of each of
- *  the others); with `read` in the same statement: one round trip where a handler's transaction
- *  took two, which is what a hop costs on a busy machine (docs/performance.md).
+ *  the others); with `read` (a SELECT of the state the run touches, FOR UPDATE when it locks) in
+ *  the same statement: one round trip where a handler's transaction took two, which is what a hop
+ *  costs on a busy machine (docs/performance.md).
  *  The read covers the whole run, duplicates too, and sees the state as of the statement's start;
  *  its rows come back as JSON values (timestamps as ISO strings, no order: sort them if it matters). */
-export async function recordInboxRunAndRead<M extends { event: { id: string } }, R = never>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void, read?: InboxRead): Promise<{ fresh: M[]; rows: R[] }> {
+export async function recordInboxRunAndRead<M extends { event: { id: string } }, R = never>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void, read?: Statement): Promise<{ fresh: M[]; rows: R[] }> {
   if (msgs.length === 0) return { fresh: [], rows: [] };
-  const [r] = await tx.$queryRawUnsafe<{ fresh: string[] | null; rows: R[] | null }[]>(
-    `WITH fresh AS (INSERT INTO inbox (consumer_group, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id::text AS id)${read ? `, state AS (${read.sql})` : ""}
-     SELECT (SELECT array_agg(id) FROM fresh) AS fresh, ${read ? "(SELECT json_agg(state) FROM state)" : "NULL::json"} AS rows`,
-    consumerGroup,
-    msgs.map((m) => m.event.id),
-    ...(read?.values ?? []),
+  const [r] = await query<{ fresh: string[] | null; rows: R[] | null }>(
+    tx,
+    sql`WITH fresh AS (INSERT INTO inbox (consumer_group, event_id) SELECT ${consumerGroup}, unnest(${msgs.map((m) => m.event.id)}::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id::text AS id)${read ? sql`, state AS (${read})` : empty}
+     SELECT (SELECT array_agg(id) FROM fresh) AS fresh, ${read ? raw("(SELECT json_agg(state) FROM state)") : raw("NULL::json")} AS rows`,
   );
   const fresh = new Set(r?.fresh ?? []);
   return {

@@ -3,7 +3,7 @@ import { createEvent } from "@orderflow/contracts";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, recordInboxRunAndRead, type SqlExecutor } from "../src/index.js";
+import { appendOutbox, migrateDeploy, outboxRowFor, recordInbox, recordInboxRunAndRead, sql, type SqlExecutor } from "../src/index.js";
 import { databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js";
 
 const name = uniqueName("dbkit_outbox");
@@ -62,16 +62,13 @@ describe("outbox and inbox", () => {
     expect(await recordInbox(exec, "grp", ids[1]!)).toBe(true); // processed before: a redelivery
     const duplicates: string[] = [];
     const run = [ids[0]!, ids[1]!, ids[2]!, ids[0]!].map((id) => ({ event: { id } }));
-    const { fresh, rows } = await recordInboxRunAndRead<{ event: { id: string } }, { event_id: string; processed_at: string }>(exec, "grp", run, (m) => duplicates.push(m.event.id), {
-      sql: `SELECT event_id::text, processed_at FROM inbox WHERE consumer_group = $3 ORDER BY event_id`,
-      values: ["grp"],
-    });
+    const { fresh, rows } = await recordInboxRunAndRead<{ event: { id: string } }, { event_id: string; processed_at: string }>(exec, "grp", run, (m) => duplicates.push(m.event.id), sql`SELECT event_id::text, processed_at FROM inbox WHERE consumer_group = ${"grp"} ORDER BY event_id`);
     expect(fresh.map((m) => m.event.id)).toEqual([ids[0], ids[2]]);
     expect(duplicates).toEqual([ids[1], ids[0]]);
     // as of the statement's start: the earlier row, not the ones it inserts; timestamps as strings
     expect(rows.map((r) => r.event_id)).toEqual([ids[1]]);
     expect(typeof rows[0]!.processed_at).toBe("string");
-    const none = await recordInboxRunAndRead(exec, "grp", run.slice(0, 1), () => {}, { sql: `SELECT 1 AS x WHERE false`, values: [] });
+    const none = await recordInboxRunAndRead(exec, "grp", run.slice(0, 1), () => {}, sql`SELECT 1 AS x WHERE false`);
     expect(none).toEqual({ fresh: [], rows: [] });
   });
 });
@@ -92,6 +89,34 @@ describe("sqlKeyParking", () => {
     expect(await a.release("k2", "r-2")).toBe(true);
     expect(await a.release("k1", "r-2")).toBe(true);
     expect((await a.blocked(["k1", "k2"])).size).toBe(0);
+  });
+});
+
+describe("the outbox relay's statements", () => {
+  it("lets one session lead, reads pending rows in id order past an id and leaving some out, marks, counts and deletes them", async () => {
+    const { deletePublishedOutbox, markOutboxPublished, outboxBacklog, pendingOutboxRows, tryLeadOutbox } = await import("../src/index.js");
+    const other = new pg.Client({ connectionString: databaseUrl(name) });
+    await other.connect();
+    try {
+      expect(await tryLeadOutbox(client)).toBe(true);
+      expect(await tryLeadOutbox(other)).toBe(false);
+      const ids = ["0193a5b0-0000-7000-8000-0000000000d1", "0193a5b0-0000-7000-8000-0000000000d2", "0193a5b0-0000-7000-8000-0000000000d3"];
+      await appendOutbox(exec, ids.map((id) => outboxRowFor(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta(id)))));
+      const all = await pendingOutboxRows(client, "0", 100, []);
+      const mine = all.filter((r) => ids.includes(r.headers["event-id"]!));
+      expect(mine.map((r) => JSON.parse(r.payload).id)).toEqual(ids);
+      expect(all.map((r) => BigInt(r.id))).toEqual([...all.map((r) => BigInt(r.id))].sort((a, b) => (a < b ? -1 : 1)));
+      const [first, second, third] = mine.map((r) => r.id) as [string, string, string];
+      expect((await pendingOutboxRows(client, first, 100, [second])).map((r) => r.id)).toEqual([third]);
+      expect((await pendingOutboxRows(client, "0", 1, [])).length).toBe(1);
+      const before = await outboxBacklog(client);
+      await markOutboxPublished(client, [first, second, third], new Date(Date.now() - 60_000));
+      expect((await outboxBacklog(client)).backlog).toBe(before.backlog - 3);
+      expect(await deletePublishedOutbox(client, 3_600_000)).toBe(0); // not past retention yet
+      expect(await deletePublishedOutbox(client, 1_000)).toBe(3);
+    } finally {
+      await other.end();
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 // The one transaction every Order command runs in: load stream → decide → append events →
 // outbox rows. The state change and the events it causes commit together or not at all (the
 // saga consumer's runs, with their inbox, are apply-saga-event.ts).
-import { createEvent } from "@orderflow/contracts";
-import { outboxRowFor } from "@orderflow/db-kit";
+import { emit, type EventSource } from "@orderflow/db-kit";
+import type { OutboxInsert } from "@orderflow/db-kit";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
 import { appendToStream, loadStream, startStream, startStreams, type NewStream, type StoredOrderEvent } from "../db/event-store.js";
@@ -35,21 +35,21 @@ export function toDomain(e: StoredOrderEvent): OrderEvent {
   return { type: e.type, data: e.data } as OrderEvent;
 }
 
-export function envelope(deps: OrderDeps, e: OrderEvent, meta: CommandMeta): StoredOrderEvent {
-  return createEvent(e.type, e.data as never, {
-    id: deps.newId(),
-    occurredAt: deps.clock().toISOString(),
-    correlationId: meta.correlationId,
-    causationId: meta.causationId,
-    source: SERVICE,
-  }) as StoredOrderEvent;
+/** Where the order service's events come from (db-kit's envelope makes them). */
+export function orderSource(deps: Pick<OrderDeps, "clock" | "newId">): EventSource {
+  return { source: SERVICE, clock: deps.clock, newId: deps.newId };
+}
+
+/** The events `decide` answered, enveloped as caused by `meta`, with their outbox rows. */
+function emitAll(deps: OrderDeps, events: OrderEvent[], meta: CommandMeta): { events: StoredOrderEvent[]; outbox: OutboxInsert[] } {
+  const emitted = events.map((e) => emit(orderSource(deps), e, meta));
+  return { events: emitted.map((x) => x.event), outbox: emitted.map((x) => x.outbox) };
 }
 
 /** A new order's stream (its id was just made): no history to load. */
 export function newOrderStream(deps: OrderDeps, command: Extract<OrderCommand, { type: "PlaceOrder" }>, meta: CommandMeta): { stream: NewStream; executed: Executed } {
-  const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
-  const events = decide(command, undefined).map((e) => envelope(deps, e, meta));
-  return { stream: { orderId: command.orderId, events, outbox: events.map((e) => outboxRowFor(e, extra)) }, executed: { state: fold(events.map(toDomain)), events } };
+  const { events, outbox } = emitAll(deps, decide(command, undefined), meta);
+  return { stream: { orderId: command.orderId, events, outbox }, executed: { state: fold(events.map(toDomain)), events } };
 }
 
 /** Runs `command` in its own transaction, or inside `tx` when given (an idempotent HTTP command
@@ -61,7 +61,6 @@ export async function execute(
   meta: CommandMeta,
   tx?: Tx,
 ): Promise<Executed> {
-  const extra = meta.traceparent ? { traceparent: meta.traceparent } : undefined;
   if (command.type === "PlaceOrder") {
     // a new order (its id was just made): no stream to load; on its own, one statement (shared with
     // the orders placed at the same moment) instead of a five-round-trip transaction (the hot path of
@@ -73,8 +72,8 @@ export async function execute(
   const run = async (tx: Tx) => {
     const history = await loadStream(tx, orderId);
     const state = fold(history.map(toDomain));
-    const events = decide(command, state).map((e) => envelope(deps, e, meta));
-    await appendToStream(tx, orderId, state?.version ?? 0, events, events.map((e) => outboxRowFor(e, extra)));
+    const { events, outbox } = emitAll(deps, decide(command, state), meta);
+    await appendToStream(tx, orderId, state?.version ?? 0, events, outbox);
     return { state: fold(events.map(toDomain), state), events };
   };
   return tx ? run(tx) : deps.db.$transaction(run);

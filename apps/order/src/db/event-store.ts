@@ -1,6 +1,6 @@
 // The Order event store: an append-only stream per order, guarded by (order_id, sequence).
 import { parseEvent, type EventOf } from "@orderflow/contracts";
-import { isOutage, outboxInsertSql, writeWithOutbox, type OutboxInsert, type SqlExecutor } from "@orderflow/db-kit";
+import { isOutage, outboxInsertSql, query, sql, writeWithOutbox, type OutboxInsert, type SqlExecutor, type Statement } from "@orderflow/db-kit";
 import { groupCommit } from "@orderflow/batching";
 import { RetriableError } from "@orderflow/kafka";
 import type { Tx } from "./client.js";
@@ -34,15 +34,14 @@ export async function loadStream(tx: Tx, orderId: string): Promise<StoredOrderEv
   return (await loadStreams(tx, [orderId])).get(orderId) ?? [];
 }
 
-/** The read of these orders' streams; its one placeholder is $`param`. */
-export function streamsRead(orderIds: string[], param: number): { sql: string; values: unknown[] } {
-  return { sql: `SELECT order_id::text, sequence, event_id::text, type, version, occurred_at, correlation_id, causation_id, data FROM order_events WHERE order_id = ANY($${param}::uuid[])`, values: [orderIds] };
+/** The read of these orders' streams. */
+export function streamsRead(orderIds: string[]): Statement {
+  return sql`SELECT order_id::text, sequence, event_id::text, type, version, occurred_at, correlation_id, causation_id, data FROM order_events WHERE order_id = ANY(${orderIds}::uuid[])`;
 }
 
 /** The streams of these orders in one query, each in sequence order (no entry: no stream). */
 export async function loadStreams(tx: Tx, orderIds: string[]): Promise<Map<string, StoredOrderEvent[]>> {
-  const read = streamsRead(orderIds, 1);
-  return streamsOf(await tx.$queryRawUnsafe<EventRow[]>(read.sql, ...read.values));
+  return streamsOf(await query<EventRow>(tx, streamsRead(orderIds)));
 }
 
 /** Rows of streamsRead, in any order, as the streams they make up. */
@@ -71,16 +70,12 @@ export function streamsOf(rows: EventRow[]): Map<string, StoredOrderEvent[]> {
 /** PostgreSQL's unique-key violation: (order_id, sequence) refused an append */
 const isUniqueViolation = (e: unknown) => (e as { code?: unknown } | undefined)?.code === "23505";
 
-/** The INSERT of events into their streams at the given sequences, as $1…$9 (one array each);
+/** The INSERT of events into their streams at the given sequences (one array per column);
  *  `where` filters them (over e.order_id) */
-function eventsInsert(rows: { orderId: string; sequence: number; e: StoredOrderEvent }[], where = ""): { sql: string; values: unknown[] } {
-  return {
-    sql: `INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
-          SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
-            AS e(order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)${where ? ` WHERE ${where}` : ""}`,
-    values: [rows.map((r) => r.orderId), rows.map((r) => r.sequence), rows.map((r) => r.e.id), rows.map((r) => r.e.type), rows.map((r) => r.e.version),
-      rows.map((r) => JSON.stringify(r.e.data)), rows.map((r) => r.e.correlationId), rows.map((r) => r.e.causationId), rows.map((r) => r.e.occurredAt)],
-  };
+function eventsInsert(rows: { orderId: string; sequence: number; e: StoredOrderEvent }[], where?: Statement): Statement {
+  return sql`INSERT INTO order_events (order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)
+          SELECT * FROM unnest(${rows.map((r) => r.orderId)}::uuid[], ${rows.map((r) => r.sequence)}::int[], ${rows.map((r) => r.e.id)}::uuid[], ${rows.map((r) => r.e.type)}::text[], ${rows.map((r) => r.e.version)}::int[], ${rows.map((r) => JSON.stringify(r.e.data))}::jsonb[], ${rows.map((r) => r.e.correlationId)}::text[], ${rows.map((r) => r.e.causationId)}::text[], ${rows.map((r) => r.e.occurredAt)}::timestamptz[])
+            AS e(order_id, sequence, event_id, type, version, data, correlation_id, causation_id, occurred_at)${where ? sql` WHERE ${where}` : sql``}`;
 }
 
 export async function appendToStream(tx: Tx, orderId: string, expectedVersion: number, events: StoredOrderEvent[], outbox: OutboxInsert[] = []): Promise<void> {
@@ -94,7 +89,7 @@ export async function appendToStreams(tx: SqlExecutor, appends: { orderId: strin
   if (rows.length === 0 && outbox.length === 0) return;
   const insert = eventsInsert(rows);
   try {
-    await writeWithOutbox(tx, `appended AS (${insert.sql})`, insert.values, outbox);
+    await writeWithOutbox(tx, sql`appended AS (${insert})`, outbox);
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(appends.map((a) => a.orderId), appends[0]!.expectedVersion);
     throw e;
@@ -125,17 +120,11 @@ export async function startStreams(db: SqlExecutor, streams: NewStream[]): Promi
     await appendToStreams(db, streams.map(({ orderId, events }) => ({ orderId, expectedVersion: 0, events })), streams.flatMap((s) => s.outbox));
     return streams.map(() => STARTED);
   }
-  const insert = eventsInsert(streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e }))), "e.order_id NOT IN (SELECT order_id FROM key_refused)");
-  const claim = claimKeysSql(keys, insert.values.length + 1);
-  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), insert.values.length + claim.values.length + 1, { where: "o.aggregate_id NOT IN (SELECT order_id::text FROM key_refused)" });
+  const insert = eventsInsert(streams.flatMap(({ orderId, events }) => events.map((e, i) => ({ orderId, sequence: i + 1, e }))), sql`e.order_id NOT IN (SELECT order_id FROM key_refused)`);
+  const out = outboxInsertSql(streams.flatMap((s) => s.outbox), { where: sql`o.aggregate_id NOT IN (SELECT order_id::text FROM key_refused)` });
   let refused: { order_id: string; locked: boolean }[];
   try {
-    refused = await db.$queryRawUnsafe(
-      `WITH ${claim.sql}, appended AS (${insert.sql}), outboxed AS (${out.sql}) SELECT order_id::text, locked FROM key_refused`,
-      ...insert.values,
-      ...claim.values,
-      ...out.values,
-    );
+    refused = await query(db, sql`WITH ${claimKeysSql(keys)}, appended AS (${insert}), outboxed AS (${out}) SELECT order_id::text, locked FROM key_refused`);
   } catch (e) {
     if (isUniqueViolation(e)) throw new ConcurrencyConflict(streams.map((s) => s.orderId), 0);
     throw e;

@@ -1,7 +1,7 @@
 // Idempotency keys of HTTP commands (the IETF httpapi Idempotency-Key draft, as Stripe behaves):
 // the first answer is stored in the same transaction as the command's events and outbox rows, so
 // no crash can leave an order without its key or a key without its order.
-import type { SqlDatabase, SqlExecutor } from "@orderflow/db-kit";
+import { sql, type SqlDatabase, type SqlExecutor, type Statement } from "@orderflow/db-kit";
 
 /** What a command answered, as it is replayed for a retry of the same request. */
 export interface StoredResponse {
@@ -48,14 +48,11 @@ export interface NewKey extends IdempotencyClaim {
 /** WITH items that claim `keys` inside a larger statement (event-store.ts startStreams): each
  *  key's advisory lock (held by a request in flight, for every replica), and its answer stored
  *  unless a live one is there already (an expired one is replaced; the sweep may not have reached
- *  it). `key_refused` names the orders whose key was not claimed (`locked` false: in flight).
- *  Placeholders from $`first` on. */
-export function claimKeysSql(keys: NewKey[], first: number): { sql: string; values: unknown[] } {
-  const p = (i: number) => `$${first + i}`;
-  return {
-    sql: `key_req AS (
+ *  it). `key_refused` names the orders whose key was not claimed (`locked` false: in flight). */
+export function claimKeysSql(keys: NewKey[]): Statement {
+  return sql`key_req AS (
        SELECT k.*, pg_try_advisory_xact_lock(hashtextextended(k.subject || ' ' || k.key, 0)) AS locked
-         FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::int[], ${p(5)}::text[], ${p(6)}::jsonb[], ${p(7)}::bigint[])
+         FROM unnest(${keys.map((k) => k.orderId)}::uuid[], ${keys.map((k) => k.subject)}::text[], ${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.fingerprint)}::text[], ${keys.map((k) => k.response.status)}::int[], ${keys.map((k) => k.response.location ?? null)}::text[], ${keys.map((k) => JSON.stringify(k.response.body))}::jsonb[], ${keys.map((k) => k.ttlMs)}::bigint[])
            AS k(order_id, subject, key, fingerprint, status, location, body, ttl_ms)),
      key_claimed AS (
        INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
@@ -65,18 +62,7 @@ export function claimKeysSql(keys: NewKey[], first: number): { sql: string; valu
          WHERE idempotency_keys.expires_at <= now()
        RETURNING subject, key),
      key_refused AS (
-       SELECT r.order_id, r.locked FROM key_req r WHERE NOT EXISTS (SELECT 1 FROM key_claimed c WHERE c.subject = r.subject AND c.key = r.key))`,
-    values: [
-      keys.map((k) => k.orderId),
-      keys.map((k) => k.subject),
-      keys.map((k) => k.key),
-      keys.map((k) => k.fingerprint),
-      keys.map((k) => k.response.status),
-      keys.map((k) => k.response.location ?? null),
-      keys.map((k) => JSON.stringify(k.response.body)),
-      keys.map((k) => k.ttlMs),
-    ],
-  };
+       SELECT r.order_id, r.locked FROM key_req r WHERE NOT EXISTS (SELECT 1 FROM key_claimed c WHERE c.subject = r.subject AND c.key = r.key))`;
 }
 
 /** Runs `command` once per (subject, key) in a transaction of its own (a cancel, which reads

@@ -1,7 +1,7 @@
 // Publishes one service database's outbox. Only the holder of the database's advisory lock
 // publishes, so relay replicas never race on rows and per-aggregate order holds; a standby
 // takes over when the leader's session ends.
-import { OUTBOX_NOTIFY_CHANNEL } from "@orderflow/db-kit";
+import { deletePublishedOutbox, listenForOutbox, markOutboxPublished, outboxBacklog, pendingOutboxRows, ping, tryLeadOutbox, type PendingOutboxRow } from "@orderflow/db-kit";
 import { startHop } from "@orderflow/observability";
 import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
 import pg from "pg";
@@ -57,16 +57,6 @@ export class PublishRate {
   }
 }
 
-interface OutboxRow {
-  id: string;
-  topic: string;
-  key: string;
-  /** the JSON text as stored: published as it is, never parsed and re-serialised */
-  payload: string;
-  headers: Record<string, string>;
-}
-
-export const RELAY_LOCK = "orderflow-outbox-relay";
 /** batches per drain before it starts over from the lowest unpublished id */
 const DRAIN_BATCHES = 20;
 /** sent rows whose mark is still running that a drain's first select leaves out; with more, it
@@ -124,17 +114,15 @@ export class OutboxWorker {
 
   async status(): Promise<WorkerStatus> {
     try {
-      const r = await this.pool.query<{ backlog: string; oldest: string | null }>(
-        `SELECT count(*) AS backlog, EXTRACT(EPOCH FROM now() - min(created_at)) AS oldest FROM outbox WHERE published_at IS NULL`,
-      );
-      return { database: this.opts.name, leader: this.isLeader(), reachable: true, backlog: Number(r.rows[0]!.backlog), oldestPendingSeconds: Number(r.rows[0]!.oldest ?? 0), publishedPerSecond: this.rate.perSecond() };
+      const { backlog, oldestPendingSeconds } = await outboxBacklog(this.pool);
+      return { database: this.opts.name, leader: this.isLeader(), reachable: true, backlog, oldestPendingSeconds, publishedPerSecond: this.rate.perSecond() };
     } catch {
       return { database: this.opts.name, leader: this.isLeader(), reachable: false, backlog: 0, oldestPendingSeconds: 0, publishedPerSecond: this.rate.perSecond() };
     }
   }
 
   async ping(): Promise<void> {
-    await this.pool.query("SELECT 1");
+    await ping(this.pool);
   }
 
   private async run(): Promise<void> {
@@ -159,13 +147,12 @@ export class OutboxWorker {
     c.on("error", () => {}); // a dropped session shows up as a failing query in the loop
     await c.connect();
     try {
-      const r = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [RELAY_LOCK]);
-      if (!r.rows[0]!.ok) {
+      if (!(await tryLeadOutbox(c))) {
         await c.end();
         return;
       }
       c.on("notification", () => this.kick());
-      await c.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+      await listenForOutbox(c);
       this.leaderClient = c;
       this.log.info("leading: publishing this database's outbox");
     } catch (e) {
@@ -224,16 +211,11 @@ export class OutboxWorker {
     }
   }
 
-  private select(c: pg.Client, afterId: string, exclude: string[]): Promise<OutboxRow[]> {
-    return c
-      .query<OutboxRow>(
-        `SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL AND id > $1${exclude.length ? " AND id <> ALL($3::bigint[])" : ""} ORDER BY id LIMIT $2`,
-        exclude.length ? [afterId, this.opts.batchSize, exclude] : [afterId, this.opts.batchSize],
-      )
-      .then((r) => r.rows);
+  private select(c: pg.Client, afterId: string, exclude: string[]): Promise<PendingOutboxRow[]> {
+    return pendingOutboxRows(c, afterId, this.opts.batchSize, exclude);
   }
 
-  private async publish(rows: OutboxRow[]): Promise<void> {
+  private async publish(rows: PendingOutboxRow[]): Promise<void> {
     // a producer span per record, child of the trace that wrote the row
     const hops = rows.map((r) => startHop(`${r.topic} publish`, "producer", r.headers.traceparent, { "messaging.system": "kafka", "messaging.destination.name": r.topic }));
     const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: r.payload, headers: hops[i]!.traceparent && hops[i]!.traceparent !== r.headers.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
@@ -251,7 +233,7 @@ export class OutboxWorker {
    *  on one connection, the next batch's select was the relay's critical path
    *  (docs/performance.md). Marking rows that were published is right whoever leads meanwhile; until
    *  its mark commits a row is left out of the drains' selects. */
-  private markLater(rows: OutboxRow[], ackedAt: Date): void {
+  private markLater(rows: PendingOutboxRow[], ackedAt: Date): void {
     const ids = rows.map((r) => r.id);
     for (const id of ids) this.unmarked.add(id);
     this.marking = this.marking
@@ -270,9 +252,8 @@ export class OutboxWorker {
     throw failed.error;
   }
 
-  /** published_at is when the broker acknowledged the batch, by the relay's clock */
-  private async mark(rows: OutboxRow[], ids: string[], ackedAt: Date): Promise<void> {
-    await this.pool.query(`UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[])`, [ids, ackedAt]);
+  private async mark(rows: PendingOutboxRow[], ids: string[], ackedAt: Date): Promise<void> {
+    await markOutboxPublished(this.pool, ids, ackedAt);
     this.rate.add(rows.length);
     this.summary.rows += rows.length;
     this.summary.batches++;
@@ -289,8 +270,8 @@ export class OutboxWorker {
   private async cleanupIfDue(): Promise<void> {
     if (Date.now() - this.lastCleanup < this.opts.cleanupIntervalMs) return;
     this.lastCleanup = Date.now();
-    const r = await this.leaderClient!.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, [this.opts.retentionMs / 1000]);
-    if (r.rowCount) this.log.info({ deleted: r.rowCount }, "deleted published outbox rows past retention");
+    const deleted = await deletePublishedOutbox(this.leaderClient!, this.opts.retentionMs);
+    if (deleted) this.log.info({ deleted }, "deleted published outbox rows past retention");
   }
 
   private idle(): Promise<void> {

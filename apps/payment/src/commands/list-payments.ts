@@ -1,7 +1,8 @@
 import type { Db } from "../db/client.js";
+import { listPaymentsOfOrder } from "../db/payments.js";
 
 export async function listPayments(db: Db, orderId: string) {
-  const payments = await db.prisma.payment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+  const payments = await listPaymentsOfOrder(db, orderId);
   // BIGINT in the table; every amount a contract allows is a safe integer, so a JSON number
   return payments.map((p) => ({ ...p, amount: Number(p.amount) }));
 }

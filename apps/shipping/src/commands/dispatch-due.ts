@@ -1,23 +1,19 @@
 // Hands due PENDING shipments to the carrier. Rows are claimed with SKIP LOCKED, so several
 // shipping replicas share the work and a shipment being cancelled is left alone. A round is four
 // round trips however many are due: begin, the claim, their new states with their events, commit.
-import { saveOutcomes, SHIPMENT_COLUMNS, type ShipmentRow } from "../db/shipments.js";
+import { emit } from "@orderflow/db-kit";
+import { claimDueShipments, writeShipments } from "../db/shipments.js";
 import { dispatch } from "../domain/shipment.js";
 import { SERVICE, type ShippingDeps } from "./deps.js";
 
 export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<number> {
+  const src = { source: SERVICE, clock: deps.clock, newId: deps.newId };
   return deps.db.$transaction(async (tx) => {
-    const due = await tx.$queryRawUnsafe<ShipmentRow[]>(
-      `SELECT ${SHIPMENT_COLUMNS} FROM shipments
-       WHERE status = 'PENDING' AND dispatch_after <= now()
-       ORDER BY dispatch_after
-       LIMIT $1
-       FOR UPDATE SKIP LOCKED`,
-      limit,
-    );
-    const dispatched = due.map((row) => ({ row, ...dispatch(row) }));
-    const emitted = await saveOutcomes(tx, dispatched.map(({ row, shipment, outcome }) => ({ shipment, outcome, meta: { id: deps.newId(), occurredAt: deps.clock().toISOString(), correlationId: row.correlationId, causationId: row.causationId, source: SERVICE, traceparent: row.traceparent ?? undefined } })));
-    dispatched.forEach(({ row, shipment }, i) => deps.log.info({ orderId: row.orderId, shipmentId: row.id, correlationId: row.correlationId, emittedId: emitted[i], carrier: shipment.carrier }, "shipment dispatched"));
+    const due = await claimDueShipments(tx, limit);
+    // each event continues the trace and correlation of the order event that created its shipment
+    const dispatched = due.map((row) => ({ row, ...dispatch(row) })).map((d) => ({ ...d, emitted: emit(src, d.outcome, { correlationId: d.row.correlationId, causationId: d.row.causationId, traceparent: d.row.traceparent ?? undefined }) }));
+    await writeShipments(tx, [], dispatched.map((d) => ({ shipment: d.shipment, cancelReason: null })), dispatched.map((d) => d.emitted.outbox));
+    for (const { row, shipment, emitted } of dispatched) deps.log.info({ orderId: row.orderId, shipmentId: row.id, correlationId: row.correlationId, emittedId: emitted.event.id, carrier: shipment.carrier }, "shipment dispatched");
     return due.length;
   });
 }

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.js";
+import { listShipmentsOfOrder } from "../db/shipments.js";
 
 export async function listShipments(db: Db, orderId: string) {
-  return db.prisma.shipment.findMany({ where: { orderId }, orderBy: { createdAt: "asc" } });
+  return listShipmentsOfOrder(db, orderId);
 }
