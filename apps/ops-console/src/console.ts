@@ -3,7 +3,7 @@
 // of the dead-letter and audit topics, lag from the broker, the outbox from the relay, and the
 // redrive/discard actions of @orderflow/kafka (audited on the ops-audit topic).
 import { SUBSCRIPTIONS } from "@orderflow/contracts";
-import { consumerGroupLag, discard, redrive, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import { consumerGroupLag, discard, redrive, type ActionResult, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
 import type { ActionRequest, ActionResponse, AuditEntryView, DeadLetterView, FlowHealth, GroupLag, OrderDetail, OrderSummary, OutboxHealth } from "@orderflow/http-api/ops-console";
 import { OrderList, OrderResponse, type UnprojectedOrder } from "@orderflow/http-api/order";
 import { mismatch } from "@orderflow/http-api/mismatch";
@@ -132,7 +132,7 @@ function orderDetail(o: OrderResponse, deadLetters: DeadLetterView[]): OrderDeta
 async function act(deps: ConsoleDeps, action: "redrive" | "discard", req: ActionRequest, operator: string): Promise<ActionResponse> {
   if (!SUBSCRIPTIONS.some((s) => s.group === req.group)) throw new HttpProblem(400, "Invalid request", `group: unknown consumer group "${req.group}"`, { errors: [{ field: "group", message: `known groups: ${SUBSCRIPTIONS.map((s) => s.group).join(", ")}` }] });
   const selection = { group: req.group, operator, ...(req.id ? { id: req.id } : {}), ...(req.key ? { key: req.key } : {}) };
-  let r;
+  let r: ActionResult;
   try {
     r = action === "redrive"
       ? await redrive(deps.kafka, deps.publisher, { ...selection, maxRedrives: deps.maxRedrives }, deps.index.pending)

@@ -130,6 +130,7 @@ export function useApiGet<S extends z.ZodType>(path: string, schema: S, reloadKe
   type T = z.infer<S>;
   const api = useApi();
   const [state, setState] = useState<{ path: string; data?: T; error?: ApiError; loading: boolean }>({ path, loading: true });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey is read nowhere: a new value is what asks for the fetch again
   useEffect(() => {
     const ctrl = new AbortController();
     setState((s) => (s.path === path ? { ...s, loading: true } : { path, loading: true }));

@@ -22,7 +22,9 @@ export function createRelay(opts: RelayOptions): Relay {
   const { databases, publisher, log, ...workerOpts } = opts;
   const workers = databases.map((d) => new OutboxWorker({ ...workerOpts, name: d.name, url: d.url }, publisher, log));
   return {
-    start: () => workers.forEach((w) => w.start()),
+    start: () => {
+      for (const w of workers) w.start();
+    },
     stop: async () => void (await Promise.all(workers.map((w) => w.stop()))),
     status: () => Promise.all(workers.map((w) => w.status())),
     ping: async () => {
