@@ -150,7 +150,7 @@ async function act(deps: ConsoleDeps, action: "redrive" | "discard", req: Action
 export function createConsole(deps: ConsoleDeps) {
   let cached: { at: number; value: Promise<FlowHealth> } | undefined;
   return {
-    async listOrders(authorization: string, q: { customerId?: string; status?: string; limit: number }): Promise<OrderSummary[]> {
+    async listOrders(authorization: string, q: { customerId?: string | undefined; status?: string | undefined; limit: number }): Promise<OrderSummary[]> {
       const qs = new URLSearchParams({ limit: String(q.limit), ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.status ? { status: q.status } : {}) });
       const body = await orderService(deps.orderUrl, OrderList, `/orders?${qs}`, authorization);
       return body.orders.map((o) => ({ orderId: o.orderId, status: o.status, customerId: o.customerId, totalAmount: o.totalAmount, currency: o.currency, lastEventAt: o.lastEventAt }));
@@ -172,7 +172,7 @@ export function createConsole(deps: ConsoleDeps) {
       return cached.value;
     },
 
-    deadLetters(filter: { group?: string; state?: "pending" | "redriven" | "discarded" | "all"; key?: string }): DeadLetterView[] {
+    deadLetters(filter: { group?: string | undefined; state?: "pending" | "redriven" | "discarded" | "all" | undefined; key?: string | undefined }): DeadLetterView[] {
       return deps.index.list(filter).map(toView).reverse();
     },
 
