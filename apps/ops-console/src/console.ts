@@ -27,7 +27,7 @@ export interface ConsoleDeps {
 
 const UPSTREAM_TIMEOUT_MS = 5000;
 
-export function toView(d: DeadLetter): DeadLetterView {
+function toView(d: DeadLetter): DeadLetterView {
   return {
     id: d.id,
     group: d.group,

@@ -1,5 +1,5 @@
 // The relay: one outbox worker per configured service database, one shared Kafka producer.
-import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
+import type { Publisher } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import { OutboxWorker, type WorkerOptions, type WorkerStatus } from "./worker.js";
 
@@ -34,5 +34,3 @@ export function createRelay(opts: RelayOptions): Relay {
     },
   };
 }
-
-export type { OutgoingRecord, WorkerStatus };
