@@ -16,7 +16,7 @@ function markdownFiles(dir: string): string[] {
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
   let inFence = false;
@@ -37,7 +37,7 @@ export function anchorsOf(markdown: string): Set<string> {
 }
 
 /** The relative link targets of a Markdown text, outside code. */
-export function relativeLinks(markdown: string): string[] {
+function relativeLinks(markdown: string): string[] {
   const text = markdown.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
   const links: string[] = [];
   for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {

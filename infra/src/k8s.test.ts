@@ -10,6 +10,7 @@ import { parseAllDocuments } from "yaml";
 
 const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../k8s");
 const apps = fs.readdirSync(path.resolve(k8s, "../../apps"));
+// biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
 const docs = (file: string) => parseAllDocuments(fs.readFileSync(path.join(k8s, file), "utf8")).map((d) => d.toJS() as any);
 const base = docs("base/kustomization.yaml")[0];
 const all = (base.resources as string[]).flatMap((f) => docs(path.join("base", f)));
@@ -41,10 +42,12 @@ describe("kubernetes manifests", () => {
     expect(svc.spec.ports[0].port).toBe(c.ports[0].containerPort);
     // every secret it reads exists
     const secret = all.find((x) => x.kind === "Secret");
+    // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
     for (const e of c.env.filter((v: any) => v.valueFrom)) expect(Object.keys(secret.stringData)).toContain(e.valueFrom.secretKeyRef.key);
   });
 
   it("points payment at the simulator in the local overlay, and at a provider of your own in the base", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
     const env = (d: any) => d.spec.template.spec.containers[0].env as { name: string; value?: string }[];
     const payment = all.find((x) => x.kind === "Deployment" && x.metadata.name === "payment");
     expect(env(payment).find((e) => e.name === "PAYMENT_PROVIDER_URL")?.value).toMatch(/^https:\/\//);

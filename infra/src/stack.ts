@@ -65,9 +65,9 @@ async function main(): Promise<void> {
       return;
     case "reset":
       await down(env);
-      fs.rmSync(env.ORDERFLOW_STACK_DIR + "/kafka/data", { recursive: true, force: true });
-      fs.rmSync(env.ORDERFLOW_STACK_DIR + "/kafka-cluster", { recursive: true, force: true });
-      fs.rmSync(env.ORDERFLOW_STACK_DIR + "/postgres", { recursive: true, force: true });
+      fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/kafka/data`, { recursive: true, force: true });
+      fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/kafka-cluster`, { recursive: true, force: true });
+      fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/postgres`, { recursive: true, force: true });
       say("stack data removed (the Kafka jars are kept)");
       return;
     case "topics":

@@ -3,7 +3,7 @@
 // of the dead-letter and audit topics, lag from the broker, the outbox from the relay, and the
 // redrive/discard actions of @orderflow/kafka (audited on the ops-audit topic).
 import { SUBSCRIPTIONS } from "@orderflow/contracts";
-import { consumerGroupLag, discard, redrive, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import { consumerGroupLag, discard, redrive, type ActionResult, type DeadLetter, type DeadLetterIndex, type KafkaClient, type Publisher } from "@orderflow/kafka";
 import type { ActionRequest, ActionResponse, AuditEntryView, DeadLetterView, FlowHealth, GroupLag, OrderDetail, OrderSummary, OutboxHealth } from "@orderflow/http-api/ops-console";
 import { OrderList, OrderResponse, type UnprojectedOrder } from "@orderflow/http-api/order";
 import { mismatch } from "@orderflow/http-api/mismatch";
@@ -27,7 +27,7 @@ export interface ConsoleDeps {
 
 const UPSTREAM_TIMEOUT_MS = 5000;
 
-export function toView(d: DeadLetter): DeadLetterView {
+function toView(d: DeadLetter): DeadLetterView {
   return {
     id: d.id,
     group: d.group,
@@ -132,7 +132,7 @@ function orderDetail(o: OrderResponse, deadLetters: DeadLetterView[]): OrderDeta
 async function act(deps: ConsoleDeps, action: "redrive" | "discard", req: ActionRequest, operator: string): Promise<ActionResponse> {
   if (!SUBSCRIPTIONS.some((s) => s.group === req.group)) throw new HttpProblem(400, "Invalid request", `group: unknown consumer group "${req.group}"`, { errors: [{ field: "group", message: `known groups: ${SUBSCRIPTIONS.map((s) => s.group).join(", ")}` }] });
   const selection = { group: req.group, operator, ...(req.id ? { id: req.id } : {}), ...(req.key ? { key: req.key } : {}) };
-  let r;
+  let r: ActionResult;
   try {
     r = action === "redrive"
       ? await redrive(deps.kafka, deps.publisher, { ...selection, maxRedrives: deps.maxRedrives }, deps.index.pending)
@@ -150,7 +150,7 @@ async function act(deps: ConsoleDeps, action: "redrive" | "discard", req: Action
 export function createConsole(deps: ConsoleDeps) {
   let cached: { at: number; value: Promise<FlowHealth> } | undefined;
   return {
-    async listOrders(authorization: string, q: { customerId?: string; status?: string; limit: number }): Promise<OrderSummary[]> {
+    async listOrders(authorization: string, q: { customerId?: string | undefined; status?: string | undefined; limit: number }): Promise<OrderSummary[]> {
       const qs = new URLSearchParams({ limit: String(q.limit), ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.status ? { status: q.status } : {}) });
       const body = await orderService(deps.orderUrl, OrderList, `/orders?${qs}`, authorization);
       return body.orders.map((o) => ({ orderId: o.orderId, status: o.status, customerId: o.customerId, totalAmount: o.totalAmount, currency: o.currency, lastEventAt: o.lastEventAt }));
@@ -172,7 +172,7 @@ export function createConsole(deps: ConsoleDeps) {
       return cached.value;
     },
 
-    deadLetters(filter: { group?: string; state?: "pending" | "redriven" | "discarded" | "all"; key?: string }): DeadLetterView[] {
+    deadLetters(filter: { group?: string | undefined; state?: "pending" | "redriven" | "discarded" | "all" | undefined; key?: string | undefined }): DeadLetterView[] {
       return deps.index.list(filter).map(toView).reverse();
     },
 

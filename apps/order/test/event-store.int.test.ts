@@ -4,7 +4,7 @@ import type { IncomingEvent } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applySagaEvent, applySagaEvents } from "../src/commands/apply-saga-event.js";
+import { applySagaEvents } from "../src/commands/apply-saga-event.js";
 import { cancelOrder } from "../src/commands/cancel-order.js";
 import { execute, type OrderDeps } from "../src/commands/execute.js";
 import { getOrder } from "../src/commands/get-order.js";
@@ -12,7 +12,8 @@ import { placeOrderOnce, type Respond } from "../src/commands/idempotent.js";
 import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { ConcurrencyConflict } from "../src/db/event-store.js";
-import { applyRecord, applyRecords, readView } from "../src/projection/store.js";
+import { readView } from "../src/db/read-model.js";
+import { applyRecords } from "../src/projection/store.js";
 import { freshDatabase } from "./support.js";
 
 let db: Db;
@@ -52,7 +53,7 @@ describe("the Order event store", () => {
     await Promise.all(
       orders.flatMap((o) => {
         const authorized = createEvent("PaymentAuthorized", { orderId: o.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "race", causationId: null, source: "payment" });
-        return [retrying(() => cancelOrder(deps, o.orderId, undefined, { correlationId: "race", causationId: null })), retrying(() => applySagaEvent(deps, incoming(authorized)))];
+        return [retrying(() => cancelOrder(deps, o.orderId, undefined, { correlationId: "race", causationId: null })), retrying(() => applySagaEvents(deps, [incoming(authorized)]))];
       }),
     );
     for (const o of orders) {
@@ -152,7 +153,7 @@ describe("a run of saga outcomes in one transaction", () => {
       return { a: await of(a.orderId), b: await of(b.orderId) };
     };
     const oneByOne = await run(async (msgs) => {
-      for (const msg of msgs) await applySagaEvent(deps, msg);
+      for (const msg of msgs) await applySagaEvents(deps, [msg]);
     });
     const asRun = await run((msgs) => applySagaEvents(deps, msgs));
     expect(asRun).toEqual(oneByOne);
@@ -183,9 +184,9 @@ describe("the projection", () => {
     const orderId = uuidv7();
     const placed = createEvent("OrderPlaced", { orderId, customerId: "c-9", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address, shippingSpeed: "STANDARD" }, { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source: "order" });
     const at = { topic: "order-events", partition: 4, offset: "1000000" };
-    expect(await applyRecord(db, "live", placed, at)).toBe(true);
-    expect(await applyRecord(db, "live", placed, at)).toBe(false);
-    expect(await applyRecord(db, "live", placed, { ...at, offset: "999999" })).toBe(false); // behind the position
+    expect(await applyRecords(db, "live", [{ event: placed, at }])).toEqual([true]);
+    expect(await applyRecords(db, "live", [{ event: placed, at }])).toEqual([false]);
+    expect(await applyRecords(db, "live", [{ event: placed, at: { ...at, offset: "999999" } }])).toEqual([false]); // behind the position
     const row = await readView(db, orderId);
     expect(row?.view).toMatchObject({ orderId, status: "PLACED", customerId: "c-9" });
     expect(row?.view.timeline).toHaveLength(1);
@@ -201,7 +202,7 @@ describe("the projection", () => {
       ]);
     const one = [uuidv7(), uuidv7()];
     const many = [uuidv7(), uuidv7()];
-    for (const r of records(one, 7)) await applyRecord(db, "live", r.event, r.at);
+    for (const r of records(one, 7)) await applyRecords(db, "live", [r]);
     const run = records(many, 8);
     expect(await applyRecords(db, "live", run)).toEqual(run.map(() => true));
     expect(await applyRecords(db, "live", run)).toEqual(run.map(() => false));
@@ -220,8 +221,8 @@ describe("the projection", () => {
       const placed = createEvent("OrderPlaced", { orderId, customerId: "c-8", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address, shippingSpeed: "STANDARD" }, m("order"));
       const authorized = createEvent("PaymentAuthorized", { orderId, paymentId: uuidv7(), amount: 5, currency: "EUR" }, m("payment"));
       await Promise.all([
-        applyRecord(db, "live", placed, { topic: "order-events", partition: 1, offset: String(2000 + i) }),
-        applyRecord(db, "live", authorized, { topic: "payment-events", partition: 1, offset: String(2000 + i) }),
+        applyRecords(db, "live", [{ event: placed, at: { topic: "order-events", partition: 1, offset: String(2000 + i) } }]),
+        applyRecords(db, "live", [{ event: authorized, at: { topic: "payment-events", partition: 1, offset: String(2000 + i) } }]),
       ]);
       const v = (await readView(db, orderId))!.view;
       expect(v.timeline.map((t) => t.type).sort()).toEqual(["OrderPlaced", "PaymentAuthorized"]);

@@ -15,7 +15,7 @@ import type { z } from "zod";
 import { createOrderApi } from "../src/commands/api.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { createApp } from "../src/http/app.js";
-import { applyRecord } from "../src/projection/store.js";
+import { applyRecords } from "../src/projection/store.js";
 import { freshDatabase } from "./support.js";
 
 let db: Db;
@@ -75,7 +75,7 @@ describe("the order API's answers parse with @orderflow/http-api", () => {
     const events = await get(`/orders/${id}/events`);
     expectParses(OrderEvents, events.body);
 
-    await applyRecord(db, "live", events.body.events[0] as OrderflowEvent, { topic: "order-events", partition: 0, offset: "0" });
+    await applyRecords(db, "live", [{ event: events.body.events[0] as OrderflowEvent, at: { topic: "order-events", partition: 0, offset: "0" } }]);
     const projected = await get(`/orders/${id}`);
     expect(projected.body.readModel.source).toBe("projection");
     expectParses(ProjectedOrder, projected.body);

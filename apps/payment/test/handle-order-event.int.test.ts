@@ -4,7 +4,7 @@ import type { IncomingEvent } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { handleOrderEvent, handleOrderEvents, paymentIdFor, type PaymentDeps } from "../src/commands/handle-order-event.js";
+import { handleOrderEvents, paymentIdFor, type PaymentDeps } from "../src/commands/handle-order-event.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { HttpPaymentGateway } from "../src/gateway/http-gateway.js";
 import { freshDatabase, startProvider } from "./support.js";
@@ -46,8 +46,8 @@ describe("payment on order events", () => {
   it("authorizes once, even when OrderPlaced is delivered twice", async () => {
     const orderId = uuidv7();
     const event = placed(orderId, 3000);
-    await handleOrderEvent(deps, incoming(event));
-    await handleOrderEvent(deps, incoming(event));
+    await handleOrderEvents(deps, [incoming(event)]);
+    await handleOrderEvents(deps, [incoming(event)]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "AUTHORIZED", amount: 3000n }]);
     const out = await outboxOf(orderId);
     expect(out.map((r) => r.eventType)).toEqual(["PaymentAuthorized"]);
@@ -57,7 +57,7 @@ describe("payment on order events", () => {
 
   it("declines above the limit with the reason", async () => {
     const orderId = uuidv7();
-    await handleOrderEvent(deps, incoming(placed(orderId, 100_001)));
+    await handleOrderEvents(deps, [incoming(placed(orderId, 100_001))]);
     const [p] = await db.prisma.payment.findMany({ where: { orderId } });
     expect(p).toMatchObject({ status: "DECLINED" });
     expect(p!.declineReason).toMatch(/100000/);
@@ -66,10 +66,10 @@ describe("payment on order events", () => {
 
   it("refunds an authorized payment when the order is cancelled, once", async () => {
     const orderId = uuidv7();
-    await handleOrderEvent(deps, incoming(placed(orderId, 500)));
+    await handleOrderEvents(deps, [incoming(placed(orderId, 500))]);
     const cancelled = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
-    await handleOrderEvent(deps, incoming(cancelled));
-    await handleOrderEvent(deps, incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta())));
+    await handleOrderEvents(deps, [incoming(cancelled)]);
+    await handleOrderEvents(deps, [incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta()))]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized", "PaymentRefunded"]);
     expect((await provider.requests(orderId)).map((r) => r.operation).sort()).toEqual(["authorization", "refund"]);
@@ -78,7 +78,7 @@ describe("payment on order events", () => {
   it("a run in one transaction ends where the same events one by one would: same payments, same events per order, duplicates dropped", async () => {
     const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
       const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
-      await handleOrderEvent(deps, incoming(placed(c, 700))); // authorized before the run
+      await handleOrderEvents(deps, [incoming(placed(c, 700))]); // authorized before the run
       const placedA = placed(a, 300);
       const events = [placedA, placedA, placed(b, 100_001), createEvent("OrderCancelled", { orderId: a, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta())];
       await handle(events.map(incoming));
@@ -87,7 +87,7 @@ describe("payment on order events", () => {
       return { a: strip(await result(a)), b: strip(await result(b)), c: strip(await result(c)) };
     };
     const oneByOne = await run(async (msgs) => {
-      for (const m of msgs) await handleOrderEvent(deps, m);
+      for (const m of msgs) await handleOrderEvents(deps, [m]);
     });
     const asRun = await run((msgs) => handleOrderEvents(deps, msgs));
     expect(asRun).toEqual(oneByOne);
@@ -105,10 +105,10 @@ describe("the provider, an external system", () => {
     const event = placed(orderId, 4200);
     // the first attempt's commit never happens (the process dies in between, as far as the database knows)
     const dying: PaymentDeps = { ...deps, db: { ...db, $transaction: async () => { throw new Error("killed before commit"); } } as Db };
-    await expect(handleOrderEvent(dying, incoming(event))).rejects.toThrow(/killed before commit/);
+    await expect(handleOrderEvents(dying, [incoming(event)])).rejects.toThrow(/killed before commit/);
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(0);
-    await handleOrderEvent(deps, incoming(event)); // the redelivery
-    await handleOrderEvent(deps, incoming(event)); // and a duplicate of it
+    await handleOrderEvents(deps, [incoming(event)]); // the redelivery
+    await handleOrderEvents(deps, [incoming(event)]); // and a duplicate of it
     const held = await provider.requests(orderId);
     expect(held).toMatchObject([{ operation: "authorization", status: "approved", presentedCount: 2, paymentId: paymentIdFor(orderId) }]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ id: paymentIdFor(orderId), status: "AUTHORIZED" }]);
@@ -118,10 +118,10 @@ describe("the provider, an external system", () => {
     const orderId = uuidv7();
     const event = placed(orderId, 900);
     await provider.faults({ lostAnswerRate: 1 });
-    await expect(handleOrderEvent(deps, incoming(event))).rejects.toMatchObject({ name: "GatewayUnavailableError", retriable: true });
+    await expect(handleOrderEvents(deps, [incoming(event)])).rejects.toMatchObject({ name: "GatewayUnavailableError", retriable: true });
     expect(await provider.requests(orderId)).toMatchObject([{ operation: "authorization", status: "approved", presentedCount: 1 }]);
     await provider.faults({ lostAnswerRate: 0 });
-    await handleOrderEvent(deps, incoming(event));
+    await handleOrderEvents(deps, [incoming(event)]);
     expect(await provider.requests(orderId)).toMatchObject([{ operation: "authorization", status: "approved", presentedCount: 2 }]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized"]);
   });
@@ -129,7 +129,7 @@ describe("the provider, an external system", () => {
   it("is called with no transaction open: a slow provider holds no locks", async () => {
     const orderId = uuidv7();
     await provider.faults({ latencyMs: 400 });
-    const handled = handleOrderEvent(deps, incoming(placed(orderId, 1200)));
+    const handled = handleOrderEvents(deps, [incoming(placed(orderId, 1200))]);
     await new Promise((r) => setTimeout(r, 200)); // mid-call: the provider is still thinking
     const [row] = await db.$queryRawUnsafe<{ open: number }[]>(`SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'`, dbName);
     await handled;
@@ -139,11 +139,11 @@ describe("the provider, an external system", () => {
 
   it("refunds under a key of its own, once, across redeliveries", async () => {
     const orderId = uuidv7();
-    await handleOrderEvent(deps, incoming(placed(orderId, 800)));
+    await handleOrderEvents(deps, [incoming(placed(orderId, 800))]);
     const cancelled = incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta()));
     const dying: PaymentDeps = { ...deps, db: { ...db, $transaction: async () => { throw new Error("killed before commit"); } } as Db };
-    await expect(handleOrderEvent(dying, cancelled)).rejects.toThrow();
-    await handleOrderEvent(deps, cancelled);
+    await expect(handleOrderEvents(dying, [cancelled])).rejects.toThrow();
+    await handleOrderEvents(deps, [cancelled]);
     const refunds = (await provider.requests(orderId)).filter((r) => r.operation === "refund");
     expect(refunds).toMatchObject([{ status: "refunded", presentedCount: 2 }]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
@@ -155,7 +155,7 @@ describe("an event payment would emit that breaks its contract", () => {
     const orderId = uuidv7();
     // a provider whose decline reason is longer than PaymentDeclined allows
     const verbose: PaymentDeps = { ...deps, gateway: { authorize: async () => ({ approved: false, reason: "no ".repeat(300) }), refund: async () => {} } };
-    const err = await handleOrderEvent(verbose, incoming(placed(orderId, 100_001))).catch((e: unknown) => e);
+    const err = await handleOrderEvents(verbose, [incoming(placed(orderId, 100_001))]).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "ContractViolation", retriable: false, issues: [{ field: "data.reason" }] });
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(0);
     expect(await outboxOf(orderId)).toEqual([]);

@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ShippingDeps } from "../src/commands/deps.js";
 import { dispatchDue, startDispatcher } from "../src/commands/dispatch-due.js";
-import { handleOrderEvent, handleOrderEvents } from "../src/commands/handle-order-event.js";
+import { handleOrderEvents } from "../src/commands/handle-order-event.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { carrierFor } from "../src/domain/shipment.js";
 import { freshDatabase } from "./support.js";
@@ -39,8 +39,8 @@ describe("shipping", () => {
   it("creates one pending shipment per paid order and the dispatcher ships it", async () => {
     const orderId = uuidv7();
     const event = paid(orderId);
-    await handleOrderEvent(deps, incoming(event));
-    await handleOrderEvent(deps, incoming(event)); // redelivery
+    await handleOrderEvents(deps, [incoming(event)]);
+    await handleOrderEvents(deps, [incoming(event)]); // redelivery
     expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "PENDING", country: "AT" }]);
     expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(1);
     const [s] = await db.prisma.shipment.findMany({ where: { orderId } });
@@ -69,7 +69,7 @@ describe("shipping", () => {
     const wokenDeps: ShippingDeps = { ...deps, dispatchDelayMs: 300, onShipmentsDue: (at) => dispatcher.dueAt(at) };
     try {
       const orderId = uuidv7();
-      await handleOrderEvent(wokenDeps, incoming(paid(orderId)));
+      await handleOrderEvents(wokenDeps, [incoming(paid(orderId))]);
       const shipped = async () => (await db.prisma.shipment.findMany({ where: { orderId } }))[0];
       expect(await shipped()).toMatchObject({ status: "PENDING" });
       const s = await vi.waitFor(
@@ -89,8 +89,8 @@ describe("shipping", () => {
 
   it("cancels a pending shipment when the order is cancelled; the dispatcher then leaves it", async () => {
     const orderId = uuidv7();
-    await handleOrderEvent({ ...deps, dispatchDelayMs: 60_000 }, incoming(paid(orderId)));
-    await handleOrderEvent(deps, incoming(cancelled(orderId)));
+    await handleOrderEvents({ ...deps, dispatchDelayMs: 60_000 }, [incoming(paid(orderId))]);
+    await handleOrderEvents(deps, [incoming(cancelled(orderId))]);
     await dispatchDue(deps);
     expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" }]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentCancelled"]);
@@ -98,9 +98,9 @@ describe("shipping", () => {
 
   it("does not cancel a shipment that was already dispatched", async () => {
     const orderId = uuidv7();
-    await handleOrderEvent(deps, incoming(paid(orderId)));
+    await handleOrderEvents(deps, [incoming(paid(orderId))]);
     await dispatchDue(deps);
-    await handleOrderEvent(deps, incoming(cancelled(orderId)));
+    await handleOrderEvents(deps, [incoming(cancelled(orderId))]);
     expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "DISPATCHED" }]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
   });
@@ -109,14 +109,14 @@ describe("shipping", () => {
     const slow = { ...deps, dispatchDelayMs: 60_000 };
     const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
       const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
-      await handleOrderEvent(slow, incoming(paid(c))); // pending before the run
+      await handleOrderEvents(slow, [incoming(paid(c))]); // pending before the run
       const paidA = paid(a);
       await handle([paidA, paidA, paid(b), cancelled(a), cancelled(c), cancelled(c)].map(incoming));
       const result = async (orderId: string) => ({ shipments: (await db.prisma.shipment.findMany({ where: { orderId } })).map((s) => [s.status, s.country, s.cancelReason]), events: await outboxTypes(orderId) });
       return { a: await result(a), b: await result(b), c: await result(c) };
     };
     const oneByOne = await run(async (msgs) => {
-      for (const m of msgs) await handleOrderEvent(slow, m);
+      for (const m of msgs) await handleOrderEvents(slow, [m]);
     });
     const asRun = await run((msgs) => handleOrderEvents(slow, msgs));
     expect(asRun).toEqual(oneByOne);

@@ -72,7 +72,7 @@ export async function renderConfiguration(): Promise<string> {
     const services = row.services.length === SERVICES.length ? "all" : row.services.join(", ");
     lines.push(`| \`${row.variable}\` | ${services} | ${cell(def)} | ${cell(row.description)} |`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -51,7 +51,7 @@ function ensureOsUser(env: StackEnv): void {
 
 /** The server process must reach its data directory. A clone under a private folder (mktemp's
  *  0700, say) is not searchable by the postgres user: grant search (x, not read) on the ancestors. */
-function ensureReachable(env: StackEnv, dir: string): void {
+function ensureReachable(dir: string): void {
   if (!isRoot()) return;
   let p = path.dirname(dir);
   while (p !== path.dirname(p)) {
@@ -74,7 +74,7 @@ export async function pgUp(env: StackEnv, log: (m: string) => void): Promise<voi
     fs.mkdirSync(paths.dir, { recursive: true });
     if (isRoot()) {
       ensureOsUser(env);
-      ensureReachable(env, paths.dir);
+      ensureReachable(paths.dir);
       run("chown", ["-R", env.PG_OS_USER, paths.dir]);
     }
     if (!fs.existsSync(path.join(paths.data, "PG_VERSION"))) {

@@ -26,7 +26,7 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
       const group = queue.splice(0, take);
       try {
         const results = await run(group.map((g) => g.item));
-        group.forEach((g, i) => g.resolve(results[i]!));
+        for (const [i, g] of group.entries()) g.resolve(results[i]!);
       } catch (e) {
         for (const g of group) g.reject(e);
       }
@@ -48,6 +48,7 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
  *  together; when that fails for anything but a failure every item would meet alike (`shared`,
  *  an outage say), each item is run alone, in order, so an item fails only for its own reasons.
  *  `run` may answer one result per item (what the combined statement said of each). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a `run` with no answers is an async function returning nothing, whose Promise<void> is not a Promise<undefined>
 export function groupCommit<T, R = void>(run: (items: T[]) => Promise<R[] | void>, opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean }): (item: T) => Promise<R> {
   const submit = coalesce<T, { value?: R | undefined; error?: unknown }>(async (items) => {
     try {

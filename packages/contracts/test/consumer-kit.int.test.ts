@@ -75,7 +75,7 @@ describe("the packed tarball", () => {
 
   it("is MIT licensed, has zod as a peer (^4) and nothing of the workspace in its manifest", () => {
     const manifest = fs.readFileSync(path.join(project, "node_modules/@orderflow/contracts/package.json"), "utf8");
-    const pkg = JSON.parse(manifest) as Record<string, any>;
+    const pkg = JSON.parse(manifest) as { license?: string; peerDependencies?: Record<string, string>; dependencies?: Record<string, string>; exports: Record<string, unknown> };
     expect(pkg.license).toBe("MIT");
     expect(pkg.peerDependencies).toEqual({ zod: "^4.0.0" });
     expect(pkg.dependencies ?? {}).toEqual({});

@@ -44,7 +44,7 @@ describe("turbo run generate (packages/contracts/turbo.json)", () => {
     expect(cacheLine(generate())).toMatch(/^cache miss, executing/);
     expect(JSON.parse(repo.read(reader)).properties.data.properties.paidWith).toEqual({ type: "string", enum: ["CARD", "INVOICE"] });
     expect(JSON.parse(repo.read(producer)).properties.data.properties.paidWith).toBeDefined();
-    expect(runOk(repo.pkg + "/node_modules/.bin/tsx", ["scripts/contracts.ts", "check"], { cwd: repo.pkg }).out).toMatch(/up to date/);
+    expect(runOk(`${repo.pkg}/node_modules/.bin/tsx`, ["scripts/contracts.ts", "check"], { cwd: repo.pkg }).out).toMatch(/up to date/);
 
     // a test file is not an input
     repo.replace("src/registry.test.ts", "describe(", "// touched\ndescribe(");

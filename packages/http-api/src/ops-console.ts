@@ -126,9 +126,9 @@ export type DeadLetterList = z.infer<typeof DeadLetterList>;
  *  and POST /api/dead-letters/discard  { group, id, reason } or { group, key, reason } */
 export interface ActionRequest {
   group: string;
-  id?: string;
-  key?: string;
-  reason?: string;
+  id?: string | undefined;
+  key?: string | undefined;
+  reason?: string | undefined;
 }
 
 export const AuditEntryView = z.object({

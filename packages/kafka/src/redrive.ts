@@ -62,13 +62,13 @@ export async function readAudit(client: KafkaClient): Promise<AuditEntry[]> {
 }
 
 export interface DeadLetterFilter {
-  group?: string;
+  group?: string | undefined;
   /** the group's source topics, for a group the registry does not list */
   sources?: string[];
   topic?: string;
   errorClass?: string;
-  key?: string;
-  state?: DeadLetterState | "all";
+  key?: string | undefined;
+  state?: DeadLetterState | "all" | undefined;
 }
 
 /** The dead letter a DLT record is, in `group`, given the audit trail's states. */

@@ -5,7 +5,7 @@ export type { Logger };
 /** Fields that hold secrets wherever they appear in a log object (two levels deep): their values
  *  are replaced before the line is written. */
 const SECRET_KEYS = ["authorization", "cookie", "password", "secret", "token", "accessToken", "apiKey", "sasl", "DATABASE_URL", "MIGRATE_DATABASE_URL", "RELAY_DATABASES", "AUTH_JWT_SECRET", "KAFKA_SASL_PASSWORD"];
-export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), "req.headers.authorization", "req.headers.cookie", "headers.authorization"];
+const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), "req.headers.authorization", "req.headers.cookie", "headers.authorization"];
 
 /** JSON to stdout with the service name on every line. Humans can pipe it through pino-pretty. */
 export function createLogger(opts: { service: string; level?: string }, destination?: DestinationStream): Logger {

@@ -4,7 +4,7 @@ import express from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { healthRouter, type ReadinessCheck } from "./health.js";
-import { correlation, HttpProblem, httpMetrics, notFound, problemHandler, rejectUnstorableText, requestLogger } from "./http.js";
+import { correlation, type HttpProblem, httpMetrics, notFound, problemHandler, rejectUnstorableText, requestLogger } from "./http.js";
 
 export interface ServiceAppDeps {
   log: Logger;

@@ -31,19 +31,20 @@ afterAll(async () => {
   const dir = path.join(import.meta.dirname, "results");
   fs.mkdirSync(dir, { recursive: true });
   const table = renderTable(rows, PROFILE);
-  fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify({ profile: PROFILE, at: new Date().toISOString(), rows }, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "latest.json"), `${JSON.stringify({ profile: PROFILE, at: new Date().toISOString(), rows }, null, 2)}\n`);
   fs.writeFileSync(path.join(dir, "latest.md"), table);
   console.log(`\n${table}`);
 });
 
 /** Runs one fault, then waits for the flow to settle and records the verdict. */
-async function fault(name: string, run: () => Promise<void | string>): Promise<Verdict> {
+// biome-ignore lint/suspicious/noConfusingVoidType: most faults are async functions returning nothing, whose Promise<void> is not a Promise<undefined>
+async function fault(name: string, run: () => Promise<string | void>): Promise<Verdict> {
   const started = Date.now();
   const before = world.accepted.size;
-  let note: string | void = undefined;
+  let note: string | undefined;
   let error: unknown;
   try {
-    note = await run();
+    note = (await run()) ?? undefined;
   } catch (e) {
     error = e;
   }

@@ -14,6 +14,7 @@ import { repoRoot } from "./harness.js";
 
 const services = { order, payment, shipping, "outbox-relay": relay, "ops-console": opsConsole, "payment-provider": provider } as const;
 const compose = parse(fs.readFileSync(path.join(repoRoot, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+// biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
 const k8sDocs = (f: string) => parseAllDocuments(fs.readFileSync(path.join(repoRoot, "infra", "k8s", f), "utf8")).map((d) => d.toJS() as any);
 const [configMap, secret] = k8sDocs("base/config.yaml");
 // the provider simulator runs only in the local overlay: a production install has a real provider
@@ -29,6 +30,7 @@ describe.each(Object.entries(services))("%s", (name, svc) => {
   it("reads every variable its Kubernetes Deployment sets, and accepts their values", () => {
     const [deployment] = k8sDocs(k8sFile(name));
     const c = deployment.spec.template.spec.containers[0];
+    // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
     const fromConfigMap = (c.envFrom ?? []).some((f: any) => f.configMapRef?.name === configMap.metadata.name);
     const env: Record<string, string> = fromConfigMap ? { ...configMap.data } : {};
     for (const e of c.env ?? []) env[e.name] = e.value ?? secret.stringData[e.valueFrom.secretKeyRef.key];

@@ -34,6 +34,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what the test checks; a caller names T where it wants one
 async function consoleApi<T = any>(p: string): Promise<T> {
   const r = await fetch(opsConsole.url(p), { headers: { authorization: `Bearer ${operatorToken}` } });
   expect(r.status, `${p}: ${r.status}`).toBe(200);

@@ -70,7 +70,7 @@ export async function request<S extends z.ZodType>(token: string, method: "GET" 
     const res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: ctrl.signal,
       cache: "no-store",
     });
@@ -129,7 +129,8 @@ export interface Loaded<T> {
 export function useApiGet<S extends z.ZodType>(path: string, schema: S, reloadKey: unknown = 0): Loaded<z.infer<S>> {
   type T = z.infer<S>;
   const api = useApi();
-  const [state, setState] = useState<{ path: string; data?: T; error?: ApiError; loading: boolean }>({ path, loading: true });
+  const [state, setState] = useState<{ path: string; data?: T | undefined; error?: ApiError | undefined; loading: boolean }>({ path, loading: true });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey is read nowhere: a new value is what asks for the fetch again
   useEffect(() => {
     const ctrl = new AbortController();
     setState((s) => (s.path === path ? { ...s, loading: true } : { path, loading: true }));

@@ -16,7 +16,7 @@ function decode(s: string): string {
   }
 }
 
-export function parseHash(hash: string): Route {
+function parseHash(hash: string): Route {
   const raw = hash.replace(/^#/, "");
   const [pathPart = "", queryPart = ""] = raw.split("?", 2);
   const segments = pathPart.split("/").filter(Boolean);

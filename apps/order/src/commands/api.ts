@@ -4,7 +4,7 @@ import type { StoredOrderEvent } from "../db/event-store.js";
 import type { Order } from "../domain/order.js";
 import type { OrderView } from "../projection/order-view.js";
 import { startReplay } from "../projection/replay.js";
-import { listViews, projectionStatus, readView, type ListQuery, type ProjectionStatus, type ViewRow } from "../projection/store.js";
+import { listViews, projectionStatus, readView, type ListQuery, type ProjectionStatus, type ViewRow } from "../db/read-model.js";
 import { cancelOrder } from "./cancel-order.js";
 import type { CommandMeta, OrderDeps } from "./execute.js";
 import { getOrder } from "./get-order.js";

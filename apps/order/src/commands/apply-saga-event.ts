@@ -18,13 +18,9 @@ interface StreamSlot {
   appended: StoredOrderEvent[];
 }
 
-/** A payment or shipping outcome moves the order on (exactly once, through the inbox). */
-export async function applySagaEvent(deps: OrderDeps, msg: IncomingEvent): Promise<void> {
-  await applySagaEvents(deps, [msg]);
-}
-
-/** A run of outcomes in one transaction: all applied, or none (the consumer then applies them one
- *  by one). Two statements whatever the run's length; outcomes for the same order apply in their
+/** Payment and shipping outcomes move orders on (exactly once, through the inbox). A run of
+ *  outcomes in one transaction: all applied, or none (the consumer then applies them one by
+ *  one). Two statements whatever the run's length; outcomes for the same order apply in their
  *  order. A stream changed since it was read fails the run with a ConcurrencyConflict (retriable). */
 export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
   await applyRun(deps.db, SAGA_RUN, orderSource(deps), msgs, logFor);

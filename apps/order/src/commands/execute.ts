@@ -6,7 +6,7 @@ import type { OutboxInsert } from "@orderflow/db-kit";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
 import { appendToStream, loadStream, startStream, startStreams, type NewStream, type StoredOrderEvent } from "../db/event-store.js";
-import { decide, fold, type Order, type OrderCommand, type OrderEvent, type OrderState } from "../domain/order.js";
+import { decide, fold, type OrderCommand, type OrderEvent, type OrderState } from "../domain/order.js";
 
 export const SERVICE = "order";
 
@@ -78,5 +78,3 @@ export async function execute(
   };
   return tx ? run(tx) : deps.db.$transaction(run);
 }
-
-export type { Order };

@@ -7,7 +7,7 @@ import { cancelOrder, retryingConflicts } from "./cancel-order.js";
 import { newOrderStream, type CommandMeta, type OrderDeps } from "./execute.js";
 import { placeOrder, placeOrderCommand, type PlaceOrderInput } from "./place-order.js";
 
-export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 /** Who sent which key for which request (a digest of method, path and body). */
 export interface IdempotentRequest {

@@ -1,7 +1,7 @@
 // `rebuild <orderId>`: fold the order's events again and compare with what the read model holds.
 import type { Order } from "../domain/order.js";
 import type { OrderView } from "../projection/order-view.js";
-import { readView } from "../projection/store.js";
+import { readView } from "../db/read-model.js";
 import type { OrderDeps } from "./execute.js";
 import { getOrder } from "./get-order.js";
 

@@ -40,7 +40,7 @@ export function streamsRead(orderIds: string[]): Statement {
 }
 
 /** The streams of these orders in one query, each in sequence order (no entry: no stream). */
-export async function loadStreams(tx: Tx, orderIds: string[]): Promise<Map<string, StoredOrderEvent[]>> {
+async function loadStreams(tx: Tx, orderIds: string[]): Promise<Map<string, StoredOrderEvent[]>> {
   return streamsOf(await query<EventRow>(tx, streamsRead(orderIds)));
 }
 

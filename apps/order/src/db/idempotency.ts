@@ -1,7 +1,7 @@
 // Idempotency keys of HTTP commands (the IETF httpapi Idempotency-Key draft, as Stripe behaves):
 // the first answer is stored in the same transaction as the command's events and outbox rows, so
 // no crash can leave an order without its key or a key without its order.
-import { sql, type SqlDatabase, type SqlExecutor, type Statement } from "@orderflow/db-kit";
+import { execute, sql, type SqlDatabase, type SqlExecutor, type Statement } from "@orderflow/db-kit";
 
 /** What a command answered, as it is replayed for a retry of the same request. */
 export interface StoredResponse {
@@ -74,7 +74,7 @@ export function claimKeysSql(keys: NewKey[]): Statement {
 export async function once(db: SqlDatabase, claim: IdempotencyClaim, command: (tx: SqlExecutor) => Promise<StoredResponse>): Promise<{ response: StoredResponse; replayed: boolean }> {
   return db.$transaction(async (tx) => {
     // the transaction-scoped advisory lock marks the key in flight for every replica; the stored
-    // answer is read in the same round trip
+    // answer is read in the same round trip (hand-numbered: $1 and $2 are each used twice)
     const [row] = await tx.$queryRawUnsafe<{ locked: boolean; stored: { fingerprint: string; status: number; location: string | null; body: unknown } | null }[]>(
       `SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked,
               (SELECT json_build_object('fingerprint', fingerprint, 'status', status, 'location', location, 'body', body)
@@ -89,18 +89,12 @@ export async function once(db: SqlDatabase, claim: IdempotencyClaim, command: (t
     }
     const response = await command(tx);
     // an expired row of the same key is replaced (the sweep may not have reached it yet)
-    await tx.$executeRawUnsafe(
-      `INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, now() + $7 * interval '1 millisecond')
+    await execute(
+      tx,
+      sql`INSERT INTO idempotency_keys (subject, key, fingerprint, status, location, body, expires_at)
+       VALUES (${claim.subject}, ${claim.key}, ${claim.fingerprint}, ${response.status}, ${response.location ?? null}, ${JSON.stringify(response.body)}::jsonb, now() + ${claim.ttlMs} * interval '1 millisecond')
        ON CONFLICT (subject, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, location = EXCLUDED.location,
          body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at`,
-      claim.subject,
-      claim.key,
-      claim.fingerprint,
-      response.status,
-      response.location ?? null,
-      JSON.stringify(response.body),
-      claim.ttlMs,
     );
     return { response, replayed: false };
   });
@@ -108,8 +102,5 @@ export async function once(db: SqlDatabase, claim: IdempotencyClaim, command: (t
 
 /** Deletes keys past their window, at most `limit` at a time; returns how many went. */
 export async function deleteExpiredKeys(db: SqlExecutor, limit = 10_000): Promise<number> {
-  return db.$executeRawUnsafe(
-    `DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1))`,
-    limit,
-  );
+  return execute(db, sql`DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT ${limit}))`);
 }

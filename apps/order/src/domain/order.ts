@@ -5,9 +5,9 @@ import { totalOfItems } from "@orderflow/contracts";
 import type { z } from "zod";
 import { OrderDomainError } from "./errors.js";
 
-export type CancellationReason = z.infer<typeof CancellationReasonSchema>;
-export type ShippingSpeed = z.infer<typeof ShippingSpeedSchema>;
-export type OrderStatus = "PLACED" | "PAID" | "SHIPPED" | "CANCELLED";
+type CancellationReason = z.infer<typeof CancellationReasonSchema>;
+type ShippingSpeed = z.infer<typeof ShippingSpeedSchema>;
+type OrderStatus = "PLACED" | "PAID" | "SHIPPED" | "CANCELLED";
 
 export type OrderEvent =
   | { type: "OrderPlaced"; data: EventData<"OrderPlaced"> }
@@ -41,10 +41,10 @@ export interface Order {
 /** No events yet: the order does not exist. */
 export type OrderState = Order | undefined;
 
-export const initialState: OrderState = undefined;
+const initialState: OrderState = undefined;
 
 /** Exact, or MoneyOutOfRange: a total is never a rounded float. */
-export function totalOf(items: OrderItem[]): number {
+function totalOf(items: OrderItem[]): number {
   return totalOfItems(items);
 }
 
@@ -86,7 +86,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
   }
 }
 
-export function evolve(state: OrderState, event: OrderEvent): OrderState {
+function evolve(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === "OrderPlaced") {
     const d = event.data;
     return { orderId: d.orderId, status: "PLACED", customerId: d.customerId, items: d.items, currency: d.currency, totalAmount: d.totalAmount, shippingAddress: d.shippingAddress, shippingSpeed: d.shippingSpeed, version: 1 };

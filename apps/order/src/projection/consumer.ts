@@ -6,7 +6,7 @@ import { PROJECTION_GROUP, PROJECTION_TOPICS } from "./replay.js";
 import { applyRecords } from "./store.js";
 
 /** the longest the projection lets records gather before it applies them */
-export const PROJECTION_MAX_WAIT_MS = 100;
+const PROJECTION_MAX_WAIT_MS = 100;
 
 export function createProjectionConsumer(kafka: KafkaClient, publisher: Publisher, db: Db, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
   return createEventConsumer(kafka, publisher, {

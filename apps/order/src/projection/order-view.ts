@@ -10,7 +10,7 @@ export interface RecordPosition {
   offset: string;
 }
 
-export interface TimelineEntry extends RecordPosition {
+interface TimelineEntry extends RecordPosition {
   eventId: string;
   type: string;
   source: string;

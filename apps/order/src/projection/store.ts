@@ -5,18 +5,9 @@ import type { Db } from "../db/client.js";
 import { lockPositionsAndViews, writeViewsAndPositions } from "../db/read-model.js";
 import { emptyView, project, type RecordPosition } from "./order-view.js";
 
-// the read model's queries, for the API
-export { listViews, projectionStatus, readView, type ListQuery, type ProjectionStatus, type ViewRow } from "../db/read-model.js";
-
-/** Apply one record to a generation (the live one when `generation` is "live"); false when the
- *  generation had already applied it. */
-export async function applyRecord(db: Db, generation: number | "live", event: OrderflowEvent, at: RecordPosition): Promise<boolean> {
-  return (await applyRecords(db, generation, [{ event, at }]))[0]!;
-}
-
-/** Apply records (in their order) to a generation in one transaction with their positions, so a
- *  crash and redelivery never applies one twice; per record, whether it was applied (false: the
- *  generation's position was already past it). Set-based, two statements whatever the run's
+/** Apply records (in their order) to a generation (the live one when `generation` is "live") in
+ *  one transaction with their positions, so a crash and redelivery never applies one twice; per
+ *  record, whether it was applied (false: the generation's position was already past it). Set-based, two statements whatever the run's
  *  length: positions and views created-or-locked and read, then views and positions written. */
 export async function applyRecords(db: Db, generation: number | "live", records: { event: OrderflowEvent; at: RecordPosition }[]): Promise<boolean[]> {
   if (records.length === 0) return [];

@@ -1,5 +1,5 @@
 // The relay: one outbox worker per configured service database, one shared Kafka producer.
-import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
+import type { Publisher } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import { OutboxWorker, type WorkerOptions, type WorkerStatus } from "./worker.js";
 
@@ -22,7 +22,9 @@ export function createRelay(opts: RelayOptions): Relay {
   const { databases, publisher, log, ...workerOpts } = opts;
   const workers = databases.map((d) => new OutboxWorker({ ...workerOpts, name: d.name, url: d.url }, publisher, log));
   return {
-    start: () => workers.forEach((w) => w.start()),
+    start: () => {
+      for (const w of workers) w.start();
+    },
     stop: async () => void (await Promise.all(workers.map((w) => w.stop()))),
     status: () => Promise.all(workers.map((w) => w.status())),
     ping: async () => {
@@ -32,5 +34,3 @@ export function createRelay(opts: RelayOptions): Relay {
     },
   };
 }
-
-export type { OutgoingRecord, WorkerStatus };

@@ -27,7 +27,7 @@ export const FaultUpdate = z.strictObject({
 export type FaultUpdate = z.infer<typeof FaultUpdate>;
 
 /** mulberry32: a small, fast 32-bit PRNG; good enough for dice, and reproducible from its seed */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -63,10 +63,6 @@ interface PaymentSlot {
   waiting?: Call;
 }
 
-export async function handleOrderEvent(deps: PaymentDeps, msg: IncomingEvent): Promise<void> {
-  await handleOrderEvents(deps, [msg]);
-}
-
 /** A run of order events: all applied, or none (the consumer then retries them one by one).
  *  Events for the same order apply in their order, each seeing the payment as the one before it
  *  left it; the provider calls of different orders go out together. */

@@ -2,7 +2,7 @@
 // come in as data.
 import type { EventData, EventOnTopic } from "@orderflow/contracts";
 
-export type PaymentStatus = "AUTHORIZED" | "DECLINED" | "REFUNDED";
+type PaymentStatus = "AUTHORIZED" | "DECLINED" | "REFUNDED";
 
 export interface Payment {
   id: string;

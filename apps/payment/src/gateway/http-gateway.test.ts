@@ -11,7 +11,7 @@ import { HttpPaymentGateway } from "./http-gateway.js";
 
 const req: GatewayRequest = { idempotencyKey: "authorize:order-1", paymentId: "pay-1", orderId: "order-1", amount: 3000, currency: "EUR" };
 const servers: Server[] = [];
-const seen: { method?: string; url?: string; headers: IncomingMessage["headers"]; body: unknown }[] = [];
+const seen: { method?: string | undefined; url?: string | undefined; headers: IncomingMessage["headers"]; body: unknown }[] = [];
 
 async function provider(answer: (req: IncomingMessage, res: ServerResponse, body: unknown) => void): Promise<string> {
   const server = createServer((r, res) => {

@@ -16,10 +16,6 @@ interface ShipmentSlot {
   cancelReason?: string;
 }
 
-export async function handleOrderEvent(deps: ShippingDeps, msg: IncomingEvent): Promise<void> {
-  await handleOrderEvents(deps, [msg]);
-}
-
 /** A run of order events in one transaction: all applied, or none (the consumer then retries
  *  them one by one). Set-based: the inbox record with a locking read of the run's shipments, then
  *  one write of the new and changed ones, as many statements as one event alone costs. Events for

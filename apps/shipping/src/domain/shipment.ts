@@ -2,7 +2,7 @@
 // Pure: ids, time and the carrier choice are data.
 import type { EventData, EventOnTopic } from "@orderflow/contracts";
 
-export type ShipmentStatus = "PENDING" | "DISPATCHED" | "CANCELLED";
+type ShipmentStatus = "PENDING" | "DISPATCHED" | "CANCELLED";
 
 export interface Shipment {
   id: string;
@@ -46,7 +46,7 @@ export function carrierFor(country: string): string {
   return byCountry[country] ?? "DPD";
 }
 
-export function trackingNumberFor(carrier: string, shipmentId: string): string {
+function trackingNumberFor(carrier: string, shipmentId: string): string {
   const prefix = carrier.replace(/[^A-Za-z]/g, "").slice(0, 3).toUpperCase();
   return `${prefix}${shipmentId.replace(/-/g, "").slice(-12).toUpperCase()}`;
 }

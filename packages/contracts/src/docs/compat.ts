@@ -61,7 +61,7 @@ function compareSchema(event: string, path: string, before: S, after: S, out: Br
     }
   }
   if (before.items && after.items) compareSchema(event, `${path}[]`, before.items, after.items, out);
-  if (before.anyOf && after.anyOf && before.anyOf.length === after.anyOf.length) before.anyOf.forEach((b, i) => compareSchema(event, path, b, after.anyOf![i]!, out));
+  if (before.anyOf && after.anyOf && before.anyOf.length === after.anyOf.length) for (const [i, b] of before.anyOf.entries()) compareSchema(event, path, b, after.anyOf[i]!, out);
 }
 
 /** Every change from `released` to `current` that would break a consumer or producer of the released contracts. */

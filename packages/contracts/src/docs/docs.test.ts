@@ -126,12 +126,15 @@ describe("the compatibility gate", () => {
 
   it("names the event, the field and the rule of every breaking change", () => {
     const now = clone(currentSnapshot("1.2.0"));
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits a JSON Schema in place, deep paths a schema type would need a guard for at each step
     const paid = now.events["OrderPaid.v1"] as any;
     delete paid.properties.data.properties.paymentId; // removed field
     paid.properties.data.properties.amount.type = "string"; // retyped field
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits a JSON Schema in place, deep paths a schema type would need a guard for at each step
     const cancelled = now.events["OrderCancelled.v1"] as any;
     cancelled.properties.data.required.push("detail"); // optional became required
     cancelled.properties.data.properties.reason.enum = ["PAYMENT_DECLINED"]; // narrowed enum
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits a JSON Schema in place, deep paths a schema type would need a guard for at each step
     const refunded = now.events["PaymentRefunded.v1"] as any;
     refunded.properties.data.properties.note = { type: "string" };
     refunded.properties.data.required.push("note"); // new required field
@@ -154,6 +157,7 @@ describe("the gate and the released version", () => {
   const current = currentSnapshot(released.version);
   const broken = () => {
     const now = clone(current);
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits a JSON Schema in place, deep paths a schema type would need a guard for at each step
     delete (now.events["OrderPaid.v1"] as any).properties.data.properties.paymentId;
     return now;
   };

@@ -12,21 +12,27 @@ import { randomUUID } from "node:crypto";
 
 let SchemaEngineCtor: typeof SchemaEngine | undefined;
 
+/** wasm-bindgen's JS glue: it is handed the instance's exports and exposes the engine class */
+interface WasmGlue {
+  __wbg_set_wasm(exports: unknown): void;
+  SchemaEngine: typeof SchemaEngine;
+}
+
 async function loadWasm(): Promise<typeof SchemaEngine> {
   if (SchemaEngineCtor) return SchemaEngineCtor;
   // package "exports" only exposes the JS glue, so locate the .wasm next to it
   const pkg = "@prisma/schema-engine-wasm";
-  const runtime = await import(`${pkg}/schema_engine_bg`);
+  const runtime = (await import(`${pkg}/schema_engine_bg`)) as WasmGlue;
   const glue = fileURLToPath(import.meta.resolve(`${pkg}/schema_engine_bg`));
   const bytes = await fs.readFile(path.join(path.dirname(glue), "schema_engine_bg.wasm"));
   // the WebAssembly global is not in the ES lib typings this package compiles against
   const Wasm = (globalThis as unknown as { WebAssembly: { Instance: new (m: unknown, i: unknown) => { exports: unknown }; Module: new (b: Buffer) => unknown } }).WebAssembly;
   const instance = new Wasm.Instance(new Wasm.Module(bytes), {
-    "./schema_engine_bg.js": runtime as any,
+    "./schema_engine_bg.js": runtime,
   });
-  (runtime as any).__wbg_set_wasm(instance.exports);
-  (instance.exports as any).__wbindgen_start();
-  SchemaEngineCtor = (runtime as any).SchemaEngine as typeof SchemaEngine;
+  runtime.__wbg_set_wasm(instance.exports);
+  (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
+  SchemaEngineCtor = runtime.SchemaEngine;
   return SchemaEngineCtor;
 }
 
@@ -46,26 +52,33 @@ export function pgConfigFromUrl(url: string) {
 
 type PgConfig = ReturnType<typeof pgConfigFromUrl>;
 
+/** adapter-pg's members that patchAdapter replaces or calls; performIO is private and onError
+ *  protected in its typings */
+interface AdapterInternals {
+  performIO(q: unknown): Promise<{ fields?: { dataTypeID: number }[] } | undefined>;
+  executeScript(script: string): Promise<void>;
+  underlyingDriver(): pg.Pool;
+  onError(error: unknown): never;
+}
+
 /** The engine's schema describer selects pg_constraint.contype, whose type is the 1-byte
  *  "char" (OID 18); adapter-pg 7.10.1 has no mapping for it and fails with
  *  "Column type 'char' could not be deserialized from the database". Report it as text. */
-function patchAdapter<T>(adapter: T): T {
-  const a = adapter as any;
+function patchAdapter<T extends object>(adapter: T): T {
+  const a = adapter as unknown as AdapterInternals;
   const io = a.performIO.bind(a);
   a.performIO = async (q: unknown) => {
     const r = await io(q);
     for (const f of r?.fields ?? []) if (f.dataTypeID === 18) f.dataTypeID = 25;
     return r;
   };
-  {
-    // Stock executeScript() does script.split(";") and runs each piece on the pool separately:
-    // breaks $$-quoted function bodies / DO blocks / ';' in strings, and a failing migration
-    // leaves earlier statements applied. Send the script whole (simple-query protocol, one
-    // implicit transaction), as the native engine does.
-    a.executeScript = async (script: string) => {
-      try { await a.underlyingDriver().query(script); } catch (e) { a.onError(e); }
-    };
-  }
+  // Stock executeScript() does script.split(";") and runs each piece on the pool separately:
+  // breaks $$-quoted function bodies / DO blocks / ';' in strings, and a failing migration
+  // leaves earlier statements applied. Send the script whole (simple-query protocol, one
+  // implicit transaction), as the native engine does.
+  a.executeScript = async (script: string) => {
+    try { await a.underlyingDriver().query(script); } catch (e) { a.onError(e); }
+  };
   return adapter;
 }
 
@@ -122,7 +135,7 @@ export async function openEngine(opts: { url: string; schemaPath?: string; debug
   // driver errors surface as "External error id#N"; resolve them from the registry
   const explain = (e: unknown) => {
     const m = /External error id#(\d+)/.exec(String((e as Error)?.message ?? e));
-    return m ? (adapter as any).errorRegistry.consumeError(Number(m[1]))?.error : undefined;
+    return m ? adapter.errorRegistry.consumeError(Number(m[1]))?.error : undefined;
   };
   return Object.assign(engine, { close, explain });
 }

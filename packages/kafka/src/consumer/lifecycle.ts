@@ -1,6 +1,5 @@
 // The kafkajs consumer under a member: start, readiness, and a new consumer (with backoff) when
 // kafkajs gives up on its own.
-import type { TopicName } from "@orderflow/contracts";
 import type { Consumer, ConsumerConfig, EachBatchPayload } from "kafkajs";
 import type { Logger } from "pino";
 import { settledWithin } from "../retry.js";

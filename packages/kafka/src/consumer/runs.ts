@@ -38,7 +38,7 @@ export function plainRecord(topic: TopicName, partition: number, m: KafkaMessage
 }
 
 /** A log line per event carries the same ids as on the record path. */
-export function eventLog(log: Logger, e: IncomingEvent): Logger {
+function eventLog(log: Logger, e: IncomingEvent): Logger {
   return log.child({ topic: e.topic, partition: e.partition, offset: e.offset, key: e.key ?? undefined, eventId: e.headers[HEADERS.eventId], correlationId: e.headers[HEADERS.correlationId], eventType: e.event.type });
 }
 
