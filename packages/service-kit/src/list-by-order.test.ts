@@ -2,11 +2,11 @@ import { createMetrics } from "@orderflow/observability";
 import { pino } from "pino";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { createVerifier, signToken, type AuthSettings } from "./auth.js";
+import { createVerifier, signToken } from "./auth.js";
 import { readyWhen } from "./bootstrap.js";
 import { createListByOrderApp } from "./list-by-order.js";
 
-const auth: AuthSettings = { mode: "jwt", algorithm: "HS256", secret: "x".repeat(32), issuer: "test", audience: "test" };
+const auth = { mode: "jwt" as const, algorithm: "HS256" as const, secret: "x".repeat(32), issuer: "test", audience: "test" };
 const ORDER = "0190f4d2-8b6a-7c3e-9a1b-2c3d4e5f6a7b";
 
 function app(ready = true) {
