@@ -4,7 +4,7 @@ import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
 import { consumerTracing, kafkaConsumerMetrics } from "@orderflow/observability";
-import { createVerifier, readyWhen, runMain, serve, serviceKafka, serviceTelemetry, startConsuming } from "@orderflow/service-kit";
+import { createVerifier, kafkaService, readyWhen, runMain, serve, startConsuming } from "@orderflow/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
@@ -17,12 +17,11 @@ import { createApp } from "./http/app.js";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const { log, metrics, tracing } = serviceTelemetry(SERVICE, env);
+  // the order service publishes only through its outbox; this producer carries dead letters
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  // the order service publishes only through its outbox; this producer carries dead letters
-  const { kafka, publisher, broker, ready } = serviceKafka(SERVICE, env, log);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log, idempotencyTtlMs: env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000 };
   const consumers = serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer, ...databaseConsumers(db, log) });
   const consumer = createSagaConsumer(consumers, deps);

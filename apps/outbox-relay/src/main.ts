@@ -1,6 +1,6 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
-import { readyWhen, runMain, serve, serviceKafka, serviceTelemetry } from "@orderflow/service-kit";
+import { kafkaService, readyWhen, runMain, serve } from "@orderflow/service-kit";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
 import { createRelay } from "./relay/relay.js";
@@ -9,8 +9,7 @@ const SERVICE = "outbox-relay";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const { log, metrics, tracing } = serviceTelemetry(SERVICE, env);
-  const { publisher, broker, ready } = serviceKafka(SERVICE, env, log);
+  const { log, metrics, tracing, publisher, broker, ready } = kafkaService(SERVICE, env);
 
   const published = metrics.counter({ name: "orderflow_relay_published_total", help: "Outbox rows published", labelNames: ["database", "topic"] });
   const batchSize = metrics.histogram({ name: "orderflow_relay_batch_size", help: "Rows per published batch", labelNames: ["database"], buckets: [1, 5, 10, 50, 100, 250, 500, 1000] });

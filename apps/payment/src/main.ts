@@ -4,7 +4,7 @@ import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { crashAfterHandled, serviceConsumers } from "@orderflow/kafka";
 import { consumerTracing, kafkaConsumerMetrics } from "@orderflow/observability";
-import { createVerifier, readyWhen, runMain, serve, serviceKafka, serviceTelemetry, startConsuming } from "@orderflow/service-kit";
+import { createVerifier, kafkaService, readyWhen, runMain, serve, startConsuming } from "@orderflow/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { crashAfterProviderAnswers, SERVICE, type PaymentDeps } from "./commands/handle-order-event.js";
 import { listPayments } from "./commands/list-payments.js";
@@ -16,11 +16,10 @@ import { createApp } from "./http/app.js";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const { log, metrics, tracing } = serviceTelemetry(SERVICE, env);
+  // its producer carries dead letters; events leave through the outbox
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  // its producer carries dead letters; events leave through the outbox
-  const { kafka, publisher, broker, ready } = serviceKafka(SERVICE, env, log);
   const gateway = new HttpPaymentGateway({ baseUrl: env.PAYMENT_PROVIDER_URL, timeoutMs: env.PAYMENT_PROVIDER_TIMEOUT_MS, unavailable: env.PAYMENT_GATEWAY_FAILPOINT === "unavailable" });
   const failpoint = env.PAYMENT_CONSUMER_FAILPOINT;
   const deps: PaymentDeps = { db, gateway, clock: () => new Date(), newId: uuidv7, log, ...(failpoint?.kind === "crash-after-provider" ? { afterProviderAnswered: crashAfterProviderAnswers(failpoint.n, log) } : {}) };

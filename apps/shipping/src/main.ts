@@ -4,7 +4,7 @@ import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
 import { consumerTracing, kafkaConsumerMetrics } from "@orderflow/observability";
-import { createVerifier, readyWhen, runMain, serve, serviceKafka, serviceTelemetry, startConsuming } from "@orderflow/service-kit";
+import { createVerifier, kafkaService, readyWhen, runMain, serve, startConsuming } from "@orderflow/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { SERVICE, type ShippingDeps } from "./commands/deps.js";
 import { startDispatcher } from "./commands/dispatch-due.js";
@@ -16,10 +16,9 @@ import { createApp } from "./http/app.js";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const { log, metrics, tracing } = serviceTelemetry(SERVICE, env);
-  const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   // its producer carries dead letters; events leave through the outbox
-  const { kafka, publisher, broker, ready } = serviceKafka(SERVICE, env, log);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const deps: ShippingDeps = { db, clock: () => new Date(), newId: uuidv7, log, dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS };
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };

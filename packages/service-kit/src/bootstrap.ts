@@ -12,7 +12,7 @@ type TelemetryEnv = { LOG_LEVEL: string; TRACES_EXPORTER: TracesExporter; OTLP_T
 type KafkaEnv = Parameters<typeof kafkaSecurity>[0] & { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string };
 
 /** The service's logger, its traces (exported as TRACES_EXPORTER says) and its metrics registry. */
-export function serviceTelemetry(service: string, env: TelemetryEnv) {
+function serviceTelemetry(service: string, env: TelemetryEnv) {
   const log = createLogger({ service, level: env.LOG_LEVEL });
   const tracing = initTracing({ service, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
   return { log, tracing, metrics: createMetrics(service) };
@@ -26,6 +26,13 @@ export function serviceKafka(service: string, env: KafkaEnv, log: Logger) {
   const publisher = createPublisher(kafka);
   const broker = kafkaReachability(kafka);
   return { kafka, publisher, broker, ready: { name: "kafka", check: () => broker.check() } satisfies ReadinessCheck };
+}
+
+/** What a Kafka-connected service that traces its work starts from: serviceTelemetry's logger,
+ *  traces and metrics, and serviceKafka's client, producer and broker check. */
+export function kafkaService(service: string, env: TelemetryEnv & KafkaEnv) {
+  const telemetry = serviceTelemetry(service, env);
+  return { ...telemetry, ...serviceKafka(service, env, telemetry.log) };
 }
 
 /** A readiness check that fails, saying `notReady`, while `isReady()` is false. */

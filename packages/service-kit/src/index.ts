@@ -6,4 +6,4 @@ export { correlation, CORRELATION_HEADER, fieldErrors, HttpProblem, httpMetrics,
 export { IDEMPOTENCY_HEADER, idempotencyKeyOf, idempotentInMemory, keyInFlight, keyReused, REPLAYED_HEADER, requestFingerprint } from "./idempotency.js";
 export { createVerifier, requireScope, SCOPES, signToken, type AuthAlgorithm, type AuthSettings, type Principal, type Verifier } from "./auth.js";
 export { onShutdown, runMain } from "./shutdown.js";
-export { readyWhen, serve, serviceKafka, serviceTelemetry, startConsuming } from "./bootstrap.js";
+export { kafkaService, readyWhen, serve, serviceKafka, startConsuming } from "./bootstrap.js";
