@@ -3,7 +3,7 @@
 import { authEnv, checkApiServiceEnv, httpPort, httpUrl, positiveInt, serviceConfig, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
-const config = serviceConfig("ops-console", {
+const config = serviceConfig("ops-console", checkApiServiceEnv, {
   PORT: httpPort(3005),
   ORDER_URL: httpUrl("http://127.0.0.1:3001").describe("the order service: order search and timelines come from its read model"),
   RELAY_URL: httpUrl("http://127.0.0.1:3004").describe("the outbox relay: outbox backlog, oldest pending age and throughput per database"),
@@ -12,7 +12,7 @@ const config = serviceConfig("ops-console", {
   OPS_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24).describe("how long an action's answer is replayed for a retry with the same Idempotency-Key"),
   ...authEnv,
   ...serviceEnv,
-}, checkApiServiceEnv);
+});
 
 export type ConsoleEnv = ReturnType<typeof loadEnv>;
 

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     ],
   });
 
-  const consuming = await startConsuming(kafka, publisher, [consumer, projection], { groups: ["order", "order-projection"], report: consumerMetrics.setLag });
+  const consuming = await startConsuming(kafka, publisher, [consumer, projection], ["order", "order-projection"], consumerMetrics.setLag);
   const keySweep = sweepExpiredKeys(deps, env.HTTP_IDEMPOTENCY_SWEEP_MS);
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
   const auth = env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM;

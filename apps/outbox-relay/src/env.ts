@@ -24,7 +24,7 @@ export const RelayDatabases = z
     return out;
   });
 
-const config = serviceConfig("outbox-relay", {
+const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
   PORT: httpPort(3004),
   RELAY_DATABASES: RelayDatabases.describe("name=postgresql://… pairs, comma-separated: the service databases whose outbox the relay publishes"),
   RELAY_BATCH_SIZE: positiveInt(500).describe("outbox rows read and published per batch"),
@@ -33,7 +33,7 @@ const config = serviceConfig("outbox-relay", {
   RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe("how often published rows past RELAY_RETENTION_MS are deleted"),
   RELAY_FAILPOINT: z.enum(["crash-after-publish"]).optional().describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
   ...serviceEnv,
-}, checkKafkaSecurityEnv);
+});
 
 export type RelayEnv = ReturnType<typeof loadEnv>;
 

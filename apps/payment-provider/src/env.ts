@@ -6,7 +6,7 @@ import { z } from "zod";
 const rate = (fallback: number) => z.coerce.number({ error: "must be a number from 0 to 1" }).min(0, "must be a number from 0 to 1").max(1, "must be a number from 0 to 1").default(fallback);
 const millis = (fallback: number) => z.coerce.number({ error: "must be a whole number of milliseconds" }).int("must be a whole number of milliseconds").nonnegative("must not be negative").default(fallback);
 
-const config = serviceConfig("payment-provider", {
+const config = serviceConfig("payment-provider", undefined, {
   PORT: httpPort(3006),
   ...processEnv,
   PROVIDER_DECLINE_ABOVE: z.coerce.number().int().nonnegative().default(100_000).describe("authorizations above this amount (minor units: 100000 = 1000.00) are declined"),

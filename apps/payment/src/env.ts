@@ -3,7 +3,7 @@
 import { checkApiServiceEnv, consumingServiceEnv, httpPort, httpUrl, positiveInt, serviceConfig } from "@orderflow/config";
 import { z } from "zod";
 
-const config = serviceConfig("payment", {
+const config = serviceConfig("payment", checkApiServiceEnv, {
   PORT: httpPort(3002),
   ...consumingServiceEnv("orderflow_payment"),
   PAYMENT_PROVIDER_URL: httpUrl("http://127.0.0.1:3006").describe("the card payment provider's API (locally apps/payment-provider, the simulator)"),
@@ -18,7 +18,7 @@ const config = serviceConfig("payment", {
     })
     .optional()
     .describe("fault injection for tests (the reliability suite): `crash-after-handled:N` SIGKILLs the process once N records are applied in the database, before their offsets are committed; `crash-after-provider:N` once the provider has answered N calls, before the transaction that records the answers commits"),
-}, checkApiServiceEnv);
+});
 
 export type PaymentEnv = ReturnType<typeof loadEnv>;
 

@@ -31,10 +31,11 @@ async function main(): Promise<void> {
   const consumer = createOrderEventsConsumer(consumers, deps);
 
   const verify = createVerifier(authSettings(env));
-  const readiness = [ready, { name: "database", check: () => ping(db) }, readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined")];
-  const app = createApp({ list: (orderId) => listPayments(db, orderId), log, registry: metrics.registry, verify, readiness });
+  const joined = readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined");
+  const readiness = [ready, { name: "database", check: () => ping(db) }, joined];
+  const app = createApp({ list: (id) => listPayments(db, id), log, registry: metrics.registry, verify, readiness });
 
-  const consuming = await startConsuming(kafka, publisher, [consumer], { groups: ["payment"], report: consumerMetrics.setLag });
+  const consuming = await startConsuming(kafka, publisher, [consumer], ["payment"], consumerMetrics.setLag);
   serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening: [{ port: env.PORT, providerUrl: env.PAYMENT_PROVIDER_URL }, "payment service listening"] }, [
     () => broker.close(),
     () => consuming.stop(),

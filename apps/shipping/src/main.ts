@@ -24,10 +24,11 @@ async function main(): Promise<void> {
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   const consumer = createOrderEventsConsumer(serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer, ...databaseConsumers(db, log) }), deps);
   const verify = createVerifier(authSettings(env));
-  const readiness = [ready, { name: "database", check: () => ping(db) }, readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined")];
-  const app = createApp({ list: (orderId) => listShipments(db, orderId), log, registry: metrics.registry, verify, readiness });
+  const joined = readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined");
+  const readiness = [ready, { name: "database", check: () => ping(db) }, joined];
+  const app = createApp({ list: (id) => listShipments(db, id), log, registry: metrics.registry, verify, readiness });
 
-  const consuming = await startConsuming(kafka, publisher, [consumer], { groups: ["shipping"], report: consumerMetrics.setLag });
+  const consuming = await startConsuming(kafka, publisher, [consumer], ["shipping"], consumerMetrics.setLag);
   const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
   deps.onShipmentsDue = (at) => dispatcher.dueAt(at);
   const steps = [() => broker.close(), () => dispatcher.stop(), () => consuming.stop(), () => db.$disconnect(), () => tracing.shutdown()];

@@ -53,7 +53,7 @@ describe("secrets in configuration errors", () => {
 });
 
 describe("shared service settings", () => {
-  const config = serviceConfig("svc", { PORT: httpPort(3009), ...consumingServiceEnv("orderflow_svc"), BASE_URL: httpUrl("http://x:1/") }, checkApiServiceEnv);
+  const config = serviceConfig("svc", checkApiServiceEnv, { PORT: httpPort(3009), ...consumingServiceEnv("orderflow_svc"), BASE_URL: httpUrl("http://x:1/") });
 
   it("composes the database, auth, Kafka and retry settings with the service's own", () => {
     const env = config.parse({});

@@ -186,6 +186,6 @@ export function checkApiServiceEnv(env: AuthEnv & KafkaSecurityEnv): { variable:
 /** One service's configuration: its schema, the names of its variables (deploy files are checked
  *  against them) and a parse of an environment against both the schema and `check`. The schema
  *  carries each variable's default and description: docs/configuration.md is generated from it. */
-export function serviceConfig<S extends z.ZodRawShape>(service: string, shape: S, check?: (env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]) {
+export function serviceConfig<S extends z.ZodRawShape>(service: string, check: ((env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]) | undefined, shape: S) {
   return { ENV_SHAPE: shape, ENV_KEYS: Object.keys(shape), parse: (source: Record<string, string | undefined>) => parseEnv(service, shape, source, check) };
 }

@@ -53,10 +53,10 @@ interface Consumer {
 /** Connects the producer (it carries the dead letters), starts the consumers one after another and
  *  reports their groups' lag every 10 s. stop() ends the lag reports, stops the consumers together,
  *  then disconnects the producer. */
-export async function startConsuming(kafka: KafkaClient, publisher: Publisher, consumers: Consumer[], lag: { groups: string[]; report: Parameters<typeof monitorLag>[3] }) {
+export async function startConsuming(kafka: KafkaClient, publisher: Publisher, consumers: Consumer[], groups: string[], reportLag: Parameters<typeof monitorLag>[3]) {
   await publisher.connect();
   for (const consumer of consumers) await consumer.start();
-  const monitor = monitorLag(kafka, lag.groups, 10_000, lag.report);
+  const monitor = monitorLag(kafka, groups, 10_000, reportLag);
   return {
     async stop(): Promise<void> {
       monitor.stop();

@@ -6,6 +6,8 @@ import type { Payment } from "../domain/payment.js";
 
 export type AppDeps = ListByOrderAppDeps<Payment>;
 
+const body = (payments: Payment[]): PaymentList => ({ payments });
+
 export function createApp(deps: AppDeps) {
-  return createListByOrderApp({ ...deps, isUnavailable: isOutage }, "/payments", (payments): PaymentList => ({ payments }));
+  return createListByOrderApp({ ...deps, isUnavailable: isOutage }, "/payments", body);
 }

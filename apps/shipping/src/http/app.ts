@@ -6,6 +6,8 @@ import type { Shipment } from "../domain/shipment.js";
 
 export type AppDeps = ListByOrderAppDeps<Shipment>;
 
+const body = (shipments: Shipment[]): ShipmentList => ({ shipments });
+
 export function createApp(deps: AppDeps) {
-  return createListByOrderApp({ ...deps, isUnavailable: isOutage }, "/shipments", (shipments): ShipmentList => ({ shipments }));
+  return createListByOrderApp({ ...deps, isUnavailable: isOutage }, "/shipments", body);
 }
