@@ -1,10 +1,10 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
-import { authSettings, kafkaSecurity, retryPolicy } from "@orderflow/config";
-import { ping } from "@orderflow/db-kit";
-import { createKafkaClient, createPublisher, kafkaReachability, monitorLag } from "@orderflow/kafka";
-import { consumerTracing, createLogger, createMetrics, initTracing, kafkaConsumerMetrics } from "@orderflow/observability";
-import { createVerifier, onShutdown, runMain } from "@orderflow/service-kit";
+import { authSettings, retryPolicy } from "@orderflow/config";
+import { databaseConsumers, ping } from "@orderflow/db-kit";
+import { serviceConsumers } from "@orderflow/kafka";
+import { consumerTracing, kafkaConsumerMetrics } from "@orderflow/observability";
+import { createVerifier, kafkaService, readyWhen, runMain, serve, startConsuming } from "@orderflow/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
@@ -17,18 +17,15 @@ import { createApp } from "./http/app.js";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
-  const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
-  const metrics = createMetrics(SERVICE);
-  const consumerMetrics = kafkaConsumerMetrics(metrics);
-  const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(env) });
   // the order service publishes only through its outbox; this producer carries dead letters
-  const publisher = createPublisher(kafka);
-  const broker = kafkaReachability(kafka);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const consumerMetrics = kafkaConsumerMetrics(metrics);
+  const observer = { ...consumerMetrics.observer, ...consumerTracing };
+  const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log, idempotencyTtlMs: env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000 };
-  const consumer = createSagaConsumer(kafka, publisher, deps, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
-  const projection = createProjectionConsumer(kafka, publisher, db, retryPolicy(env), { ...consumerMetrics.observer, ...consumerTracing });
+  const consumers = serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer, ...databaseConsumers(db, log) });
+  const consumer = createSagaConsumer(consumers, deps);
+  const projection = createProjectionConsumer(consumers, db);
 
   const app = createApp({
     api: createOrderApi(deps, { client: kafka, publisher }),
@@ -37,21 +34,24 @@ async function main(): Promise<void> {
     verify: createVerifier(authSettings(env)),
     rateLimitPerSecond: env.HTTP_RATE_LIMIT_PER_SECOND,
     readiness: [
-      { name: "kafka", check: () => broker.check() },
+      ready,
       { name: "database", check: () => ping(db) },
-      { name: "kafka-consumer", check: () => { if (!consumer.isReady()) throw new Error("consumer group not joined"); } },
-      { name: "projection", check: () => { if (!projection.isReady()) throw new Error("projection group not joined"); } },
+      readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined"),
+      readyWhen("projection", () => projection.isReady(), "projection group not joined"),
     ],
   });
 
-  await publisher.connect();
-  await consumer.start();
-  await projection.start();
-  const lag = monitorLag(kafka, ["order", "order-projection"], 10_000, consumerMetrics.setLag);
+  const consuming = await startConsuming(kafka, publisher, [consumer, projection], ["order", "order-projection"], consumerMetrics.setLag);
   const keySweep = sweepExpiredKeys(deps, env.HTTP_IDEMPOTENCY_SWEEP_MS);
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
-  const server = app.listen(env.PORT, () => log.info({ port: env.PORT, auth: env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM }, "order service listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => lag.stop(), async () => keySweep.stop(), () => Promise.all([consumer.stop(), projection.stop()]), () => publisher.disconnect(), () => db.$disconnect(), () => tracing.shutdown()]);
+  const auth = env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM;
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening: [{ port: env.PORT, auth }, "order service listening"] }, [
+    () => broker.close(),
+    async () => keySweep.stop(),
+    () => consuming.stop(),
+    () => db.$disconnect(),
+    () => tracing.shutdown(),
+  ]);
 }
 
 runMain(SERVICE, main);

@@ -1,6 +1,6 @@
 // The relay's configuration, parsed once at start-up; a bad value stops the process with a
 // message naming the variable and what is wrong with it.
-import { checkKafkaSecurityEnv, parseEnv, port, positiveInt, serviceEnv } from "@orderflow/config";
+import { checkKafkaSecurityEnv, httpPort, positiveInt, serviceConfig, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
 const DEFAULT_DATABASES = ["order", "payment", "shipping"].map((s) => `${s}=postgresql://postgres@127.0.0.1:54329/orderflow_${s}`).join(",");
@@ -24,8 +24,8 @@ export const RelayDatabases = z
     return out;
   });
 
-const shape = {
-  PORT: port(3004).describe("HTTP port of the service (`/healthz`, `/readyz`, `/metrics` and its API)"),
+const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
+  PORT: httpPort(3004),
   RELAY_DATABASES: RelayDatabases.describe("name=postgresql://… pairs, comma-separated: the service databases whose outbox the relay publishes"),
   RELAY_BATCH_SIZE: positiveInt(500).describe("outbox rows read and published per batch"),
   RELAY_POLL_INTERVAL_MS: positiveInt(1000).describe("how often the relay looks for rows when no NOTIFY woke it"),
@@ -33,16 +33,10 @@ const shape = {
   RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe("how often published rows past RELAY_RETENTION_MS are deleted"),
   RELAY_FAILPOINT: z.enum(["crash-after-publish"]).optional().describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
   ...serviceEnv,
-};
+});
 
 export type RelayEnv = ReturnType<typeof loadEnv>;
 
-export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("outbox-relay", shape, source, checkKafkaSecurityEnv);
-}
+export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
-/** Every variable this service reads (deploy files are checked against it). */
-export const ENV_KEYS = Object.keys(shape);
-
-/** The schema of every variable, with its default and description (docs/configuration.md is generated from it). */
-export const ENV_SHAPE = shape;
+export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

@@ -1,9 +1,6 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
-import { kafkaSecurity } from "@orderflow/config";
-import { createKafkaClient, createPublisher, kafkaReachability } from "@orderflow/kafka";
-import { createLogger, createMetrics, initTracing } from "@orderflow/observability";
-import { onShutdown, runMain } from "@orderflow/service-kit";
+import { kafkaService, readyWhen, runMain, serve } from "@orderflow/service-kit";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
 import { createRelay } from "./relay/relay.js";
@@ -12,12 +9,7 @@ const SERVICE = "outbox-relay";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
-  const tracing = initTracing({ service: SERVICE, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
-  const metrics = createMetrics(SERVICE);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: SERVICE, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security: kafkaSecurity(env) });
-  const publisher = createPublisher(kafka);
-  const broker = kafkaReachability(kafka);
+  const { log, metrics, tracing, publisher, broker, ready } = kafkaService(SERVICE, env);
 
   const published = metrics.counter({ name: "orderflow_relay_published_total", help: "Outbox rows published", labelNames: ["database", "topic"] });
   const batchSize = metrics.histogram({ name: "orderflow_relay_batch_size", help: "Rows per published batch", labelNames: ["database"], buckets: [1, 5, 10, 50, 100, 250, 500, 1000] });
@@ -54,9 +46,9 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
     readiness: [
-      { name: "kafka", check: () => broker.check() },
+      ready,
       { name: "databases", check: () => relay.ping() },
-      { name: "kafka-producer", check: () => { if (!publisher.isConnected()) throw new Error("producer not connected"); } },
+      readyWhen("kafka-producer", () => publisher.isConnected(), "producer not connected"),
     ],
   });
   const refreshGauges = async () => {
@@ -70,8 +62,8 @@ async function main(): Promise<void> {
   relay.start();
   const gaugeTimer = setInterval(() => void refreshGauges().catch(() => {}), 5000);
   gaugeTimer.unref();
-  const server = app.listen(env.PORT, () => log.info({ port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) }, "outbox relay listening"));
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, [() => broker.close(), async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect(), () => tracing.shutdown()]);
+  const listening: [object, string] = [{ port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) }, "outbox relay listening"];
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [() => broker.close(), async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect(), () => tracing.shutdown()]);
 }
 
 runMain(SERVICE, main);

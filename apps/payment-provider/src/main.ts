@@ -2,7 +2,7 @@
 // fault dice and HTTP. It holds no database: a restart forgets every request it was sent.
 import { randomUUID } from "node:crypto";
 import { createLogger, createMetrics } from "@orderflow/observability";
-import { onShutdown, runMain } from "@orderflow/service-kit";
+import { runMain, serve } from "@orderflow/service-kit";
 import { Faults } from "./domain/faults.js";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
@@ -22,10 +22,10 @@ async function main(): Promise<void> {
 
   const { errorRate, lostAnswerRate, latencyMs } = faults.current();
   if (errorRate > 0 || lostAnswerRate > 0 || latencyMs > 0) log.warn({ faults: faults.current() }, "fault injection enabled");
-  const server = app.listen(env.PORT, () => log.info({ port: env.PORT, declineAbove: env.PROVIDER_DECLINE_ABOVE, seed: env.PROVIDER_SEED }, "payment provider simulator listening"));
+  const listening: [object, string] = [{ port: env.PORT, declineAbove: env.PROVIDER_DECLINE_ABOVE, seed: env.PROVIDER_SEED }, "payment provider simulator listening"];
   // a withheld answer would keep its connection, and so the server, open past the grace period
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => held.dropAll());
-  onShutdown({ log, graceMs: env.SHUTDOWN_GRACE_MS, server }, []);
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, []);
 }
 
 runMain(SERVICE, main);

@@ -1,14 +1,12 @@
 // The payment service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import { checkKafkaSecurityEnv, authEnv, checkAuthEnv, consumerRetryEnv, optionalPostgresUrl, parseEnv, port, positiveInt, postgresUrl, serviceEnv } from "@orderflow/config";
+import { checkApiServiceEnv, consumingServiceEnv, httpPort, httpUrl, positiveInt, serviceConfig } from "@orderflow/config";
 import { z } from "zod";
 
-const shape = {
-  PORT: port(3002).describe("HTTP port of the service (`/healthz`, `/readyz`, `/metrics` and its API)"),
-  DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/orderflow_payment").describe("the service's own PostgreSQL database"),
-  DATABASE_POOL_SIZE: positiveInt(10).describe("connections in the service's one `pg` pool, shared by Prisma and the hot paths"),
-  MIGRATE_DATABASE_URL: optionalPostgresUrl().describe("migrations run with this role when set (schema changes), the service with DATABASE_URL"),
-  PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("http://127.0.0.1:3006").transform((u) => u.replace(/\/+$/, "")).describe("the card payment provider's API (locally apps/payment-provider, the simulator)"),
+const config = serviceConfig("payment", checkApiServiceEnv, {
+  PORT: httpPort(3002),
+  ...consumingServiceEnv("orderflow_payment"),
+  PAYMENT_PROVIDER_URL: httpUrl("http://127.0.0.1:3006").describe("the card payment provider's API (locally apps/payment-provider, the simulator)"),
   PAYMENT_PROVIDER_TIMEOUT_MS: positiveInt(2000).describe("the deadline of one provider call; past it the call counts as unanswered and is retried"),
   PAYMENT_GATEWAY_FAILPOINT: z.enum(["unavailable"]).optional().describe("fault injection for tests and demos: `unavailable` makes every provider call fail without calling (retried, then dead-lettered: what a provider outage looks like to an operator)"),
   PAYMENT_CONSUMER_FAILPOINT: z
@@ -20,19 +18,10 @@ const shape = {
     })
     .optional()
     .describe("fault injection for tests (the reliability suite): `crash-after-handled:N` SIGKILLs the process once N records are applied in the database, before their offsets are committed; `crash-after-provider:N` once the provider has answered N calls, before the transaction that records the answers commits"),
-  ...authEnv,
-  ...serviceEnv,
-  ...consumerRetryEnv,
-};
+});
 
 export type PaymentEnv = ReturnType<typeof loadEnv>;
 
-export function loadEnv(source: Record<string, string | undefined> = process.env) {
-  return parseEnv("payment", shape, source, (env) => [...checkAuthEnv(env), ...checkKafkaSecurityEnv(env)]);
-}
+export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
-/** Every variable this service reads (deploy files are checked against it). */
-export const ENV_KEYS = Object.keys(shape);
-
-/** The schema of every variable, with its default and description (docs/configuration.md is generated from it). */
-export const ENV_SHAPE = shape;
+export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

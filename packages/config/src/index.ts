@@ -26,6 +26,30 @@ export const logLevel = () => z.enum(["fatal", "error", "warn", "info", "debug",
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** An http(s) URL without its trailing slashes (a base to append paths to). */
+export const httpUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .default(fallback)
+    .transform((u) => u.replace(/\/+$/, ""));
+
+/** The port a service serves its API, health and metrics on. */
+export const httpPort = (fallback: number) =>
+  port(fallback).describe("HTTP port of the service (`/healthz`, `/readyz`, `/metrics` and its API)");
+
+/** Settings every service process has, Kafka-connected or not. */
+export const processEnv = {
+  LOG_LEVEL: logLevel().describe("pino log level: fatal, error, warn, info, debug, trace or silent"),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000).describe("how long a stopping process waits for work in hand before it exits"),
+};
+
+/** The service's own PostgreSQL database, `database` on the local stack by default. */
+export const databaseEnv = (database: string) => ({
+  DATABASE_URL: postgresUrl(`postgresql://postgres@127.0.0.1:54329/${database}`).describe("the service's own PostgreSQL database"),
+  DATABASE_POOL_SIZE: positiveInt(10).describe("connections in the service's one `pg` pool, shared by Prisma and the hot paths"),
+  MIGRATE_DATABASE_URL: optionalPostgresUrl().describe("migrations run with this role when set (schema changes), the service with DATABASE_URL"),
+});
+
 /** How a client authenticates to the brokers (services and `pnpm orderflow` alike). */
 export const kafkaSecurityEnv = {
   KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none").describe("none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD"),
@@ -39,8 +63,7 @@ export const kafkaSecurityEnv = {
 export const serviceEnv = {
   KAFKA_BROKERS: kafkaBrokers().describe("Kafka bootstrap brokers, comma-separated host:port"),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("").describe("prepended to every topic and consumer group on the broker: one broker, several environments (the end-to-end tests run beside `pnpm dev` this way)"),
-  LOG_LEVEL: logLevel().describe("pino log level: fatal, error, warn, info, debug, trace or silent"),
-  SHUTDOWN_GRACE_MS: positiveInt(10_000).describe("how long a stopping process waits for work in hand before it exits"),
+  ...processEnv,
   TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none").describe("OpenTelemetry spans: none (default; traceparent still travels), console, or otlp"),
   OTLP_TRACES_URL: z.url().optional().describe("OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces"),
   ...kafkaSecurityEnv,
@@ -149,4 +172,20 @@ export function authSettings(env: AuthEnv) {
     issuer: env.AUTH_ISSUER,
     audience: env.AUTH_AUDIENCE,
   };
+}
+
+/** What order, payment and shipping share: their own database, an authenticated API, Kafka and
+ *  consumer retries. */
+export const consumingServiceEnv = (database: string) => ({ ...databaseEnv(database), ...authEnv, ...serviceEnv, ...consumerRetryEnv });
+
+/** The cross-variable rules of a Kafka-connected service with an authenticated API. */
+export function checkApiServiceEnv(env: AuthEnv & KafkaSecurityEnv): { variable: string; message: string }[] {
+  return [...checkAuthEnv(env), ...checkKafkaSecurityEnv(env)];
+}
+
+/** One service's configuration: its schema, the names of its variables (deploy files are checked
+ *  against them) and a parse of an environment against both the schema and `check`. The schema
+ *  carries each variable's default and description: docs/configuration.md is generated from it. */
+export function serviceConfig<S extends z.ZodRawShape>(service: string, check: ((env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]) | undefined, shape: S) {
+  return { ENV_SHAPE: shape, ENV_KEYS: Object.keys(shape), parse: (source: Record<string, string | undefined>) => parseEnv(service, shape, source, check) };
 }

@@ -11,3 +11,4 @@ export { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlKeyParking, type ParkedAtR
 export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";
 export { databaseErrors, isOutage, isRetriable } from "./errors.js";
+export { databaseConsumers } from "./consumers.js";

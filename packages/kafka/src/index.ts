@@ -3,6 +3,7 @@ export { createKafkaClient, type KafkaClient, type KafkaClientConfig, type Kafka
 export { createPublisher, type Publisher } from "./publisher.js";
 export { recordForEvent, type OutgoingRecord } from "./records.js";
 export { crashAfterHandled, createEventConsumer, type ConsumerObserver, type EventConsumer, type EventConsumerOptions, type IncomingEvent, type Outcome, type RunContext, type RunHandler } from "./consumer.js";
+export { serviceConsumers, withRunLog, type ServiceConsumers, type SharedConsumerSettings } from "./service-consumers.js";
 export { DLT_HEADERS, deadLetterRecord, type Failure } from "./dead-letter.js";
 export { defaultErrorClassifier, errorClass, isOutage, isRetriable, NonRetriableError, RetriableError, type ErrorClassifier } from "./errors.js";
 export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";

@@ -1,6 +1,5 @@
 // Consumer group `order-projection`: every event of every topic into the live read model.
-import { databaseErrors, listeningKeyParking } from "@orderflow/db-kit";
-import { createEventConsumer, type EventConsumer, type KafkaClient, type Publisher, type RetryPolicy, type ConsumerObserver } from "@orderflow/kafka";
+import type { EventConsumer, ServiceConsumers } from "@orderflow/kafka";
 import type { Db } from "../db/client.js";
 import { PROJECTION_GROUP, PROJECTION_TOPICS } from "./replay.js";
 import { applyRecords } from "./store.js";
@@ -8,13 +7,10 @@ import { applyRecords } from "./store.js";
 /** the longest the projection lets records gather before it applies them */
 const PROJECTION_MAX_WAIT_MS = 100;
 
-export function createProjectionConsumer(kafka: KafkaClient, publisher: Publisher, db: Db, retry: RetryPolicy, observer?: ConsumerObserver): EventConsumer {
-  return createEventConsumer(kafka, publisher, {
+export function createProjectionConsumer(consumers: ServiceConsumers, db: Db): EventConsumer {
+  return consumers({
     groupId: PROJECTION_GROUP,
     topics: [...PROJECTION_TOPICS],
-    retry,
-    ...(observer ? { observer } : {}),
-    parking: listeningKeyParking(db, PROJECTION_GROUP, { log: kafka.logger }),
     // the read model may trail the events by up to a tenth of a second: batches of that tenth
     // instead of one or two records each, so it costs the order service a fraction of the round
     // trips it shares with the API and the saga (docs/performance.md)
@@ -25,7 +21,5 @@ export function createProjectionConsumer(kafka: KafkaClient, publisher: Publishe
       ctx.log.debug({ records: run.length, applied: applied.filter(Boolean).length }, "projected a run");
     },
     runs: { maxRecords: 100 },
-    // a database outage is waited out, not dead-lettered
-    errors: databaseErrors,
   });
 }

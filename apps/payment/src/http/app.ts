@@ -1,24 +1,13 @@
 // The payment service's HTTP API (read-only: payments change only through events).
-import type { PaymentList } from "@orderflow/http-api/payment";
-import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
-import { z } from "zod";
-import type { Payment } from "../domain/payment.js";
 import { isOutage } from "@orderflow/db-kit";
+import type { PaymentList } from "@orderflow/http-api/payment";
+import { createListByOrderApp, type ListByOrderAppDeps } from "@orderflow/service-kit";
+import type { Payment } from "../domain/payment.js";
 
-export interface AppDeps extends ServiceAppDeps {
-  /** checks bearer tokens (createVerifier): reading needs the orders:read scope */
-  verify: Verifier;
-  listPayments(orderId: string): Promise<Payment[]>;
-}
+export type AppDeps = ListByOrderAppDeps<Payment>;
 
-const Query = z.object({ orderId: z.uuid({ error: "must be an order id (uuid)" }) });
+const body = (payments: Payment[]): PaymentList => ({ payments });
 
 export function createApp(deps: AppDeps) {
-  return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
-    app.get("/payments", requireScope(deps.verify, SCOPES.read), async (req, res) => {
-      const q = Query.safeParse(req.query);
-      if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
-      res.json({ payments: await deps.listPayments(q.data.orderId) } satisfies PaymentList);
-    });
-  });
+  return createListByOrderApp({ ...deps, isUnavailable: isOutage }, "/payments", body);
 }

@@ -1,24 +1,13 @@
 // The shipping service's HTTP API (read-only: shipments change only through events).
-import type { ShipmentList } from "@orderflow/http-api/shipping";
-import { createServiceApp, HttpProblem, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
-import { z } from "zod";
-import type { Shipment } from "../domain/shipment.js";
 import { isOutage } from "@orderflow/db-kit";
+import type { ShipmentList } from "@orderflow/http-api/shipping";
+import { createListByOrderApp, type ListByOrderAppDeps } from "@orderflow/service-kit";
+import type { Shipment } from "../domain/shipment.js";
 
-export interface AppDeps extends ServiceAppDeps {
-  /** checks bearer tokens (createVerifier): reading needs the orders:read scope */
-  verify: Verifier;
-  listShipments(orderId: string): Promise<Shipment[]>;
-}
+export type AppDeps = ListByOrderAppDeps<Shipment>;
 
-const Query = z.object({ orderId: z.uuid({ error: "must be an order id (uuid)" }) });
+const body = (shipments: Shipment[]): ShipmentList => ({ shipments });
 
 export function createApp(deps: AppDeps) {
-  return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
-    app.get("/shipments", requireScope(deps.verify, SCOPES.read), async (req, res) => {
-      const q = Query.safeParse(req.query);
-      if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
-      res.json({ shipments: await deps.listShipments(q.data.orderId) } satisfies ShipmentList);
-    });
-  });
+  return createListByOrderApp({ ...deps, isUnavailable: isOutage }, "/shipments", body);
 }

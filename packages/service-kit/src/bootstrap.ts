@@ -1,0 +1,74 @@
+// What every service's main.ts starts from, so that each keeps only what is its own: logs, metrics
+// and traces; a Kafka client with its producer; readiness checks; consumers started, watched for
+// lag and stopped; and the HTTP server with graceful shutdown.
+import { kafkaSecurity } from "@orderflow/config";
+import { createKafkaClient, createPublisher, kafkaReachability, monitorLag, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import { createLogger, createMetrics, initTracing, type Logger, type TracesExporter } from "@orderflow/observability";
+import type { ReadinessCheck } from "./health.js";
+import { onShutdown } from "./shutdown.js";
+import type { Express } from "express";
+
+type TelemetryEnv = { LOG_LEVEL: string; TRACES_EXPORTER: TracesExporter; OTLP_TRACES_URL?: string | undefined };
+type KafkaEnv = Parameters<typeof kafkaSecurity>[0] & { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string };
+
+/** The service's logger, its traces (exported as TRACES_EXPORTER says) and its metrics registry. */
+function serviceTelemetry(service: string, env: TelemetryEnv) {
+  const log = createLogger({ service, level: env.LOG_LEVEL });
+  const tracing = initTracing({ service, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
+  return { log, tracing, metrics: createMetrics(service) };
+}
+
+/** The service's Kafka client, one producer and the broker's reachability, with `ready`, the
+ *  readiness check that asks the broker. */
+export function serviceKafka(service: string, env: KafkaEnv, log: Logger) {
+  const security = kafkaSecurity(env);
+  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: service, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security });
+  const publisher = createPublisher(kafka);
+  const broker = kafkaReachability(kafka);
+  return { kafka, publisher, broker, ready: { name: "kafka", check: () => broker.check() } satisfies ReadinessCheck };
+}
+
+/** What a Kafka-connected service that traces its work starts from: serviceTelemetry's logger,
+ *  traces and metrics, and serviceKafka's client, producer and broker check. */
+export function kafkaService(service: string, env: TelemetryEnv & KafkaEnv) {
+  const telemetry = serviceTelemetry(service, env);
+  return { ...telemetry, ...serviceKafka(service, env, telemetry.log) };
+}
+
+/** A readiness check that fails, saying `notReady`, while `isReady()` is false. */
+export function readyWhen(name: string, isReady: () => boolean, notReady: string): ReadinessCheck {
+  return {
+    name,
+    check: () => {
+      if (!isReady()) throw new Error(notReady);
+    },
+  };
+}
+
+interface Consumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Connects the producer (it carries the dead letters), starts the consumers one after another and
+ *  reports their groups' lag every 10 s. stop() ends the lag reports, stops the consumers together,
+ *  then disconnects the producer. */
+export async function startConsuming(kafka: KafkaClient, publisher: Publisher, consumers: Consumer[], groups: string[], reportLag: Parameters<typeof monitorLag>[3]) {
+  await publisher.connect();
+  for (const consumer of consumers) await consumer.start();
+  const monitor = monitorLag(kafka, groups, 10_000, reportLag);
+  return {
+    async stop(): Promise<void> {
+      monitor.stop();
+      await Promise.all(consumers.map((c) => c.stop()));
+      await publisher.disconnect();
+    },
+  };
+}
+
+/** Serves `app` on `port`, logging `listening` once it does; on SIGTERM/SIGINT stops taking
+ *  requests, then runs `steps` in order within the grace period. */
+export function serve(app: Express, opts: { port: number; log: Logger; graceMs: number; listening: [fields: object, message: string] }, steps: (() => Promise<unknown>)[]): void {
+  const server = app.listen(opts.port, () => opts.log.info(opts.listening[0], opts.listening[1]));
+  onShutdown({ log: opts.log, graceMs: opts.graceMs, server }, steps);
+}
