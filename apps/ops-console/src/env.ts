@@ -14,8 +14,6 @@ const config = serviceConfig("ops-console", checkApiServiceEnv, {
   ...serviceEnv,
 });
 
-export type ConsoleEnv = ReturnType<typeof loadEnv>;
-
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
 export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

@@ -11,8 +11,6 @@ const config = serviceConfig("order", checkApiServiceEnv, {
   HTTP_IDEMPOTENCY_SWEEP_MS: positiveInt(600_000).describe("how often keys past their window are deleted"),
 });
 
-export type OrderEnv = ReturnType<typeof loadEnv>;
-
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
 export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

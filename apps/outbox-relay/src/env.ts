@@ -35,8 +35,6 @@ const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
   ...serviceEnv,
 });
 
-export type RelayEnv = ReturnType<typeof loadEnv>;
-
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
 export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

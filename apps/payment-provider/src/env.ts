@@ -17,8 +17,6 @@ const config = serviceConfig("payment-provider", undefined, {
   PROVIDER_SEED: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").nonnegative("must not be negative").max(0xffff_ffff, "must fit in 32 bits").default(1).describe("seed of the fault dice: the same seed and the same requests give the same faults"),
 });
 
-export type ProviderEnv = ReturnType<typeof loadEnv>;
-
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
 export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

@@ -20,8 +20,6 @@ const config = serviceConfig("payment", checkApiServiceEnv, {
     .describe("fault injection for tests (the reliability suite): `crash-after-handled:N` SIGKILLs the process once N records are applied in the database, before their offsets are committed; `crash-after-provider:N` once the provider has answered N calls, before the transaction that records the answers commits"),
 });
 
-export type PaymentEnv = ReturnType<typeof loadEnv>;
-
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
 export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

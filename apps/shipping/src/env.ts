@@ -10,8 +10,6 @@ const config = serviceConfig("shipping", checkApiServiceEnv, {
   SHIPPING_DISPATCH_POLL_MS: positiveInt(250).describe("how often shipments due for dispatch are looked for"),
 });
 
-export type ShippingEnv = ReturnType<typeof loadEnv>;
-
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);
 
 export const { ENV_KEYS, ENV_SHAPE } = config; // for the deploy-config test and docs/configuration.md

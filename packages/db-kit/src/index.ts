@@ -7,7 +7,7 @@ export { ensureDatabase, migrateCreate, migrateDeploy, migrateDrift, migrateStat
 export { runMigrateCli, runServiceMigrations } from "./migrate/cli.js";
 export { createDatabase, PoolTimeout, POOL_WAIT_MS, sqlDatabase, type Database, type SqlDatabase } from "./sql.js";
 export { deletePublishedOutbox, listenForOutbox, markOutboxPublished, outboxBacklog, pendingOutboxRows, tryLeadOutbox, type PendingOutboxRow } from "./relay.js";
-export { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlKeyParking, type ParkedAtRow } from "./parking.js";
+export { listeningKeyParking, PARKED_KEYS_CHANNEL, sqlKeyParking, type ListeningParking, type ParkedAtRow } from "./parking.js";
 export { freshMigratedDatabase, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";
 export { databaseErrors, isOutage, isRetriable } from "./errors.js";

@@ -50,6 +50,15 @@ export function sqlKeyParking(db: SqlExecutor, consumerGroup: string) {
   };
 }
 
+/** What a consumer sees of the parking: its state lives in the class below. */
+export interface ListeningParking {
+  blocked(wanted: string[]): Promise<Map<string, ParkedAtRow>>;
+  block(key: string, at: ParkedAtRow): Promise<void>;
+  release(key: string, redriveId: string): Promise<boolean>;
+  isLive(): boolean;
+  close(): Promise<void>;
+}
+
 interface ListeningOptions {
   retryMs?: number;
   /** hears when the listener fails (once per outage) and when it is back */
@@ -66,11 +75,11 @@ interface ListeningOptions {
  * key another member parked a moment later. The member's own changes apply at once. While the
  * listening connection is down (or before it is up) lookups go to the database.
  */
-export function listeningKeyParking(db: SqlExecutor & { readonly pool: pg.Pool }, consumerGroup: string, opts: ListeningOptions = {}) {
+export function listeningKeyParking(db: SqlExecutor & { readonly pool: pg.Pool }, consumerGroup: string, opts: ListeningOptions = {}): ListeningParking {
   return new ListeningKeyParking(db, consumerGroup, opts);
 }
 
-class ListeningKeyParking {
+class ListeningKeyParking implements ListeningParking {
   private readonly store: ReturnType<typeof sqlKeyParking>;
   private keys: Map<string, ParkedAtRow> | undefined; // undefined: not live
   private client: pg.Client | undefined;

@@ -4,9 +4,9 @@ import type { Logger } from "pino";
 
 /** How the client authenticates: SASL (PLAIN or SCRAM) over TLS or plaintext. */
 export interface KafkaSecurity {
-  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
+  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string } | undefined;
   /** true: TLS with the system's CAs; caFile: TLS trusting that PEM bundle too */
-  tls?: boolean | { caFile: string };
+  tls?: boolean | { caFile: string } | undefined;
 }
 
 export interface KafkaClientConfig {

@@ -11,9 +11,9 @@ export interface AuthSettings {
   mode: "jwt" | "off";
   algorithm: AuthAlgorithm;
   /** HS256 key */
-  secret?: string;
+  secret?: string | undefined;
   /** where RS256/ES256 public keys come from (an identity provider's JWKS endpoint) */
-  jwksUrl?: string;
+  jwksUrl?: string | undefined;
   issuer: string;
   audience: string;
 }

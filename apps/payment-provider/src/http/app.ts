@@ -19,8 +19,8 @@ export interface AppDeps extends Omit<ServiceAppDeps, "registry" | "readiness"> 
   held?: HeldAnswers;
 }
 
-export const IDEMPOTENCY_HEADER = "Idempotency-Key";
-export const REPLAYED_HEADER = "Idempotent-Replayed";
+const IDEMPOTENCY_HEADER = "Idempotency-Key";
+const REPLAYED_HEADER = "Idempotent-Replayed";
 
 const Key = z.string().regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 visible ASCII characters");
 const ListQuery = z.strictObject({ orderId: z.string().min(1).optional(), paymentId: z.string().min(1).optional() });
