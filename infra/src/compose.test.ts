@@ -14,23 +14,43 @@ const file = path.join(root, "infra", "docker-compose.yml");
 /** The file as Compose itself resolves it (`docker compose config`, or Debian's docker-compose),
  *  or, on a machine with neither, as YAML. */
 function composeConfig(): { text: string; by: string } {
-  for (const [cmd, args] of [["docker", ["compose", "-f", file, "config"]], ["docker-compose", ["-f", file, "config"]]] as const) {
+  for (const [cmd, args] of [
+    ["docker", ["compose", "-f", file, "config"]],
+    ["docker-compose", ["-f", file, "config"]],
+  ] as const) {
     const r = spawnSync(cmd, [...args], { encoding: "utf8" });
     if (r.status === 0) return { text: r.stdout, by: `${cmd} ${args[0]}` };
-    if (r.error === undefined && r.stderr && !/unknown (command|shorthand flag)|is not a docker command/.test(r.stderr)) throw new Error(`${cmd} ${args.join(" ")} rejects the file:\n${r.stderr}`);
+    if (r.error === undefined && r.stderr && !/unknown (command|shorthand flag)|is not a docker command/.test(r.stderr))
+      throw new Error(`${cmd} ${args.join(" ")} rejects the file:\n${r.stderr}`);
   }
   return { text: fs.readFileSync(file, "utf8"), by: "yaml" };
 }
 
 const resolved = composeConfig();
-const compose = parse(resolved.text, { merge: true }) as { services: Record<string, { command?: string[] | string; build?: { dockerfile: string; context?: string; args?: Record<string, string> }; environment?: Record<string, string>; ports?: (string | { published: number | string; target: number })[] }> };
+const compose = parse(resolved.text, { merge: true }) as {
+  services: Record<
+    string,
+    {
+      command?: string[] | string;
+      build?: { dockerfile: string; context?: string; args?: Record<string, string> };
+      environment?: Record<string, string>;
+      ports?: (string | { published: number | string; target: number })[];
+    }
+  >;
+};
 
 describe("docker-compose.yml", () => {
   it("creates exactly the registry's topics, partitions and retention", () => {
     const c = compose.services.topics!.command!;
     const script = Array.isArray(c) ? c.join("\n") : c;
-    const created = [...script.matchAll(/^\s*t (\S+) (\d+) (-?\d+)$/gm)].map((m) => ({ name: m[1], partitions: Number(m[2]), retentionMs: Number(m[3]) }));
-    expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(plannedTopics().sort((a, b) => a.name.localeCompare(b.name)));
+    const created = [...script.matchAll(/^\s*t (\S+) (\d+) (-?\d+)$/gm)].map((m) => ({
+      name: m[1],
+      partitions: Number(m[2]),
+      retentionMs: Number(m[3]),
+    }));
+    expect(created.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(
+      plannedTopics().sort((a, b) => a.name.localeCompare(b.name)),
+    );
   });
 
   it("runs every app from the one Dockerfile with its name and the port it publishes, with Kafka and its database (the console has none: it asks the services; the provider simulator neither)", () => {
@@ -45,7 +65,9 @@ describe("docker-compose.yml", () => {
       expect(fs.existsSync(path.join(root, "apps", app, "package.json"))).toBe(true);
       // the image listens where the service is published (Compose writes "3001:3001" out in full)
       const port = Number(svc!.build!.args?.PORT);
-      expect(svc!.ports!.map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`))).toEqual([`${port}:${port}`]);
+      expect(svc!.ports!.map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`))).toEqual([
+        `${port}:${port}`,
+      ]);
       if (app === "payment-provider") {
         expect([svc!.environment!.KAFKA_BROKERS, svc!.environment!.DATABASE_URL]).toEqual([undefined, undefined]);
         continue;
@@ -57,7 +79,11 @@ describe("docker-compose.yml", () => {
     expect(compose.services["ops-console"]!.environment!.ORDER_URL).toBe("http://order:3001");
     // payment calls the simulator, and starts once it answers
     expect(compose.services.payment!.environment!.PAYMENT_PROVIDER_URL).toBe("http://payment-provider:3006");
-    expect((compose.services.payment as { depends_on?: Record<string, unknown> }).depends_on).toHaveProperty("payment-provider");
-    expect(compose.services["outbox-relay"]!.environment!.RELAY_DATABASES!.split(",").map((d) => d.split("=")[0])).toEqual(["order", "payment", "shipping"]);
+    expect((compose.services.payment as { depends_on?: Record<string, unknown> }).depends_on).toHaveProperty(
+      "payment-provider",
+    );
+    expect(
+      compose.services["outbox-relay"]!.environment!.RELAY_DATABASES!.split(",").map((d) => d.split("=")[0]),
+    ).toEqual(["order", "payment", "shipping"]);
   });
 });

@@ -16,7 +16,10 @@ const Env = z.object({
   KAFKA_CONTROLLER_PORT: port.default(19093),
   KAFKA_HEAP_OPTS: z.string().default("-Xms256m -Xmx1g"),
   /** 1 (default) or 3: a KRaft cluster, brokers on KAFKA_PORT, +2, +4 (\`pnpm stack up --cluster\`) */
-  KAFKA_NODES: z.coerce.number().refine((n) => n === 1 || n === 3, "1 or 3").default(1),
+  KAFKA_NODES: z.coerce
+    .number()
+    .refine((n) => n === 1 || n === 3, "1 or 3")
+    .default(1),
   KAFKA_START_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** plaintext (default) or sasl: clients authenticate with SCRAM-SHA-512 and ACLs decide what
    *  each principal may do (the "admin" user is the super user) */
@@ -24,9 +27,24 @@ const Env = z.object({
   /** name=password pairs, comma-separated: the SCRAM users a sasl broker starts with */
   KAFKA_SASL_USERS: z
     .string()
-    .default("admin=admin-secret,order=order-secret,payment=payment-secret,shipping=shipping-secret,outbox-relay=relay-secret,ops-console=console-secret")
-    .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean).map((p) => { const i = p.indexOf("="); return { name: p.slice(0, i), password: p.slice(i + 1) }; }))
-    .refine((us) => us.every((u) => /^[A-Za-z0-9_.-]+$/.test(u.name) && u.password.length >= 8 && !/[,\]\s]/.test(u.password)), "name=password pairs: names of letters, digits, '.', '_' or '-', passwords of 8+ characters without ',', ']' or spaces")
+    .default(
+      "admin=admin-secret,order=order-secret,payment=payment-secret,shipping=shipping-secret,outbox-relay=relay-secret,ops-console=console-secret",
+    )
+    .transform((s) =>
+      s
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => {
+          const i = p.indexOf("=");
+          return { name: p.slice(0, i), password: p.slice(i + 1) };
+        }),
+    )
+    .refine(
+      (us) =>
+        us.every((u) => /^[A-Za-z0-9_.-]+$/.test(u.name) && u.password.length >= 8 && !/[,\]\s]/.test(u.password)),
+      "name=password pairs: names of letters, digits, '.', '_' or '-', passwords of 8+ characters without ',', ']' or spaces",
+    )
     .refine((us) => us.some((u) => u.name === "admin"), "must include the admin user"),
   PG_HOST: z.string().min(1).default("127.0.0.1"),
   PG_PORT: port.default(54329),
@@ -64,7 +82,10 @@ export interface CliEnv {
 
 export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   const stack = loadStackEnv(source);
-  const list = (source.KAFKA_BROKERS ?? `${stack.KAFKA_HOST}:${stack.KAFKA_PORT}`).split(",").map((b) => b.trim()).filter(Boolean);
+  const list = (source.KAFKA_BROKERS ?? `${stack.KAFKA_HOST}:${stack.KAFKA_PORT}`)
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
   const bad = list.find((b) => !/^[^:\s]+:\d+$/.test(b));
   if (bad || list.length === 0) throw new Error(`KAFKA_BROKERS: "${bad ?? ""}" is not host:port`);
   // who is named in the audit trail
@@ -79,5 +100,12 @@ export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
     issuer: source.AUTH_ISSUER ?? LOCAL_DEV_AUTH.issuer,
     audience: source.AUTH_AUDIENCE ?? LOCAL_DEV_AUTH.audience,
   };
-  return { brokers: list, operator, topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "", orderUrl: orderUrl.replace(/\/$/, ""), security: kafkaSecurity(sec), token };
+  return {
+    brokers: list,
+    operator,
+    topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "",
+    orderUrl: orderUrl.replace(/\/$/, ""),
+    security: kafkaSecurity(sec),
+    token,
+  };
 }

@@ -11,11 +11,14 @@ import { parseAllDocuments } from "yaml";
 const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../k8s");
 const apps = fs.readdirSync(path.resolve(k8s, "../../apps"));
 // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
-const docs = (file: string) => parseAllDocuments(fs.readFileSync(path.join(k8s, file), "utf8")).map((d) => d.toJS() as any);
+const docs = (file: string) =>
+  parseAllDocuments(fs.readFileSync(path.join(k8s, file), "utf8")).map((d) => d.toJS() as any);
 const base = docs("base/kustomization.yaml")[0];
 const all = (base.resources as string[]).flatMap((f) => docs(path.join("base", f)));
 const local = docs("overlays/local/kustomization.yaml")[0];
-const localOnly = (local.resources as string[]).filter((r) => !r.startsWith("../")).flatMap((f) => docs(path.join("overlays/local", f)));
+const localOnly = (local.resources as string[])
+  .filter((r) => !r.startsWith("../"))
+  .flatMap((f) => docs(path.join("overlays/local", f)));
 /** apps whose Deployment only the local overlay has */
 const SIMULATORS = ["payment-provider"];
 
@@ -43,7 +46,8 @@ describe("kubernetes manifests", () => {
     // every secret it reads exists
     const secret = all.find((x) => x.kind === "Secret");
     // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
-    for (const e of c.env.filter((v: any) => v.valueFrom)) expect(Object.keys(secret.stringData)).toContain(e.valueFrom.secretKeyRef.key);
+    for (const e of c.env.filter((v: any) => v.valueFrom))
+      expect(Object.keys(secret.stringData)).toContain(e.valueFrom.secretKeyRef.key);
   });
 
   it("points payment at the simulator in the local overlay, and at a provider of your own in the base", () => {
@@ -51,7 +55,9 @@ describe("kubernetes manifests", () => {
     const env = (d: any) => d.spec.template.spec.containers[0].env as { name: string; value?: string }[];
     const payment = all.find((x) => x.kind === "Deployment" && x.metadata.name === "payment");
     expect(env(payment).find((e) => e.name === "PAYMENT_PROVIDER_URL")?.value).toMatch(/^https:\/\//);
-    const patch = (local.patches as { target: { name?: string }; patch: string }[]).find((p) => p.target.name === "payment");
+    const patch = (local.patches as { target: { name?: string }; patch: string }[]).find(
+      (p) => p.target.name === "payment",
+    );
     expect(patch?.patch).toMatch(/name: PAYMENT_PROVIDER_URL, value: "http:\/\/payment-provider:3006"/);
   });
 

@@ -3,7 +3,22 @@ import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
 import { OrderResponse, ProjectionStatus, Rebuilt, ReplayStarted } from "@orderflow/http-api/order";
 import { mismatch } from "@orderflow/http-api/mismatch";
 import { Problem } from "@orderflow/http-api/problem";
-import { applyAcls, consumerGroupLag, createKafkaClient, createPublisher, DEFAULT_MAX_REDRIVES, describeTopics, discard, ensureTopics, listDeadLetters, redrive, serviceAcls, type ActionResult, type DeadLetter, type KafkaClient } from "@orderflow/kafka";
+import {
+  applyAcls,
+  consumerGroupLag,
+  createKafkaClient,
+  createPublisher,
+  DEFAULT_MAX_REDRIVES,
+  describeTopics,
+  discard,
+  ensureTopics,
+  listDeadLetters,
+  redrive,
+  serviceAcls,
+  type ActionResult,
+  type DeadLetter,
+  type KafkaClient,
+} from "@orderflow/kafka";
 import { pino } from "pino";
 import { signToken } from "@orderflow/service-kit";
 import type { z } from "zod";
@@ -37,15 +52,22 @@ async function bearer(scopes: string[], ttlSeconds = 300, subject = loadCliEnv()
 /** The order service's HTTP API: the read model and its replay live there. Answers are parsed
  *  with the schemas the service types them with, so a changed answer fails here by name. */
 async function orderService<S extends z.ZodType>(schema: S, path: string, method = "GET"): Promise<z.infer<S>> {
-  const r = await fetch(`${loadCliEnv().orderUrl}${path}`, { method, headers: { authorization: `Bearer ${await bearer(["orders:read", "ops"])}` } });
+  const r = await fetch(`${loadCliEnv().orderUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await bearer(["orders:read", "ops"])}` },
+  });
   const body: unknown = await r.json();
   if (!r.ok) {
     const problem = Problem.partial().safeParse(body);
-    throw new Error(`${method} ${path}: ${r.status} ${problem.success ? (problem.data.detail ?? problem.data.title ?? "") : ""}`);
+    throw new Error(
+      `${method} ${path}: ${r.status} ${problem.success ? (problem.data.detail ?? problem.data.title ?? "") : ""}`,
+    );
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new Error(`${method} ${path}: the order service's answer does not have the expected shape (${mismatch(parsed.error)})`);
+  throw new Error(
+    `${method} ${path}: the order service's answer does not have the expected shape (${mismatch(parsed.error)})`,
+  );
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -69,7 +91,11 @@ function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "(none)";
   const cols = Object.keys(rows[0]!);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i]!)).join("  ").trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(width[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(cols), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join("\n");
 }
 
@@ -90,7 +116,16 @@ async function acls({ args, json, print, client }: Invocation): Promise<number> 
   if (args.includes("--apply")) {
     const n = await applyAcls(client(), grants);
     console.log(json ? JSON.stringify({ applied: n }) : `${n} ACLs applied`);
-  } else print(grants.map((g) => ({ principal: g.principal, operation: g.operation, resource: g.resource, name: g.name, pattern: g.prefixed ? "prefixed" : "literal" })));
+  } else
+    print(
+      grants.map((g) => ({
+        principal: g.principal,
+        operation: g.operation,
+        resource: g.resource,
+        name: g.name,
+        pattern: g.prefixed ? "prefixed" : "literal",
+      })),
+    );
   return 0;
 }
 
@@ -104,7 +139,12 @@ async function token({ args }: Invocation): Promise<number> {
 
 async function topics({ print }: Invocation): Promise<number> {
   print([
-    ...Object.values(TOPICS).map((t) => ({ topic: t.name, partitions: t.partitions, key: t.key, retention: t.retentionMs < 0 ? "forever" : `${t.retentionMs / 86_400_000}d` })),
+    ...Object.values(TOPICS).map((t) => ({
+      topic: t.name,
+      partitions: t.partitions,
+      key: t.key,
+      retention: t.retentionMs < 0 ? "forever" : `${t.retentionMs / 86_400_000}d`,
+    })),
     ...deadLetterTopics().map((d) => ({ topic: d.name, partitions: 1, key: "orderId", retention: "14d" })),
   ]);
   return 0;
@@ -129,7 +169,19 @@ async function topicsDescribe({ arg, json, print, client }: Invocation): Promise
   const names = arg ? [arg] : [...Object.keys(TOPICS), ...deadLetterTopics().map((d) => d.name)];
   const described = await describeTopics(client(), names);
   if (json) console.log(JSON.stringify(described, null, 2));
-  else print(described.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, leader: p.leader, replicas: p.replicas.join(","), isr: p.isr.join(","), "retention.ms": t.config["retention.ms"] ?? "-" }))));
+  else
+    print(
+      described.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.topic,
+          partition: p.partition,
+          leader: p.leader,
+          replicas: p.replicas.join(","),
+          isr: p.isr.join(","),
+          "retention.ms": t.config["retention.ms"] ?? "-",
+        })),
+      ),
+    );
   return 0;
 }
 
@@ -140,7 +192,16 @@ async function timeline({ arg, json, print }: Invocation): Promise<number> {
   console.log(`order ${o.orderId}: ${o.status ?? "unknown"} (read model: ${o.readModel.source})`);
   // an order answered from its own events (not projected yet) has no timeline of the other services
   const entries = "timeline" in o ? o.timeline : [];
-  print(entries.map((t) => ({ at: t.occurredAt, service: t.source, event: t.type, record: `${t.topic}/${t.partition}@${t.offset}`, eventId: t.eventId, causedBy: t.causationId ?? "-" })));
+  print(
+    entries.map((t) => ({
+      at: t.occurredAt,
+      service: t.source,
+      event: t.type,
+      record: `${t.topic}/${t.partition}@${t.offset}`,
+      eventId: t.eventId,
+      causedBy: t.causationId ?? "-",
+    })),
+  );
   return 0;
 }
 
@@ -149,7 +210,9 @@ async function rebuild({ arg, json }: Invocation): Promise<number> {
   const r = await orderService(Rebuilt, `/orders/${encodeURIComponent(arg)}/rebuild`);
   if (json) console.log(JSON.stringify(r, null, 2));
   else {
-    console.log(`order ${r.orderId}: ${r.events} events, folded status ${r.folded?.status ?? "-"}, read model status ${r.view?.status ?? "-"}`);
+    console.log(
+      `order ${r.orderId}: ${r.events} events, folded status ${r.folded?.status ?? "-"}, read model status ${r.view?.status ?? "-"}`,
+    );
     console.log(r.matches ? "matches the read model" : `differs from the read model:\n  ${r.differences.join("\n  ")}`);
   }
   return r.matches ? 0 : 3;
@@ -163,7 +226,10 @@ async function replay({ json }: Invocation): Promise<number> {
     const g = s.generations.find((x) => x.generation === started.generation);
     if (g?.status === "live" || g?.status === "failed") {
       if (json) console.log(JSON.stringify(s, null, 2));
-      else console.log(`generation ${started.generation} ${g.status === "live" ? `is live (${g.views} orders)` : "failed: see the order service's log"}`);
+      else
+        console.log(
+          `generation ${started.generation} ${g.status === "live" ? `is live (${g.views} orders)` : "failed: see the order service's log"}`,
+        );
       return g.status === "live" ? 0 : 1;
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -173,7 +239,13 @@ async function replay({ json }: Invocation): Promise<number> {
 async function dltList({ args, json, print, client }: Invocation): Promise<number> {
   const group = flag(args, "group");
   const state = args.includes("--all") ? "all" : "pending";
-  const list = await listDeadLetters(client(), { ...(group ? { group } : {}), ...(flag(args, "topic") ? { topic: flag(args, "topic")! } : {}), ...(flag(args, "reason") ? { errorClass: flag(args, "reason")! } : {}), ...(flag(args, "key") ? { key: flag(args, "key")! } : {}), state });
+  const list = await listDeadLetters(client(), {
+    ...(group ? { group } : {}),
+    ...(flag(args, "topic") ? { topic: flag(args, "topic")! } : {}),
+    ...(flag(args, "reason") ? { errorClass: flag(args, "reason")! } : {}),
+    ...(flag(args, "key") ? { key: flag(args, "key")! } : {}),
+    state,
+  });
   print(json ? list.map(({ record: _r, ...d }) => d) : list.map(deadLetterRow));
   return 0;
 }
@@ -184,23 +256,45 @@ async function dltAct(sub: "redrive" | "discard", { args, json, client }: Invoca
   const id = flag(args, "id");
   const key = flag(args, "key");
   const operator = loadCliEnv().operator;
-  const selection = { group, operator, ...(id ? { id } : {}), ...(key ? { key } : {}), ...(args.includes("--all") && sub === "redrive" ? { all: true } : {}) };
+  const selection = {
+    group,
+    operator,
+    ...(id ? { id } : {}),
+    ...(key ? { key } : {}),
+    ...(args.includes("--all") && sub === "redrive" ? { all: true } : {}),
+  };
   const c = client();
   const p = createPublisher(c);
   await p.connect();
   let r: ActionResult;
   try {
-    r = sub === "redrive"
-      ? await redrive(c, p, { ...selection, maxRedrives: Number(flag(args, "max-redrives") ?? DEFAULT_MAX_REDRIVES) })
-      : await discard(c, p, { ...selection, ...(flag(args, "reason") ? { reason: flag(args, "reason")! } : {}) });
+    r =
+      sub === "redrive"
+        ? await redrive(c, p, { ...selection, maxRedrives: Number(flag(args, "max-redrives") ?? DEFAULT_MAX_REDRIVES) })
+        : await discard(c, p, { ...selection, ...(flag(args, "reason") ? { reason: flag(args, "reason")! } : {}) });
   } finally {
     await p.disconnect();
   }
-  if (json) console.log(JSON.stringify({ done: r.done.map((d) => d.id), refused: r.refused.map((x) => ({ id: x.deadLetter.id, why: x.why })), released: r.released, audit: r.audit }, null, 2));
+  if (json)
+    console.log(
+      JSON.stringify(
+        {
+          done: r.done.map((d) => d.id),
+          refused: r.refused.map((x) => ({ id: x.deadLetter.id, why: x.why })),
+          released: r.released,
+          audit: r.audit,
+        },
+        null,
+        2,
+      ),
+    );
   else {
-    for (const a of r.audit) console.log(`audit: ${a.at} ${a.operator} ${a.action} ${a.deadLetter} (group ${a.group}, key ${a.key ?? "-"})`);
+    for (const a of r.audit)
+      console.log(`audit: ${a.at} ${a.operator} ${a.action} ${a.deadLetter} (group ${a.group}, key ${a.key ?? "-"})`);
     for (const x of r.refused) console.log(`refused: ${x.deadLetter.id}: ${x.why}`);
-    console.log(`${sub === "redrive" ? "redriven" : "discarded"} ${r.done.length}, refused ${r.refused.length}, keys released: ${r.released.join(", ") || "none"}`);
+    console.log(
+      `${sub === "redrive" ? "redriven" : "discarded"} ${r.done.length}, refused ${r.refused.length}, keys released: ${r.released.join(", ") || "none"}`,
+    );
   }
   return r.refused.length && !r.done.length ? 3 : 0;
 }
@@ -241,7 +335,13 @@ async function main(): Promise<number> {
     print: (rows) => console.log(json ? JSON.stringify(rows, null, 2) : table(rows)),
     client: () => {
       const env = loadCliEnv();
-      return createKafkaClient({ brokers: env.brokers, clientId: "orderflow-cli", logger: pino({ level: "error" }), topicPrefix: env.topicPrefix, security: env.security });
+      return createKafkaClient({
+        brokers: env.brokers,
+        clientId: "orderflow-cli",
+        logger: pino({ level: "error" }),
+        topicPrefix: env.topicPrefix,
+        security: env.security,
+      });
     },
   });
 }

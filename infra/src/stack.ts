@@ -11,9 +11,15 @@ const say = (m: string) => console.log(m);
 
 async function createTopics(env: StackEnv): Promise<void> {
   const logger = pino({ level: "warn" });
-  const client = createKafkaClient({ brokers: bootstrapServers(env, runningLayout(env) ?? kafkaLayout(env)), clientId: "orderflow-stack", logger });
+  const client = createKafkaClient({
+    brokers: bootstrapServers(env, runningLayout(env) ?? kafkaLayout(env)),
+    clientId: "orderflow-stack",
+    logger,
+  });
   const r = await ensureTopics(client);
-  say(`topics: ${r.created.length} created${r.created.length ? ` (${r.created.join(", ")})` : ""}, ${r.existing.length} already there`);
+  say(
+    `topics: ${r.created.length} created${r.created.length ? ` (${r.created.join(", ")})` : ""}, ${r.existing.length} already there`,
+  );
 }
 
 async function up(env: StackEnv): Promise<void> {
@@ -23,7 +29,9 @@ async function up(env: StackEnv): Promise<void> {
   await kafkaUp(env, say);
   await createTopics(env);
   say(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  say(`  kafka     ${bootstrapServers(env).join(",")}${env.KAFKA_NODES === 3 ? " (3-node KRaft cluster, replication factor 3, min.insync.replicas 2)" : ""}`);
+  say(
+    `  kafka     ${bootstrapServers(env).join(",")}${env.KAFKA_NODES === 3 ? " (3-node KRaft cluster, replication factor 3, min.insync.replicas 2)" : ""}`,
+  );
   say(`  postgres  ${adminUrl(env)} (databases ${SERVICE_DATABASES.join(", ")})`);
 }
 
@@ -36,7 +44,9 @@ async function status(env: StackEnv): Promise<boolean> {
   const k = await kafkaRunning(env);
   const p = await pgRunning(env);
   const l = runningLayout(env) ?? kafkaLayout(env);
-  say(`kafka     ${k ? "up  " : "down"}  ${bootstrapServers(env, l).join(",")}  logs ${l.nodes.map((n) => n.logs).join(", ")}`);
+  say(
+    `kafka     ${k ? "up  " : "down"}  ${bootstrapServers(env, l).join(",")}  logs ${l.nodes.map((n) => n.logs).join(", ")}`,
+  );
   say(`postgres  ${p ? "up  " : "down"}  ${env.PG_HOST}:${env.PG_PORT}  log ${pgPaths(env).log}`);
   return k && p;
 }
@@ -54,7 +64,8 @@ async function main(): Promise<void> {
   const node = flag("node") ? Number(flag("node")) : undefined;
   // commands on a running stack follow its mode, whatever --cluster says
   const live = runningLayout(env);
-  const here: StackEnv = live && live.nodes.length !== env.KAFKA_NODES ? { ...env, KAFKA_NODES: live.nodes.length as 1 | 3 } : env;
+  const here: StackEnv =
+    live && live.nodes.length !== env.KAFKA_NODES ? { ...env, KAFKA_NODES: live.nodes.length as 1 | 3 } : env;
   switch (cmd) {
     case "up":
       return up(env);
@@ -78,7 +89,9 @@ async function main(): Promise<void> {
     case "kafka-start":
       return kafkaUp(here, say, node);
     default:
-      console.error("usage: pnpm stack up [--cluster] | down | status | reset | topics | kafka-stop [--node N] [--kill] | kafka-start [--node N]");
+      console.error(
+        "usage: pnpm stack up [--cluster] | down | status | reset | topics | kafka-stop [--node N] [--kill] | kafka-start [--node N]",
+      );
       process.exitCode = 2;
   }
 }

@@ -5,16 +5,33 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createEvent } from "@orderflow/contracts";
-import { createKafkaClient, createPublisher, describeTopics, ensureTopics, readTopicToEnd, recordForEvent } from "@orderflow/kafka";
+import {
+  createKafkaClient,
+  createPublisher,
+  describeTopics,
+  ensureTopics,
+  readTopicToEnd,
+  recordForEvent,
+} from "@orderflow/kafka";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackEnv } from "../src/env.js";
 import { bootstrapServers, kafkaDown, kafkaUp } from "../src/stack/kafka.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderflow-cluster-"));
-const env = loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: dir, KAFKA_PORT: "29092", KAFKA_CONTROLLER_PORT: "29093", KAFKA_NODES: "3" });
+const env = loadStackEnv({
+  ...process.env,
+  ORDERFLOW_STACK_DIR: dir,
+  KAFKA_PORT: "29092",
+  KAFKA_CONTROLLER_PORT: "29093",
+  KAFKA_NODES: "3",
+});
 const quiet = () => {};
-const client = createKafkaClient({ brokers: bootstrapServers(env), clientId: "cluster-test", logger: pino({ level: "silent" }) });
+const client = createKafkaClient({
+  brokers: bootstrapServers(env),
+  clientId: "cluster-test",
+  logger: pino({ level: "silent" }),
+});
 
 beforeAll(async () => {
   // reuse the jars of the usual stack when they are there
@@ -42,7 +59,11 @@ describe("the 3-node cluster", () => {
     await kafkaDown(env, quiet, 2, true); // SIGKILL one broker
     // a client that knows the surviving brokers; partitions led by the dead one move once the
     // controller notices (its broker session times out), so the first sends may be refused
-    const survivors = createKafkaClient({ brokers: bootstrapServers(env).filter((_, i) => i !== 1), clientId: "cluster-test-2", logger: pino({ level: "silent" }) });
+    const survivors = createKafkaClient({
+      brokers: bootstrapServers(env).filter((_, i) => i !== 1),
+      clientId: "cluster-test-2",
+      logger: pino({ level: "silent" }),
+    });
     // until the controller has moved leadership off the dead broker, requests may still go there
     const settled = async <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => {
       const deadline = Date.now() + 90_000;
@@ -64,10 +85,26 @@ describe("the 3-node cluster", () => {
     const p = createPublisher(survivors);
     await settled("producer connected", async () => (await p.connect(), true));
     const orderId = randomUUID();
-    const record = recordForEvent(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: "c", causationId: null, source: "test" }));
+    const record = recordForEvent(
+      createEvent(
+        "OrderCancelled",
+        { orderId, reason: "CUSTOMER_REQUESTED" },
+        {
+          id: randomUUID(),
+          occurredAt: new Date().toISOString(),
+          correlationId: "c",
+          causationId: null,
+          source: "test",
+        },
+      ),
+    );
     await settled("an acks=all write", async () => (await p.send([record]), true)); // two in-sync replicas are enough
     await p.disconnect();
-    expect(await settled("the record read back", async () => (await readTopicToEnd(survivors, "order-events")).some((r) => r.key === orderId))).toBe(true);
+    expect(
+      await settled("the record read back", async () =>
+        (await readTopicToEnd(survivors, "order-events")).some((r) => r.key === orderId),
+      ),
+    ).toBe(true);
     await kafkaUp(env, quiet, 2);
   }, 180_000);
 });

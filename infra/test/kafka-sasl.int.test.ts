@@ -5,19 +5,53 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createEvent } from "@orderflow/contracts";
-import { applyAcls, createKafkaClient, createPublisher, ensureTopics, recordForEvent, serviceAcls, type KafkaSecurity } from "@orderflow/kafka";
+import {
+  applyAcls,
+  createKafkaClient,
+  createPublisher,
+  ensureTopics,
+  recordForEvent,
+  serviceAcls,
+  type KafkaSecurity,
+} from "@orderflow/kafka";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadStackEnv } from "../src/env.js";
 import { bootstrapServers, kafkaDown, kafkaUp } from "../src/stack/kafka.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderflow-sasl-"));
-const env = loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: dir, KAFKA_PORT: "31192", KAFKA_CONTROLLER_PORT: "31193", KAFKA_NODES: "1", KAFKA_SECURITY: "sasl" });
+const env = loadStackEnv({
+  ...process.env,
+  ORDERFLOW_STACK_DIR: dir,
+  KAFKA_PORT: "31192",
+  KAFKA_CONTROLLER_PORT: "31193",
+  KAFKA_NODES: "1",
+  KAFKA_SECURITY: "sasl",
+});
 const quiet = () => {};
 const silent = pino({ level: "silent" });
-const as = (username: string, password: string): KafkaSecurity => ({ sasl: { mechanism: "scram-sha-512", username, password } });
-const client = (security?: KafkaSecurity, id = "sasl-test") => createKafkaClient({ brokers: bootstrapServers(env), clientId: id, logger: silent, ...(security ? { security } : {}) });
-const event = () => createEvent("OrderCancelled", { orderId: "6f1c0a4e-8a52-4c5e-9d3a-1b2c3d4e5f60", reason: "CUSTOMER_REQUESTED" }, { id: crypto.randomUUID(), occurredAt: new Date().toISOString(), correlationId: "c", causationId: null, source: "test" });
+const as = (username: string, password: string): KafkaSecurity => ({
+  sasl: { mechanism: "scram-sha-512", username, password },
+});
+const client = (security?: KafkaSecurity, id = "sasl-test") =>
+  createKafkaClient({
+    brokers: bootstrapServers(env),
+    clientId: id,
+    logger: silent,
+    ...(security ? { security } : {}),
+  });
+const event = () =>
+  createEvent(
+    "OrderCancelled",
+    { orderId: "6f1c0a4e-8a52-4c5e-9d3a-1b2c3d4e5f60", reason: "CUSTOMER_REQUESTED" },
+    {
+      id: crypto.randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: "c",
+      causationId: null,
+      source: "test",
+    },
+  );
 
 beforeAll(async () => {
   const jars = path.join(loadStackEnv().ORDERFLOW_STACK_DIR, "kafka", "libs");
@@ -73,10 +107,15 @@ describe("Kafka with SASL/SCRAM and ACLs", () => {
         await c.subscribe({ topics: ["order-events"], fromBeginning: true });
         const got = new Promise<string>((resolve, reject) => {
           c.on(c.events.CRASH, (e) => reject(e.payload.error));
-          void c.run({ autoCommit: false, eachMessage: async ({ topic, partition, message }) => {
-            await c.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-            resolve("consumed and committed");
-          } }).catch(reject);
+          void c
+            .run({
+              autoCommit: false,
+              eachMessage: async ({ topic, partition, message }) => {
+                await c.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+                resolve("consumed and committed");
+              },
+            })
+            .catch(reject);
         });
         return await Promise.race([got, new Promise<string>((r) => setTimeout(() => r("timeout"), 20_000))]);
       } catch (e) {
@@ -95,10 +134,13 @@ describe("Kafka with SASL/SCRAM and ACLs", () => {
     };
     expect(await consumeOnceLoaded("payment", "payment-secret", "payment")).toBe("consumed and committed");
     // FindCoordinator answers GROUP_AUTHORIZATION_FAILED, which kafkajs reports as no coordinator
-    expect(await consumeOnceLoaded("payment", "payment-secret", "shipping")).toMatch(/not authorized|authorization|GroupCoordinatorNotFound/i);
+    expect(await consumeOnceLoaded("payment", "payment-secret", "shipping")).toMatch(
+      /not authorized|authorization|GroupCoordinatorNotFound/i,
+    );
   });
 
   it("lets the relay write every event topic: it publishes each service's outbox", async () => {
-    for (const t of ["order-events", "payment-events", "shipping-events"]) expect(await send(as("outbox-relay", "relay-secret"), t)).toBe("ok");
+    for (const t of ["order-events", "payment-events", "shipping-events"])
+      expect(await send(as("outbox-relay", "relay-secret"), t)).toBe("ok");
   });
 });

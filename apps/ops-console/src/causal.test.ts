@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { causalOrder, type TimelineEntry } from "./causal.js";
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 25, 10, 0, s)).toISOString();
-const e = (eventId: string, type: string, causationId: string | null, second: number): TimelineEntry => ({ eventId, type, source: "order", occurredAt: at(second), topic: "order-events", partition: 0, offset: "0", correlationId: "c", causationId });
+const e = (eventId: string, type: string, causationId: string | null, second: number): TimelineEntry => ({
+  eventId,
+  type,
+  source: "order",
+  occurredAt: at(second),
+  topic: "order-events",
+  partition: 0,
+  offset: "0",
+  correlationId: "c",
+  causationId,
+});
 
 describe("causalOrder", () => {
   it("puts every event after its cause, even when its clock says earlier", () => {
@@ -11,7 +21,12 @@ describe("causalOrder", () => {
     const paid = e("3", "OrderPaid", "2", 11);
     const shipment = e("4", "ShipmentCreated", "3", 12);
     const out = causalOrder([shipment, paid, authorized, placed]);
-    expect(out.map((x) => [x.type, x.depth])).toEqual([["OrderPlaced", 0], ["PaymentAuthorized", 1], ["OrderPaid", 2], ["ShipmentCreated", 3]]);
+    expect(out.map((x) => [x.type, x.depth])).toEqual([
+      ["OrderPlaced", 0],
+      ["PaymentAuthorized", 1],
+      ["OrderPaid", 2],
+      ["ShipmentCreated", 3],
+    ]);
   });
 
   it("orders the effects of one cause by time, each followed by its own effects", () => {

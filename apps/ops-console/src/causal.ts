@@ -5,7 +5,8 @@ import type { TimelineEvent } from "@orderflow/http-api/ops-console";
 
 export type TimelineEntry = Omit<TimelineEvent, "depth">;
 
-const byTime = (a: TimelineEntry, b: TimelineEntry) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId);
+const byTime = (a: TimelineEntry, b: TimelineEntry) =>
+  a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId);
 
 export function causalOrder(entries: TimelineEntry[]): TimelineEvent[] {
   const ids = new Set(entries.map((e) => e.eventId));
@@ -13,7 +14,8 @@ export function causalOrder(entries: TimelineEntry[]): TimelineEvent[] {
   const roots: TimelineEntry[] = [];
   for (const e of entries) {
     // an event whose cause is not in this order's timeline (a command, or an event not seen yet) starts a chain
-    if (e.causationId && ids.has(e.causationId) && e.causationId !== e.eventId) children.set(e.causationId, [...(children.get(e.causationId) ?? []), e]);
+    if (e.causationId && ids.has(e.causationId) && e.causationId !== e.eventId)
+      children.set(e.causationId, [...(children.get(e.causationId) ?? []), e]);
     else roots.push(e);
   }
   const out: TimelineEvent[] = [];

@@ -1,15 +1,36 @@
 // The ops console's configuration, parsed once at start-up; a bad value stops the process with a
 // message naming the variable and what is wrong with it.
-import { authEnv, checkApiServiceEnv, httpPort, httpUrl, positiveInt, serviceConfig, serviceEnv } from "@orderflow/config";
+import {
+  authEnv,
+  checkApiServiceEnv,
+  httpPort,
+  httpUrl,
+  positiveInt,
+  serviceConfig,
+  serviceEnv,
+} from "@orderflow/config";
 import { z } from "zod";
 
 const config = serviceConfig("ops-console", checkApiServiceEnv, {
   PORT: httpPort(3005),
-  ORDER_URL: httpUrl("http://127.0.0.1:3001").describe("the order service: order search and timelines come from its read model"),
-  RELAY_URL: httpUrl("http://127.0.0.1:3004").describe("the outbox relay: outbox backlog, oldest pending age and throughput per database"),
-  OPS_HEALTH_CACHE_MS: positiveInt(1000).describe("how long one flow-health snapshot is reused (many open pages, one set of broker questions)"),
-  OPS_MAX_REDRIVES: positiveInt(3).describe("at most this many redrives of one dead letter (a loop guard, as `pnpm orderflow dlt redrive`)"),
-  OPS_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24).describe("how long an action's answer is replayed for a retry with the same Idempotency-Key"),
+  ORDER_URL: httpUrl("http://127.0.0.1:3001").describe(
+    "the order service: order search and timelines come from its read model",
+  ),
+  RELAY_URL: httpUrl("http://127.0.0.1:3004").describe(
+    "the outbox relay: outbox backlog, oldest pending age and throughput per database",
+  ),
+  OPS_HEALTH_CACHE_MS: positiveInt(1000).describe(
+    "how long one flow-health snapshot is reused (many open pages, one set of broker questions)",
+  ),
+  OPS_MAX_REDRIVES: positiveInt(3).describe(
+    "at most this many redrives of one dead letter (a loop guard, as `pnpm orderflow dlt redrive`)",
+  ),
+  OPS_IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24)
+    .describe("how long an action's answer is replayed for a retry with the same Idempotency-Key"),
   ...authEnv,
   ...serviceEnv,
 });

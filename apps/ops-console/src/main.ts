@@ -18,7 +18,16 @@ async function main(): Promise<void> {
   // its producer carries redrives and discards: audit records and re-published originals
   const { kafka, publisher, broker, ready } = serviceKafka(SERVICE, env, log);
   const index = createDeadLetterIndex(kafka, { log });
-  const console = createConsole({ kafka, index, publisher, orderUrl: env.ORDER_URL, relayUrl: env.RELAY_URL, healthCacheMs: env.OPS_HEALTH_CACHE_MS, maxRedrives: env.OPS_MAX_REDRIVES, log });
+  const console = createConsole({
+    kafka,
+    index,
+    publisher,
+    orderUrl: env.ORDER_URL,
+    relayUrl: env.RELAY_URL,
+    healthCacheMs: env.OPS_HEALTH_CACHE_MS,
+    maxRedrives: env.OPS_MAX_REDRIVES,
+    log,
+  });
 
   const app = createApp({
     console,
@@ -38,8 +47,15 @@ async function main(): Promise<void> {
   await publisher.connect();
   await index.start();
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the console and its actions accept requests without a token");
-  const listening: [object, string] = [{ port: env.PORT, orderUrl: env.ORDER_URL, relayUrl: env.RELAY_URL }, "ops console listening"];
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [() => broker.close(), () => index.stop(), () => publisher.disconnect()]);
+  const listening: [object, string] = [
+    { port: env.PORT, orderUrl: env.ORDER_URL, relayUrl: env.RELAY_URL },
+    "ops console listening",
+  ];
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [
+    () => broker.close(),
+    () => index.stop(),
+    () => publisher.disconnect(),
+  ]);
 }
 
 runMain(SERVICE, main);

@@ -6,8 +6,18 @@ import { z } from "zod";
 const config = serviceConfig("order", checkApiServiceEnv, {
   PORT: httpPort(3001),
   ...consumingServiceEnv("orderflow_order"),
-  HTTP_RATE_LIMIT_PER_SECOND: z.coerce.number().int().nonnegative().default(200).describe("write requests (POST) per client address and second; 0 turns it off"),
-  HTTP_IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(24).describe("how long the answer to a request with an Idempotency-Key is kept for its retries"),
+  HTTP_RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(200)
+    .describe("write requests (POST) per client address and second; 0 turns it off"),
+  HTTP_IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24)
+    .describe("how long the answer to a request with an Idempotency-Key is kept for its retries"),
   HTTP_IDEMPOTENCY_SWEEP_MS: positiveInt(600_000).describe("how often keys past their window are deleted"),
 });
 

@@ -22,8 +22,18 @@ async function main(): Promise<void> {
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log, idempotencyTtlMs: env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000 };
-  const consumers = serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer, ...databaseConsumers(db, log) });
+  const deps: OrderDeps = {
+    db,
+    clock: () => new Date(),
+    newId: uuidv7,
+    log,
+    idempotencyTtlMs: env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000,
+  };
+  const consumers = serviceConsumers(kafka, publisher, {
+    retry: retryPolicy(env),
+    observer,
+    ...databaseConsumers(db, log),
+  });
   const consumer = createSagaConsumer(consumers, deps);
   const projection = createProjectionConsumer(consumers, db);
 
@@ -41,17 +51,32 @@ async function main(): Promise<void> {
     ],
   });
 
-  const consuming = await startConsuming(kafka, publisher, [consumer, projection], ["order", "order-projection"], consumerMetrics.setLag);
+  const consuming = await startConsuming(
+    kafka,
+    publisher,
+    [consumer, projection],
+    ["order", "order-projection"],
+    consumerMetrics.setLag,
+  );
   const keySweep = sweepExpiredKeys(deps, env.HTTP_IDEMPOTENCY_SWEEP_MS);
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
   const auth = env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM;
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening: [{ port: env.PORT, auth }, "order service listening"] }, [
-    () => broker.close(),
-    async () => keySweep.stop(),
-    () => consuming.stop(),
-    () => db.$disconnect(),
-    () => tracing.shutdown(),
-  ]);
+  serve(
+    app,
+    {
+      port: env.PORT,
+      log,
+      graceMs: env.SHUTDOWN_GRACE_MS,
+      listening: [{ port: env.PORT, auth }, "order service listening"],
+    },
+    [
+      () => broker.close(),
+      async () => keySweep.stop(),
+      () => consuming.stop(),
+      () => db.$disconnect(),
+      () => tracing.shutdown(),
+    ],
+  );
 }
 
 runMain(SERVICE, main);

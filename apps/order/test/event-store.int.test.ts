@@ -20,7 +20,13 @@ let db: Db;
 let drop: () => Promise<void>;
 let deps: OrderDeps;
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const input = { customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 700 }], currency: "EUR", shippingAddress: address, shippingSpeed: "STANDARD" as const };
+const input = {
+  customerId: "c-1",
+  items: [{ sku: "A", quantity: 1, unitPrice: 700 }],
+  currency: "EUR",
+  shippingAddress: address,
+  shippingSpeed: "STANDARD" as const,
+};
 
 beforeAll(async () => {
   const fresh = await freshDatabase("order_es");
@@ -45,15 +51,38 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const incoming = (event: ReturnType<typeof createEvent>): IncomingEvent => ({ event, topic: "payment-events", partition: 0, offset: "0", key: event.aggregateId, headers: {}, timestamp: "0" });
+const incoming = (event: ReturnType<typeof createEvent>): IncomingEvent => ({
+  event,
+  topic: "payment-events",
+  partition: 0,
+  offset: "0",
+  key: event.aggregateId,
+  headers: {},
+  timestamp: "0",
+});
 
 describe("the Order event store", () => {
   it("keeps one consistent stream when a cancel and a payment race on the same order", async () => {
-    const orders = await Promise.all(Array.from({ length: 20 }, () => placeOrder(deps, input, { correlationId: "race", causationId: null })));
+    const orders = await Promise.all(
+      Array.from({ length: 20 }, () => placeOrder(deps, input, { correlationId: "race", causationId: null })),
+    );
     await Promise.all(
       orders.flatMap((o) => {
-        const authorized = createEvent("PaymentAuthorized", { orderId: o.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "race", causationId: null, source: "payment" });
-        return [retrying(() => cancelOrder(deps, o.orderId, undefined, { correlationId: "race", causationId: null })), retrying(() => applySagaEvents(deps, [incoming(authorized)]))];
+        const authorized = createEvent(
+          "PaymentAuthorized",
+          { orderId: o.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" },
+          {
+            id: uuidv7(),
+            occurredAt: new Date().toISOString(),
+            correlationId: "race",
+            causationId: null,
+            source: "payment",
+          },
+        );
+        return [
+          retrying(() => cancelOrder(deps, o.orderId, undefined, { correlationId: "race", causationId: null })),
+          retrying(() => applySagaEvents(deps, [incoming(authorized)])),
+        ];
       }),
     );
     for (const o of orders) {
@@ -70,9 +99,18 @@ describe("the Order event store", () => {
     const clashId = uuidv7();
     const meta = { correlationId: "together", causationId: null };
     // the second stream for clashId lands in the same combined statement as the others
-    const ids = [...Array.from({ length: 15 }, () => uuidv7()), clashId, clashId, ...Array.from({ length: 15 }, () => uuidv7())];
-    const results = await Promise.allSettled(ids.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)));
-    const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ id: ids[i], error: r.reason as unknown }] : []));
+    const ids = [
+      ...Array.from({ length: 15 }, () => uuidv7()),
+      clashId,
+      clashId,
+      ...Array.from({ length: 15 }, () => uuidv7()),
+    ];
+    const results = await Promise.allSettled(
+      ids.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)),
+    );
+    const failed = results.flatMap((r, i) =>
+      r.status === "rejected" ? [{ id: ids[i], error: r.reason as unknown }] : [],
+    );
     expect(failed).toEqual([{ id: clashId, error: expect.any(ConcurrencyConflict) }]);
     const rows = await db.$queryRawUnsafe<{ order_id: string; events: string; outbox: string }[]>(
       `SELECT e.order_id::text, count(*) AS events, (SELECT count(*) FROM outbox o WHERE o.aggregate_id = e.order_id::text) AS outbox FROM order_events e WHERE e.order_id = ANY($1::uuid[]) GROUP BY e.order_id`,
@@ -82,8 +120,13 @@ describe("the Order event store", () => {
     expect(rows.every((r) => r.events === "1" && r.outbox === "1")).toBe(true);
     // without a clash, orders placed together share statements: their rows carry the same xmin
     const together = Array.from({ length: 30 }, () => uuidv7());
-    await Promise.all(together.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)));
-    const [tx] = await db.$queryRawUnsafe<{ n: string }[]>(`SELECT count(DISTINCT xmin::text) AS n FROM outbox WHERE aggregate_id = ANY($1::text[])`, together);
+    await Promise.all(
+      together.map((orderId) => execute(deps, orderId, { type: "PlaceOrder", orderId, ...input }, meta)),
+    );
+    const [tx] = await db.$queryRawUnsafe<{ n: string }[]>(
+      `SELECT count(DISTINCT xmin::text) AS n FROM outbox WHERE aggregate_id = ANY($1::text[])`,
+      together,
+    );
     expect(Number(tx!.n)).toBeLessThanOrEqual(3);
   });
 
@@ -105,8 +148,16 @@ describe("the Order event store", () => {
       const outcome = (k: string) => results[keys.indexOf(k)]!;
       expect(outcome(stored)).toEqual({ status: "fulfilled", value: { response: first.response, replayed: true } });
       expect(outcome(held)).toMatchObject({ status: "rejected", reason: { code: "IDEMPOTENCY_KEY_IN_FLIGHT" } });
-      const placed = fresh.map((k) => outcome(k)).map((r) => (r.status === "fulfilled" && !r.value.replayed ? (r.value.response.body as { orderId: string }).orderId : "not placed"));
-      const rows = await db.$queryRawUnsafe<{ order_id: string; events: string; outbox: string; key: string | null; tx: string }[]>(
+      const placed = fresh
+        .map((k) => outcome(k))
+        .map((r) =>
+          r.status === "fulfilled" && !r.value.replayed
+            ? (r.value.response.body as { orderId: string }).orderId
+            : "not placed",
+        );
+      const rows = await db.$queryRawUnsafe<
+        { order_id: string; events: string; outbox: string; key: string | null; tx: string }[]
+      >(
         `SELECT e.order_id::text, count(*) AS events, (SELECT count(*) FROM outbox o WHERE o.aggregate_id = e.order_id::text) AS outbox,
                 (SELECT k.key FROM idempotency_keys k WHERE k.subject = 'es-test' AND k.location = '/orders/' || e.order_id) AS key, min(e.xmin::text) AS tx
            FROM order_events e WHERE e.order_id = ANY($1::uuid[]) GROUP BY e.order_id`,
@@ -126,7 +177,11 @@ describe("the Order event store", () => {
 
   it("answers a write that keeps losing with a ConcurrencyConflict, never a corrupt stream", async () => {
     const o = await placeOrder(deps, input, { correlationId: "c", causationId: null });
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => cancelOrder(deps, o.orderId, undefined, { correlationId: "c", causationId: null })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () =>
+        cancelOrder(deps, o.orderId, undefined, { correlationId: "c", causationId: null }),
+      ),
+    );
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ConcurrencyConflict);
     const rows = await db.prisma.orderEvent.findMany({ where: { orderId: o.orderId }, orderBy: { sequence: "asc" } });
     expect(rows.map((r) => r.type)).toEqual(["OrderPlaced", "OrderCancelled"]);
@@ -135,20 +190,49 @@ describe("the Order event store", () => {
 
 describe("a run of saga outcomes in one transaction", () => {
   it("ends where the same outcomes one by one would: same streams, same outbox, duplicates dropped", async () => {
-    const m = (source: string) => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "run", causationId: null, source });
+    const m = (source: string) => ({
+      id: uuidv7(),
+      occurredAt: new Date().toISOString(),
+      correlationId: "run",
+      causationId: null,
+      source,
+    });
     const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
       const [a, b] = await Promise.all([placeOrder(deps, input, m("test")), placeOrder(deps, input, m("test"))]);
-      const authorizedA = createEvent("PaymentAuthorized", { orderId: a.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, m("payment"));
-      await handle([
-        authorizedA,
-        authorizedA,
-        createEvent("PaymentDeclined", { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR", reason: "limit" }, m("payment")),
-        createEvent("ShipmentDispatched", { orderId: a.orderId, shipmentId: uuidv7(), carrier: "DHL", trackingNumber: "DHL1" }, m("shipping")),
-        createEvent("PaymentRefunded", { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" }, m("payment")),
-      ].map(incoming));
+      const authorizedA = createEvent(
+        "PaymentAuthorized",
+        { orderId: a.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" },
+        m("payment"),
+      );
+      await handle(
+        [
+          authorizedA,
+          authorizedA,
+          createEvent(
+            "PaymentDeclined",
+            { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR", reason: "limit" },
+            m("payment"),
+          ),
+          createEvent(
+            "ShipmentDispatched",
+            { orderId: a.orderId, shipmentId: uuidv7(), carrier: "DHL", trackingNumber: "DHL1" },
+            m("shipping"),
+          ),
+          createEvent(
+            "PaymentRefunded",
+            { orderId: b.orderId, paymentId: uuidv7(), amount: 700, currency: "EUR" },
+            m("payment"),
+          ),
+        ].map(incoming),
+      );
       const of = async (orderId: string) => ({
-        stream: (await db.prisma.orderEvent.findMany({ where: { orderId }, orderBy: { sequence: "asc" } })).map((r) => [r.sequence, r.type]),
-        outbox: (await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType),
+        stream: (await db.prisma.orderEvent.findMany({ where: { orderId }, orderBy: { sequence: "asc" } })).map((r) => [
+          r.sequence,
+          r.type,
+        ]),
+        outbox: (
+          await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })
+        ).map((r) => r.eventType),
       });
       return { a: await of(a.orderId), b: await of(b.orderId) };
     };
@@ -158,8 +242,21 @@ describe("a run of saga outcomes in one transaction", () => {
     const asRun = await run((msgs) => applySagaEvents(deps, msgs));
     expect(asRun).toEqual(oneByOne);
     expect(asRun).toEqual({
-      a: { stream: [[1, "OrderPlaced"], [2, "OrderPaid"], [3, "OrderShipped"]], outbox: ["OrderPlaced", "OrderPaid", "OrderShipped"] },
-      b: { stream: [[1, "OrderPlaced"], [2, "OrderCancelled"]], outbox: ["OrderPlaced", "OrderCancelled"] },
+      a: {
+        stream: [
+          [1, "OrderPlaced"],
+          [2, "OrderPaid"],
+          [3, "OrderShipped"],
+        ],
+        outbox: ["OrderPlaced", "OrderPaid", "OrderShipped"],
+      },
+      b: {
+        stream: [
+          [1, "OrderPlaced"],
+          [2, "OrderCancelled"],
+        ],
+        outbox: ["OrderPlaced", "OrderCancelled"],
+      },
     });
   });
 });
@@ -168,7 +265,24 @@ describe("older event versions in the store", () => {
   it("are upcast when the stream is folded", async () => {
     const orderId = uuidv7();
     await db.prisma.orderEvent.create({
-      data: { orderId, sequence: 1, eventId: uuidv7(), type: "OrderPlaced", version: 1, data: { orderId, customerId: "c-old", items: [{ sku: "A", quantity: 1, unitPrice: 9 }], currency: "EUR", totalAmount: 9, shippingAddress: address }, correlationId: "old", causationId: null, occurredAt: new Date("2025-01-01T00:00:00Z") },
+      data: {
+        orderId,
+        sequence: 1,
+        eventId: uuidv7(),
+        type: "OrderPlaced",
+        version: 1,
+        data: {
+          orderId,
+          customerId: "c-old",
+          items: [{ sku: "A", quantity: 1, unitPrice: 9 }],
+          currency: "EUR",
+          totalAmount: 9,
+          shippingAddress: address,
+        },
+        correlationId: "old",
+        causationId: null,
+        occurredAt: new Date("2025-01-01T00:00:00Z"),
+      },
     });
     const { state, events } = await getOrder(deps, orderId);
     expect(events[0]).toMatchObject({ type: "OrderPlaced", version: 2, data: { shippingSpeed: "STANDARD" } });
@@ -182,7 +296,19 @@ describe("older event versions in the store", () => {
 describe("the projection", () => {
   it("applies a record once per generation: a redelivery after a crash changes nothing", async () => {
     const orderId = uuidv7();
-    const placed = createEvent("OrderPlaced", { orderId, customerId: "c-9", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address, shippingSpeed: "STANDARD" }, { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source: "order" });
+    const placed = createEvent(
+      "OrderPlaced",
+      {
+        orderId,
+        customerId: "c-9",
+        items: [{ sku: "A", quantity: 1, unitPrice: 5 }],
+        currency: "EUR",
+        totalAmount: 5,
+        shippingAddress: address,
+        shippingSpeed: "STANDARD",
+      },
+      { id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source: "order" },
+    );
     const at = { topic: "order-events", partition: 4, offset: "1000000" };
     expect(await applyRecords(db, "live", [{ event: placed, at }])).toEqual([true]);
     expect(await applyRecords(db, "live", [{ event: placed, at }])).toEqual([false]);
@@ -193,12 +319,47 @@ describe("the projection", () => {
   });
 
   it("applies a run as it applies the same records one by one, and a redelivered run changes nothing", async () => {
-    const m = (source: string) => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "r", causationId: null, source });
+    const m = (source: string) => ({
+      id: uuidv7(),
+      occurredAt: new Date().toISOString(),
+      correlationId: "r",
+      causationId: null,
+      source,
+    });
     const records = (orderIds: string[], partition: number) =>
       orderIds.flatMap((orderId, i) => [
-        { event: createEvent("OrderPlaced", { orderId, customerId: "c-7", items: [{ sku: "A", quantity: 2, unitPrice: 5 }], currency: "EUR", totalAmount: 10, shippingAddress: address, shippingSpeed: "STANDARD" }, m("order")), at: { topic: "order-events", partition, offset: String(10 * i) } },
-        { event: createEvent("OrderPaid", { orderId, paymentId: uuidv7(), amount: 10, currency: "EUR", shippingAddress: address }, m("order")), at: { topic: "order-events", partition, offset: String(10 * i + 1) } },
-        { event: createEvent("PaymentAuthorized", { orderId, paymentId: uuidv7(), amount: 10, currency: "EUR" }, m("payment")), at: { topic: "payment-events", partition, offset: String(10 * i) } },
+        {
+          event: createEvent(
+            "OrderPlaced",
+            {
+              orderId,
+              customerId: "c-7",
+              items: [{ sku: "A", quantity: 2, unitPrice: 5 }],
+              currency: "EUR",
+              totalAmount: 10,
+              shippingAddress: address,
+              shippingSpeed: "STANDARD",
+            },
+            m("order"),
+          ),
+          at: { topic: "order-events", partition, offset: String(10 * i) },
+        },
+        {
+          event: createEvent(
+            "OrderPaid",
+            { orderId, paymentId: uuidv7(), amount: 10, currency: "EUR", shippingAddress: address },
+            m("order"),
+          ),
+          at: { topic: "order-events", partition, offset: String(10 * i + 1) },
+        },
+        {
+          event: createEvent(
+            "PaymentAuthorized",
+            { orderId, paymentId: uuidv7(), amount: 10, currency: "EUR" },
+            m("payment"),
+          ),
+          at: { topic: "payment-events", partition, offset: String(10 * i) },
+        },
       ]);
     const one = [uuidv7(), uuidv7()];
     const many = [uuidv7(), uuidv7()];
@@ -211,18 +372,52 @@ describe("the projection", () => {
       return { status: v.status, payment: v.payment?.status, timeline: v.timeline.map((t) => [t.type, t.offset]) };
     };
     for (const i of [0, 1]) expect(await shape(many[i]!)).toEqual(await shape(one[i]!));
-    expect(await shape(many[1]!)).toEqual({ status: "PAID", payment: "AUTHORIZED", timeline: [["OrderPlaced", "10"], ["OrderPaid", "11"], ["PaymentAuthorized", "10"]] });
+    expect(await shape(many[1]!)).toEqual({
+      status: "PAID",
+      payment: "AUTHORIZED",
+      timeline: [
+        ["OrderPlaced", "10"],
+        ["OrderPaid", "11"],
+        ["PaymentAuthorized", "10"],
+      ],
+    });
   });
 
   it("loses nothing when an order's first records arrive on two topics at once", async () => {
     for (let i = 0; i < 10; i++) {
       const orderId = uuidv7();
-      const m = (source: string) => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "p", causationId: null, source });
-      const placed = createEvent("OrderPlaced", { orderId, customerId: "c-8", items: [{ sku: "A", quantity: 1, unitPrice: 5 }], currency: "EUR", totalAmount: 5, shippingAddress: address, shippingSpeed: "STANDARD" }, m("order"));
-      const authorized = createEvent("PaymentAuthorized", { orderId, paymentId: uuidv7(), amount: 5, currency: "EUR" }, m("payment"));
+      const m = (source: string) => ({
+        id: uuidv7(),
+        occurredAt: new Date().toISOString(),
+        correlationId: "p",
+        causationId: null,
+        source,
+      });
+      const placed = createEvent(
+        "OrderPlaced",
+        {
+          orderId,
+          customerId: "c-8",
+          items: [{ sku: "A", quantity: 1, unitPrice: 5 }],
+          currency: "EUR",
+          totalAmount: 5,
+          shippingAddress: address,
+          shippingSpeed: "STANDARD",
+        },
+        m("order"),
+      );
+      const authorized = createEvent(
+        "PaymentAuthorized",
+        { orderId, paymentId: uuidv7(), amount: 5, currency: "EUR" },
+        m("payment"),
+      );
       await Promise.all([
-        applyRecords(db, "live", [{ event: placed, at: { topic: "order-events", partition: 1, offset: String(2000 + i) } }]),
-        applyRecords(db, "live", [{ event: authorized, at: { topic: "payment-events", partition: 1, offset: String(2000 + i) } }]),
+        applyRecords(db, "live", [
+          { event: placed, at: { topic: "order-events", partition: 1, offset: String(2000 + i) } },
+        ]),
+        applyRecords(db, "live", [
+          { event: authorized, at: { topic: "payment-events", partition: 1, offset: String(2000 + i) } },
+        ]),
       ]);
       const v = (await readView(db, orderId))!.view;
       expect(v.timeline.map((t) => t.type).sort()).toEqual(["OrderPlaced", "PaymentAuthorized"]);

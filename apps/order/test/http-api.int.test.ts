@@ -2,7 +2,17 @@
 // console and the CLI read them with, and each schema names every field the service sends.
 import type { OrderflowEvent } from "@orderflow/contracts";
 import { LOCAL_DEV_AUTH } from "@orderflow/config";
-import { CancelAccepted, OrderAccepted, OrderEvents, OrderList, OrderResponse, ProjectedOrder, ProjectionStatus, Rebuilt, UnprojectedOrder } from "@orderflow/http-api/order";
+import {
+  CancelAccepted,
+  OrderAccepted,
+  OrderEvents,
+  OrderList,
+  OrderResponse,
+  ProjectedOrder,
+  ProjectionStatus,
+  Rebuilt,
+  UnprojectedOrder,
+} from "@orderflow/http-api/order";
 import { Problem } from "@orderflow/http-api/problem";
 import { createKafkaClient, createPublisher } from "@orderflow/kafka";
 import { createMetrics } from "@orderflow/observability";
@@ -41,7 +51,10 @@ beforeAll(async () => {
   // no replay here: the Kafka client is never connected
   const kafka = createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log });
   app = createApp({
-    api: createOrderApi({ db, clock: () => new Date(), newId: uuidv7, log }, { client: kafka, publisher: createPublisher(kafka) }),
+    api: createOrderApi(
+      { db, clock: () => new Date(), newId: uuidv7, log },
+      { client: kafka, publisher: createPublisher(kafka) },
+    ),
     log,
     registry: createMetrics("order-test").registry,
     readiness: [],
@@ -75,7 +88,9 @@ describe("the order API's answers parse with @orderflow/http-api", () => {
     const events = await get(`/orders/${id}/events`);
     expectParses(OrderEvents, events.body);
 
-    await applyRecords(db, "live", [{ event: events.body.events[0] as OrderflowEvent, at: { topic: "order-events", partition: 0, offset: "0" } }]);
+    await applyRecords(db, "live", [
+      { event: events.body.events[0] as OrderflowEvent, at: { topic: "order-events", partition: 0, offset: "0" } },
+    ]);
     const projected = await get(`/orders/${id}`);
     expect(projected.body.readModel.source).toBe("projection");
     expectParses(ProjectedOrder, projected.body);

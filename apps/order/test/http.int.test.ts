@@ -23,7 +23,10 @@ let bearer: string;
 /** supertest with a token that may do everything */
 function api() {
   const t = request(app);
-  return { get: (u: string) => t.get(u).set("authorization", bearer), post: (u: string) => t.post(u).set("authorization", bearer) };
+  return {
+    get: (u: string) => t.get(u).set("authorization", bearer),
+    post: (u: string) => t.post(u).set("authorization", bearer),
+  };
 }
 
 const valid = {
@@ -47,7 +50,10 @@ beforeAll(async () => {
   const deps: OrderDeps = { db, clock: () => new Date(), newId: uuidv7, log };
   app = createApp({
     // no replay in these tests: the Kafka client is never connected
-    api: createOrderApi(deps, { client: createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log }), publisher: createPublisher(createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log })) }),
+    api: createOrderApi(deps, {
+      client: createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log }),
+      publisher: createPublisher(createKafkaClient({ brokers: ["127.0.0.1:1"], clientId: "unused", logger: log })),
+    }),
     log,
     registry: createMetrics("order-test").registry,
     readiness: [],
@@ -70,8 +76,17 @@ describe("POST /orders", () => {
     expect(r.body).toMatchObject({ status: "PLACED", totalAmount: 2500, currency: "EUR" });
     expect(await counts()).toEqual({ events: before.events + 1, outbox: before.outbox + 1 });
     const row = await db.prisma.outboxMessage.findFirstOrThrow({ where: { aggregateId: r.body.orderId } });
-    expect(row).toMatchObject({ topic: "order-events", key: r.body.orderId, eventType: "OrderPlaced", publishedAt: null });
-    expect(row.headers).toMatchObject({ "correlation-id": "corr-1", "event-type": "OrderPlaced", "event-version": "2" });
+    expect(row).toMatchObject({
+      topic: "order-events",
+      key: r.body.orderId,
+      eventType: "OrderPlaced",
+      publishedAt: null,
+    });
+    expect(row.headers).toMatchObject({
+      "correlation-id": "corr-1",
+      "event-type": "OrderPlaced",
+      "event-version": "2",
+    });
 
     const got = await api().get(`/orders/${r.body.orderId}`);
     expect(got.status).toBe(200);
@@ -132,17 +147,46 @@ describe("GET /orders/:id and cancel", () => {
 });
 
 describe("authentication", () => {
-  const unsigned = (claims: object) => `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
+  const unsigned = (claims: object) =>
+    `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
   const now = () => Math.floor(Date.now() / 1000);
 
   it.each([
     ["no token", () => undefined, /bearer token is required/],
     ["a non-bearer scheme", () => "Basic dXNlcjpwYXNz", /not a bearer token/],
-    ["an expired token", () => signToken(AUTH, { subject: "t", scopes: ["orders:write"], ttlSeconds: -60 }).then((t) => `Bearer ${t}`), /expired/],
-    ["alg none", async () => `Bearer ${unsigned({ sub: "t", scope: "orders:write", iss: AUTH.issuer, aud: AUTH.audience, exp: now() + 60 })}`, /algorithm is not accepted|malformed/],
-    ["the wrong audience", () => signToken({ ...AUTH, audience: "someone-else" }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`), /"aud" claim/],
-    ["the wrong issuer", () => signToken({ ...AUTH, issuer: "evil" }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`), /"iss" claim/],
-    ["another key", () => signToken({ ...AUTH, secret: "x".repeat(40) }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`), /signature/],
+    [
+      "an expired token",
+      () => signToken(AUTH, { subject: "t", scopes: ["orders:write"], ttlSeconds: -60 }).then((t) => `Bearer ${t}`),
+      /expired/,
+    ],
+    [
+      "alg none",
+      async () =>
+        `Bearer ${unsigned({ sub: "t", scope: "orders:write", iss: AUTH.issuer, aud: AUTH.audience, exp: now() + 60 })}`,
+      /algorithm is not accepted|malformed/,
+    ],
+    [
+      "the wrong audience",
+      () =>
+        signToken({ ...AUTH, audience: "someone-else" }, { subject: "t", scopes: ["orders:write"] }).then(
+          (t) => `Bearer ${t}`,
+        ),
+      /"aud" claim/,
+    ],
+    [
+      "the wrong issuer",
+      () =>
+        signToken({ ...AUTH, issuer: "evil" }, { subject: "t", scopes: ["orders:write"] }).then((t) => `Bearer ${t}`),
+      /"iss" claim/,
+    ],
+    [
+      "another key",
+      () =>
+        signToken({ ...AUTH, secret: "x".repeat(40) }, { subject: "t", scopes: ["orders:write"] }).then(
+          (t) => `Bearer ${t}`,
+        ),
+      /signature/,
+    ],
   ])("refuses %s with 401 problem+json and a Bearer challenge, writing nothing", async (_what, header, detail) => {
     const before = await counts();
     const h = await header();
@@ -185,11 +229,31 @@ describe("a corpus of bad input", () => {
     ["a null customer", { ...valid, customerId: null }, "customerId"],
     ["an object as customer", { ...valid, customerId: { $ne: "" } }, "customerId"],
     ["a NUL byte in a text field", { ...valid, customerId: "c\u0000-1" }, "customerId"],
-    ["a 10 000-character name", { ...valid, shippingAddress: { ...valid.shippingAddress, name: "n".repeat(10_000) } }, "shippingAddress.name"],
-    ["an unknown nested key", { ...valid, shippingAddress: { ...valid.shippingAddress, admin: true } }, "shippingAddress"],
-    ["a lone UTF-16 surrogate in a name", { ...valid, shippingAddress: { ...valid.shippingAddress, name: "Ada \ud800" } }, "shippingAddress.name"],
-    ["a total beyond the safe integer range", { ...valid, items: [{ sku: "A", quantity: 10_000, unitPrice: 9007199254740991 }] }, "items"],
-    ["__proto__ pollution", JSON.parse(`{"customerId":"c","items":[],"currency":"EUR","__proto__":{"admin":true}}`), /items|__proto__/],
+    [
+      "a 10 000-character name",
+      { ...valid, shippingAddress: { ...valid.shippingAddress, name: "n".repeat(10_000) } },
+      "shippingAddress.name",
+    ],
+    [
+      "an unknown nested key",
+      { ...valid, shippingAddress: { ...valid.shippingAddress, admin: true } },
+      "shippingAddress",
+    ],
+    [
+      "a lone UTF-16 surrogate in a name",
+      { ...valid, shippingAddress: { ...valid.shippingAddress, name: "Ada \ud800" } },
+      "shippingAddress.name",
+    ],
+    [
+      "a total beyond the safe integer range",
+      { ...valid, items: [{ sku: "A", quantity: 10_000, unitPrice: 9007199254740991 }] },
+      "items",
+    ],
+    [
+      "__proto__ pollution",
+      JSON.parse(`{"customerId":"c","items":[],"currency":"EUR","__proto__":{"admin":true}}`),
+      /items|__proto__/,
+    ],
   ];
 
   it.each(corpus)("rejects %s with 400 problem+json naming the field, writing nothing", async (_what, body, field) => {
@@ -206,7 +270,9 @@ describe("a corpus of bad input", () => {
 
   it("stores injection and unicode strings verbatim: parameterised SQL, nothing executed", async () => {
     const nasty = `Robert'); DROP TABLE order_events; -- <script>alert(1)</script> 🚚 Zoë ﷽ \u202e`;
-    const r = await api().post("/orders").send({ ...valid, customerId: nasty.slice(0, 100), shippingAddress: { ...valid.shippingAddress, name: nasty } });
+    const r = await api()
+      .post("/orders")
+      .send({ ...valid, customerId: nasty.slice(0, 100), shippingAddress: { ...valid.shippingAddress, name: nasty } });
     expect(r.status).toBe(202);
     const got = await api().get(`/orders/${r.body.orderId}`);
     expect(got.body).toMatchObject({ customerId: nasty.slice(0, 100), shippingAddress: { name: nasty } });
@@ -215,14 +281,24 @@ describe("a corpus of bad input", () => {
 
   it("answers an oversized body with 413 problem+json, writing nothing", async () => {
     const before = await counts();
-    const r = await api().post("/orders").set("content-type", "application/json").send(JSON.stringify({ ...valid, pad: "x".repeat(200 * 1024) }));
+    const r = await api()
+      .post("/orders")
+      .set("content-type", "application/json")
+      .send(JSON.stringify({ ...valid, pad: "x".repeat(200 * 1024) }));
     expect(r.status).toBe(413);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(await counts()).toEqual(before);
   });
 
   it("answers a flood of writes with 429 problem+json and RateLimit headers", async () => {
-    const limited = createApp({ api: undefined as never, log: pino({ level: "silent" }), registry: createMetrics("order-flood").registry, readiness: [], verify: createVerifier(AUTH), rateLimitPerSecond: 5 });
+    const limited = createApp({
+      api: undefined as never,
+      log: pino({ level: "silent" }),
+      registry: createMetrics("order-flood").registry,
+      readiness: [],
+      verify: createVerifier(AUTH),
+      rateLimitPerSecond: 5,
+    });
     const codes: number[] = [];
     for (let i = 0; i < 8; i++) codes.push((await request(limited).post("/orders").send({})).status);
     expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]); // counted before any token work
@@ -238,7 +314,10 @@ describe("text PostgreSQL cannot store, on every route", () => {
     const r = await api().get("/orders?customerId=a%00b");
     expect(r.status).toBe(400);
     expect(r.body.errors[0].field).toBe("customerId");
-    const cancel = await api().post(`/orders/${uuidv7()}/cancel`).set("content-type", "application/json").send('{"detail":"\\udc00"}');
+    const cancel = await api()
+      .post(`/orders/${uuidv7()}/cancel`)
+      .set("content-type", "application/json")
+      .send('{"detail":"\\udc00"}');
     expect(cancel.status).toBe(400);
     expect(cancel.body.errors[0].field).toBe("detail");
   });
@@ -246,7 +325,8 @@ describe("text PostgreSQL cannot store, on every route", () => {
 
 describe("Idempotency-Key", () => {
   const key = () => `k-${uuidv7()}`;
-  const ordersOf = (customerId: string) => db.prisma.orderEvent.count({ where: { type: "OrderPlaced", data: { path: ["customerId"], equals: customerId } } });
+  const ordersOf = (customerId: string) =>
+    db.prisma.orderEvent.count({ where: { type: "OrderPlaced", data: { path: ["customerId"], equals: customerId } } });
 
   it("places one order for two identical requests with one key; the retry replays the first answer and says so", async () => {
     const k = key();
@@ -277,7 +357,10 @@ describe("Idempotency-Key", () => {
     const k = key();
     await api().post("/orders").set("idempotency-key", k).send(valid);
     const before = await counts();
-    const r = await api().post("/orders").set("idempotency-key", k).send({ ...valid, customerId: "someone-else" });
+    const r = await api()
+      .post("/orders")
+      .set("idempotency-key", k)
+      .send({ ...valid, customerId: "someone-else" });
     expect(r.status).toBe(422);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(r.body).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", errors: [{ field: "Idempotency-Key" }] });
@@ -306,7 +389,9 @@ describe("Idempotency-Key", () => {
   it("gives one order when many identical requests race with one key", async () => {
     const k = key();
     const body = { ...valid, customerId: `race-${k}` };
-    const rs = await Promise.all(Array.from({ length: 8 }, () => api().post("/orders").set("idempotency-key", k).send(body)));
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, () => api().post("/orders").set("idempotency-key", k).send(body)),
+    );
     expect(rs.every((r) => r.status === 202 || r.status === 409)).toBe(true);
     expect(new Set(rs.filter((r) => r.status === 202).map((r) => r.body.orderId)).size).toBe(1);
     expect(await ordersOf(body.customerId)).toBe(1);
@@ -325,11 +410,17 @@ describe("Idempotency-Key", () => {
   it("forgets a key after its window: the sweep deletes it and the key places a new order", async () => {
     const k = key();
     const first = await api().post("/orders").set("idempotency-key", k).send(valid);
-    await db.$executeRawUnsafe(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1`, k);
+    await db.$executeRawUnsafe(
+      `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1`,
+      k,
+    );
     const again = await api().post("/orders").set("idempotency-key", k).send(valid);
     expect(again.headers["idempotent-replayed"]).toBeUndefined();
     expect(again.body.orderId).not.toBe(first.body.orderId);
-    await db.$executeRawUnsafe(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1`, k);
+    await db.$executeRawUnsafe(
+      `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1`,
+      k,
+    );
     expect(await deleteExpiredKeys(db)).toBeGreaterThanOrEqual(1);
     expect(await db.prisma.idempotencyKey.count({ where: { key: k } })).toBe(0);
   });
@@ -337,12 +428,21 @@ describe("Idempotency-Key", () => {
   it("keeps the key with the order's events: the row is there exactly when the order is", async () => {
     const k = key();
     const r = await api().post("/orders").set("idempotency-key", k).send(valid);
-    const row = await db.prisma.idempotencyKey.findUniqueOrThrow({ where: { subject_key: { subject: "test", key: k } } });
+    const row = await db.prisma.idempotencyKey.findUniqueOrThrow({
+      where: { subject_key: { subject: "test", key: k } },
+    });
     expect(row).toMatchObject({ status: 202, location: `/orders/${r.body.orderId}` });
     expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBeGreaterThan(23 * 3600_000);
     // a request refused before the command (400) stores no key: the key stays free
     const bad = key();
-    expect((await api().post("/orders").set("idempotency-key", bad).send({ ...valid, currency: "euro" })).status).toBe(400);
+    expect(
+      (
+        await api()
+          .post("/orders")
+          .set("idempotency-key", bad)
+          .send({ ...valid, currency: "euro" })
+      ).status,
+    ).toBe(400);
     expect(await db.prisma.idempotencyKey.count({ where: { key: bad } })).toBe(0);
   });
 
@@ -355,7 +455,9 @@ describe("Idempotency-Key", () => {
     expect(first.status).toBe(202);
     expect(retry.headers["idempotent-replayed"]).toBe("true");
     expect(retry.body).toEqual({ orderId: id, status: "CANCELLED" });
-    expect((await api().post(`/orders/${id}/cancel`).set("idempotency-key", k).send({ detail: "other" })).status).toBe(422);
+    expect((await api().post(`/orders/${id}/cancel`).set("idempotency-key", k).send({ detail: "other" })).status).toBe(
+      422,
+    );
     const events = await api().get(`/orders/${id}/events`);
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(["OrderPlaced", "OrderCancelled"]);
   });

@@ -6,8 +6,12 @@ describe("relay configuration", () => {
     expect(loadEnv({}).RELAY_DATABASES.map((d) => d.name)).toEqual(["order", "payment", "shipping"]);
   });
   it("names RELAY_DATABASES and the bad entry, hiding its password", () => {
-    expect(() => loadEnv({ RELAY_DATABASES: "order=postgresql://u:secret@h/db,payment" })).toThrow(/RELAY_DATABASES: "payment" is not name=postgresql/);
-    expect(() => loadEnv({ RELAY_DATABASES: "x=mysql://u:secret@h/db" })).toThrow(/RELAY_DATABASES: "x=mysql:\/\/u:\*\*\*@h\/db"/);
+    expect(() => loadEnv({ RELAY_DATABASES: "order=postgresql://u:secret@h/db,payment" })).toThrow(
+      /RELAY_DATABASES: "payment" is not name=postgresql/,
+    );
+    expect(() => loadEnv({ RELAY_DATABASES: "x=mysql://u:secret@h/db" })).toThrow(
+      /RELAY_DATABASES: "x=mysql:\/\/u:\*\*\*@h\/db"/,
+    );
     expect(() => loadEnv({ RELAY_DATABASES: "a=postgresql://h/1,a=postgresql://h/2" })).toThrow(/names must be unique/);
   });
   it("accepts only the known failpoint", () => {

@@ -3,7 +3,9 @@
 import { checkKafkaSecurityEnv, httpPort, positiveInt, serviceConfig, serviceEnv } from "@orderflow/config";
 import { z } from "zod";
 
-const DEFAULT_DATABASES = ["order", "payment", "shipping"].map((s) => `${s}=postgresql://postgres@127.0.0.1:54329/orderflow_${s}`).join(",");
+const DEFAULT_DATABASES = ["order", "payment", "shipping"]
+  .map((s) => `${s}=postgresql://postgres@127.0.0.1:54329/orderflow_${s}`)
+  .join(",");
 
 /** `name=postgresql://…` pairs, comma-separated: the service databases whose outbox to publish. */
 export const RelayDatabases = z
@@ -11,7 +13,10 @@ export const RelayDatabases = z
   .default(DEFAULT_DATABASES)
   .transform((s, ctx) => {
     const out: { name: string; url: string }[] = [];
-    for (const part of s.split(",").map((p) => p.trim()).filter(Boolean)) {
+    for (const part of s
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const m = /^([A-Za-z0-9_-]+)=(postgres(?:ql)?:\/\/\S+)$/.exec(part);
       if (!m) {
         ctx.addIssue({ code: "custom", message: `"${part.replace(/:[^:@/]*@/, ":***@")}" is not name=postgresql://…` });
@@ -20,18 +25,28 @@ export const RelayDatabases = z
       out.push({ name: m[1]!, url: m[2]! });
     }
     if (out.length === 0) ctx.addIssue({ code: "custom", message: "at least one name=postgresql://… entry" });
-    if (new Set(out.map((d) => d.name)).size !== out.length) ctx.addIssue({ code: "custom", message: "database names must be unique" });
+    if (new Set(out.map((d) => d.name)).size !== out.length)
+      ctx.addIssue({ code: "custom", message: "database names must be unique" });
     return out;
   });
 
 const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
   PORT: httpPort(3004),
-  RELAY_DATABASES: RelayDatabases.describe("name=postgresql://… pairs, comma-separated: the service databases whose outbox the relay publishes"),
+  RELAY_DATABASES: RelayDatabases.describe(
+    "name=postgresql://… pairs, comma-separated: the service databases whose outbox the relay publishes",
+  ),
   RELAY_BATCH_SIZE: positiveInt(500).describe("outbox rows read and published per batch"),
   RELAY_POLL_INTERVAL_MS: positiveInt(1000).describe("how often the relay looks for rows when no NOTIFY woke it"),
-  RELAY_RETENTION_MS: positiveInt(60 * 60 * 1000).describe("published rows are kept this long (for inspection), then deleted"),
-  RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe("how often published rows past RELAY_RETENTION_MS are deleted"),
-  RELAY_FAILPOINT: z.enum(["crash-after-publish"]).optional().describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
+  RELAY_RETENTION_MS: positiveInt(60 * 60 * 1000).describe(
+    "published rows are kept this long (for inspection), then deleted",
+  ),
+  RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe(
+    "how often published rows past RELAY_RETENTION_MS are deleted",
+  ),
+  RELAY_FAILPOINT: z
+    .enum(["crash-after-publish"])
+    .optional()
+    .describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
   ...serviceEnv,
 });
 

@@ -11,8 +11,17 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const { log, metrics, tracing, publisher, broker, ready } = kafkaService(SERVICE, env);
 
-  const published = metrics.counter({ name: "orderflow_relay_published_total", help: "Outbox rows published", labelNames: ["database", "topic"] });
-  const batchSize = metrics.histogram({ name: "orderflow_relay_batch_size", help: "Rows per published batch", labelNames: ["database"], buckets: [1, 5, 10, 50, 100, 250, 500, 1000] });
+  const published = metrics.counter({
+    name: "orderflow_relay_published_total",
+    help: "Outbox rows published",
+    labelNames: ["database", "topic"],
+  });
+  const batchSize = metrics.histogram({
+    name: "orderflow_relay_batch_size",
+    help: "Rows per published batch",
+    labelNames: ["database"],
+    buckets: [1, 5, 10, 50, 100, 250, 500, 1000],
+  });
   if (env.RELAY_FAILPOINT) log.warn({ failpoint: env.RELAY_FAILPOINT }, "fault injection enabled");
 
   const relay = createRelay({
@@ -39,8 +48,16 @@ async function main(): Promise<void> {
     },
   });
 
-  const backlog = metrics.gauge({ name: "orderflow_outbox_backlog", help: "Unpublished outbox rows", labelNames: ["database"] });
-  const oldest = metrics.gauge({ name: "orderflow_outbox_oldest_pending_seconds", help: "Age of the oldest unpublished outbox row", labelNames: ["database"] });
+  const backlog = metrics.gauge({
+    name: "orderflow_outbox_backlog",
+    help: "Unpublished outbox rows",
+    labelNames: ["database"],
+  });
+  const oldest = metrics.gauge({
+    name: "orderflow_outbox_oldest_pending_seconds",
+    help: "Age of the oldest unpublished outbox row",
+    labelNames: ["database"],
+  });
   const app = createApp({
     relay,
     log,
@@ -62,8 +79,17 @@ async function main(): Promise<void> {
   relay.start();
   const gaugeTimer = setInterval(() => void refreshGauges().catch(() => {}), 5000);
   gaugeTimer.unref();
-  const listening: [object, string] = [{ port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) }, "outbox relay listening"];
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [() => broker.close(), async () => clearInterval(gaugeTimer), () => relay.stop(), () => publisher.disconnect(), () => tracing.shutdown()]);
+  const listening: [object, string] = [
+    { port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) },
+    "outbox relay listening",
+  ];
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [
+    () => broker.close(),
+    async () => clearInterval(gaugeTimer),
+    () => relay.stop(),
+    () => publisher.disconnect(),
+    () => tracing.shutdown(),
+  ]);
 }
 
 runMain(SERVICE, main);

@@ -2,7 +2,15 @@
 import { randomUUID } from "node:crypto";
 import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
 import { appendOutbox, OUTBOX_NOTIFY_SQL, OUTBOX_TABLE_SQL, outboxRowFor, type SqlExecutor } from "@orderflow/db-kit";
-import { createKafkaClient, createPublisher, deletePrefixedTopics, ensureTopics, readTopic, type Publisher, type RawRecord } from "@orderflow/kafka";
+import {
+  createKafkaClient,
+  createPublisher,
+  deletePrefixedTopics,
+  ensureTopics,
+  readTopic,
+  type Publisher,
+  type RawRecord,
+} from "@orderflow/kafka";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -16,7 +24,12 @@ const url = (() => {
   return u.toString();
 })();
 // a topic prefix of its own: live services on the same broker never see these records
-const kafka = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "relay-int", logger: pino({ level: "silent" }), topicPrefix: `test-${dbName}.` });
+const kafka = createKafkaClient({
+  brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","),
+  clientId: "relay-int",
+  logger: pino({ level: "silent" }),
+  topicPrefix: `test-${dbName}.`,
+});
 const log = pino({ level: "silent" });
 let pool: pg.Pool;
 let publisher: Publisher;
@@ -25,30 +38,59 @@ const relays: Relay[] = [];
 const poll = { timeout: 20_000, interval: 100 };
 
 function startRelay(pollIntervalMs: number): Relay {
-  const r = createRelay({ databases: [{ name: "test", url }], publisher, log, batchSize: 3, pollIntervalMs, retentionMs: 3_600_000, cleanupIntervalMs: 3_600_000 });
+  const r = createRelay({
+    databases: [{ name: "test", url }],
+    publisher,
+    log,
+    batchSize: 3,
+    pollIntervalMs,
+    retentionMs: 3_600_000,
+    cleanupIntervalMs: 3_600_000,
+  });
   r.start();
   relays.push(r);
   return r;
 }
 
 function cancelledShipment(orderId: string, n: number): OrderflowEvent {
-  return createEvent("ShipmentCancelled", { orderId, shipmentId: randomUUID(), reason: `step ${n}` }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+  return createEvent(
+    "ShipmentCancelled",
+    { orderId, shipmentId: randomUUID(), reason: `step ${n}` },
+    {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: `corr-${orderId}`,
+      causationId: null,
+      source: "test",
+    },
+  );
 }
 
 async function insert(events: OrderflowEvent[], client?: pg.PoolClient): Promise<void> {
   const c = client ?? pool;
-  const exec: SqlExecutor = { $executeRawUnsafe: async (q, ...v) => (await c.query(q, v)).rowCount ?? 0, $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await c.query(q, v)).rows as T };
-  await appendOutbox(exec, events.map((e) => outboxRowFor(e)));
+  const exec: SqlExecutor = {
+    $executeRawUnsafe: async (q, ...v) => (await c.query(q, v)).rowCount ?? 0,
+    $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await c.query(q, v)).rows as T,
+  };
+  await appendOutbox(
+    exec,
+    events.map((e) => outboxRowFor(e)),
+  );
 }
 
 async function recordsFor(orderIds: string[], expected: number): Promise<RawRecord[]> {
   const keys = new Set(orderIds);
-  const all = await readTopic(kafka, "shipping-events", { until: (rs) => rs.filter((r) => keys.has(r.key ?? "")).length >= expected, timeoutMs: 20_000 });
+  const all = await readTopic(kafka, "shipping-events", {
+    until: (rs) => rs.filter((r) => keys.has(r.key ?? "")).length >= expected,
+    timeoutMs: 20_000,
+  });
   return all.filter((r) => keys.has(r.key ?? ""));
 }
 
-const reasons = (rs: RawRecord[], orderId: string) => rs.filter((r) => r.key === orderId).map((r) => JSON.parse(r.value!.toString()).data.reason);
-const unpublished = async () => Number((await pool.query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")).rows[0].n);
+const reasons = (rs: RawRecord[], orderId: string) =>
+  rs.filter((r) => r.key === orderId).map((r) => JSON.parse(r.value!.toString()).data.reason);
+const unpublished = async () =>
+  Number((await pool.query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")).rows[0].n);
 
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -82,14 +124,22 @@ describe("outbox relay", () => {
     const rs = await recordsFor([a, b], 8);
     expect(reasons(rs, a)).toEqual(["step 1", "step 2", "step 3", "step 4"]);
     expect(reasons(rs, b)).toEqual(["step 1", "step 2", "step 3", "step 4"]);
-    expect(rs[0]!.headers).toMatchObject({ "event-type": "ShipmentCancelled", "correlation-id": expect.stringMatching(/^corr-/), "event-id": expect.any(String) });
+    expect(rs[0]!.headers).toMatchObject({
+      "event-type": "ShipmentCancelled",
+      "correlation-id": expect.stringMatching(/^corr-/),
+      "event-id": expect.any(String),
+    });
     await vi.waitFor(async () => expect(await unpublished(), "rows marked published").toBe(0), poll);
   });
 
   it("wakes on NOTIFY, not on its (long) poll interval, and two replicas publish each row once", async () => {
     for (const r of relays.splice(0)) await r.stop();
     const [first, second] = [startRelay(60_000), startRelay(60_000)];
-    await vi.waitFor(async () => expect((await first.status())[0]!.leader || (await second.status())[0]!.leader, "a leader").toBe(true), poll);
+    await vi.waitFor(
+      async () =>
+        expect((await first.status())[0]!.leader || (await second.status())[0]!.leader, "a leader").toBe(true),
+      poll,
+    );
     const id = randomUUID();
     const started = Date.now();
     await insert([1, 2, 3, 4, 5].map((n) => cancelledShipment(id, n)));
@@ -99,8 +149,16 @@ describe("outbox relay", () => {
     // a marker behind them on the same partition: everything published before it is in front of it
     await insert([cancelledShipment(id, 99)]);
     const keys = new Set<string>([id]);
-    const all = await readTopic(kafka, "shipping-events", { until: (rs) => rs.some((r) => r.key === id && r.value?.toString().includes("step 99")), timeoutMs: 20_000 });
-    expect(reasons(all.filter((r) => keys.has(r.key ?? "")), id)).toEqual(["step 1", "step 2", "step 3", "step 4", "step 5", "step 99"]);
+    const all = await readTopic(kafka, "shipping-events", {
+      until: (rs) => rs.some((r) => r.key === id && r.value?.toString().includes("step 99")),
+      timeoutMs: 20_000,
+    });
+    expect(
+      reasons(
+        all.filter((r) => keys.has(r.key ?? "")),
+        id,
+      ),
+    ).toEqual(["step 1", "step 2", "step 3", "step 4", "step 5", "step 99"]);
     const leaders = [(await first.status())[0]!.leader, (await second.status())[0]!.leader];
     expect(leaders.filter(Boolean)).toHaveLength(1);
   });
@@ -137,7 +195,20 @@ describe("outbox relay", () => {
       await holder.query("BEGIN");
       await holder.query("SELECT id FROM outbox WHERE id = ANY($1::bigint[]) FOR UPDATE", [ids]);
       expect(reasons(await recordsFor([a], 2), a)).toEqual(["step 1", "step 2"]);
-      await vi.waitFor(async () => expect(Number((await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET published_at%'")).rows[0].n), "the mark to wait for the lock").toBeGreaterThan(0), poll);
+      await vi.waitFor(
+        async () =>
+          expect(
+            Number(
+              (
+                await pool.query(
+                  "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET published_at%'",
+                )
+              ).rows[0].n,
+            ),
+            "the mark to wait for the lock",
+          ).toBeGreaterThan(0),
+        poll,
+      );
       // rows committed meanwhile go out at once, and a's rows are not read and sent again
       await insert([1, 2].map((n) => cancelledShipment(b, n)));
       expect(reasons(await recordsFor([b], 2), b)).toEqual(["step 1", "step 2"]);
@@ -149,7 +220,10 @@ describe("outbox relay", () => {
     await vi.waitFor(async () => expect(await unpublished(), "all rows marked").toBe(0), poll);
     // markers behind them on the same partitions: every copy sent before them is read
     await insert([cancelledShipment(a, 99), cancelledShipment(b, 99)]);
-    const rs = await readTopic(kafka, "shipping-events", { until: (all) => [a, b].every((k) => all.some((r) => r.key === k && r.value?.toString().includes("step 99"))), timeoutMs: 20_000 });
+    const rs = await readTopic(kafka, "shipping-events", {
+      until: (all) => [a, b].every((k) => all.some((r) => r.key === k && r.value?.toString().includes("step 99"))),
+      timeoutMs: 20_000,
+    });
     expect(reasons(rs, a)).toEqual(["step 1", "step 2", "step 99"]);
     expect(reasons(rs, b)).toEqual(["step 1", "step 2", "step 99"]);
   });

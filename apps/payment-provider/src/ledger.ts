@@ -1,7 +1,14 @@
 // Everything the simulator holds, in memory: every request by its idempotency key with the answer
 // it got, and the authorizations and refunds they made. A restart forgets it all (a simulator, not
 // a provider: nothing here is meant to survive).
-import { authorize, refund, type Authorization, type Operation, type PaymentRequest, type Refund } from "./domain/payments.js";
+import {
+  authorize,
+  refund,
+  type Authorization,
+  type Operation,
+  type PaymentRequest,
+  type Refund,
+} from "./domain/payments.js";
 
 /** What was answered, kept to be replayed exactly for the same key. */
 export interface StoredAnswer {
@@ -48,7 +55,8 @@ export interface RequestSummary {
   replays: number;
 }
 
-const sameRequest = (a: PaymentRequest, b: PaymentRequest) => a.paymentId === b.paymentId && a.orderId === b.orderId && a.amount === b.amount && a.currency === b.currency;
+const sameRequest = (a: PaymentRequest, b: PaymentRequest) =>
+  a.paymentId === b.paymentId && a.orderId === b.orderId && a.amount === b.amount && a.currency === b.currency;
 
 export class Ledger {
   private readonly byKey = new Map<string, KeyRecord>();
@@ -66,11 +74,29 @@ export class Ledger {
     if (seen) {
       seen.presentedCount += 1;
       seen.lastPresentedAt = now;
-      if (seen.operation !== operation) return { kind: "mismatch", record: seen, detail: `Idempotency-Key ${key} was first used for a ${seen.operation}, not a ${operation}` };
-      if (!sameRequest(seen.request, request)) return { kind: "mismatch", record: seen, detail: `Idempotency-Key ${key} was first used with another body: ${JSON.stringify(seen.request)}` };
+      if (seen.operation !== operation)
+        return {
+          kind: "mismatch",
+          record: seen,
+          detail: `Idempotency-Key ${key} was first used for a ${seen.operation}, not a ${operation}`,
+        };
+      if (!sameRequest(seen.request, request))
+        return {
+          kind: "mismatch",
+          record: seen,
+          detail: `Idempotency-Key ${key} was first used with another body: ${JSON.stringify(seen.request)}`,
+        };
       return { kind: "replayed", record: seen };
     }
-    const record: KeyRecord = { key, operation, request: { ...request }, answer: this.apply(operation, request, problem), createdAt: now, lastPresentedAt: now, presentedCount: 1 };
+    const record: KeyRecord = {
+      key,
+      operation,
+      request: { ...request },
+      answer: this.apply(operation, request, problem),
+      createdAt: now,
+      lastPresentedAt: now,
+      presentedCount: 1,
+    };
     this.byKey.set(key, record);
     return { kind: "applied", record };
   }
@@ -88,9 +114,17 @@ export class Ledger {
     return { status: 200, body: { ...r.refund }, problem: false };
   }
 
-  list(filter: { orderId?: string; paymentId?: string } = {}): { summary: RequestSummary; requests: ReturnType<typeof view>[] } {
-    const records = [...this.byKey.values()].filter((r) => (!filter.orderId || r.request.orderId === filter.orderId) && (!filter.paymentId || r.request.paymentId === filter.paymentId));
-    const ok = (r: KeyRecord, op: Operation, status?: string) => r.operation === op && !r.answer.problem && (status === undefined || r.answer.body.status === status);
+  list(filter: { orderId?: string; paymentId?: string } = {}): {
+    summary: RequestSummary;
+    requests: ReturnType<typeof view>[];
+  } {
+    const records = [...this.byKey.values()].filter(
+      (r) =>
+        (!filter.orderId || r.request.orderId === filter.orderId) &&
+        (!filter.paymentId || r.request.paymentId === filter.paymentId),
+    );
+    const ok = (r: KeyRecord, op: Operation, status?: string) =>
+      r.operation === op && !r.answer.problem && (status === undefined || r.answer.body.status === status);
     const summary: RequestSummary = {
       authorizations: records.filter((r) => ok(r, "authorization")).length,
       approved: records.filter((r) => ok(r, "authorization", "approved")).length,

@@ -15,14 +15,26 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
-  const faults = new Faults({ latencyMs: env.PROVIDER_LATENCY_MS, errorRate: env.PROVIDER_ERROR_RATE, lostAnswerRate: env.PROVIDER_LOST_ANSWER_RATE, lostAnswerHoldMs: env.PROVIDER_LOST_ANSWER_HOLD_MS }, env.PROVIDER_SEED);
+  const faults = new Faults(
+    {
+      latencyMs: env.PROVIDER_LATENCY_MS,
+      errorRate: env.PROVIDER_ERROR_RATE,
+      lostAnswerRate: env.PROVIDER_LOST_ANSWER_RATE,
+      lostAnswerHoldMs: env.PROVIDER_LOST_ANSWER_HOLD_MS,
+    },
+    env.PROVIDER_SEED,
+  );
   const ledger = new Ledger({ clock: () => new Date(), newId: randomUUID, declineAbove: env.PROVIDER_DECLINE_ABOVE });
   const held = new HeldAnswers();
   const app = createApp({ log, metrics, ledger, faults, held });
 
   const { errorRate, lostAnswerRate, latencyMs } = faults.current();
-  if (errorRate > 0 || lostAnswerRate > 0 || latencyMs > 0) log.warn({ faults: faults.current() }, "fault injection enabled");
-  const listening: [object, string] = [{ port: env.PORT, declineAbove: env.PROVIDER_DECLINE_ABOVE, seed: env.PROVIDER_SEED }, "payment provider simulator listening"];
+  if (errorRate > 0 || lostAnswerRate > 0 || latencyMs > 0)
+    log.warn({ faults: faults.current() }, "fault injection enabled");
+  const listening: [object, string] = [
+    { port: env.PORT, declineAbove: env.PROVIDER_DECLINE_ABOVE, seed: env.PROVIDER_SEED },
+    "payment provider simulator listening",
+  ];
   // a withheld answer would keep its connection, and so the server, open past the grace period
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => held.dropAll());
   serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, []);

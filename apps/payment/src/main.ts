@@ -20,14 +20,33 @@ async function main(): Promise<void> {
   const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const gateway = new HttpPaymentGateway({ baseUrl: env.PAYMENT_PROVIDER_URL, timeoutMs: env.PAYMENT_PROVIDER_TIMEOUT_MS, unavailable: env.PAYMENT_GATEWAY_FAILPOINT === "unavailable" });
+  const gateway = new HttpPaymentGateway({
+    baseUrl: env.PAYMENT_PROVIDER_URL,
+    timeoutMs: env.PAYMENT_PROVIDER_TIMEOUT_MS,
+    unavailable: env.PAYMENT_GATEWAY_FAILPOINT === "unavailable",
+  });
   const failpoint = env.PAYMENT_CONSUMER_FAILPOINT;
-  const deps: PaymentDeps = { db, gateway, clock: () => new Date(), newId: uuidv7, log, ...(failpoint?.kind === "crash-after-provider" ? { afterProviderAnswered: crashAfterProviderAnswers(failpoint.n, log) } : {}) };
-  if (env.PAYMENT_GATEWAY_FAILPOINT) log.warn({ failpoint: env.PAYMENT_GATEWAY_FAILPOINT }, "fault injection enabled: every gateway call fails");
+  const deps: PaymentDeps = {
+    db,
+    gateway,
+    clock: () => new Date(),
+    newId: uuidv7,
+    log,
+    ...(failpoint?.kind === "crash-after-provider"
+      ? { afterProviderAnswered: crashAfterProviderAnswers(failpoint.n, log) }
+      : {}),
+  };
+  if (env.PAYMENT_GATEWAY_FAILPOINT)
+    log.warn({ failpoint: env.PAYMENT_GATEWAY_FAILPOINT }, "fault injection enabled: every gateway call fails");
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
-  if (env.PAYMENT_CONSUMER_FAILPOINT) log.warn({ failpoint: env.PAYMENT_CONSUMER_FAILPOINT }, "fault injection enabled: the consumer kills its process");
+  if (env.PAYMENT_CONSUMER_FAILPOINT)
+    log.warn({ failpoint: env.PAYMENT_CONSUMER_FAILPOINT }, "fault injection enabled: the consumer kills its process");
   const crashing = failpoint?.kind === "crash-after-handled" ? crashAfterHandled(observer, failpoint.n, log) : observer;
-  const consumers = serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer: crashing, ...databaseConsumers(db, log) });
+  const consumers = serviceConsumers(kafka, publisher, {
+    retry: retryPolicy(env),
+    observer: crashing,
+    ...databaseConsumers(db, log),
+  });
   const consumer = createOrderEventsConsumer(consumers, deps);
 
   const verify = createVerifier(authSettings(env));
@@ -36,12 +55,16 @@ async function main(): Promise<void> {
   const app = createApp({ list: (id) => listPayments(db, id), log, registry: metrics.registry, verify, readiness });
 
   const consuming = await startConsuming(kafka, publisher, [consumer], ["payment"], consumerMetrics.setLag);
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening: [{ port: env.PORT, providerUrl: env.PAYMENT_PROVIDER_URL }, "payment service listening"] }, [
-    () => broker.close(),
-    () => consuming.stop(),
-    () => db.$disconnect(),
-    () => tracing.shutdown(),
-  ]);
+  serve(
+    app,
+    {
+      port: env.PORT,
+      log,
+      graceMs: env.SHUTDOWN_GRACE_MS,
+      listening: [{ port: env.PORT, providerUrl: env.PAYMENT_PROVIDER_URL }, "payment service listening"],
+    },
+    [() => broker.close(), () => consuming.stop(), () => db.$disconnect(), () => tracing.shutdown()],
+  );
 }
 
 runMain(SERVICE, main);

@@ -21,7 +21,13 @@ beforeAll(async () => {
   dbName = new URL(fresh.url).pathname.slice(1);
   db = createDb(fresh.url, 4);
   provider = await startProvider({ PROVIDER_DECLINE_ABOVE: "100000" });
-  deps = { db, gateway: new HttpPaymentGateway({ baseUrl: provider.url, timeoutMs: 1000 }), clock: () => new Date(), newId: uuidv7, log: pino({ level: "silent" }) };
+  deps = {
+    db,
+    gateway: new HttpPaymentGateway({ baseUrl: provider.url, timeoutMs: 1000 }),
+    clock: () => new Date(),
+    newId: uuidv7,
+    log: pino({ level: "silent" }),
+  };
 });
 
 afterAll(async () => {
@@ -32,11 +38,37 @@ afterAll(async () => {
 
 afterEach(() => provider.faults({ latencyMs: 0, errorRate: 0, lostAnswerRate: 0 }));
 
-const meta = () => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "corr-p", causationId: null, source: "order" });
+const meta = () => ({
+  id: uuidv7(),
+  occurredAt: new Date().toISOString(),
+  correlationId: "corr-p",
+  causationId: null,
+  source: "order",
+});
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const incoming = (event: OrderflowEvent): IncomingEvent => ({ event, topic: "order-events", partition: 0, offset: "0", key: event.aggregateId, headers: {}, timestamp: "0" });
+const incoming = (event: OrderflowEvent): IncomingEvent => ({
+  event,
+  topic: "order-events",
+  partition: 0,
+  offset: "0",
+  key: event.aggregateId,
+  headers: {},
+  timestamp: "0",
+});
 const placed = (orderId: string, total: number) =>
-  createEvent("OrderPlaced", { orderId, customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: total }], currency: "EUR", totalAmount: total, shippingAddress: address, shippingSpeed: "STANDARD" }, meta());
+  createEvent(
+    "OrderPlaced",
+    {
+      orderId,
+      customerId: "c",
+      items: [{ sku: "A", quantity: 1, unitPrice: total }],
+      currency: "EUR",
+      totalAmount: total,
+      shippingAddress: address,
+      shippingSpeed: "STANDARD",
+    },
+    meta(),
+  );
 
 async function outboxOf(orderId: string) {
   return db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } });
@@ -48,11 +80,15 @@ describe("payment on order events", () => {
     const event = placed(orderId, 3000);
     await handleOrderEvents(deps, [incoming(event)]);
     await handleOrderEvents(deps, [incoming(event)]);
-    expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "AUTHORIZED", amount: 3000n }]);
+    expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([
+      { status: "AUTHORIZED", amount: 3000n },
+    ]);
     const out = await outboxOf(orderId);
     expect(out.map((r) => r.eventType)).toEqual(["PaymentAuthorized"]);
     expect(out[0]!.headers).toMatchObject({ "correlation-id": "corr-p", "causation-id": event.id, source: "payment" });
-    expect(await provider.requests(orderId)).toMatchObject([{ operation: "authorization", status: "approved", paymentId: paymentIdFor(orderId) }]);
+    expect(await provider.requests(orderId)).toMatchObject([
+      { operation: "authorization", status: "approved", paymentId: paymentIdFor(orderId) },
+    ]);
   });
 
   it("declines above the limit with the reason", async () => {
@@ -69,7 +105,9 @@ describe("payment on order events", () => {
     await handleOrderEvents(deps, [incoming(placed(orderId, 500))]);
     const cancelled = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
     await handleOrderEvents(deps, [incoming(cancelled)]);
-    await handleOrderEvents(deps, [incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta()))]);
+    await handleOrderEvents(deps, [
+      incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta())),
+    ]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized", "PaymentRefunded"]);
     expect((await provider.requests(orderId)).map((r) => r.operation).sort()).toEqual(["authorization", "refund"]);
@@ -80,10 +118,23 @@ describe("payment on order events", () => {
       const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
       await handleOrderEvents(deps, [incoming(placed(c, 700))]); // authorized before the run
       const placedA = placed(a, 300);
-      const events = [placedA, placedA, placed(b, 100_001), createEvent("OrderCancelled", { orderId: a, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()), createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta())];
+      const events = [
+        placedA,
+        placedA,
+        placed(b, 100_001),
+        createEvent("OrderCancelled", { orderId: a, reason: "CUSTOMER_REQUESTED" }, meta()),
+        createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()),
+        createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()),
+      ];
       await handle(events.map(incoming));
-      const result = async (orderId: string) => ({ payments: (await db.prisma.payment.findMany({ where: { orderId } })).map((p) => [p.status, Number(p.amount)]), events: (await outboxOf(orderId)).map((r) => [r.eventType, r.headers]) });
-      const strip = (r: Awaited<ReturnType<typeof result>>) => ({ payments: r.payments, events: r.events.map(([t]) => t) });
+      const result = async (orderId: string) => ({
+        payments: (await db.prisma.payment.findMany({ where: { orderId } })).map((p) => [p.status, Number(p.amount)]),
+        events: (await outboxOf(orderId)).map((r) => [r.eventType, r.headers]),
+      });
+      const strip = (r: Awaited<ReturnType<typeof result>>) => ({
+        payments: r.payments,
+        events: r.events.map(([t]) => t),
+      });
       return { a: strip(await result(a)), b: strip(await result(b)), c: strip(await result(c)) };
     };
     const oneByOne = await run(async (msgs) => {
@@ -104,25 +155,44 @@ describe("the provider, an external system", () => {
     const orderId = uuidv7();
     const event = placed(orderId, 4200);
     // the first attempt's commit never happens (the process dies in between, as far as the database knows)
-    const dying: PaymentDeps = { ...deps, db: { ...db, $transaction: async () => { throw new Error("killed before commit"); } } as Db };
+    const dying: PaymentDeps = {
+      ...deps,
+      db: {
+        ...db,
+        $transaction: async () => {
+          throw new Error("killed before commit");
+        },
+      } as Db,
+    };
     await expect(handleOrderEvents(dying, [incoming(event)])).rejects.toThrow(/killed before commit/);
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(0);
     await handleOrderEvents(deps, [incoming(event)]); // the redelivery
     await handleOrderEvents(deps, [incoming(event)]); // and a duplicate of it
     const held = await provider.requests(orderId);
-    expect(held).toMatchObject([{ operation: "authorization", status: "approved", presentedCount: 2, paymentId: paymentIdFor(orderId) }]);
-    expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ id: paymentIdFor(orderId), status: "AUTHORIZED" }]);
+    expect(held).toMatchObject([
+      { operation: "authorization", status: "approved", presentedCount: 2, paymentId: paymentIdFor(orderId) },
+    ]);
+    expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([
+      { id: paymentIdFor(orderId), status: "AUTHORIZED" },
+    ]);
   });
 
   it("answers lost on the way (applied, then a timeout) are asked for again and replayed: one charge", async () => {
     const orderId = uuidv7();
     const event = placed(orderId, 900);
     await provider.faults({ lostAnswerRate: 1 });
-    await expect(handleOrderEvents(deps, [incoming(event)])).rejects.toMatchObject({ name: "GatewayUnavailableError", retriable: true });
-    expect(await provider.requests(orderId)).toMatchObject([{ operation: "authorization", status: "approved", presentedCount: 1 }]);
+    await expect(handleOrderEvents(deps, [incoming(event)])).rejects.toMatchObject({
+      name: "GatewayUnavailableError",
+      retriable: true,
+    });
+    expect(await provider.requests(orderId)).toMatchObject([
+      { operation: "authorization", status: "approved", presentedCount: 1 },
+    ]);
     await provider.faults({ lostAnswerRate: 0 });
     await handleOrderEvents(deps, [incoming(event)]);
-    expect(await provider.requests(orderId)).toMatchObject([{ operation: "authorization", status: "approved", presentedCount: 2 }]);
+    expect(await provider.requests(orderId)).toMatchObject([
+      { operation: "authorization", status: "approved", presentedCount: 2 },
+    ]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized"]);
   });
 
@@ -131,7 +201,10 @@ describe("the provider, an external system", () => {
     await provider.faults({ latencyMs: 400 });
     const handled = handleOrderEvents(deps, [incoming(placed(orderId, 1200))]);
     await new Promise((r) => setTimeout(r, 200)); // mid-call: the provider is still thinking
-    const [row] = await db.$queryRawUnsafe<{ open: number }[]>(`SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'`, dbName);
+    const [row] = await db.$queryRawUnsafe<{ open: number }[]>(
+      `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'`,
+      dbName,
+    );
     await handled;
     expect(row?.open).toBe(0);
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(1);
@@ -141,7 +214,15 @@ describe("the provider, an external system", () => {
     const orderId = uuidv7();
     await handleOrderEvents(deps, [incoming(placed(orderId, 800))]);
     const cancelled = incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta()));
-    const dying: PaymentDeps = { ...deps, db: { ...db, $transaction: async () => { throw new Error("killed before commit"); } } as Db };
+    const dying: PaymentDeps = {
+      ...deps,
+      db: {
+        ...db,
+        $transaction: async () => {
+          throw new Error("killed before commit");
+        },
+      } as Db,
+    };
     await expect(handleOrderEvents(dying, [cancelled])).rejects.toThrow();
     await handleOrderEvents(deps, [cancelled]);
     const refunds = (await provider.requests(orderId)).filter((r) => r.operation === "refund");
@@ -154,7 +235,10 @@ describe("an event payment would emit that breaks its contract", () => {
   it("fails the record as non-retriable and writes nothing", async () => {
     const orderId = uuidv7();
     // a provider whose decline reason is longer than PaymentDeclined allows
-    const verbose: PaymentDeps = { ...deps, gateway: { authorize: async () => ({ approved: false, reason: "no ".repeat(300) }), refund: async () => {} } };
+    const verbose: PaymentDeps = {
+      ...deps,
+      gateway: { authorize: async () => ({ approved: false, reason: "no ".repeat(300) }), refund: async () => {} },
+    };
     const err = await handleOrderEvents(verbose, [incoming(placed(orderId, 100_001))]).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "ContractViolation", retriable: false, issues: [{ field: "data.reason" }] });
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(0);

@@ -6,7 +6,14 @@ import { z } from "zod";
 const config = serviceConfig("shipping", checkApiServiceEnv, {
   PORT: httpPort(3003),
   ...consumingServiceEnv("orderflow_shipping"),
-  SHIPPING_DISPATCH_DELAY_MS: z.coerce.number().int().nonnegative().default(2000).describe("simulated warehouse handling time: a paid order's shipment waits this long for pickup, and a cancel in that window cancels the shipment"),
+  SHIPPING_DISPATCH_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(2000)
+    .describe(
+      "simulated warehouse handling time: a paid order's shipment waits this long for pickup, and a cancel in that window cancels the shipment",
+    ),
   SHIPPING_DISPATCH_POLL_MS: positiveInt(250).describe("how often shipments due for dispatch are looked for"),
 });
 

@@ -19,10 +19,19 @@ async function main(): Promise<void> {
   // its producer carries dead letters; events leave through the outbox
   const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const deps: ShippingDeps = { db, clock: () => new Date(), newId: uuidv7, log, dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS };
+  const deps: ShippingDeps = {
+    db,
+    clock: () => new Date(),
+    newId: uuidv7,
+    log,
+    dispatchDelayMs: env.SHIPPING_DISPATCH_DELAY_MS,
+  };
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
-  const consumer = createOrderEventsConsumer(serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer, ...databaseConsumers(db, log) }), deps);
+  const consumer = createOrderEventsConsumer(
+    serviceConsumers(kafka, publisher, { retry: retryPolicy(env), observer, ...databaseConsumers(db, log) }),
+    deps,
+  );
   const verify = createVerifier(authSettings(env));
   const joined = readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined");
   const readiness = [ready, { name: "database", check: () => ping(db) }, joined];
@@ -31,8 +40,23 @@ async function main(): Promise<void> {
   const consuming = await startConsuming(kafka, publisher, [consumer], ["shipping"], consumerMetrics.setLag);
   const dispatcher = startDispatcher(deps, env.SHIPPING_DISPATCH_POLL_MS);
   deps.onShipmentsDue = (at) => dispatcher.dueAt(at);
-  const steps = [() => broker.close(), () => dispatcher.stop(), () => consuming.stop(), () => db.$disconnect(), () => tracing.shutdown()];
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening: [{ port: env.PORT }, "shipping service listening"] }, steps);
+  const steps = [
+    () => broker.close(),
+    () => dispatcher.stop(),
+    () => consuming.stop(),
+    () => db.$disconnect(),
+    () => tracing.shutdown(),
+  ];
+  serve(
+    app,
+    {
+      port: env.PORT,
+      log,
+      graceMs: env.SHUTDOWN_GRACE_MS,
+      listening: [{ port: env.PORT }, "shipping service listening"],
+    },
+    steps,
+  );
 }
 
 runMain(SERVICE, main);

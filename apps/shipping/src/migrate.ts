@@ -6,4 +6,7 @@ import { runServiceMigrations } from "@orderflow/db-kit";
 import { loadEnv } from "./env.js";
 
 const env = loadEnv();
-await runServiceMigrations(path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), env.MIGRATE_DATABASE_URL ?? env.DATABASE_URL);
+await runServiceMigrations(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
+  env.MIGRATE_DATABASE_URL ?? env.DATABASE_URL,
+);

@@ -28,12 +28,34 @@ afterAll(async () => {
   await drop?.();
 });
 
-const meta = () => ({ id: uuidv7(), occurredAt: new Date().toISOString(), correlationId: "corr-s", causationId: null, source: "order" });
+const meta = () => ({
+  id: uuidv7(),
+  occurredAt: new Date().toISOString(),
+  correlationId: "corr-s",
+  causationId: null,
+  source: "order",
+});
 const address = { name: "Ada", line1: "1 Main St", city: "Vienna", postalCode: "1010", country: "AT" };
-const incoming = (event: OrderflowEvent): IncomingEvent => ({ event, topic: "order-events", partition: 0, offset: "0", key: event.aggregateId, headers: {}, timestamp: "0" });
-const paid = (orderId: string) => createEvent("OrderPaid", { orderId, paymentId: uuidv7(), amount: 100, currency: "EUR", shippingAddress: address }, meta());
+const incoming = (event: OrderflowEvent): IncomingEvent => ({
+  event,
+  topic: "order-events",
+  partition: 0,
+  offset: "0",
+  key: event.aggregateId,
+  headers: {},
+  timestamp: "0",
+});
+const paid = (orderId: string) =>
+  createEvent(
+    "OrderPaid",
+    { orderId, paymentId: uuidv7(), amount: 100, currency: "EUR", shippingAddress: address },
+    meta(),
+  );
 const cancelled = (orderId: string) => createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
-const outboxTypes = async (orderId: string) => (await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map((r) => r.eventType);
+const outboxTypes = async (orderId: string) =>
+  (await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId }, orderBy: { id: "asc" } })).map(
+    (r) => r.eventType,
+  );
 
 describe("shipping", () => {
   it("creates one pending shipment per paid order and the dispatcher ships it", async () => {
@@ -41,7 +63,9 @@ describe("shipping", () => {
     const event = paid(orderId);
     await handleOrderEvents(deps, [incoming(event)]);
     await handleOrderEvents(deps, [incoming(event)]); // redelivery
-    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "PENDING", country: "AT" }]);
+    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([
+      { status: "PENDING", country: "AT" },
+    ]);
     expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(1);
     const [s] = await db.prisma.shipment.findMany({ where: { orderId } });
     expect(s).toMatchObject({ status: "DISPATCHED", carrier: "DHL" });
@@ -53,14 +77,32 @@ describe("shipping", () => {
 
   it("a dispatch round of several shipments gives each its own state, carrier and event in its own saga", async () => {
     const orders = [uuidv7(), uuidv7(), uuidv7()];
-    const sources = orders.map((o, i) => createEvent("OrderPaid", { orderId: o, paymentId: uuidv7(), amount: 100, currency: "EUR", shippingAddress: { ...address, country: ["AT", "US", "DE"][i]! } }, { ...meta(), correlationId: `corr-${i}` }));
+    const sources = orders.map((o, i) =>
+      createEvent(
+        "OrderPaid",
+        {
+          orderId: o,
+          paymentId: uuidv7(),
+          amount: 100,
+          currency: "EUR",
+          shippingAddress: { ...address, country: ["AT", "US", "DE"][i]! },
+        },
+        { ...meta(), correlationId: `corr-${i}` },
+      ),
+    );
     await handleOrderEvents(deps, sources.map(incoming));
     expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(3);
     for (const [i, orderId] of orders.entries()) {
       const [s] = await db.prisma.shipment.findMany({ where: { orderId } });
       expect(s).toMatchObject({ status: "DISPATCHED", carrier: carrierFor(["AT", "US", "DE"][i]!) });
       const rows = await db.prisma.outboxMessage.findMany({ where: { aggregateId: orderId } });
-      expect(rows.map((r) => [r.eventType, (r.payload as { data: { trackingNumber: string } }).data.trackingNumber, (r.headers as Record<string, string>)["correlation-id"]])).toEqual([["ShipmentDispatched", s!.trackingNumber, `corr-${i}`]]);
+      expect(
+        rows.map((r) => [
+          r.eventType,
+          (r.payload as { data: { trackingNumber: string } }).data.trackingNumber,
+          (r.headers as Record<string, string>)["correlation-id"],
+        ]),
+      ).toEqual([["ShipmentDispatched", s!.trackingNumber, `corr-${i}`]]);
     }
   });
 
@@ -92,7 +134,9 @@ describe("shipping", () => {
     await handleOrderEvents({ ...deps, dispatchDelayMs: 60_000 }, [incoming(paid(orderId))]);
     await handleOrderEvents(deps, [incoming(cancelled(orderId))]);
     await dispatchDue(deps);
-    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" }]);
+    expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([
+      { status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" },
+    ]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentCancelled"]);
   });
 
@@ -112,7 +156,14 @@ describe("shipping", () => {
       await handleOrderEvents(slow, [incoming(paid(c))]); // pending before the run
       const paidA = paid(a);
       await handle([paidA, paidA, paid(b), cancelled(a), cancelled(c), cancelled(c)].map(incoming));
-      const result = async (orderId: string) => ({ shipments: (await db.prisma.shipment.findMany({ where: { orderId } })).map((s) => [s.status, s.country, s.cancelReason]), events: await outboxTypes(orderId) });
+      const result = async (orderId: string) => ({
+        shipments: (await db.prisma.shipment.findMany({ where: { orderId } })).map((s) => [
+          s.status,
+          s.country,
+          s.cancelReason,
+        ]),
+        events: await outboxTypes(orderId),
+      });
       return { a: await result(a), b: await result(b), c: await result(c) };
     };
     const oneByOne = await run(async (msgs) => {

@@ -8,7 +8,9 @@ describe("docs/configuration.md", () => {
   });
 
   it("describes every variable", async () => {
-    const undescribed = (await renderConfiguration()).split("\n").filter((l) => l.startsWith("| `") && l.endsWith("|  |"));
+    const undescribed = (await renderConfiguration())
+      .split("\n")
+      .filter((l) => l.startsWith("| `") && l.endsWith("|  |"));
     expect(undescribed).toEqual([]);
   });
 });

@@ -14,13 +14,17 @@ export const SERVICES = ["order", "payment", "shipping", "outbox-relay", "ops-co
 type Row = { variable: string; services: string[]; defaults: Map<string, string>; description: string };
 
 async function shapeOf(app: string): Promise<Record<string, z.ZodType>> {
-  const mod = (await import(pathToFileURL(path.join(repoRoot, "apps", app, "src/env.ts")).href)) as { ENV_SHAPE: Record<string, z.ZodType> };
+  const mod = (await import(pathToFileURL(path.join(repoRoot, "apps", app, "src/env.ts")).href)) as {
+    ENV_SHAPE: Record<string, z.ZodType>;
+  };
   return mod.ENV_SHAPE;
 }
 
 /** The value the schema gives an unset variable, as it would be written in the environment. */
 function defaultOf(schema: z.ZodType): string {
-  let s = schema as unknown as { _zod: { def: { type: string; defaultValue?: unknown; innerType?: unknown; in?: unknown } } };
+  let s = schema as unknown as {
+    _zod: { def: { type: string; defaultValue?: unknown; innerType?: unknown; in?: unknown } };
+  };
   for (;;) {
     const def = s._zod.def;
     if (def.type === "default") return def.defaultValue === "" ? "(empty)" : String(def.defaultValue);

@@ -52,7 +52,8 @@ export function kafkaLayout(env: StackEnv, nodes: number = env.KAFKA_NODES): Kaf
   };
 }
 
-export const bootstrapServers = (env: StackEnv, layout = kafkaLayout(env)) => layout.nodes.map((n) => `${env.KAFKA_HOST}:${n.port}`);
+export const bootstrapServers = (env: StackEnv, layout = kafkaLayout(env)) =>
+  layout.nodes.map((n) => `${env.KAFKA_HOST}:${n.port}`);
 
 /** The jars, resolved once by Maven from infra/kafka/pom.xml; a marker records the pom they came from. */
 function ensureJars(env: StackEnv, log: (m: string) => void): void {
@@ -63,7 +64,11 @@ function ensureJars(env: StackEnv, log: (m: string) => void): void {
   if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === digest) return;
   log("kafka: resolving the broker jars from Maven Central (first run only)");
   fs.rmSync(libs, { recursive: true, force: true });
-  run("mvn", ["-q", "-B", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${libs}`, "-DincludeScope=runtime"], { stdio: ["ignore", "pipe", "pipe"] });
+  run(
+    "mvn",
+    ["-q", "-B", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${libs}`, "-DincludeScope=runtime"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   fs.writeFileSync(marker, digest);
 }
 
@@ -139,7 +144,16 @@ function log4jProperties(n: KafkaNode): string {
 }
 
 function java(libs: string, log4j: string | undefined, mainClass: string, args: string[], heap = "-Xmx256m"): string[] {
-  return [...heap.split(/\s+/).filter(Boolean), "-XX:+UseG1GC", "-Djava.awt.headless=true", ...(log4j ? [`-Dlog4j2.configurationFile=${log4j}`] : []), "-cp", `${libs}/*`, mainClass, ...args];
+  return [
+    ...heap.split(/\s+/).filter(Boolean),
+    "-XX:+UseG1GC",
+    "-Djava.awt.headless=true",
+    ...(log4j ? [`-Dlog4j2.configurationFile=${log4j}`] : []),
+    "-cp",
+    `${libs}/*`,
+    mainClass,
+    ...args,
+  ];
 }
 
 /** Which mode has nodes running (a stack is either one node or the cluster). */
@@ -162,7 +176,10 @@ function startNode(env: StackEnv, layout: KafkaLayout, n: KafkaNode, log: (m: st
   fs.writeFileSync(n.log4j, log4jProperties(n));
   const out = fs.openSync(n.out, "a");
   const heap = layout.nodes.length === 1 ? env.KAFKA_HEAP_OPTS : "-Xms128m -Xmx512m";
-  const child = spawn("java", java(layout.libs, n.log4j, "kafka.Kafka", [n.config], heap), { detached: true, stdio: ["ignore", out, out] });
+  const child = spawn("java", java(layout.libs, n.log4j, "kafka.Kafka", [n.config], heap), {
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
   child.unref();
   fs.closeSync(out);
   if (!child.pid) throw new Error(`kafka node ${n.id}: java could not be started`);
@@ -175,7 +192,9 @@ function startNode(env: StackEnv, layout: KafkaLayout, n: KafkaNode, log: (m: st
 export async function kafkaUp(env: StackEnv, log: (m: string) => void, only?: number): Promise<void> {
   const other = kafkaLayout(env, env.KAFKA_NODES === 1 ? 3 : 1);
   if (other.nodes.some((n) => isAlive(readPid(n.pidFile)))) {
-    throw new Error(`kafka: the ${other.nodes.length === 1 ? "single-node" : "3-node"} stack is running; \`pnpm stack down\` first`);
+    throw new Error(
+      `kafka: the ${other.nodes.length === 1 ? "single-node" : "3-node"} stack is running; \`pnpm stack down\` first`,
+    );
   }
   const layout = kafkaLayout(env);
   ensureJars(env, log);
@@ -190,8 +209,17 @@ export async function kafkaUp(env: StackEnv, log: (m: string) => void, only?: nu
       fs.mkdirSync(n.logs, { recursive: true });
       fs.writeFileSync(n.config, serverProperties(env, layout, n));
       log(`kafka: formatting node ${n.id} storage (cluster ${clusterId})`);
-      const scram = env.KAFKA_SECURITY === "sasl" ? env.KAFKA_SASL_USERS.flatMap((u) => ["--add-scram", `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`]) : [];
-      run("java", java(layout.libs, undefined, "kafka.tools.StorageTool", ["format", "-t", clusterId, "-c", n.config, ...scram]));
+      const scram =
+        env.KAFKA_SECURITY === "sasl"
+          ? env.KAFKA_SASL_USERS.flatMap((u) => [
+              "--add-scram",
+              `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
+            ])
+          : [];
+      run(
+        "java",
+        java(layout.libs, undefined, "kafka.tools.StorageTool", ["format", "-t", clusterId, "-c", n.config, ...scram]),
+      );
     }
   }
   for (const n of layout.nodes) {
@@ -201,14 +229,23 @@ export async function kafkaUp(env: StackEnv, log: (m: string) => void, only?: nu
       log(`kafka: node ${n.id} already running (pid ${pid}) on ${env.KAFKA_HOST}:${n.port}`);
       continue;
     }
-    if (await portOpen(env.KAFKA_HOST, n.port)) throw new Error(`kafka: port ${env.KAFKA_HOST}:${n.port} is taken by another process; set KAFKA_PORT to a free port`);
+    if (await portOpen(env.KAFKA_HOST, n.port))
+      throw new Error(
+        `kafka: port ${env.KAFKA_HOST}:${n.port} is taken by another process; set KAFKA_PORT to a free port`,
+      );
     startNode(env, layout, n, log);
   }
   for (const n of layout.nodes) {
     if (only !== undefined && n.id !== only) continue;
     const pid = readPid(n.pidFile);
-    await waitFor(`kafka node ${n.id}`, () => portOpen(env.KAFKA_HOST, n.port), env.KAFKA_START_TIMEOUT_MS, () =>
-      isAlive(pid) ? undefined : `the broker exited\n--- ${n.out} ---\n${tail(n.out)}\n--- server.log ---\n${tail(path.join(n.logs, "server.log"))}`,
+    await waitFor(
+      `kafka node ${n.id}`,
+      () => portOpen(env.KAFKA_HOST, n.port),
+      env.KAFKA_START_TIMEOUT_MS,
+      () =>
+        isAlive(pid)
+          ? undefined
+          : `the broker exited\n--- ${n.out} ---\n${tail(n.out)}\n--- server.log ---\n${tail(path.join(n.logs, "server.log"))}`,
     );
   }
 }

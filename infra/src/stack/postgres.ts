@@ -22,12 +22,17 @@ function findPgBin(env: StackEnv): string {
   for (const p of env.PATH.split(path.delimiter)) candidates.push(p);
   const debian = "/usr/lib/postgresql";
   if (fs.existsSync(debian)) {
-    const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(path.join(debian, v, "bin"));
   }
   const bin = candidates.find((d) => fs.existsSync(path.join(d, "initdb")) && fs.existsSync(path.join(d, "pg_ctl")));
   if (!bin) {
-    throw new Error("PostgreSQL server binaries (initdb, pg_ctl) not found: install them (Debian: apt-get install postgresql) or set PG_BIN to their folder");
+    throw new Error(
+      "PostgreSQL server binaries (initdb, pg_ctl) not found: install them (Debian: apt-get install postgresql) or set PG_BIN to their folder",
+    );
   }
   return bin;
 }
@@ -79,7 +84,15 @@ export async function pgUp(env: StackEnv, log: (m: string) => void): Promise<voi
     }
     if (!fs.existsSync(path.join(paths.data, "PG_VERSION"))) {
       log(`postgres: initdb in ${paths.data}`);
-      asPgUser(env, path.join(bin, "initdb"), ["-D", paths.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-instructions"]);
+      asPgUser(env, path.join(bin, "initdb"), [
+        "-D",
+        paths.data,
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--no-instructions",
+      ]);
       fs.appendFileSync(
         path.join(paths.data, "postgresql.conf"),
         [
@@ -97,7 +110,18 @@ export async function pgUp(env: StackEnv, log: (m: string) => void): Promise<voi
     }
     log(`postgres: starting on ${env.PG_HOST}:${env.PG_PORT} (${bin})`);
     // commit timestamps: the benchmark measures the relay's commit→ack from them
-    pgCtl(env, bin, ["-D", paths.data, "-l", paths.log, "-o", `-p ${env.PG_PORT} -c track_commit_timestamp=on`, "-w", "-t", "60", "start"]);
+    pgCtl(env, bin, [
+      "-D",
+      paths.data,
+      "-l",
+      paths.log,
+      "-o",
+      `-p ${env.PG_PORT} -c track_commit_timestamp=on`,
+      "-w",
+      "-t",
+      "60",
+      "start",
+    ]);
     await waitFor("postgres", () => pgRunning(env), 60_000).catch((e: Error) => {
       throw new Error(`${e.message}\n--- ${paths.log} ---\n${tail(paths.log)}`);
     });
@@ -141,7 +165,11 @@ export async function pgRunning(env: StackEnv): Promise<boolean> {
 
 /** `immediate` stops like a crash (no shutdown checkpoint; recovery at the next start): what a
  *  fault test wants, and it cannot be held up by a slow checkpoint on a busy disk. */
-export async function pgDown(env: StackEnv, log: (m: string) => void, mode: "fast" | "immediate" = "fast"): Promise<void> {
+export async function pgDown(
+  env: StackEnv,
+  log: (m: string) => void,
+  mode: "fast" | "immediate" = "fast",
+): Promise<void> {
   const paths = pgPaths(env);
   if (!fs.existsSync(path.join(paths.data, "postmaster.pid"))) {
     log("postgres: not running");

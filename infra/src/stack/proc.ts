@@ -40,7 +40,12 @@ export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<
  *  if time runs out. `isDead` ends the wait early, e.g. when the awaited process has exited.
  *  Tests use vitest's vi.waitFor; this is for code that runs outside vitest (the stack, the bench
  *  and the harness that starts services for both). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 30_000, isDead?: () => string | undefined): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | false | undefined> | T | false | undefined,
+  timeoutMs = 30_000,
+  isDead?: () => string | undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
@@ -52,7 +57,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | false | 
     }
     const dead = isDead?.();
     if (dead) throw new Error(`${what}: ${dead}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, delay));
   }
 }
@@ -73,7 +81,9 @@ export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): s
   const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
   if (r.error) throw new Error(`${cmd} could not be started: ${r.error.message}`);
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status}):\n${String(r.stdout ?? "")}${String(r.stderr ?? "")}`.trim());
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (exit ${r.status}):\n${String(r.stdout ?? "")}${String(r.stderr ?? "")}`.trim(),
+    );
   }
   return String(r.stdout ?? "");
 }

@@ -95,6 +95,9 @@ describe("coalesce (group commit)", () => {
     );
     expect(await Promise.all([run("a"), run("b")])).toEqual(["A", "B"]);
     const r = await Promise.allSettled([run("c"), run("bad")]);
-    expect(r).toEqual([{ status: "fulfilled", value: "C" }, { status: "fulfilled", value: "BAD" }]);
+    expect(r).toEqual([
+      { status: "fulfilled", value: "C" },
+      { status: "fulfilled", value: "BAD" },
+    ]);
   });
 });

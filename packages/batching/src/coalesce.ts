@@ -12,7 +12,10 @@ export interface CoalesceOptions<T> {
 
 /** `run` gets the items gathered since the previous call started, in submission order, and
  *  answers one result per item (or throws: every item of the call then rejects with that error). */
-export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: CoalesceOptions<T> = {}): (item: T) => Promise<R> {
+export function coalesce<T, R>(
+  run: (items: T[]) => Promise<R[]>,
+  opts: CoalesceOptions<T> = {},
+): (item: T) => Promise<R> {
   const maxWeight = opts.maxWeight ?? Infinity;
   const weight = opts.weight ?? (() => 1);
   const queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
@@ -22,7 +25,8 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
     while (queue.length > 0) {
       let take = 1;
       let total = weight(queue[0]!.item);
-      while (take < queue.length && total + weight(queue[take]!.item) <= maxWeight) total += weight(queue[take++]!.item);
+      while (take < queue.length && total + weight(queue[take]!.item) <= maxWeight)
+        total += weight(queue[take++]!.item);
       const group = queue.splice(0, take);
       try {
         const results = await run(group.map((g) => g.item));
@@ -49,7 +53,10 @@ export function coalesce<T, R>(run: (items: T[]) => Promise<R[]>, opts: Coalesce
  *  an outage say), each item is run alone, in order, so an item fails only for its own reasons.
  *  `run` may answer one result per item (what the combined statement said of each). */
 // biome-ignore lint/suspicious/noConfusingVoidType: a `run` with no answers is an async function returning nothing, whose Promise<void> is not a Promise<undefined>
-export function groupCommit<T, R = void>(run: (items: T[]) => Promise<R[] | void>, opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean }): (item: T) => Promise<R> {
+export function groupCommit<T, R = void>(
+  run: (items: T[]) => Promise<R[] | void>,
+  opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean },
+): (item: T) => Promise<R> {
   const submit = coalesce<T, { value?: R | undefined; error?: unknown }>(async (items) => {
     try {
       const values = await run(items);
@@ -57,7 +64,13 @@ export function groupCommit<T, R = void>(run: (items: T[]) => Promise<R[] | void
     } catch (error) {
       if (items.length === 1 || opts.shared(error)) return items.map(() => ({ error }));
       const results: { value?: R | undefined; error?: unknown }[] = [];
-      for (const item of items) results.push(await run([item]).then((v) => ({ value: v?.[0] }), (e: unknown) => ({ error: e })));
+      for (const item of items)
+        results.push(
+          await run([item]).then(
+            (v) => ({ value: v?.[0] }),
+            (e: unknown) => ({ error: e }),
+          ),
+        );
       return results;
     }
   }, opts);

@@ -32,16 +32,52 @@ const TTL_MS = 24 * 3600_000;
 type Answer = { status: number; location: string; body: unknown };
 
 function newOrder(raw: Buffer, correlationId: string) {
-  const body = JSON.parse(raw.toString("utf8")) as { customerId: string; items: { quantity: number; unitPrice: number }[]; currency: string };
+  const body = JSON.parse(raw.toString("utf8")) as {
+    customerId: string;
+    items: { quantity: number; unitPrice: number }[];
+    currency: string;
+  };
   const orderId = randomUUID();
   const eventId = randomUUID();
   const occurredAt = new Date().toISOString();
   const totalAmount = body.items.reduce((n, i) => n + i.quantity * i.unitPrice, 0);
   const data = { ...body, orderId, shippingSpeed: "STANDARD", totalAmount };
-  const event = { id: eventId, type: "OrderPlaced", version: 2, occurredAt, aggregateId: orderId, correlationId, causationId: null, source: "order", data };
-  const headers = { "event-id": eventId, "event-type": "OrderPlaced", "event-version": "2", "correlation-id": correlationId, source: "order", "content-type": "application/json" };
-  const answer: Answer = { status: 202, location: `/orders/${orderId}`, body: { orderId, status: "PLACED", totalAmount, currency: body.currency } };
-  return { answer, values: [orderId, eventId, JSON.stringify(data), correlationId, occurredAt, JSON.stringify(event), JSON.stringify(headers)] };
+  const event = {
+    id: eventId,
+    type: "OrderPlaced",
+    version: 2,
+    occurredAt,
+    aggregateId: orderId,
+    correlationId,
+    causationId: null,
+    source: "order",
+    data,
+  };
+  const headers = {
+    "event-id": eventId,
+    "event-type": "OrderPlaced",
+    "event-version": "2",
+    "correlation-id": correlationId,
+    source: "order",
+    "content-type": "application/json",
+  };
+  const answer: Answer = {
+    status: 202,
+    location: `/orders/${orderId}`,
+    body: { orderId, status: "PLACED", totalAmount, currency: body.currency },
+  };
+  return {
+    answer,
+    values: [
+      orderId,
+      eventId,
+      JSON.stringify(data),
+      correlationId,
+      occurredAt,
+      JSON.stringify(event),
+      JSON.stringify(headers),
+    ],
+  };
 }
 
 async function place(raw: Buffer, correlationId: string): Promise<Answer> {
@@ -53,7 +89,19 @@ async function place(raw: Buffer, correlationId: string): Promise<Answer> {
 async function placeOnce(raw: Buffer, correlationId: string, key: string): Promise<Answer> {
   const fingerprint = createHash("sha256").update("POST /orders\n").update(raw).digest("base64url");
   const o = newOrder(raw, correlationId);
-  const [refused] = (await pool.query<{ locked: boolean }>(KEYED, [...o.values, o.values[0], "anonymous", key, fingerprint, o.answer.status, o.answer.location, JSON.stringify(o.answer.body), TTL_MS])).rows;
+  const [refused] = (
+    await pool.query<{ locked: boolean }>(KEYED, [
+      ...o.values,
+      o.values[0],
+      "anonymous",
+      key,
+      fingerprint,
+      o.answer.status,
+      o.answer.location,
+      JSON.stringify(o.answer.body),
+      TTL_MS,
+    ])
+  ).rows;
   if (!refused) return o.answer;
   if (!refused.locked) throw Object.assign(new Error("key in flight"), { status: 409 });
   const [stored] = (await pool.query<Answer & { fingerprint: string }>(STORED, ["anonymous", key])).rows;

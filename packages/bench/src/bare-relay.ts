@@ -18,7 +18,11 @@ import { pino } from "pino";
 const [brokers, prefix, url] = process.argv.slice(2) as [string, string, string];
 const BATCH = 500;
 
-const { kafka } = createKafkaClient({ brokers: brokers.split(","), clientId: "bare-relay", logger: pino({ level: "silent" }) });
+const { kafka } = createKafkaClient({
+  brokers: brokers.split(","),
+  clientId: "bare-relay",
+  logger: pino({ level: "silent" }),
+});
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 const db = new pg.Client({ connectionString: url });
 let wake: (() => void) | undefined;
@@ -27,15 +31,25 @@ let running = true;
 async function main(): Promise<void> {
   await db.connect();
   await db.query(`CREATE TABLE IF NOT EXISTS bare_outbox (LIKE outbox INCLUDING ALL)`);
-  await db.query(`CREATE OR REPLACE FUNCTION bare_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bare_outbox', ''); RETURN NULL; END $$`);
-  await db.query(`CREATE OR REPLACE TRIGGER bare_outbox_notify AFTER INSERT ON bare_outbox FOR EACH STATEMENT EXECUTE FUNCTION bare_outbox_notify()`);
+  await db.query(
+    `CREATE OR REPLACE FUNCTION bare_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bare_outbox', ''); RETURN NULL; END $$`,
+  );
+  await db.query(
+    `CREATE OR REPLACE TRIGGER bare_outbox_notify AFTER INSERT ON bare_outbox FOR EACH STATEMENT EXECUTE FUNCTION bare_outbox_notify()`,
+  );
   db.on("notification", () => wake?.());
   await db.query("LISTEN bare_outbox");
   await producer.connect();
-  process.on("SIGTERM", () => void (running = false, wake?.()));
+  process.on("SIGTERM", () => void ((running = false), wake?.()));
   process.stdout.write("ready\n");
   while (running) {
-    const { rows } = await db.query<{ id: string; topic: string; key: string; payload: string; headers: Record<string, string> }>(
+    const { rows } = await db.query<{
+      id: string;
+      topic: string;
+      key: string;
+      payload: string;
+      headers: Record<string, string>;
+    }>(
       `SELECT id, topic, key, payload::text AS payload, headers FROM bare_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [BATCH],
     );
@@ -52,9 +66,15 @@ async function main(): Promise<void> {
       const list = byTopic.get(r.topic) ?? byTopic.set(r.topic, []).get(r.topic)!;
       list.push({ key: r.key, value: r.payload, headers: r.headers });
     }
-    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: `${prefix}${topic}`, messages })) });
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: `${prefix}${topic}`, messages })),
+    });
     // published_at: the broker's ack, by this process's clock (as Orderflow's relay)
-    await db.query(`UPDATE bare_outbox SET published_at = $2 WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id), new Date()]);
+    await db.query(`UPDATE bare_outbox SET published_at = $2 WHERE id = ANY($1::bigint[])`, [
+      rows.map((r) => r.id),
+      new Date(),
+    ]);
   }
   await producer.disconnect();
   await db.end();

@@ -43,7 +43,8 @@ export interface Bench {
 export function createBench(env = loadBenchEnv()): Bench {
   const P = PROFILES[env.profileName];
   const started = Date.now();
-  const progress = (msg: string) => process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)}s] ${msg}\n`);
+  const progress = (msg: string) =>
+    process.stderr.write(`[bench ${Math.round((Date.now() - started) / 1000)}s] ${msg}\n`);
   const interleaved: Bench["interleaved"] = async (steps) => {
     const runs: number[][] = steps.map(() => []);
     for (let i = 0; i < P.repeats; i++) {
@@ -54,7 +55,8 @@ export function createBench(env = loadBenchEnv()): Bench {
     }
     return runs.map(figure);
   };
-  const client = (clientId: string, topicPrefix: string) => createKafkaClient({ brokers: env.brokers, clientId, logger: pino({ level: "silent" }), topicPrefix });
+  const client = (clientId: string, topicPrefix: string) =>
+    createKafkaClient({ brokers: env.brokers, clientId, logger: pino({ level: "silent" }), topicPrefix });
   return {
     ...env,
     P,

@@ -16,7 +16,9 @@ describe("bench settings", () => {
   });
 
   it("names the variable and the choices when a value is wrong", () => {
-    expect(() => loadBenchEnv({ BENCH_PARTS: "relay,sagas" })).toThrow(/BENCH_PARTS must be a comma-separated list of relay, consumer, orders, saga, slow-provider \(got "relay,sagas"\)/);
+    expect(() => loadBenchEnv({ BENCH_PARTS: "relay,sagas" })).toThrow(
+      /BENCH_PARTS must be a comma-separated list of relay, consumer, orders, saga, slow-provider \(got "relay,sagas"\)/,
+    );
     expect(() => loadBenchEnv({ BENCH_PARTS: "," })).toThrow(/BENCH_PARTS/);
     expect(() => loadBenchEnv({ BENCH_PROFILE: "long" })).toThrow(/BENCH_PROFILE must be one of short, full/);
   });

@@ -19,7 +19,10 @@ export type RequestHeaders = Record<string, string> | (() => Record<string, stri
 
 /** `headers` and a fresh Idempotency-Key on every request, as a client sends one per order it places
  *  (a retry of that order would send the same key again). */
-export const withIdempotencyKey = (headers: Record<string, string>) => (): Record<string, string> => ({ ...headers, "idempotency-key": randomUUID() });
+export const withIdempotencyKey = (headers: Record<string, string>) => (): Record<string, string> => ({
+  ...headers,
+  "idempotency-key": randomUUID(),
+});
 
 /** POST `body` as JSON over kept-alive node:http connections: several times cheaper per request
  *  than fetch, which matters when the load generator shares two cores with what it measures. */
@@ -29,17 +32,30 @@ export function jsonPost(url: string, body: () => unknown, headers: RequestHeade
     new Promise<number>((resolve, reject) => {
       const data = JSON.stringify(body());
       const extra = typeof headers === "function" ? headers() : headers;
-      const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), ...extra } }, (res) => {
-        res.resume();
-        res.once("end", () => resolve(res.statusCode ?? 0));
-        res.once("error", reject);
-      });
+      const req = http.request(
+        {
+          agent,
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), ...extra },
+        },
+        (res) => {
+          res.resume();
+          res.once("end", () => resolve(res.statusCode ?? 0));
+          res.once("error", reject);
+        },
+      );
       req.once("error", reject);
       req.end(data);
     });
 }
 
-export async function closedLoop(req: Request, opts: { concurrency: number; durationMs: number }): Promise<{ ok: number; failed: number; perSecond: number }> {
+export async function closedLoop(
+  req: Request,
+  opts: { concurrency: number; durationMs: number },
+): Promise<{ ok: number; failed: number; perSecond: number }> {
   const until = Date.now() + opts.durationMs;
   let ok = 0;
   let failed = 0;
@@ -60,7 +76,10 @@ export async function closedLoop(req: Request, opts: { concurrency: number; dura
   return { ok, failed, perSecond: ok / ((performance.now() - started) / 1000) };
 }
 
-export async function openLoop(req: Request, opts: { ratePerSecond: number; durationMs: number }): Promise<{ ok: number; failed: number; latencyMs: ReturnType<typeof percentiles> }> {
+export async function openLoop(
+  req: Request,
+  opts: { ratePerSecond: number; durationMs: number },
+): Promise<{ ok: number; failed: number; latencyMs: ReturnType<typeof percentiles> }> {
   const interval = 1000 / opts.ratePerSecond;
   const total = Math.floor((opts.durationMs / 1000) * opts.ratePerSecond);
   const latencies: number[] = [];
@@ -92,20 +111,39 @@ export async function openLoop(req: Request, opts: { ratePerSecond: number; dura
  *  `idempotencyKeys` every request carries a key of its own: this run's id, wrk's thread number
  *  and a counter, built by a Lua request() per request (a key used twice would be answered from
  *  the stored first answer, not placed). */
-export async function wrkClosedLoop(url: string, opts: { body: unknown; headers: Record<string, string>; idempotencyKeys?: boolean; concurrency: number; durationMs: number }): Promise<number> {
+export async function wrkClosedLoop(
+  url: string,
+  opts: {
+    body: unknown;
+    headers: Record<string, string>;
+    idempotencyKeys?: boolean;
+    concurrency: number;
+    durationMs: number;
+  },
+): Promise<number> {
   const script = path.join(os.tmpdir(), `orderflow-bench-${randomUUID()}.lua`);
   const lua = [
     `wrk.method = "POST"`,
     `wrk.body = ${luaString(JSON.stringify(opts.body))}`,
-    ...Object.entries({ "content-type": "application/json", ...opts.headers }).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`),
+    ...Object.entries({ "content-type": "application/json", ...opts.headers }).map(
+      ([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`,
+    ),
     ...(opts.idempotencyKeys ? wrkIdempotencyKeys(randomUUID()) : []),
   ].join("\n");
   fs.writeFileSync(script, lua);
   try {
     // not spawnSync: this process must keep reading the services' logs meanwhile, or a service
     // blocks writing them to a full pipe and wrk measures that
-    const r = await run("wrk", ["-t1", `-c${opts.concurrency}`, `-d${Math.round(opts.durationMs / 1000)}s`, "-s", script, url]);
-    if (r.error) throw new Error(`pnpm bench needs wrk for HTTP throughput (Debian: apt-get install wrk): ${r.error.message}`);
+    const r = await run("wrk", [
+      "-t1",
+      `-c${opts.concurrency}`,
+      `-d${Math.round(opts.durationMs / 1000)}s`,
+      "-s",
+      script,
+      url,
+    ]);
+    if (r.error)
+      throw new Error(`pnpm bench needs wrk for HTTP throughput (Debian: apt-get install wrk): ${r.error.message}`);
     const rate = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
     const bad = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
     if (r.status !== 0 || !rate) throw new Error(`wrk failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -116,7 +154,10 @@ export async function wrkClosedLoop(url: string, opts: { body: unknown; headers:
   }
 }
 
-function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
+function run(
+  cmd: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

@@ -7,7 +7,16 @@ import { round } from "./stats.js";
 function machineCpuSeconds(): number {
   const [, ...v] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
   const n = v.map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = n as [number, number, number, number, number, number, number, number];
+  const [user, nice, system, , , irq, softirq, steal] = n as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return (user + nice + system + irq + softirq + steal) / 100; // busy time: not idle, not iowait
 }
 
@@ -26,7 +35,15 @@ function cpuByGroup(processes: Named[]): Map<string, number> {
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const pid = Number(d);
-      const group = named.get(pid) ?? (pid === process.pid ? "load generator" : comm === "java" ? "broker" : comm === "postgres" ? "PostgreSQL" : "other");
+      const group =
+        named.get(pid) ??
+        (pid === process.pid
+          ? "load generator"
+          : comm === "java"
+            ? "broker"
+            : comm === "postgres"
+              ? "PostgreSQL"
+              : "other");
       out.set(group, (out.get(group) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
     } catch {
       // the process ended meanwhile
@@ -36,7 +53,10 @@ function cpuByGroup(processes: Named[]): Map<string, number> {
 }
 
 /** Runs `fn` and says where the machine's CPU went meanwhile, as % of one core. */
-export async function whereCpuGoes<T>(services: Named[], fn: () => Promise<T>): Promise<{ result: T; display: string; total: number }> {
+export async function whereCpuGoes<T>(
+  services: Named[],
+  fn: () => Promise<T>,
+): Promise<{ result: T; display: string; total: number }> {
   const m0 = machineCpuSeconds();
   const g0 = cpuByGroup(services);
   const t0 = Date.now();
@@ -44,10 +64,18 @@ export async function whereCpuGoes<T>(services: Named[], fn: () => Promise<T>): 
   const wall = (Date.now() - t0) / 1000;
   const machine = machineCpuSeconds() - m0;
   const g1 = cpuByGroup(services);
-  const shares = [...g1].map(([k, v]) => [k, Math.max(0, v - (g0.get(k) ?? 0))] as const).filter(([k]) => k !== "other");
+  const shares = [...g1]
+    .map(([k, v]) => [k, Math.max(0, v - (g0.get(k) ?? 0))] as const)
+    .filter(([k]) => k !== "other");
   const known = shares.reduce((n, [, v]) => n + v, 0);
-  const parts = [...shares, ["other (kernel, exited processes)", Math.max(0, machine - known)] as const].filter(([, v]) => v / wall >= 0.005).sort((a, b) => b[1] - a[1]);
-  return { result, total: (100 * machine) / wall, display: `${round((100 * machine) / wall, 0)}%: ${parts.map(([k, v]) => `${k} ${round((100 * v) / wall, 0)}%`).join(", ")}` };
+  const parts = [...shares, ["other (kernel, exited processes)", Math.max(0, machine - known)] as const]
+    .filter(([, v]) => v / wall >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+  return {
+    result,
+    total: (100 * machine) / wall,
+    display: `${round((100 * machine) / wall, 0)}%: ${parts.map(([k, v]) => `${k} ${round((100 * v) / wall, 0)}%`).join(", ")}`,
+  };
 }
 
 export function rssMb(s: Service): number {

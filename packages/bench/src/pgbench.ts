@@ -9,8 +9,22 @@ import { KEY_CLAIM_CTES } from "./keyed-claim.js";
 import { q, sampleEvent } from "./samples.js";
 
 /** pgbench running `script` against `url` (`extra`: more pgbench options); transactions per second */
-export async function pgbench(url: string, script: string, clients: number, seconds: number, extra: string[] = []): Promise<number> {
-  const out = await pgbenchAsync(url, script, ["-c", String(clients), "-j", String(Math.min(clients, 2)), "-T", String(seconds), ...extra]);
+export async function pgbench(
+  url: string,
+  script: string,
+  clients: number,
+  seconds: number,
+  extra: string[] = [],
+): Promise<number> {
+  const out = await pgbenchAsync(url, script, [
+    "-c",
+    String(clients),
+    "-j",
+    String(Math.min(clients, 2)),
+    "-T",
+    String(seconds),
+    ...extra,
+  ]);
   const m = /tps = ([\d.]+)/.exec(out);
   if (!m) throw new Error(`pgbench printed no tps:\n${out}`);
   return Number(m[1]);
@@ -55,7 +69,9 @@ export function placeOrderKeyedScript(): string {
   const { event, headers } = sampleEvent();
   const subject = "system-tests"; // AUTHORIZATION's subject
   const key = `${randomUUID()}-:client_id-:seq`;
-  const fingerprint = createHash("sha256").update(`POST /orders\n${JSON.stringify(anOrder())}`).digest("base64url");
+  const fingerprint = createHash("sha256")
+    .update(`POST /orders\n${JSON.stringify(anOrder())}`)
+    .digest("base64url");
   const data = event.data as { totalAmount: number; currency: string };
   const answer = { orderId: ":oid", status: "PLACED", totalAmount: data.totalAmount, currency: data.currency };
   return `\\set seq :seq + 1

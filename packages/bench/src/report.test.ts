@@ -5,7 +5,13 @@ import { figure } from "./stats.js";
 describe("the results table", () => {
   it("gives each row its ratio to the baseline and says whether its target is met", () => {
     const [ratio, latency, flat, none] = judge([
-      { figure: "POST /orders", value: figure([80, 90, 100]), unit: "req/s", baseline: { name: "pgbench", value: figure([100]) }, target: "≥ 0.7× baseline" },
+      {
+        figure: "POST /orders",
+        value: figure([80, 90, 100]),
+        unit: "req/s",
+        baseline: { name: "pgbench", value: figure([100]) },
+        target: "≥ 0.7× baseline",
+      },
       { figure: "commit→ack p50", value: figure([6]), unit: "ms", target: "≤ 5 ms" },
       { figure: "lag", value: figure([3]), unit: "records", target: "flat", met: true },
       { figure: "reference", value: figure([1]), unit: "records/s" },

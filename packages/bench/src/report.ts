@@ -40,14 +40,21 @@ export function writeResults(bench: Pick<Bench, "profileName" | "P" | "parts">, 
   const dir = path.join(import.meta.dirname, "..", "results");
   fs.mkdirSync(dir, { recursive: true });
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  fs.writeFileSync(path.join(dir, "latest.json"), `${JSON.stringify({ profile: profileName, settings: P, machine, at: new Date().toISOString(), rows }, null, 2)}\n`);
-  const f = (x: Figure) => (x.runs.length > 1 ? `${round(x.median)} (${round(x.min)}–${round(x.max)})` : `${round(x.median)}`);
+  fs.writeFileSync(
+    path.join(dir, "latest.json"),
+    `${JSON.stringify({ profile: profileName, settings: P, machine, at: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
+  const f = (x: Figure) =>
+    x.runs.length > 1 ? `${round(x.median)} (${round(x.min)}–${round(x.max)})` : `${round(x.median)}`;
   const md = [
     `Benchmarks, ${profileName} profile${parts.size < BENCH_PARTS.length ? ` (${[...parts].join(", ")} only)` : ""} (median of ${P.repeats} runs, spread min–max), ${new Date().toISOString().slice(0, 16)}Z, ${machine}. Broker, PostgreSQL, services and load generator share the machine.`,
     "",
     "| figure | Orderflow | baseline | ratio | target | met |",
     "|---|---:|---|---:|---|---|",
-    ...rows.map((r) => `| ${r.figure} | ${r.display ?? f(r.value)} ${r.unit} | ${r.baseline ? `${f(r.baseline.value)} (${r.baseline.name})` : "–"} | ${r.ratio ?? "–"} | ${r.target ?? "–"} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.figure} | ${r.display ?? f(r.value)} ${r.unit} | ${r.baseline ? `${f(r.baseline.value)} (${r.baseline.name})` : "–"} | ${r.ratio ?? "–"} | ${r.target ?? "–"} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} |`,
+    ),
     "",
   ].join("\n");
   fs.writeFileSync(path.join(dir, "latest.md"), md);

@@ -26,7 +26,9 @@ const SCENARIOS: [BenchPart, (bench: Bench) => Promise<Row[]>][] = [
 async function main(): Promise<void> {
   const bench = createBench();
   const { P } = bench;
-  bench.progress(`parts ${[...bench.parts].join(", ")}; profile ${bench.profileName}: ${P.repeats} repeats, ${P.records} records, ${P.windowMs / 1000} s windows, saga window ${P.sagaWindowMs / 1000} s`);
+  bench.progress(
+    `parts ${[...bench.parts].join(", ")}; profile ${bench.profileName}: ${P.repeats} repeats, ${P.records} records, ${P.windowMs / 1000} s windows, saga window ${P.sagaWindowMs / 1000} s`,
+  );
   const stack = loadStackEnv();
   await kafkaUp(stack, bench.progress);
   await pgUp(stack, bench.progress);

@@ -14,7 +14,11 @@ export const SLOW_PROVIDER_MS = 50;
 export const LOG = { LOG_LEVEL: "info", HTTP_RATE_LIMIT_PER_SECOND: "0" };
 
 /** one query on a connection of its own */
-export async function sql<T extends pg.QueryResultRow>(db: keyof typeof DATABASES, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow>(
+  db: keyof typeof DATABASES,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new pg.Client({ connectionString: DATABASES[db] });
   await c.connect();
   try {
@@ -34,9 +38,28 @@ export const q = (s: string) => s.replace(/'/g, "''");
 export function sampleEvent() {
   const orderId = randomUUID();
   const o = anOrder();
-  const e = createEvent("OrderPlaced", { orderId, customerId: o.customerId, items: o.items, currency: o.currency, shippingAddress: o.shippingAddress, shippingSpeed: "STANDARD", totalAmount: 3000 }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: randomUUID(), causationId: null, source: "order" });
+  const e = createEvent(
+    "OrderPlaced",
+    {
+      orderId,
+      customerId: o.customerId,
+      items: o.items,
+      currency: o.currency,
+      shippingAddress: o.shippingAddress,
+      shippingSpeed: "STANDARD",
+      totalAmount: 3000,
+    },
+    {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: randomUUID(),
+      causationId: null,
+      source: "order",
+    },
+  );
   return { event: e, headers: eventHeaders(e) as Record<string, string> };
 }
 
 /** a client's POST /orders: a fresh Idempotency-Key on every request, as a real client sends */
-export const post = (svc: Service) => jsonPost(svc.url("/orders"), () => anOrder(), withIdempotencyKey({ authorization: AUTHORIZATION }));
+export const post = (svc: Service) =>
+  jsonPost(svc.url("/orders"), () => anOrder(), withIdempotencyKey({ authorization: AUTHORIZATION }));

@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { authEnv, authSettings, checkApiServiceEnv, checkAuthEnv, ConfigError, consumingServiceEnv, httpPort, httpUrl, LOCAL_DEV_JWT_SECRET, parseEnv, port, postgresUrl, serviceConfig, serviceEnv } from "./index.js";
+import {
+  authEnv,
+  authSettings,
+  checkApiServiceEnv,
+  checkAuthEnv,
+  ConfigError,
+  consumingServiceEnv,
+  httpPort,
+  httpUrl,
+  LOCAL_DEV_JWT_SECRET,
+  parseEnv,
+  port,
+  postgresUrl,
+  serviceConfig,
+  serviceEnv,
+} from "./index.js";
 
 const shape = { PORT: port(3001), DATABASE_URL: postgresUrl("postgresql://postgres@127.0.0.1:54329/x"), ...serviceEnv };
 
@@ -34,7 +49,12 @@ describe("secrets in configuration errors", () => {
     const shapeWithAuth = { ...shape, ...authEnv };
     let msg = "";
     try {
-      parseEnv("svc", shapeWithAuth, { DATABASE_URL: "mysql://app:hunter2-db@db/x", AUTH_JWT_SECRET: "too-short-but-secret" }, checkAuthEnv);
+      parseEnv(
+        "svc",
+        shapeWithAuth,
+        { DATABASE_URL: "mysql://app:hunter2-db@db/x", AUTH_JWT_SECRET: "too-short-but-secret" },
+        checkAuthEnv,
+      );
     } catch (e) {
       msg = (e as Error).message;
     }
@@ -45,24 +65,57 @@ describe("secrets in configuration errors", () => {
   });
 
   it("refuses to run production without a token key of its own", () => {
-    expect(() => parseEnv("svc", authEnv, { NODE_ENV: "production" }, checkAuthEnv)).toThrow(/AUTH_JWT_SECRET: is required/);
-    expect(() => parseEnv("svc", authEnv, { NODE_ENV: "production", AUTH_JWT_SECRET: LOCAL_DEV_JWT_SECRET }, checkAuthEnv)).toThrow(/local development secret/);
-    expect(() => parseEnv("svc", authEnv, { AUTH_JWT_ALGORITHM: "RS256" }, checkAuthEnv)).toThrow(/AUTH_JWKS_URL: is required/);
-    expect(authSettings(parseEnv("svc", authEnv, {}, checkAuthEnv))).toMatchObject({ mode: "jwt", algorithm: "HS256", secret: LOCAL_DEV_JWT_SECRET });
+    expect(() => parseEnv("svc", authEnv, { NODE_ENV: "production" }, checkAuthEnv)).toThrow(
+      /AUTH_JWT_SECRET: is required/,
+    );
+    expect(() =>
+      parseEnv("svc", authEnv, { NODE_ENV: "production", AUTH_JWT_SECRET: LOCAL_DEV_JWT_SECRET }, checkAuthEnv),
+    ).toThrow(/local development secret/);
+    expect(() => parseEnv("svc", authEnv, { AUTH_JWT_ALGORITHM: "RS256" }, checkAuthEnv)).toThrow(
+      /AUTH_JWKS_URL: is required/,
+    );
+    expect(authSettings(parseEnv("svc", authEnv, {}, checkAuthEnv))).toMatchObject({
+      mode: "jwt",
+      algorithm: "HS256",
+      secret: LOCAL_DEV_JWT_SECRET,
+    });
   });
 });
 
 describe("shared service settings", () => {
-  const config = serviceConfig("svc", checkApiServiceEnv, { PORT: httpPort(3009), ...consumingServiceEnv("orderflow_svc"), BASE_URL: httpUrl("http://x:1/") });
+  const config = serviceConfig("svc", checkApiServiceEnv, {
+    PORT: httpPort(3009),
+    ...consumingServiceEnv("orderflow_svc"),
+    BASE_URL: httpUrl("http://x:1/"),
+  });
 
   it("composes the database, auth, Kafka and retry settings with the service's own", () => {
     const env = config.parse({});
-    expect(env).toMatchObject({ PORT: 3009, DATABASE_URL: "postgresql://postgres@127.0.0.1:54329/orderflow_svc", DATABASE_POOL_SIZE: 10, AUTH_MODE: "jwt", CONSUMER_MAX_ATTEMPTS: 5, LOG_LEVEL: "info", BASE_URL: "http://x:1" });
+    expect(env).toMatchObject({
+      PORT: 3009,
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:54329/orderflow_svc",
+      DATABASE_POOL_SIZE: 10,
+      AUTH_MODE: "jwt",
+      CONSUMER_MAX_ATTEMPTS: 5,
+      LOG_LEVEL: "info",
+      BASE_URL: "http://x:1",
+    });
     expect(config.ENV_KEYS).toEqual(Object.keys(config.ENV_SHAPE));
-    expect(config.ENV_KEYS).toEqual(expect.arrayContaining(["PORT", "MIGRATE_DATABASE_URL", "AUTH_JWT_SECRET", "KAFKA_SASL_MECHANISM", "SHUTDOWN_GRACE_MS", "CONSUMER_RETRY_MAX_TOTAL_MS"]));
+    expect(config.ENV_KEYS).toEqual(
+      expect.arrayContaining([
+        "PORT",
+        "MIGRATE_DATABASE_URL",
+        "AUTH_JWT_SECRET",
+        "KAFKA_SASL_MECHANISM",
+        "SHUTDOWN_GRACE_MS",
+        "CONSUMER_RETRY_MAX_TOTAL_MS",
+      ]),
+    );
   });
 
   it("applies the auth and Kafka security rules together", () => {
-    expect(() => config.parse({ AUTH_JWT_ALGORITHM: "RS256", KAFKA_SASL_MECHANISM: "plain" })).toThrow(/AUTH_JWKS_URL: is required[\s\S]*KAFKA_SASL_USERNAME: is required/);
+    expect(() => config.parse({ AUTH_JWT_ALGORITHM: "RS256", KAFKA_SASL_MECHANISM: "plain" })).toThrow(
+      /AUTH_JWKS_URL: is required[\s\S]*KAFKA_SASL_USERNAME: is required/,
+    );
   });
 });

@@ -2,12 +2,19 @@
 // one parse that fails fast, naming each variable and what is wrong with it.
 import { z } from "zod";
 
-export const port = (fallback: number) => z.coerce.number({ error: "must be a port number" }).int("must be a port number").min(0).max(65535, "must be a port number (0-65535)").default(fallback);
+export const port = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be a port number")
+    .min(0)
+    .max(65535, "must be a port number (0-65535)")
+    .default(fallback);
 
 export const postgresUrl = (fallback: string) =>
   z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).default(fallback);
 
-export const optionalPostgresUrl = () => z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional();
+export const optionalPostgresUrl = () =>
+  z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional();
 
 /** comma-separated host:port list */
 export const kafkaBrokers = (fallback = "127.0.0.1:19092") =>
@@ -45,26 +52,48 @@ export const processEnv = {
 
 /** The service's own PostgreSQL database, `database` on the local stack by default. */
 export const databaseEnv = (database: string) => ({
-  DATABASE_URL: postgresUrl(`postgresql://postgres@127.0.0.1:54329/${database}`).describe("the service's own PostgreSQL database"),
-  DATABASE_POOL_SIZE: positiveInt(10).describe("connections in the service's one `pg` pool, shared by Prisma and the hot paths"),
-  MIGRATE_DATABASE_URL: optionalPostgresUrl().describe("migrations run with this role when set (schema changes), the service with DATABASE_URL"),
+  DATABASE_URL: postgresUrl(`postgresql://postgres@127.0.0.1:54329/${database}`).describe(
+    "the service's own PostgreSQL database",
+  ),
+  DATABASE_POOL_SIZE: positiveInt(10).describe(
+    "connections in the service's one `pg` pool, shared by Prisma and the hot paths",
+  ),
+  MIGRATE_DATABASE_URL: optionalPostgresUrl().describe(
+    "migrations run with this role when set (schema changes), the service with DATABASE_URL",
+  ),
 });
 
 /** How a client authenticates to the brokers (services and `pnpm orderflow` alike). */
 export const kafkaSecurityEnv = {
-  KAFKA_SASL_MECHANISM: z.enum(["none", "plain", "scram-sha-256", "scram-sha-512"]).default("none").describe("none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD"),
+  KAFKA_SASL_MECHANISM: z
+    .enum(["none", "plain", "scram-sha-256", "scram-sha-512"])
+    .default("none")
+    .describe("none (default), plain, scram-sha-256 or scram-sha-512 with KAFKA_SASL_USERNAME/PASSWORD"),
   KAFKA_SASL_USERNAME: z.string().min(1).optional().describe("SASL user when KAFKA_SASL_MECHANISM is not none"),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe("SASL password when KAFKA_SASL_MECHANISM is not none"),
-  KAFKA_TLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true").describe("TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust"),
+  KAFKA_TLS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .describe("TLS to the brokers: true/false; KAFKA_TLS_CA_FILE adds a CA bundle (PEM) to trust"),
   KAFKA_TLS_CA_FILE: z.string().min(1).optional().describe("a CA bundle (PEM) to trust for KAFKA_TLS (a private CA)"),
 };
 
 /** Settings every Kafka-connected service has. */
 export const serviceEnv = {
   KAFKA_BROKERS: kafkaBrokers().describe("Kafka bootstrap brokers, comma-separated host:port"),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("").describe("prepended to every topic and consumer group on the broker: one broker, several environments (the end-to-end tests run beside `pnpm dev` this way)"),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")
+    .default("")
+    .describe(
+      "prepended to every topic and consumer group on the broker: one broker, several environments (the end-to-end tests run beside `pnpm dev` this way)",
+    ),
   ...processEnv,
-  TRACES_EXPORTER: z.enum(["none", "console", "otlp"]).default("none").describe("OpenTelemetry spans: none (default; traceparent still travels), console, or otlp"),
+  TRACES_EXPORTER: z
+    .enum(["none", "console", "otlp"])
+    .default("none")
+    .describe("OpenTelemetry spans: none (default; traceparent still travels), console, or otlp"),
   OTLP_TRACES_URL: z.url().optional().describe("OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces"),
   ...kafkaSecurityEnv,
 };
@@ -75,31 +104,64 @@ type KafkaSecurityEnv = z.infer<z.ZodObject<typeof kafkaSecurityEnv>>;
 export function checkKafkaSecurityEnv(env: KafkaSecurityEnv): { variable: string; message: string }[] {
   const out: { variable: string; message: string }[] = [];
   if (env.KAFKA_SASL_MECHANISM !== "none") {
-    if (!env.KAFKA_SASL_USERNAME) out.push({ variable: "KAFKA_SASL_USERNAME", message: `is required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}` });
-    if (!env.KAFKA_SASL_PASSWORD) out.push({ variable: "KAFKA_SASL_PASSWORD", message: `is required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}` });
+    if (!env.KAFKA_SASL_USERNAME)
+      out.push({
+        variable: "KAFKA_SASL_USERNAME",
+        message: `is required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}`,
+      });
+    if (!env.KAFKA_SASL_PASSWORD)
+      out.push({
+        variable: "KAFKA_SASL_PASSWORD",
+        message: `is required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}`,
+      });
   }
-  if (env.KAFKA_TLS_CA_FILE && !env.KAFKA_TLS) out.push({ variable: "KAFKA_TLS_CA_FILE", message: "is set but KAFKA_TLS is not true" });
+  if (env.KAFKA_TLS_CA_FILE && !env.KAFKA_TLS)
+    out.push({ variable: "KAFKA_TLS_CA_FILE", message: "is set but KAFKA_TLS is not true" });
   return out;
 }
 
 /** createKafkaClient's `security` from the settings */
 export function kafkaSecurity(env: KafkaSecurityEnv) {
   return {
-    ...(env.KAFKA_SASL_MECHANISM !== "none" && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD ? { sasl: { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD } } : {}),
+    ...(env.KAFKA_SASL_MECHANISM !== "none" && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+      ? {
+          sasl: {
+            mechanism: env.KAFKA_SASL_MECHANISM,
+            username: env.KAFKA_SASL_USERNAME,
+            password: env.KAFKA_SASL_PASSWORD,
+          },
+        }
+      : {}),
     ...(env.KAFKA_TLS ? { tls: env.KAFKA_TLS_CA_FILE ? { caFile: env.KAFKA_TLS_CA_FILE } : true } : {}),
   };
 }
 
 /** How a consumer retries a retriable handler failure before dead-lettering the record. */
 export const consumerRetryEnv = {
-  CONSUMER_MAX_ATTEMPTS: positiveInt(5).describe("attempts of a retriable handler failure before the record is dead-lettered"),
+  CONSUMER_MAX_ATTEMPTS: positiveInt(5).describe(
+    "attempts of a retriable handler failure before the record is dead-lettered",
+  ),
   CONSUMER_RETRY_INITIAL_MS: positiveInt(200).describe("first retry backoff (exponential, full jitter)"),
-  CONSUMER_RETRY_MAX_MS: positiveInt(5_000).describe("longest backoff between two attempts, also while waiting out an outage"),
-  CONSUMER_RETRY_MAX_TOTAL_MS: positiveInt(30_000).describe("longest time spent retrying one record before it is dead-lettered"),
+  CONSUMER_RETRY_MAX_MS: positiveInt(5_000).describe(
+    "longest backoff between two attempts, also while waiting out an outage",
+  ),
+  CONSUMER_RETRY_MAX_TOTAL_MS: positiveInt(30_000).describe(
+    "longest time spent retrying one record before it is dead-lettered",
+  ),
 };
 
-export function retryPolicy(env: { CONSUMER_MAX_ATTEMPTS: number; CONSUMER_RETRY_INITIAL_MS: number; CONSUMER_RETRY_MAX_MS: number; CONSUMER_RETRY_MAX_TOTAL_MS: number }) {
-  return { maxAttempts: env.CONSUMER_MAX_ATTEMPTS, initialDelayMs: env.CONSUMER_RETRY_INITIAL_MS, maxDelayMs: env.CONSUMER_RETRY_MAX_MS, maxTotalMs: env.CONSUMER_RETRY_MAX_TOTAL_MS };
+export function retryPolicy(env: {
+  CONSUMER_MAX_ATTEMPTS: number;
+  CONSUMER_RETRY_INITIAL_MS: number;
+  CONSUMER_RETRY_MAX_MS: number;
+  CONSUMER_RETRY_MAX_TOTAL_MS: number;
+}) {
+  return {
+    maxAttempts: env.CONSUMER_MAX_ATTEMPTS,
+    initialDelayMs: env.CONSUMER_RETRY_INITIAL_MS,
+    maxDelayMs: env.CONSUMER_RETRY_MAX_MS,
+    maxTotalMs: env.CONSUMER_RETRY_MAX_TOTAL_MS,
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,7 +176,12 @@ export class ConfigError extends Error {
 
 /** Parse the environment against `shape`; `check` adds rules across variables. Messages name the
  *  variable and the rule, never the value (it may be a secret). */
-export function parseEnv<S extends z.ZodRawShape>(service: string, shape: S, source: Record<string, string | undefined>, check?: (env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]): z.infer<z.ZodObject<S>> {
+export function parseEnv<S extends z.ZodRawShape>(
+  service: string,
+  shape: S,
+  source: Record<string, string | undefined>,
+  check?: (env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[],
+): z.infer<z.ZodObject<S>> {
   const r = z.object(shape).safeParse(source);
   if (!r.success) {
     throw new ConfigError(
@@ -136,30 +203,72 @@ export const DEFAULT_AUTH_ISSUER = "orderflow-local";
 export const DEFAULT_AUTH_AUDIENCE = "orderflow-api";
 
 /** What locally signed tokens (CLI, tests) are signed with: the local development key and the defaults. */
-export const LOCAL_DEV_AUTH = { secret: LOCAL_DEV_JWT_SECRET, issuer: DEFAULT_AUTH_ISSUER, audience: DEFAULT_AUTH_AUDIENCE } as const;
+export const LOCAL_DEV_AUTH = {
+  secret: LOCAL_DEV_JWT_SECRET,
+  issuer: DEFAULT_AUTH_ISSUER,
+  audience: DEFAULT_AUTH_AUDIENCE,
+} as const;
 
 /** Bearer-token settings of a service with an authenticated API. */
 export const authEnv = {
-  AUTH_MODE: z.enum(["jwt", "off"]).default("jwt").describe("jwt (default): every API route needs a signed token; off: a gateway in front does it"),
-  AUTH_JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256").describe("pinned: a token signed with any other algorithm (or alg \"none\") is refused"),
-  AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional().describe("HS256 key, 32+ characters; unset outside production: the local development key; required with NODE_ENV=production unless AUTH_JWKS_URL is set"),
-  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional().describe("an identity provider's JWKS URL, for RS256/ES256 tokens"),
+  AUTH_MODE: z
+    .enum(["jwt", "off"])
+    .default("jwt")
+    .describe("jwt (default): every API route needs a signed token; off: a gateway in front does it"),
+  AUTH_JWT_ALGORITHM: z
+    .enum(["HS256", "RS256", "ES256"])
+    .default("HS256")
+    .describe('pinned: a token signed with any other algorithm (or alg "none") is refused'),
+  AUTH_JWT_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe(
+      "HS256 key, 32+ characters; unset outside production: the local development key; required with NODE_ENV=production unless AUTH_JWKS_URL is set",
+    ),
+  AUTH_JWKS_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .optional()
+    .describe("an identity provider's JWKS URL, for RS256/ES256 tokens"),
   AUTH_ISSUER: z.string().min(1).default(DEFAULT_AUTH_ISSUER).describe("the `iss` a token must carry"),
   AUTH_AUDIENCE: z.string().min(1).default(DEFAULT_AUTH_AUDIENCE).describe("the `aud` a token must carry"),
   NODE_ENV: z.string().optional().describe("production (set by the images) refuses the local development key"),
 };
 
-type AuthEnv = { AUTH_MODE: "jwt" | "off"; AUTH_JWT_ALGORITHM: "HS256" | "RS256" | "ES256"; AUTH_JWT_SECRET?: string | undefined; AUTH_JWKS_URL?: string | undefined; AUTH_ISSUER: string; AUTH_AUDIENCE: string; NODE_ENV?: string | undefined };
+type AuthEnv = {
+  AUTH_MODE: "jwt" | "off";
+  AUTH_JWT_ALGORITHM: "HS256" | "RS256" | "ES256";
+  AUTH_JWT_SECRET?: string | undefined;
+  AUTH_JWKS_URL?: string | undefined;
+  AUTH_ISSUER: string;
+  AUTH_AUDIENCE: string;
+  NODE_ENV?: string | undefined;
+};
 
 /** The cross-variable rules of \`authEnv\` (pass to parseEnv). */
 export function checkAuthEnv(env: AuthEnv): { variable: string; message: string }[] {
   if (env.AUTH_MODE === "off") return [];
   if (env.AUTH_JWT_ALGORITHM === "HS256") {
-    if (env.AUTH_JWT_SECRET === LOCAL_DEV_JWT_SECRET && env.NODE_ENV === "production") return [{ variable: "AUTH_JWT_SECRET", message: "is the local development secret; set a secret of your own in production" }];
-    if (!env.AUTH_JWT_SECRET && env.NODE_ENV === "production") return [{ variable: "AUTH_JWT_SECRET", message: "is required with AUTH_JWT_ALGORITHM=HS256 in production (or set AUTH_JWKS_URL with RS256/ES256, or AUTH_MODE=off)" }];
+    if (env.AUTH_JWT_SECRET === LOCAL_DEV_JWT_SECRET && env.NODE_ENV === "production")
+      return [
+        {
+          variable: "AUTH_JWT_SECRET",
+          message: "is the local development secret; set a secret of your own in production",
+        },
+      ];
+    if (!env.AUTH_JWT_SECRET && env.NODE_ENV === "production")
+      return [
+        {
+          variable: "AUTH_JWT_SECRET",
+          message:
+            "is required with AUTH_JWT_ALGORITHM=HS256 in production (or set AUTH_JWKS_URL with RS256/ES256, or AUTH_MODE=off)",
+        },
+      ];
     return [];
   }
-  return env.AUTH_JWKS_URL ? [] : [{ variable: "AUTH_JWKS_URL", message: `is required with AUTH_JWT_ALGORITHM=${env.AUTH_JWT_ALGORITHM}` }];
+  return env.AUTH_JWKS_URL
+    ? []
+    : [{ variable: "AUTH_JWKS_URL", message: `is required with AUTH_JWT_ALGORITHM=${env.AUTH_JWT_ALGORITHM}` }];
 }
 
 /** The settings requireScope() verifies with; outside production HS256 falls back to the local development secret. */
@@ -176,7 +285,12 @@ export function authSettings(env: AuthEnv) {
 
 /** What order, payment and shipping share: their own database, an authenticated API, Kafka and
  *  consumer retries. */
-export const consumingServiceEnv = (database: string) => ({ ...databaseEnv(database), ...authEnv, ...serviceEnv, ...consumerRetryEnv });
+export const consumingServiceEnv = (database: string) => ({
+  ...databaseEnv(database),
+  ...authEnv,
+  ...serviceEnv,
+  ...consumerRetryEnv,
+});
 
 /** The cross-variable rules of a Kafka-connected service with an authenticated API. */
 export function checkApiServiceEnv(env: AuthEnv & KafkaSecurityEnv): { variable: string; message: string }[] {
@@ -186,6 +300,14 @@ export function checkApiServiceEnv(env: AuthEnv & KafkaSecurityEnv): { variable:
 /** One service's configuration: its schema, the names of its variables (deploy files are checked
  *  against them) and a parse of an environment against both the schema and `check`. The schema
  *  carries each variable's default and description: docs/configuration.md is generated from it. */
-export function serviceConfig<S extends z.ZodRawShape>(service: string, check: ((env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]) | undefined, shape: S) {
-  return { ENV_SHAPE: shape, ENV_KEYS: Object.keys(shape), parse: (source: Record<string, string | undefined>) => parseEnv(service, shape, source, check) };
+export function serviceConfig<S extends z.ZodRawShape>(
+  service: string,
+  check: ((env: z.infer<z.ZodObject<S>>) => { variable: string; message: string }[]) | undefined,
+  shape: S,
+) {
+  return {
+    ENV_SHAPE: shape,
+    ENV_KEYS: Object.keys(shape),
+    parse: (source: Record<string, string | undefined>) => parseEnv(service, shape, source, check),
+  };
 }

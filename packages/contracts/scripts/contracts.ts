@@ -10,18 +10,27 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import getReleasePlan from "@changesets/get-release-plan";
 import { asyncApiDocument } from "../src/docs/asyncapi.js";
-import { compatGate, currentSnapshot, releaseVerdict, type ContractSnapshot, type GateVerdict, type PendingRelease } from "../src/docs/compat.js";
+import {
+  compatGate,
+  currentSnapshot,
+  releaseVerdict,
+  type ContractSnapshot,
+  type GateVerdict,
+  type PendingRelease,
+} from "../src/docs/compat.js";
 import { eventJsonSchemas, SCHEMA_DIRS } from "../src/docs/json-schema.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const readPkg = () => JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; version: string };
+const readPkg = () =>
+  JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; version: string };
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 const releasedPath = path.join(root, "compat", "released.json");
 
 export function generatedFiles(version = readPkg().version): Record<string, string> {
   const files: Record<string, string> = { "generated/asyncapi.json": json(asyncApiDocument(version)) };
   for (const audience of ["reader", "producer"] as const) {
-    for (const [id, schema] of Object.entries(eventJsonSchemas("draft-2020-12", audience))) files[`generated/${SCHEMA_DIRS[audience]}/${id}.json`] = json(schema);
+    for (const [id, schema] of Object.entries(eventJsonSchemas("draft-2020-12", audience)))
+      files[`generated/${SCHEMA_DIRS[audience]}/${id}.json`] = json(schema);
   }
   return files;
 }
@@ -43,7 +52,7 @@ function writeGenerated(): number {
   const wanted = new Set(Object.keys(files).map((rel) => path.join(root, rel)));
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
     const file = path.join(entry.parentPath, entry.name);
-    if (entry.isFile() && !wanted.has(file)) (fs.rmSync(file), changed++);
+    if (entry.isFile() && !wanted.has(file)) fs.rmSync(file), changed++;
   }
   return changed;
 }
@@ -71,17 +80,30 @@ async function main(cmd: string | undefined): Promise<number> {
       return 0;
     }
     case "check": {
-      const stale = Object.entries(generatedFiles()).filter(([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), "utf8") !== text);
+      const stale = Object.entries(generatedFiles()).filter(
+        ([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), "utf8") !== text,
+      );
       if (stale.length === 0) return (console.log("generated files are up to date"), 0);
-      console.error(`stale generated files (run: pnpm --filter @orderflow/contracts generate):\n  ${stale.map(([r]) => r).join("\n  ")}`);
+      console.error(
+        `stale generated files (run: pnpm --filter @orderflow/contracts generate):\n  ${stale.map(([r]) => r).join("\n  ")}`,
+      );
       return 1;
     }
     case "compat": {
       const released = JSON.parse(fs.readFileSync(releasedPath, "utf8")) as ContractSnapshot;
-      return report(compatGate({ released, current: currentSnapshot(pkg.version), packageVersion: pkg.version, pending: await pendingRelease(pkg.name) }));
+      return report(
+        compatGate({
+          released,
+          current: currentSnapshot(pkg.version),
+          packageVersion: pkg.version,
+          pending: await pendingRelease(pkg.name),
+        }),
+      );
     }
     case "release": {
-      const previous = fs.existsSync(releasedPath) ? (JSON.parse(fs.readFileSync(releasedPath, "utf8")) as ContractSnapshot) : undefined;
+      const previous = fs.existsSync(releasedPath)
+        ? (JSON.parse(fs.readFileSync(releasedPath, "utf8")) as ContractSnapshot)
+        : undefined;
       const current = currentSnapshot(pkg.version);
       const verdict = releaseVerdict({ previous, current, packageVersion: pkg.version });
       if (verdict.ok) {
@@ -97,4 +119,5 @@ async function main(cmd: string | undefined): Promise<number> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) process.exitCode = await main(process.argv[2]);
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]))
+  process.exitCode = await main(process.argv[2]);

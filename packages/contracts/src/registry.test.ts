@@ -1,12 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { lineAmount, MoneyOutOfRange, sumMinorUnits, totalOfItems } from "./money.js";
-import { ContractViolation, contractIssues, createEvent, decodeEvent, EVENT_DEFINITIONS, eventTypesOn, keyOf, parseEvent, topicOf } from "./registry.js";
+import {
+  ContractViolation,
+  contractIssues,
+  createEvent,
+  decodeEvent,
+  EVENT_DEFINITIONS,
+  eventTypesOn,
+  keyOf,
+  parseEvent,
+  topicOf,
+} from "./registry.js";
 import { deadLetterTopics, TOPICS } from "./topics.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
-const meta = { id: "0193a5b0-0000-7000-8000-0000000000e1", occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "c", causationId: null, source: "order" };
+const meta = {
+  id: "0193a5b0-0000-7000-8000-0000000000e1",
+  occurredAt: "2026-01-01T00:00:00.000Z",
+  correlationId: "c",
+  causationId: null,
+  source: "order",
+};
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const placed = createEvent("OrderPlaced", { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 1, unitPrice: 100 }], currency: "EUR", totalAmount: 100, shippingAddress: address, shippingSpeed: "EXPRESS" }, meta);
+const placed = createEvent(
+  "OrderPlaced",
+  {
+    orderId,
+    customerId: "c-1",
+    items: [{ sku: "A", quantity: 1, unitPrice: 100 }],
+    currency: "EUR",
+    totalAmount: 100,
+    shippingAddress: address,
+    shippingSpeed: "EXPRESS",
+  },
+  meta,
+);
 
 describe("the contract registry", () => {
   it("puts every event type on a registered topic keyed by order id", () => {
@@ -37,9 +65,17 @@ describe("decodeEvent", () => {
   });
   it("says why a record is unusable", () => {
     expect(decodeEvent(null)).toMatchObject({ ok: false, reason: "undecodable" });
-    expect(decodeEvent("{oops")).toMatchObject({ ok: false, reason: "undecodable", message: expect.stringMatching(/not JSON/) });
+    expect(decodeEvent("{oops")).toMatchObject({
+      ok: false,
+      reason: "undecodable",
+      message: expect.stringMatching(/not JSON/),
+    });
     expect(parseEvent({ ...placed, type: "OrderTeleported" })).toMatchObject({ ok: false, reason: "unknown-type" });
-    expect(parseEvent(placed, "payment-events")).toMatchObject({ ok: false, reason: "invalid", message: expect.stringMatching(/belongs on order-events/) });
+    expect(parseEvent(placed, "payment-events")).toMatchObject({
+      ok: false,
+      reason: "invalid",
+      message: expect.stringMatching(/belongs on order-events/),
+    });
     const bad = parseEvent({ ...placed, data: { ...placed.data, currency: "euro" } });
     expect(bad).toMatchObject({ ok: false, reason: "invalid" });
     expect(!bad.ok && bad.message).toMatch(/data\.currency/);
@@ -55,12 +91,24 @@ describe("versions", () => {
   });
   it("still refuses a v2 without the field v2 requires", () => {
     const { shippingSpeed: _s, ...data } = placed.data;
-    expect(parseEvent({ ...placed, data })).toMatchObject({ ok: false, reason: "invalid", message: expect.stringMatching(/shippingSpeed/) });
+    expect(parseEvent({ ...placed, data })).toMatchObject({
+      ok: false,
+      reason: "invalid",
+      message: expect.stringMatching(/shippingSpeed/),
+    });
   });
 });
 
 describe("createEvent enforces the contract on the producing side", () => {
-  const data = { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 10_000, unitPrice: 100 }], currency: "EUR", totalAmount: 1_000_000, shippingAddress: address, shippingSpeed: "STANDARD" as const };
+  const data = {
+    orderId,
+    customerId: "c-1",
+    items: [{ sku: "A", quantity: 10_000, unitPrice: 100 }],
+    currency: "EUR",
+    totalAmount: 1_000_000,
+    shippingAddress: address,
+    shippingSpeed: "STANDARD" as const,
+  };
 
   it("refuses an amount beyond the safe integer range, naming the field", () => {
     const make = () => createEvent("OrderPlaced", { ...data, totalAmount: 90071992547409900000 }, meta);
@@ -83,22 +131,41 @@ describe("createEvent enforces the contract on the producing side", () => {
         return (e as ContractViolation).issues;
       }
     };
-    expect(issues("Ada \ud800")).toEqual([{ field: "data.shippingAddress.name", message: expect.stringMatching(/lone UTF-16 surrogate/) }]);
-    expect(issues("Ada\u0000")).toEqual([{ field: "data.shippingAddress.name", message: expect.stringMatching(/NUL/) }]);
+    expect(issues("Ada \ud800")).toEqual([
+      { field: "data.shippingAddress.name", message: expect.stringMatching(/lone UTF-16 surrogate/) },
+    ]);
+    expect(issues("Ada\u0000")).toEqual([
+      { field: "data.shippingAddress.name", message: expect.stringMatching(/NUL/) },
+    ]);
     expect(issues("Ada 😀")).toEqual([]);
-    expect(contractIssues({ ...placed, correlationId: "\udc00x" })).toEqual([{ field: "correlationId", message: expect.stringMatching(/surrogate/) }]);
+    expect(contractIssues({ ...placed, correlationId: "\udc00x" })).toEqual([
+      { field: "correlationId", message: expect.stringMatching(/surrogate/) },
+    ]);
   });
 
   it("refuses data of the wrong shape and an invalid envelope", () => {
-    expect(() => createEvent("PaymentDeclined", { orderId, paymentId: orderId, amount: 1, currency: "EUR", reason: "x".repeat(501) }, meta)).toThrow(/data\.reason/);
+    expect(() =>
+      createEvent(
+        "PaymentDeclined",
+        { orderId, paymentId: orderId, amount: 1, currency: "EUR", reason: "x".repeat(501) },
+        meta,
+      ),
+    ).toThrow(/data\.reason/);
     expect(() => createEvent("OrderPaid", { orderId, paymentId: "nope" } as never, meta)).toThrow(ContractViolation);
-    expect(() => createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { ...meta, correlationId: "" })).toThrow(/correlationId/);
+    expect(() =>
+      createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { ...meta, correlationId: "" }),
+    ).toThrow(/correlationId/);
   });
 });
 
 describe("money arithmetic", () => {
   it("is exact or an error", () => {
-    expect(totalOfItems([{ quantity: 3, unitPrice: 1250 }, { quantity: 1, unitPrice: 500 }])).toBe(4250);
+    expect(
+      totalOfItems([
+        { quantity: 3, unitPrice: 1250 },
+        { quantity: 1, unitPrice: 500 },
+      ]),
+    ).toBe(4250);
     expect(() => totalOfItems([{ quantity: 10_000, unitPrice: Number.MAX_SAFE_INTEGER }])).toThrow(MoneyOutOfRange);
     expect(() => sumMinorUnits([Number.MAX_SAFE_INTEGER, 1])).toThrow(MoneyOutOfRange);
     expect(lineAmount(2, 3)).toBe(6);

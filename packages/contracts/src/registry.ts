@@ -6,7 +6,12 @@ import { CONTENT_TYPE_JSON, HEADERS } from "./headers.js";
 import { findUnstorableText } from "./text.js";
 import type { TopicName } from "./topics.js";
 
-function def<T extends string, V extends number, N extends TopicName, D extends z.ZodType>(type: T, version: V, topic: N, data: D) {
+function def<T extends string, V extends number, N extends TopicName, D extends z.ZodType>(
+  type: T,
+  version: V,
+  topic: N,
+  data: D,
+) {
   return { type, version, topic, data, schema: envelopeOf(type, version, data) } as const;
 }
 
@@ -44,7 +49,12 @@ export type EventOnTopic<N extends TopicName> = z.infer<Extract<Latest, { topic:
 /** Lift an event one version up. Every older definition has one; they chain. */
 type Upcaster = (event: WireEvent) => WireEvent;
 export const UPCASTERS: Record<string, Upcaster> = {
-  "OrderPlaced@1": (e) => ({ ...e, version: 2, data: { ...(e.data as z.infer<typeof E.OrderPlacedV1>), shippingSpeed: "STANDARD" } }) as WireEvent,
+  "OrderPlaced@1": (e) =>
+    ({
+      ...e,
+      version: 2,
+      data: { ...(e.data as z.infer<typeof E.OrderPlacedV1>), shippingSpeed: "STANDARD" },
+    }) as WireEvent,
 };
 
 /** The newest version of `event`, through its upcasters. */
@@ -77,14 +87,31 @@ export type DecodeResult =
  *  to the newest version of its type. */
 export function parseEvent(value: unknown, expectedTopic?: TopicName): DecodeResult {
   const base = AnyEnvelope.safeParse(value);
-  if (!base.success) return { ok: false, reason: "invalid", message: `envelope: ${z.prettifyError(base.error)}`, issues: base.error.issues };
+  if (!base.success)
+    return {
+      ok: false,
+      reason: "invalid",
+      message: `envelope: ${z.prettifyError(base.error)}`,
+      issues: base.error.issues,
+    };
   const d = eventDefinition(base.data.type, base.data.version);
-  if (!d) return { ok: false, reason: "unknown-type", message: `unknown event type ${base.data.type} v${base.data.version}` };
+  if (!d)
+    return { ok: false, reason: "unknown-type", message: `unknown event type ${base.data.type} v${base.data.version}` };
   if (expectedTopic && d.topic !== expectedTopic) {
-    return { ok: false, reason: "invalid", message: `${d.type} does not belong on topic ${expectedTopic} (it belongs on ${d.topic})` };
+    return {
+      ok: false,
+      reason: "invalid",
+      message: `${d.type} does not belong on topic ${expectedTopic} (it belongs on ${d.topic})`,
+    };
   }
   const r = d.schema.safeParse(value);
-  if (!r.success) return { ok: false, reason: "invalid", message: `${d.type} v${d.version}: ${z.prettifyError(r.error)}`, issues: r.error.issues };
+  if (!r.success)
+    return {
+      ok: false,
+      reason: "invalid",
+      message: `${d.type} v${d.version}: ${z.prettifyError(r.error)}`,
+      issues: r.error.issues,
+    };
   return { ok: true, event: upcast(r.data as WireEvent) };
 }
 
@@ -145,7 +172,10 @@ const dotted = (path: readonly PropertyKey[]) => path.map(String).join(".");
  *  consumer can store (no NUL, no lone surrogates). Empty when it may be published. */
 export function contractIssues(event: unknown): ContractIssue[] {
   const r = parseEvent(event);
-  if (!r.ok) return r.issues?.length ? r.issues.map((i) => ({ field: dotted(i.path), message: i.message })) : [{ field: "", message: r.message }];
+  if (!r.ok)
+    return r.issues?.length
+      ? r.issues.map((i) => ({ field: dotted(i.path), message: i.message }))
+      : [{ field: "", message: r.message }];
   const text = findUnstorableText(event);
   return text ? [{ field: dotted(text.path), message: text.message }] : [];
 }
@@ -156,7 +186,13 @@ export function contractIssues(event: unknown): ContractIssue[] {
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, meta: EventMeta): EventOf<T> {
   const d = LATEST_DEFINITIONS.find((x) => x.type === type);
   if (!d) throw new ContractViolation(String(type), [{ field: "type", message: `unknown event type ${String(type)}` }]);
-  const event = { ...meta, type, version: d.version, aggregateId: (data as { orderId?: unknown } | undefined)?.orderId, data } as EventOf<T>;
+  const event = {
+    ...meta,
+    type,
+    version: d.version,
+    aggregateId: (data as { orderId?: unknown } | undefined)?.orderId,
+    data,
+  } as EventOf<T>;
   const issues = contractIssues(event);
   if (issues.length > 0) throw new ContractViolation(type, issues);
   return event;

@@ -11,7 +11,11 @@ export function unstorableReason(s: string): string | undefined {
 }
 
 /** The first string (or object key) under `value` that text storage refuses: its path and why. */
-export function findUnstorableText(value: unknown, path: (string | number)[] = [], depth = 0): { path: (string | number)[]; message: string } | undefined {
+export function findUnstorableText(
+  value: unknown,
+  path: (string | number)[] = [],
+  depth = 0,
+): { path: (string | number)[]; message: string } | undefined {
   if (typeof value === "string") {
     const message = unstorableReason(value);
     return message ? { path, message } : undefined;

@@ -18,7 +18,8 @@ export const TOPICS = {
     key: "orderId",
     partitions: 6,
     retentionMs: -1,
-    description: "Facts about Order aggregates, published by the order service. Kept forever: the read model can always be replayed from offset 0.",
+    description:
+      "Facts about Order aggregates, published by the order service. Kept forever: the read model can always be replayed from offset 0.",
   },
   "payment-events": {
     name: "payment-events",
@@ -60,5 +61,7 @@ export const SUBSCRIPTIONS = [
 ] as const satisfies readonly { group: string; service: string; topics: readonly TopicName[] }[];
 
 export function deadLetterTopics(): { name: string; source: TopicName; group: string }[] {
-  return SUBSCRIPTIONS.flatMap((s) => s.topics.map((t) => ({ name: dltTopicName(t, s.group), source: t, group: s.group })));
+  return SUBSCRIPTIONS.flatMap((s) =>
+    s.topics.map((t) => ({ name: dltTopicName(t, s.group), source: t, group: s.group })),
+  );
 }

@@ -7,10 +7,18 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packageDir, repoRoot, runOk, scratchRepo, type ScratchRepo } from "./scratch.js";
 
-const released = (JSON.parse(fs.readFileSync(path.join(packageDir, "compat/released.json"), "utf8")) as { version: string }).version;
+const released = (
+  JSON.parse(fs.readFileSync(path.join(packageDir, "compat/released.json"), "utf8")) as { version: string }
+).version;
 const nextMajor = `${Number(released.split(".")[0]) + 1}.0.0`;
-const changeset = (bump: "major" | "minor" | "patch", summary: string) => `---\n"@orderflow/contracts": ${bump}\n---\n\n${summary}\n`;
-const removePaymentId = (repo: ScratchRepo) => repo.replace("src/events.ts", "export const OrderPaidV1 = z.object({\n  orderId: OrderId,\n  paymentId: z.uuid(),", "export const OrderPaidV1 = z.object({\n  orderId: OrderId,");
+const changeset = (bump: "major" | "minor" | "patch", summary: string) =>
+  `---\n"@orderflow/contracts": ${bump}\n---\n\n${summary}\n`;
+const removePaymentId = (repo: ScratchRepo) =>
+  repo.replace(
+    "src/events.ts",
+    "export const OrderPaidV1 = z.object({\n  orderId: OrderId,\n  paymentId: z.uuid(),",
+    "export const OrderPaidV1 = z.object({\n  orderId: OrderId,",
+  );
 
 let repo: ScratchRepo | undefined;
 afterEach(() => repo?.remove());
@@ -18,7 +26,11 @@ afterEach(() => repo?.remove());
 describe("pnpm --filter @orderflow/contracts compat, on edits of the zod source", () => {
   it("passes an added optional field", () => {
     repo = scratchRepo("contracts-compat");
-    repo.replace("src/events.ts", 'detail: z.string().max(500).optional(),', 'detail: z.string().max(500).optional(),\n  requestedBy: z.string().max(100).optional(),');
+    repo.replace(
+      "src/events.ts",
+      "detail: z.string().max(500).optional(),",
+      "detail: z.string().max(500).optional(),\n  requestedBy: z.string().max(100).optional(),",
+    );
     const r = repo.contracts("compat");
     expect(r.out).toContain(`compatible with the released contracts ${released}`);
     expect(r.status).toBe(0);
@@ -32,7 +44,9 @@ describe("pnpm --filter @orderflow/contracts compat, on edits of the zod source"
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`2 breaking change(s) against the released contracts ${released}:`);
     expect(r.stderr).toContain("OrderPaid.v1: data.paymentId: field removed  [removed-field]");
-    expect(r.stderr).toContain('OrderCancelled.v1: data.reason: enum narrowed, "CUSTOMER_REQUESTED" no longer allowed  [narrowed-enum]');
+    expect(r.stderr).toContain(
+      'OrderCancelled.v1: data.reason: enum narrowed, "CUSTOMER_REQUESTED" no longer allowed  [narrowed-enum]',
+    );
     expect(r.stderr).toContain("A breaking change needs a major version, and the pending release is none");
 
     // a minor changeset is not enough
@@ -52,15 +66,25 @@ describe("pnpm --filter @orderflow/contracts compat, on edits of the zod source"
     expect(allowed.status).toBe(0);
 
     // `changeset version` bumps the package and writes the changelog ...
-    runOk(process.execPath, [path.join(repoRoot, "node_modules", "@changesets", "cli", "bin.js"), "version"], { cwd: repo.root });
+    runOk(process.execPath, [path.join(repoRoot, "node_modules", "@changesets", "cli", "bin.js"), "version"], {
+      cwd: repo.root,
+    });
     expect(JSON.parse(repo.read("package.json")).version).toBe(nextMajor);
-    expect(repo.read("CHANGELOG.md")).toMatch(new RegExp(`## ${nextMajor.replace(/\./g, "\\.")}\\s+### Major Changes\\s+- OrderPaid v1 no longer carries paymentId\\.`));
+    expect(repo.read("CHANGELOG.md")).toMatch(
+      new RegExp(
+        `## ${nextMajor.replace(/\./g, "\\.")}\\s+### Major Changes\\s+- OrderPaid v1 no longer carries paymentId\\.`,
+      ),
+    );
     // ... and until compat:release records the snapshot, the gate says the release is unfinished
     const unfinished = repo.contracts("compat");
     expect(unfinished.status).toBe(1);
-    expect(unfinished.stderr).toContain(`compat/released.json records the contracts ${released}, but the package's last released version (package.json) is ${nextMajor}`);
+    expect(unfinished.stderr).toContain(
+      `compat/released.json records the contracts ${released}, but the package's last released version (package.json) is ${nextMajor}`,
+    );
 
-    expect(repo.contracts("release").out).toContain(`recorded the contracts ${nextMajor} as released (previously ${released}; 1 breaking change(s), a major version)`);
+    expect(repo.contracts("release").out).toContain(
+      `recorded the contracts ${nextMajor} as released (previously ${released}; 1 breaking change(s), a major version)`,
+    );
     expect(JSON.parse(repo.read("compat/released.json")).version).toBe(nextMajor);
     expect(JSON.parse(repo.read("generated/asyncapi.json")).info.version).toBe(nextMajor);
     expect(repo.contracts("compat").out).toContain(`compatible with the released contracts ${nextMajor}`);
@@ -70,7 +94,11 @@ describe("pnpm --filter @orderflow/contracts compat, on edits of the zod source"
   it("compat:release refuses to record a breaking change under a version that is not a major one", () => {
     repo = scratchRepo("contracts-compat");
     removePaymentId(repo);
-    repo.replace("package.json", `"version": "${released}"`, `"version": "${released.replace(/\.(\d+)\.\d+$/, (_, minor: string) => `.${Number(minor) + 1}.0`)}"`);
+    repo.replace(
+      "package.json",
+      `"version": "${released}"`,
+      `"version": "${released.replace(/\.(\d+)\.\d+$/, (_, minor: string) => `.${Number(minor) + 1}.0`)}"`,
+    );
     const r = repo.contracts("release");
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("is not a major version, but it has 1 breaking change(s):");

@@ -11,7 +11,9 @@ let repo: ScratchRepo;
 
 const generate = () => runOk(turbo, ["run", "generate", "--output-logs=new-only"], { cwd: repo.root, env }).out;
 const hash = () => {
-  const dry = JSON.parse(runOk(turbo, ["run", "generate", "--dry=json"], { cwd: repo.root, env }).stdout) as { tasks: { taskId: string; hash: string; inputs: Record<string, string>; outputs: string[] }[] };
+  const dry = JSON.parse(runOk(turbo, ["run", "generate", "--dry=json"], { cwd: repo.root, env }).stdout) as {
+    tasks: { taskId: string; hash: string; inputs: Record<string, string>; outputs: string[] }[];
+  };
   return dry.tasks.find((t) => t.taskId === "@orderflow/contracts#generate")!;
 };
 const cacheLine = (out: string) => /cache (hit|miss)[^\n]*/.exec(out)?.[0] ?? out;
@@ -26,7 +28,15 @@ describe("turbo run generate (packages/contracts/turbo.json)", () => {
   it("hashes src/** and scripts/** (not the tests) and caches generated/**", () => {
     const t = hash();
     expect(t.outputs).toEqual(["generated/**"]);
-    expect(Object.keys(t.inputs)).toEqual(expect.arrayContaining(["src/events.ts", "src/registry.ts", "src/docs/json-schema.ts", "scripts/contracts.ts", "package.json"]));
+    expect(Object.keys(t.inputs)).toEqual(
+      expect.arrayContaining([
+        "src/events.ts",
+        "src/registry.ts",
+        "src/docs/json-schema.ts",
+        "scripts/contracts.ts",
+        "package.json",
+      ]),
+    );
     expect(Object.keys(t.inputs).filter((f) => f.endsWith(".test.ts"))).toEqual([]);
     expect(cacheLine(generate())).toMatch(/^cache hit/);
   });
@@ -38,13 +48,22 @@ describe("turbo run generate (packages/contracts/turbo.json)", () => {
     const original = repo.read("src/events.ts");
     expect(repo.read(reader)).not.toContain("paidWith");
 
-    repo.replace("src/events.ts", "  paymentId: z.uuid(),\n  amount: MinorUnits,\n  currency: Currency,\n  /**", '  paymentId: z.uuid(),\n  amount: MinorUnits,\n  currency: Currency,\n  paidWith: z.enum(["CARD", "INVOICE"]).optional(),\n  /**');
+    repo.replace(
+      "src/events.ts",
+      "  paymentId: z.uuid(),\n  amount: MinorUnits,\n  currency: Currency,\n  /**",
+      '  paymentId: z.uuid(),\n  amount: MinorUnits,\n  currency: Currency,\n  paidWith: z.enum(["CARD", "INVOICE"]).optional(),\n  /**',
+    );
     const edited = hash().hash;
     expect(edited).not.toBe(before);
     expect(cacheLine(generate())).toMatch(/^cache miss, executing/);
-    expect(JSON.parse(repo.read(reader)).properties.data.properties.paidWith).toEqual({ type: "string", enum: ["CARD", "INVOICE"] });
+    expect(JSON.parse(repo.read(reader)).properties.data.properties.paidWith).toEqual({
+      type: "string",
+      enum: ["CARD", "INVOICE"],
+    });
     expect(JSON.parse(repo.read(producer)).properties.data.properties.paidWith).toBeDefined();
-    expect(runOk(`${repo.pkg}/node_modules/.bin/tsx`, ["scripts/contracts.ts", "check"], { cwd: repo.pkg }).out).toMatch(/up to date/);
+    expect(
+      runOk(`${repo.pkg}/node_modules/.bin/tsx`, ["scripts/contracts.ts", "check"], { cwd: repo.pkg }).out,
+    ).toMatch(/up to date/);
 
     // a test file is not an input
     repo.replace("src/registry.test.ts", "describe(", "// touched\ndescribe(");

@@ -26,21 +26,38 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Ran {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: cleanEnv(opts.env), encoding: "utf8", timeout: opts.timeoutMs ?? 120_000 });
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Ran {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: cleanEnv(opts.env),
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 120_000,
+  });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, out: `${r.stdout}${r.stderr}` };
 }
 
 /** Like run, but throws with everything the command printed when it fails. */
-export function runOk(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Ran {
+export function runOk(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Ran {
   const r = run(cmd, args, opts);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} (in ${opts.cwd}) exited ${r.status}:\n${r.out}`);
   return r;
 }
 
 /** runOk without blocking: several of these run side by side. */
-export function runOkAsync(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<Ran> {
+export function runOkAsync(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -70,7 +87,17 @@ export interface ScratchRepo {
   remove(): void;
 }
 
-const PACKAGE_FILES = ["src", "scripts", "compat", "generated", "package.json", "turbo.json", "tsconfig.json", "tsconfig.build.json", "CHANGELOG.md"];
+const PACKAGE_FILES = [
+  "src",
+  "scripts",
+  "compat",
+  "generated",
+  "package.json",
+  "turbo.json",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "CHANGELOG.md",
+];
 
 /** A minimal monorepo in a temp dir: the root turbo.json and changesets config of this repository
  *  and a copy of packages/contracts whose node_modules are the real ones (symlinked, read only). */
@@ -84,8 +111,13 @@ export function scratchRepo(name: string): ScratchRepo {
   fs.cpSync(path.join(repoRoot, "turbo.json"), path.join(root, "turbo.json"));
   fs.mkdirSync(path.join(root, ".changeset"));
   fs.cpSync(path.join(repoRoot, ".changeset", "config.json"), path.join(root, ".changeset", "config.json"));
-  const rootPkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { packageManager: string };
-  fs.writeFileSync(path.join(root, "package.json"), `${JSON.stringify({ name: "scratch", private: true, packageManager: rootPkg.packageManager }, null, 2)}\n`);
+  const rootPkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
+    packageManager: string;
+  };
+  fs.writeFileSync(
+    path.join(root, "package.json"),
+    `${JSON.stringify({ name: "scratch", private: true, packageManager: rootPkg.packageManager }, null, 2)}\n`,
+  );
   // `pnpm run` (turbo runs tasks through it) must not try to install the copy's dependencies
   fs.writeFileSync(path.join(root, "pnpm-workspace.yaml"), "packages:\n  - packages/*\nverifyDepsBeforeRun: false\n");
   // the lockfile's first document (the pinned pnpm), which pnpm would otherwise write on the first run

@@ -8,6 +8,9 @@ import { databaseErrors } from "./errors.js";
 import type { SqlExecutor } from "./outbox.js";
 import { listeningKeyParking } from "./parking.js";
 
-export function databaseConsumers(db: SqlExecutor & { readonly pool: pg.Pool }, log: { warn(o: object, msg: string): void; info(o: object, msg: string): void }) {
+export function databaseConsumers(
+  db: SqlExecutor & { readonly pool: pg.Pool },
+  log: { warn(o: object, msg: string): void; info(o: object, msg: string): void },
+) {
   return { parking: (group: string) => listeningKeyParking(db, group, { log }), errors: databaseErrors };
 }

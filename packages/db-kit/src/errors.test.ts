@@ -29,9 +29,23 @@ describe("isOutage", () => {
     expect(isOutage(new Error("query failed", { cause: { kind: "DatabaseNotReachable", host: "db" } }))).toBe(true);
     expect(isOutage(new Error("x", { cause: Object.assign(new Error("y"), { code: "57P01" }) }))).toBe(true);
     // a raw query outside a transaction while PostgreSQL restarts
-    const rawQueryFailed = Object.assign(new Error("Raw query failed. Code: `N/A`. Message: `Server has closed the connection.`"), { name: "PrismaClientKnownRequestError", code: "P2010", meta: { driverAdapterError: { name: "DriverAdapterError", cause: { kind: "ConnectionClosed" } } } });
+    const rawQueryFailed = Object.assign(
+      new Error("Raw query failed. Code: `N/A`. Message: `Server has closed the connection.`"),
+      {
+        name: "PrismaClientKnownRequestError",
+        code: "P2010",
+        meta: { driverAdapterError: { name: "DriverAdapterError", cause: { kind: "ConnectionClosed" } } },
+      },
+    );
     expect(isOutage(rawQueryFailed)).toBe(true);
-    expect(isOutage(Object.assign(new Error("Raw query failed"), { code: "P2010", meta: { driverAdapterError: { name: "DriverAdapterError", cause: { kind: "UniqueConstraintViolation" } } } }))).toBe(false);
+    expect(
+      isOutage(
+        Object.assign(new Error("Raw query failed"), {
+          code: "P2010",
+          meta: { driverAdapterError: { name: "DriverAdapterError", cause: { kind: "UniqueConstraintViolation" } } },
+        }),
+      ),
+    ).toBe(false);
     expect(isOutage(new Error("Connection terminated unexpectedly"))).toBe(true);
   });
   it("does not take a bad input or a conflict for an outage", () => {

@@ -5,19 +5,44 @@
 
 // a dependency that is away (database or network down, restarting, out of connections)
 const OUTAGE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
-  "08000", "08001", "08003", "08004", "08006", "53300", "57P01", "57P02", "57P03",
-  "P1001", "P1002", "P1017",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "53300",
+  "57P01",
+  "57P02",
+  "57P03",
+  "P1001",
+  "P1002",
+  "P1017",
 ]);
 // @prisma/adapter-pg reports these as the cause's `kind`
 const OUTAGE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-const OUTAGE_MESSAGES = /Connection terminated|Can't reach database server|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client has encountered a connection error/i;
+const OUTAGE_MESSAGES =
+  /Connection terminated|Can't reach database server|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client has encountered a connection error/i;
 
 // worth another try although the dependency answers: serialization and lock conflicts, Prisma's
 // query and pool timeouts and write conflicts
 const RETRIABLE_CODES = new Set(["40001", "40P01", "55P03", "P1008", "P2024", "P2034"]);
 
-type ErrorShape = { retriable?: unknown; code?: unknown; kind?: unknown; name?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown; driverAdapterError?: unknown } };
+type ErrorShape = {
+  retriable?: unknown;
+  code?: unknown;
+  kind?: unknown;
+  name?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { code?: unknown; driverAdapterError?: unknown };
+};
 
 /** this error itself (not its causes) says a dependency is away */
 function outageHere(e: ErrorShape): boolean {
@@ -52,4 +77,7 @@ export function isRetriable(err: unknown, depth = 0): boolean {
 }
 
 /** The error classifier of a consumer whose handler writes to its service's database. */
-export const databaseErrors = { isOutage: (err: unknown) => isOutage(err), isRetriable: (err: unknown) => isRetriable(err) };
+export const databaseErrors = {
+  isOutage: (err: unknown) => isOutage(err),
+  isRetriable: (err: unknown) => isRetriable(err),
+};

@@ -38,9 +38,15 @@ export function outboxRowFor(event: OrderflowEvent, extraHeaders: Record<string,
  *  change in the same round trip); `where` keeps only the rows it holds for, over the columns as
  *  o.event_id, o.aggregate_id, … */
 export function outboxInsertSql(rows: OutboxInsert[], opts: { where?: Statement } = {}): Statement {
-  const tuples = joinSql(rows.map((r) => sql`(${r.eventId}::uuid, ${r.aggregateId}, ${r.topic}, ${r.key}, ${r.eventType}, ${JSON.stringify(r.payload)}::jsonb, ${JSON.stringify(r.headers)}::jsonb)`));
+  const tuples = joinSql(
+    rows.map(
+      (r) =>
+        sql`(${r.eventId}::uuid, ${r.aggregateId}, ${r.topic}, ${r.key}, ${r.eventType}, ${JSON.stringify(r.payload)}::jsonb, ${JSON.stringify(r.headers)}::jsonb)`,
+    ),
+  );
   const columns = raw("event_id, aggregate_id, topic, key, event_type, payload, headers");
-  if (opts.where) return sql`INSERT INTO outbox (${columns}) SELECT * FROM (VALUES ${tuples}) AS o(${columns}) WHERE ${opts.where}`;
+  if (opts.where)
+    return sql`INSERT INTO outbox (${columns}) SELECT * FROM (VALUES ${tuples}) AS o(${columns}) WHERE ${opts.where}`;
   return sql`INSERT INTO outbox (${columns}) VALUES ${tuples}`;
 }
 
@@ -69,7 +75,13 @@ export async function recordInbox(tx: SqlExecutor, consumerGroup: string, eventI
  *  costs on a busy machine (docs/performance.md).
  *  The read covers the whole run, duplicates too, and sees the state as of the statement's start;
  *  its rows come back as JSON values (timestamps as ISO strings, no order: sort them if it matters). */
-export async function recordInboxRunAndRead<M extends { event: { id: string } }, R = never>(tx: SqlExecutor, consumerGroup: string, msgs: M[], onDuplicate: (msg: M) => void, read?: Statement): Promise<{ fresh: M[]; rows: R[] }> {
+export async function recordInboxRunAndRead<M extends { event: { id: string } }, R = never>(
+  tx: SqlExecutor,
+  consumerGroup: string,
+  msgs: M[],
+  onDuplicate: (msg: M) => void,
+  read?: Statement,
+): Promise<{ fresh: M[]; rows: R[] }> {
   if (msgs.length === 0) return { fresh: [], rows: [] };
   const [r] = await query<{ fresh: string[] | null; rows: R[] | null }>(
     tx,

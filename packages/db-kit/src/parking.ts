@@ -20,8 +20,13 @@ type Row = { key: string; topic: string; partition: number; offset: string; redr
 export function sqlKeyParking(db: SqlExecutor, consumerGroup: string) {
   /** the group's parked keys among `keys`, or all of them */
   const parked = async (keys?: string[]): Promise<Map<string, ParkedAtRow>> => {
-    const rows = await query<Row>(db, sql`SELECT key, topic, partition, "offset", redrive_id FROM parked_keys WHERE consumer_group = ${consumerGroup}${keys ? sql` AND key = ANY(${keys}::text[])` : empty}`);
-    return new Map(rows.map((r) => [r.key, { topic: r.topic, partition: r.partition, offset: r.offset, redriveId: r.redrive_id }]));
+    const rows = await query<Row>(
+      db,
+      sql`SELECT key, topic, partition, "offset", redrive_id FROM parked_keys WHERE consumer_group = ${consumerGroup}${keys ? sql` AND key = ANY(${keys}::text[])` : empty}`,
+    );
+    return new Map(
+      rows.map((r) => [r.key, { topic: r.topic, partition: r.partition, offset: r.offset, redriveId: r.redrive_id }]),
+    );
   };
   return {
     blocked: (keys: string[]) => parked(keys),
@@ -34,15 +39,27 @@ export function sqlKeyParking(db: SqlExecutor, consumerGroup: string) {
            ON CONFLICT (consumer_group, key) DO UPDATE SET topic = EXCLUDED.topic, partition = EXCLUDED.partition, "offset" = EXCLUDED."offset", redrive_id = EXCLUDED.redrive_id, parked_at = now()
            RETURNING 1)
          SELECT pg_notify('${PARKED_KEYS_CHANNEL}', $1) FROM parked`,
-        consumerGroup, key, at.topic, at.partition, at.offset, at.redriveId,
+        consumerGroup,
+        key,
+        at.topic,
+        at.partition,
+        at.offset,
+        at.redriveId,
       );
     },
     async release(key: string, redriveId: string): Promise<boolean> {
       // a head that failed again during this very redrive keeps its key parked
-      const kept = await query(db, sql`SELECT 1 FROM parked_keys WHERE consumer_group = ${consumerGroup} AND key = ${key} AND redrive_id = ${redriveId}`);
+      const kept = await query(
+        db,
+        sql`SELECT 1 FROM parked_keys WHERE consumer_group = ${consumerGroup} AND key = ${key} AND redrive_id = ${redriveId}`,
+      );
       if (kept.length > 0) return false;
       // hand-numbered: the group, $1, is also the payload
-      await db.$queryRawUnsafe(`WITH released AS (DELETE FROM parked_keys WHERE consumer_group = $1 AND key = $2 RETURNING 1) SELECT pg_notify('${PARKED_KEYS_CHANNEL}', $1) FROM released`, consumerGroup, key);
+      await db.$queryRawUnsafe(
+        `WITH released AS (DELETE FROM parked_keys WHERE consumer_group = $1 AND key = $2 RETURNING 1) SELECT pg_notify('${PARKED_KEYS_CHANNEL}', $1) FROM released`,
+        consumerGroup,
+        key,
+      );
       return true;
     },
     /** every parked key of the group */
@@ -75,7 +92,11 @@ interface ListeningOptions {
  * key another member parked a moment later. The member's own changes apply at once. While the
  * listening connection is down (or before it is up) lookups go to the database.
  */
-export function listeningKeyParking(db: SqlExecutor & { readonly pool: pg.Pool }, consumerGroup: string, opts: ListeningOptions = {}): ListeningParking {
+export function listeningKeyParking(
+  db: SqlExecutor & { readonly pool: pg.Pool },
+  consumerGroup: string,
+  opts: ListeningOptions = {},
+): ListeningParking {
   return new ListeningKeyParking(db, consumerGroup, opts);
 }
 
@@ -175,7 +196,11 @@ class ListeningKeyParking implements ListeningParking {
     for (const c of this.changes ?? []) c.at ? loaded.set(c.key, c.at) : loaded.delete(c.key);
     if (!this.client) return;
     this.keys = loaded;
-    if (this.failing) this.opts.log?.info({ consumerGroup: this.consumerGroup }, "parked keys listener back: lookups from memory again");
+    if (this.failing)
+      this.opts.log?.info(
+        { consumerGroup: this.consumerGroup },
+        "parked keys listener back: lookups from memory again",
+      );
     this.failing = false;
   }
 
@@ -186,7 +211,11 @@ class ListeningKeyParking implements ListeningParking {
     this.client = undefined;
     void c?.end().catch(() => {});
     if (this.closed) return;
-    if (!this.failing) this.opts.log?.warn({ consumerGroup: this.consumerGroup, err }, "parked keys listener down: looking keys up in the database until it reconnects");
+    if (!this.failing)
+      this.opts.log?.warn(
+        { consumerGroup: this.consumerGroup, err },
+        "parked keys listener down: looking keys up in the database until it reconnects",
+      );
     this.failing = true;
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {

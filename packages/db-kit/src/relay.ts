@@ -35,9 +35,17 @@ export async function listenForOutbox(session: pg.ClientBase): Promise<void> {
 }
 
 /** Up to `limit` unpublished rows after `afterId`, in id order, leaving out `exclude`. */
-export async function pendingOutboxRows(q: Pg, afterId: string, limit: number, exclude: string[]): Promise<PendingOutboxRow[]> {
+export async function pendingOutboxRows(
+  q: Pg,
+  afterId: string,
+  limit: number,
+  exclude: string[],
+): Promise<PendingOutboxRow[]> {
   const excluded = exclude.length ? sql` AND id <> ALL(${exclude}::bigint[])` : sql``;
-  const r = await run<PendingOutboxRow>(q, sql`SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL AND id > ${afterId}${excluded} ORDER BY id LIMIT ${limit}`);
+  const r = await run<PendingOutboxRow>(
+    q,
+    sql`SELECT id, topic, key, payload::text AS payload, headers FROM outbox WHERE published_at IS NULL AND id > ${afterId}${excluded} ORDER BY id LIMIT ${limit}`,
+  );
   return r.rows;
 }
 
@@ -48,12 +56,18 @@ export async function markOutboxPublished(q: Pg, ids: string[], ackedAt: Date): 
 
 /** Deletes rows published longer than `retentionMs` ago; how many went. */
 export async function deletePublishedOutbox(q: Pg, retentionMs: number): Promise<number> {
-  const r = await run(q, sql`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => ${retentionMs / 1000})`);
+  const r = await run(
+    q,
+    sql`DELETE FROM outbox WHERE published_at < now() - make_interval(secs => ${retentionMs / 1000})`,
+  );
   return r.rowCount ?? 0;
 }
 
 /** How many rows wait to be published, and how long the oldest has. */
 export async function outboxBacklog(q: Pg): Promise<{ backlog: number; oldestPendingSeconds: number }> {
-  const r = await run<{ backlog: string; oldest: string | null }>(q, sql`SELECT count(*) AS backlog, EXTRACT(EPOCH FROM now() - min(created_at)) AS oldest FROM outbox WHERE published_at IS NULL`);
+  const r = await run<{ backlog: string; oldest: string | null }>(
+    q,
+    sql`SELECT count(*) AS backlog, EXTRACT(EPOCH FROM now() - min(created_at)) AS oldest FROM outbox WHERE published_at IS NULL`,
+  );
   return { backlog: Number(r.rows[0]!.backlog), oldestPendingSeconds: Number(r.rows[0]!.oldest ?? 0) };
 }

@@ -7,9 +7,17 @@ import { sql } from "./statement.js";
 
 const order = (n: number) => `0193a5b0-0000-7000-8000-00000000000${n}`;
 let ids = 0;
-const src = { source: "test", clock: () => new Date("2026-01-01T00:00:00.000Z"), newId: () => `0193a5b0-0000-7000-8000-0000000001${String(++ids).padStart(2, "0")}` };
+const src = {
+  source: "test",
+  clock: () => new Date("2026-01-01T00:00:00.000Z"),
+  newId: () => `0193a5b0-0000-7000-8000-0000000001${String(++ids).padStart(2, "0")}`,
+};
 const cancelled = (orderId: string, id: string): { event: OrderflowEvent; headers: Record<string, string> } => ({
-  event: createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { id, occurredAt: "2026-01-01T00:00:00.000Z", correlationId: `corr-${id}`, causationId: null, source: "order" }),
+  event: createEvent(
+    "OrderCancelled",
+    { orderId, reason: "CUSTOMER_REQUESTED" },
+    { id, occurredAt: "2026-01-01T00:00:00.000Z", correlationId: `corr-${id}`, causationId: null, source: "order" },
+  ),
   headers: { traceparent: `00-trace-${id}-01` },
 });
 
@@ -22,7 +30,15 @@ const spec: RunSpec<ReturnType<typeof cancelled>, Counter, Counter> = {
   load: (rows) => new Map(rows.map((r) => [r.orderId, r])),
   step: (state, msg, ctx) => {
     const next = { orderId: msg.event.aggregateId, count: (state?.count ?? 0) + 1 };
-    const emitted = next.count === 2 ? [ctx.envelope({ type: "PaymentRefunded", data: { orderId: next.orderId, paymentId: next.orderId, amount: 1, currency: "EUR" } })] : [];
+    const emitted =
+      next.count === 2
+        ? [
+            ctx.envelope({
+              type: "PaymentRefunded",
+              data: { orderId: next.orderId, paymentId: next.orderId, amount: 1, currency: "EUR" },
+            }),
+          ]
+        : [];
     return { state: next, emitted, note: { msg: "counted", fields: { count: next.count } } };
   },
   write: async (_tx, c) => void written.push({ before: c.before.size, after: c.after.size, outbox: c.outbox.length }),
@@ -31,11 +47,27 @@ const spec: RunSpec<ReturnType<typeof cancelled>, Counter, Counter> = {
 describe("walkRun", () => {
   it("steps each record over the state its aggregate's previous record left, and envelopes what it emits with the record as cause", () => {
     const before = new Map([[order(1), { orderId: order(1), count: 1 }]]);
-    const w = walkRun(spec, before, [cancelled(order(1), order(7)), cancelled(order(2), order(8)), cancelled(order(2), order(9))], src);
-    expect([...w.changes.after.values()]).toEqual([{ orderId: order(1), count: 2 }, { orderId: order(2), count: 2 }]);
+    const w = walkRun(
+      spec,
+      before,
+      [cancelled(order(1), order(7)), cancelled(order(2), order(8)), cancelled(order(2), order(9))],
+      src,
+    );
+    expect([...w.changes.after.values()]).toEqual([
+      { orderId: order(1), count: 2 },
+      { orderId: order(2), count: 2 },
+    ]);
     expect(w.changes.before).toBe(before);
     expect(before.get(order(1))!.count).toBe(1); // what was read is left as it was
-    expect(w.changes.outbox.map((o) => [o.eventType, o.aggregateId, o.headers["causation-id"], o.headers["correlation-id"], o.headers.traceparent])).toEqual([
+    expect(
+      w.changes.outbox.map((o) => [
+        o.eventType,
+        o.aggregateId,
+        o.headers["causation-id"],
+        o.headers["correlation-id"],
+        o.headers.traceparent,
+      ]),
+    ).toEqual([
       ["PaymentRefunded", order(1), order(7), `corr-${order(7)}`, `00-trace-${order(7)}-01`],
       ["PaymentRefunded", order(2), order(9), `corr-${order(9)}`, `00-trace-${order(9)}-01`],
     ]);
@@ -44,7 +76,18 @@ describe("walkRun", () => {
   });
 
   it("refuses an event that breaks its contract", () => {
-    const bad: typeof spec = { ...spec, step: (_s, msg, ctx) => ({ state: undefined, emitted: [ctx.envelope({ type: "PaymentRefunded", data: { orderId: msg.event.aggregateId, paymentId: "not-a-uuid", amount: -1, currency: "EUR" } })] }) };
+    const bad: typeof spec = {
+      ...spec,
+      step: (_s, msg, ctx) => ({
+        state: undefined,
+        emitted: [
+          ctx.envelope({
+            type: "PaymentRefunded",
+            data: { orderId: msg.event.aggregateId, paymentId: "not-a-uuid", amount: -1, currency: "EUR" },
+          }),
+        ],
+      }),
+    };
     expect(() => walkRun(bad, new Map(), [cancelled(order(1), order(7))], src)).toThrow();
   });
 });
@@ -55,7 +98,20 @@ describe("changedStates", () => {
     const b = { orderId: "b", count: 1 };
     const b2 = { orderId: "b", count: 2 };
     const c = { orderId: "c", count: 1 };
-    expect(changedStates({ before: new Map([["a", a], ["b", b]]), after: new Map([["a", a], ["b", b2], ["c", c]]), outbox: [] })).toEqual({ created: [c], changed: [{ before: b, after: b2 }] });
+    expect(
+      changedStates({
+        before: new Map([
+          ["a", a],
+          ["b", b],
+        ]),
+        after: new Map([
+          ["a", a],
+          ["b", b2],
+          ["c", c],
+        ]),
+        outbox: [],
+      }),
+    ).toEqual({ created: [c], changed: [{ before: b, after: b2 }] });
   });
 });
 
@@ -63,14 +119,19 @@ describe("applyRun", () => {
   function fakeDb(answer: { fresh: string[] | null; rows: Counter[] | null }) {
     const statements: { text: string; values: unknown[] }[] = [];
     const tx: SqlExecutor = {
-      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (statements.push({ text, values }), [answer] as T),
+      $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (
+        statements.push({ text, values }), [answer] as T
+      ),
       $executeRawUnsafe: async (text: string, ...values: unknown[]) => (statements.push({ text, values }), 0),
     };
     const db = { ...tx, $transaction: async <T>(fn: (tx: SqlExecutor) => PromiseLike<T>) => fn(tx) } as SqlDatabase;
     return { db, statements };
   }
   const logs: string[] = [];
-  const logFor = (m: ReturnType<typeof cancelled>) => ({ info: (_o: object, msg: string) => void logs.push(`${m.event.id} ${msg}`), debug: () => {} });
+  const logFor = (m: ReturnType<typeof cancelled>) => ({
+    info: (_o: object, msg: string) => void logs.push(`${m.event.id} ${msg}`),
+    debug: () => {},
+  });
 
   it("records the run and reads its state in one statement, steps the fresh records, writes once, then logs", async () => {
     written.length = 0;

@@ -80,7 +80,12 @@ export function runKeys(msgs: readonly ConsumedEvent[]): string[] {
 
 /** The steps of `msgs` in order over `before`: pure, so a service may also walk a run outside its
  *  transaction (to learn what it needs from an external system first). */
-export function walkRun<M extends ConsumedEvent, Row, S>(spec: RunSpec<M, Row, S>, before: ReadonlyMap<string, S>, msgs: readonly M[], src: EventSource): Walked<M, S> {
+export function walkRun<M extends ConsumedEvent, Row, S>(
+  spec: RunSpec<M, Row, S>,
+  before: ReadonlyMap<string, S>,
+  msgs: readonly M[],
+  src: EventSource,
+): Walked<M, S> {
   const after = new Map(before);
   const outbox: OutboxInsert[] = [];
   const notes: Walked<M, S>["notes"] = [];
@@ -97,17 +102,33 @@ export function walkRun<M extends ConsumedEvent, Row, S>(spec: RunSpec<M, Row, S
 }
 
 /** The run's state as it is now, read on its own (no inbox record, no lock). */
-export async function readRun<M extends ConsumedEvent, Row, S>(db: SqlExecutor, spec: RunSpec<M, Row, S>, msgs: readonly M[]): Promise<Map<string, S>> {
+export async function readRun<M extends ConsumedEvent, Row, S>(
+  db: SqlExecutor,
+  spec: RunSpec<M, Row, S>,
+  msgs: readonly M[],
+): Promise<Map<string, S>> {
   return spec.load(await query<Row>(db, spec.read(runKeys(msgs))));
 }
 
 /** Applies `msgs` in one transaction: all of them, or none. Records the inbox already had are
  *  logged and skipped; the steps' notes are logged once the run committed. Resolves to what the
  *  run changed, or undefined when every record was a duplicate. */
-export async function applyRun<M extends ConsumedEvent, Row, S>(db: SqlDatabase, spec: RunSpec<M, Row, S>, src: EventSource, msgs: M[], logFor: (msg: M) => RunLog): Promise<RunChanges<S> | undefined> {
+export async function applyRun<M extends ConsumedEvent, Row, S>(
+  db: SqlDatabase,
+  spec: RunSpec<M, Row, S>,
+  src: EventSource,
+  msgs: M[],
+  logFor: (msg: M) => RunLog,
+): Promise<RunChanges<S> | undefined> {
   const walked = await db.$transaction(async (tx) => {
     // the inbox record and the run's state in one round trip
-    const { fresh, rows } = await recordInboxRunAndRead<M, Row>(tx, spec.group, msgs, (m) => logFor(m).info({}, "duplicate event ignored"), spec.read(runKeys(msgs)));
+    const { fresh, rows } = await recordInboxRunAndRead<M, Row>(
+      tx,
+      spec.group,
+      msgs,
+      (m) => logFor(m).info({}, "duplicate event ignored"),
+      spec.read(runKeys(msgs)),
+    );
     if (fresh.length === 0) return undefined;
     const w = walkRun(spec, spec.load(rows), fresh, src);
     await spec.write(tx, w.changes);

@@ -51,7 +51,8 @@ export function sqlDatabase(pool: pg.Pool): SqlDatabase {
         client = await pool.connect();
       } catch (e) {
         // pg's own wording for a pool that stayed full past connectionTimeoutMillis
-        if (e instanceof Error && /timeout exceeded when trying to connect/i.test(e.message)) throw new PoolTimeout({ cause: e });
+        if (e instanceof Error && /timeout exceeded when trying to connect/i.test(e.message))
+          throw new PoolTimeout({ cause: e });
         throw e;
       }
       let broken: Error | undefined;
@@ -66,7 +67,9 @@ export function sqlDatabase(pool: pg.Pool): SqlDatabase {
         return result;
       } catch (e) {
         // a connection that cannot even roll back is dropped from the pool, not reused
-        await client.query("ROLLBACK").catch((r: unknown) => void (broken = r instanceof Error ? r : new Error(String(r))));
+        await client
+          .query("ROLLBACK")
+          .catch((r: unknown) => void (broken = r instanceof Error ? r : new Error(String(r))));
         throw e;
       } finally {
         client.off("error", onError);
@@ -78,7 +81,11 @@ export function sqlDatabase(pool: pg.Pool): SqlDatabase {
 
 /** The pool (max `poolSize` connections), the raw-SQL handle on it, and the Prisma client made by
  *  `makePrisma` on the same pool. `$disconnect` closes both. */
-export function createDatabase<P extends { $disconnect(): Promise<void> }>(url: string, poolSize: number, makePrisma: (adapter: PrismaPg) => P): Database<P> {
+export function createDatabase<P extends { $disconnect(): Promise<void> }>(
+  url: string,
+  poolSize: number,
+  makePrisma: (adapter: PrismaPg) => P,
+): Database<P> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: POOL_WAIT_MS });
   // an idle connection the server dropped (a restart): the next query reports it where it is handled
   pool.on("error", () => {});

@@ -11,7 +11,9 @@ describe("sql", () => {
   it("numbers a nested part's placeholders where it lands, so the part need not know what comes before it", () => {
     const read = sql`SELECT * FROM payments WHERE order_id = ANY(${["o1"]}::uuid[])`;
     const s = sql`WITH fresh AS (INSERT INTO inbox SELECT ${"grp"}, unnest(${["e1"]}::uuid[])), state AS (${read}) SELECT ${true}`;
-    expect(s.text).toBe("WITH fresh AS (INSERT INTO inbox SELECT $1, unnest($2::uuid[])), state AS (SELECT * FROM payments WHERE order_id = ANY($3::uuid[])) SELECT $4");
+    expect(s.text).toBe(
+      "WITH fresh AS (INSERT INTO inbox SELECT $1, unnest($2::uuid[])), state AS (SELECT * FROM payments WHERE order_id = ANY($3::uuid[])) SELECT $4",
+    );
     expect(s.values).toEqual(["grp", ["e1"], ["o1"], true]);
     // the part itself is unchanged and numbers from $1 on its own
     expect(read.text).toBe("SELECT * FROM payments WHERE order_id = ANY($1::uuid[])");

@@ -7,7 +7,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function freshMigratedDatabase(opts: { adminUrl: string; prefix: string; migrationsDir: string }): Promise<TestDatabase> {
+export async function freshMigratedDatabase(opts: {
+  adminUrl: string;
+  prefix: string;
+  migrationsDir: string;
+}): Promise<TestDatabase> {
   const name = `${opts.prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const u = new URL(opts.adminUrl);
   u.pathname = `/${name}`;

@@ -10,7 +10,12 @@ import { databaseUrl, dropDatabase, fixtureDir, uniqueName } from "./support.js"
 
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bin", "orderflow-migrate.js");
 
-interface Run { code: number; stdout: string; stderr: string; ms: number }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 function run(cwd: string, args: string[], env: Record<string, string | undefined>): Promise<Run> {
   const started = performance.now();
@@ -82,7 +87,10 @@ describe("orderflow-migrate", () => {
 
     const bad = path.join(appDir, "prisma", "migrations", "20260102000000_bad");
     await fs.mkdir(bad);
-    await fs.writeFile(path.join(bad, "migration.sql"), `CREATE TABLE "half" (id int);\nSELECT * FROM "no_such_table";\n`);
+    await fs.writeFile(
+      path.join(bad, "migration.sql"),
+      `CREATE TABLE "half" (id int);\nSELECT * FROM "no_such_table";\n`,
+    );
     const failed = await run(appDir, ["deploy"], { DATABASE_URL: url });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/migrate deploy failed: .*\n?[\s\S]*no_such_table/);

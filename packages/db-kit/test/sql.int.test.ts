@@ -43,7 +43,10 @@ describe("sqlDatabase", () => {
     ).rejects.toMatchObject({ code: "23505" });
     expect(await ids()).toEqual([1, 2]);
     // both pooled connections still work (none was left inside an aborted transaction)
-    await Promise.all([db.$transaction((tx) => tx.$executeRawUnsafe("INSERT INTO t VALUES (4)")), db.$transaction((tx) => tx.$executeRawUnsafe("INSERT INTO t VALUES (5)"))]);
+    await Promise.all([
+      db.$transaction((tx) => tx.$executeRawUnsafe("INSERT INTO t VALUES (4)")),
+      db.$transaction((tx) => tx.$executeRawUnsafe("INSERT INTO t VALUES (5)")),
+    ]);
     expect(await ids()).toEqual([1, 2, 4, 5]);
   });
 
@@ -56,7 +59,9 @@ describe("sqlDatabase", () => {
         await tx.$executeRawUnsafe("INSERT INTO t VALUES (6)");
       }),
     ).rejects.toThrow();
-    expect(await db.$transaction((tx) => tx.$queryRawUnsafe<{ one: number }[]>("SELECT 1 AS one"))).toEqual([{ one: 1 }]);
+    expect(await db.$transaction((tx) => tx.$queryRawUnsafe<{ one: number }[]>("SELECT 1 AS one"))).toEqual([
+      { one: 1 },
+    ]);
     expect(await ids()).toEqual([1, 2, 4, 5]);
   });
 

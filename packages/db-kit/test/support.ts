@@ -13,7 +13,8 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-export const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+export const uniqueName = (prefix: string) =>
+  `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 
 export async function admin<T>(fn: (c: pg.Client) => Promise<T>, url = adminUrl): Promise<T> {
   const c = new pg.Client({ connectionString: url });

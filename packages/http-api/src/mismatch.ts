@@ -6,7 +6,10 @@ type Issue = z.core.$ZodIssue;
 
 /** the first issue, looking into the union branch the answer came closest to (fewest issues),
  *  so an order answer with one bad field names that field rather than "Invalid input" */
-function deepest(issues: readonly Issue[], base: PropertyKey[] = []): { path: PropertyKey[]; message: string } | undefined {
+function deepest(
+  issues: readonly Issue[],
+  base: PropertyKey[] = [],
+): { path: PropertyKey[]; message: string } | undefined {
   const first = issues[0];
   if (!first) return undefined;
   const path = [...base, ...first.path];

@@ -67,7 +67,9 @@ export const OrderDetail = z.object({
   totalAmount: z.number().nullable(),
   currency: z.string().nullable(),
   payment: z.object({ status: z.string(), amount: z.number(), declineReason: z.string().nullable() }).nullable(),
-  shipment: z.object({ status: z.string(), carrier: z.string().nullable(), trackingNumber: z.string().nullable() }).nullable(),
+  shipment: z
+    .object({ status: z.string(), carrier: z.string().nullable(), trackingNumber: z.string().nullable() })
+    .nullable(),
   cancellation: z.object({ reason: z.string(), detail: z.string().nullable() }).nullable(),
   /** causal order: each event after the one that caused it; siblings by time */
   timeline: z.array(TimelineEvent),
@@ -82,7 +84,15 @@ export const GroupLag = z.object({
   group: z.string(),
   /** total over its partitions; null while a partition with records has no committed offset */
   lag: z.number().nullable(),
-  partitions: z.array(z.object({ topic: z.string(), partition: z.number().int(), committed: z.string().nullable(), end: z.string(), lag: z.number().nullable() })),
+  partitions: z.array(
+    z.object({
+      topic: z.string(),
+      partition: z.number().int(),
+      committed: z.string().nullable(),
+      end: z.string(),
+      lag: z.number().nullable(),
+    }),
+  ),
 });
 export type GroupLag = z.infer<typeof GroupLag>;
 

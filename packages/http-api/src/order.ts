@@ -33,21 +33,25 @@ export const OrderView = z.object({
   currency: z.string().nullable(),
   totalAmount: z.number().nullable(),
   shippingSpeed: ShippingSpeed.nullable(),
-  payment: z.object({
-    paymentId: z.string(),
-    status: z.enum(["AUTHORIZED", "DECLINED", "REFUNDED"]),
-    amount: z.number(),
-    currency: z.string(),
-    refundedAmount: z.number(),
-    declineReason: z.string().nullable(),
-  }).nullable(),
-  shipment: z.object({
-    shipmentId: z.string(),
-    status: z.enum(["DISPATCHED", "CANCELLED"]),
-    carrier: z.string().nullable(),
-    trackingNumber: z.string().nullable(),
-    cancelReason: z.string().nullable(),
-  }).nullable(),
+  payment: z
+    .object({
+      paymentId: z.string(),
+      status: z.enum(["AUTHORIZED", "DECLINED", "REFUNDED"]),
+      amount: z.number(),
+      currency: z.string(),
+      refundedAmount: z.number(),
+      declineReason: z.string().nullable(),
+    })
+    .nullable(),
+  shipment: z
+    .object({
+      shipmentId: z.string(),
+      status: z.enum(["DISPATCHED", "CANCELLED"]),
+      carrier: z.string().nullable(),
+      trackingNumber: z.string().nullable(),
+      cancelReason: z.string().nullable(),
+    })
+    .nullable(),
   cancellation: z.object({ reason: z.string(), detail: z.string().nullable() }).nullable(),
   timeline: z.array(TimelineEntry),
   lastEventAt: z.string(),
@@ -62,7 +66,14 @@ export const OrderState = z.object({
   items: z.array(Item),
   currency: z.string(),
   totalAmount: z.number(),
-  shippingAddress: z.object({ name: z.string(), line1: z.string(), line2: z.string().optional(), city: z.string(), postalCode: z.string(), country: z.string() }),
+  shippingAddress: z.object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().optional(),
+    city: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
+  }),
   shippingSpeed: ShippingSpeed,
   payment: z.object({ paymentId: z.string(), amount: z.number() }).optional(),
   shipment: z.object({ shipmentId: z.string(), carrier: z.string(), trackingNumber: z.string() }).optional(),
@@ -73,7 +84,12 @@ export const OrderState = z.object({
 export type OrderState = z.infer<typeof OrderState>;
 
 /** 202 to POST /orders (and its replay under the same Idempotency-Key) */
-export const OrderAccepted = z.object({ orderId: z.string(), status: OrderStatus, totalAmount: z.number(), currency: z.string() });
+export const OrderAccepted = z.object({
+  orderId: z.string(),
+  status: OrderStatus,
+  totalAmount: z.number(),
+  currency: z.string(),
+});
 export type OrderAccepted = z.infer<typeof OrderAccepted>;
 
 /** 202 to POST /orders/:id/cancel */
@@ -82,7 +98,12 @@ export type CancelAccepted = z.infer<typeof CancelAccepted>;
 
 /** GET /orders/:id once the read model holds the order */
 export const ProjectedOrder = OrderView.extend({
-  readModel: z.object({ source: z.literal("projection"), generation: z.number().int(), appliedAt: z.string(), lastEventAt: z.string() }),
+  readModel: z.object({
+    source: z.literal("projection"),
+    generation: z.number().int(),
+    appliedAt: z.string(),
+    lastEventAt: z.string(),
+  }),
 });
 export type ProjectedOrder = z.infer<typeof ProjectedOrder>;
 
@@ -109,17 +130,19 @@ export type OrderList = z.infer<typeof OrderList>;
  *  contracts in @orderflow/contracts say what each `data` holds) */
 export const OrderEvents = z.object({
   orderId: z.string(),
-  events: z.array(z.looseObject({
-    id: z.string(),
-    type: z.string(),
-    version: z.number().int(),
-    occurredAt: z.string(),
-    aggregateId: z.string(),
-    correlationId: z.string(),
-    causationId: z.string().nullable(),
-    source: z.string(),
-    data: z.record(z.string(), z.unknown()),
-  })),
+  events: z.array(
+    z.looseObject({
+      id: z.string(),
+      type: z.string(),
+      version: z.number().int(),
+      occurredAt: z.string(),
+      aggregateId: z.string(),
+      correlationId: z.string(),
+      causationId: z.string().nullable(),
+      source: z.string(),
+      data: z.record(z.string(), z.unknown()),
+    }),
+  ),
 });
 export type OrderEvents = z.infer<typeof OrderEvents>;
 
@@ -139,14 +162,16 @@ export type Rebuilt = z.infer<typeof Rebuilt>;
 /** GET /admin/projection */
 export const ProjectionStatus = z.object({
   live: z.number().int(),
-  generations: z.array(z.object({
-    generation: z.number().int(),
-    /** building | live | retired | failed */
-    status: z.string(),
-    createdAt: z.string(),
-    switchedAt: z.string().nullable(),
-    views: z.number().int(),
-  })),
+  generations: z.array(
+    z.object({
+      generation: z.number().int(),
+      /** building | live | retired | failed */
+      status: z.string(),
+      createdAt: z.string(),
+      switchedAt: z.string().nullable(),
+      views: z.number().int(),
+    }),
+  ),
   lastAppliedAt: z.string().nullable(),
 });
 export type ProjectionStatus = z.infer<typeof ProjectionStatus>;

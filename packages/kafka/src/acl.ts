@@ -28,23 +28,45 @@ export function serviceAcls(principals: Partial<Record<string, string>> = {}): A
   const out: AclGrant[] = [];
   for (const s of SUBSCRIPTIONS) {
     const p = who(s.service);
-    out.push({ principal: p, resource: "group", name: s.group, prefixed: true, operation: "READ" }, { principal: p, resource: "group", name: s.group, prefixed: true, operation: "DESCRIBE" });
+    out.push(
+      { principal: p, resource: "group", name: s.group, prefixed: true, operation: "READ" },
+      { principal: p, resource: "group", name: s.group, prefixed: true, operation: "DESCRIBE" },
+    );
     for (const t of s.topics) {
-      out.push({ principal: p, resource: "topic", name: t, operation: "READ" }, { principal: p, resource: "topic", name: t, operation: "DESCRIBE" });
-      out.push({ principal: p, resource: "topic", name: dltTopicName(t, s.group), operation: "WRITE" }, { principal: p, resource: "topic", name: dltTopicName(t, s.group), operation: "DESCRIBE" });
+      out.push(
+        { principal: p, resource: "topic", name: t, operation: "READ" },
+        { principal: p, resource: "topic", name: t, operation: "DESCRIBE" },
+      );
+      out.push(
+        { principal: p, resource: "topic", name: dltTopicName(t, s.group), operation: "WRITE" },
+        { principal: p, resource: "topic", name: dltTopicName(t, s.group), operation: "DESCRIBE" },
+      );
     }
   }
-  for (const t of Object.values(TOPICS)) out.push({ principal: who("outbox-relay"), resource: "topic", name: t.name, operation: "WRITE" }, { principal: who("outbox-relay"), resource: "topic", name: t.name, operation: "DESCRIBE" });
+  for (const t of Object.values(TOPICS))
+    out.push(
+      { principal: who("outbox-relay"), resource: "topic", name: t.name, operation: "WRITE" },
+      { principal: who("outbox-relay"), resource: "topic", name: t.name, operation: "DESCRIBE" },
+    );
   // the ops console reads every dead-letter topic and the audit trail (its index's own groups),
   // reads the groups' offsets for lag, and writes redrives to the event topics and the audit trail
   const ops = who("ops-console");
   out.push({ principal: ops, resource: "group", name: DLT_INDEX_GROUP_PREFIX, prefixed: true, operation: "READ" });
   for (const s of SUBSCRIPTIONS) {
     out.push({ principal: ops, resource: "group", name: s.group, prefixed: true, operation: "DESCRIBE" });
-    for (const t of s.topics) out.push({ principal: ops, resource: "topic", name: dltTopicName(t, s.group), operation: "READ" }, { principal: ops, resource: "topic", name: dltTopicName(t, s.group), operation: "DESCRIBE" });
+    for (const t of s.topics)
+      out.push(
+        { principal: ops, resource: "topic", name: dltTopicName(t, s.group), operation: "READ" },
+        { principal: ops, resource: "topic", name: dltTopicName(t, s.group), operation: "DESCRIBE" },
+      );
   }
-  for (const t of Object.values(TOPICS)) out.push({ principal: ops, resource: "topic", name: t.name, operation: "WRITE" }, { principal: ops, resource: "topic", name: t.name, operation: "DESCRIBE" });
-  for (const operation of ["READ", "WRITE", "DESCRIBE"] as const) out.push({ principal: ops, resource: "topic", name: OPS_AUDIT_TOPIC.name, operation });
+  for (const t of Object.values(TOPICS))
+    out.push(
+      { principal: ops, resource: "topic", name: t.name, operation: "WRITE" },
+      { principal: ops, resource: "topic", name: t.name, operation: "DESCRIBE" },
+    );
+  for (const operation of ["READ", "WRITE", "DESCRIBE"] as const)
+    out.push({ principal: ops, resource: "topic", name: OPS_AUDIT_TOPIC.name, operation });
   // a grant listed twice (a service in two groups reading one topic) is one ACL
   return [...new Map(out.map((g) => [JSON.stringify(g), g])).values()];
 }

@@ -10,7 +10,11 @@ export interface TopicPlan {
 
 export function plannedTopics(opts: { partitionsOverride?: number } = {}): TopicPlan[] {
   return [
-    ...Object.values(TOPICS).map((t) => ({ name: t.name, partitions: opts.partitionsOverride ?? t.partitions, retentionMs: t.retentionMs })),
+    ...Object.values(TOPICS).map((t) => ({
+      name: t.name,
+      partitions: opts.partitionsOverride ?? t.partitions,
+      retentionMs: t.retentionMs,
+    })),
     ...deadLetterTopics().map((d) => ({ name: d.name, partitions: DLT_PARTITIONS, retentionMs: DLT_RETENTION_MS })),
     { name: OPS_AUDIT_TOPIC.name, partitions: OPS_AUDIT_TOPIC.partitions, retentionMs: OPS_AUDIT_TOPIC.retentionMs },
   ];
@@ -21,7 +25,11 @@ type Admin = ReturnType<KafkaClient["kafka"]["admin"]>;
 /** Create topics and wait until every partition has a leader. kafkajs's own waitForLeaders gives
  *  up with "This server does not host this topic-partition" when the metadata of a busy broker
  *  lags the creation; this waits through that instead. */
-async function createTopicsSettled(admin: Admin, topics: Parameters<Admin["createTopics"]>[0]["topics"], timeoutMs = 60_000): Promise<boolean> {
+async function createTopicsSettled(
+  admin: Admin,
+  topics: Parameters<Admin["createTopics"]>[0]["topics"],
+  timeoutMs = 60_000,
+): Promise<boolean> {
   const created = await admin.createTopics({ waitForLeaders: false, topics });
   const names = topics.map((t) => t.topic);
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +37,12 @@ async function createTopicsSettled(admin: Admin, topics: Parameters<Admin["creat
     try {
       const meta = await admin.fetchTopicMetadata({ topics: names });
       const expected = new Map(topics.map((t) => [t.topic, t.numPartitions ?? 1]));
-      if (meta.topics.every((m) => m.partitions.length >= (expected.get(m.name) ?? 1) && m.partitions.every((p) => p.leader >= 0))) return created;
+      if (
+        meta.topics.every(
+          (m) => m.partitions.length >= (expected.get(m.name) ?? 1) && m.partitions.every((p) => p.leader >= 0),
+        )
+      )
+        return created;
     } catch (e) {
       if (Date.now() > deadline) throw e;
     }
@@ -43,7 +56,14 @@ export async function ensureTopic(client: KafkaClient, t: TopicPlan, replication
   const admin = client.kafka.admin();
   await admin.connect();
   try {
-    return await createTopicsSettled(admin, [{ topic: client.physical(t.name), numPartitions: t.partitions, replicationFactor, configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }] }]);
+    return await createTopicsSettled(admin, [
+      {
+        topic: client.physical(t.name),
+        numPartitions: t.partitions,
+        replicationFactor,
+        configEntries: [{ name: "retention.ms", value: String(t.retentionMs) }],
+      },
+    ]);
   } finally {
     await admin.disconnect();
   }
@@ -51,7 +71,10 @@ export async function ensureTopic(client: KafkaClient, t: TopicPlan, replication
 
 /** Create missing registry topics (and their dead-letter topics); grow partitions the registry
  *  asks for. Existing topics are otherwise left alone. */
-export async function ensureTopics(client: KafkaClient, opts: { replicationFactor?: number; partitionsOverride?: number } = {}): Promise<{ created: string[]; existing: string[]; grown: string[] }> {
+export async function ensureTopics(
+  client: KafkaClient,
+  opts: { replicationFactor?: number; partitionsOverride?: number } = {},
+): Promise<{ created: string[]; existing: string[]; grown: string[] }> {
   const admin = client.kafka.admin();
   await admin.connect();
   try {
@@ -73,7 +96,9 @@ export async function ensureTopics(client: KafkaClient, opts: { replicationFacto
     const grown: string[] = [];
     if (present.length) {
       const meta = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
-      const grow = present.filter((t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? t.partitions) < t.partitions);
+      const grow = present.filter(
+        (t) => (meta.topics.find((m) => m.name === t.name)?.partitions.length ?? t.partitions) < t.partitions,
+      );
       if (grow.length) {
         await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
         grown.push(...grow.map((t) => t.name));
@@ -102,12 +127,20 @@ export function caughtUp(lag: PartitionLag[]): boolean {
   return lag.every((p) => (p.lag === null ? p.logEndOffset === "0" : p.lag === 0));
 }
 
-export async function consumerGroupLag(client: KafkaClient, groupId: string, topics?: string[]): Promise<PartitionLag[]> {
+export async function consumerGroupLag(
+  client: KafkaClient,
+  groupId: string,
+  topics?: string[],
+): Promise<PartitionLag[]> {
   const admin = client.kafka.admin();
   await admin.connect();
   try {
     const group = client.physical(groupId);
-    const committed = (await admin.fetchOffsets(topics ? { groupId: group, topics: topics.map((t) => client.physical(t)) } : { groupId: group })).filter((t) => t.topic.startsWith(client.topicPrefix));
+    const committed = (
+      await admin.fetchOffsets(
+        topics ? { groupId: group, topics: topics.map((t) => client.physical(t)) } : { groupId: group },
+      )
+    ).filter((t) => t.topic.startsWith(client.topicPrefix));
     const out: PartitionLag[] = [];
     for (const t of committed) {
       const ends = await admin.fetchTopicOffsets(t.topic);
@@ -115,7 +148,13 @@ export async function consumerGroupLag(client: KafkaClient, groupId: string, top
         const end = ends.find((e) => e.partition === p.partition);
         if (!end) continue;
         const lag = p.offset === "-1" ? null : Number(BigInt(end.high) - BigInt(p.offset));
-        out.push({ topic: client.logical(t.topic), partition: p.partition, committedOffset: p.offset, logEndOffset: end.high, lag });
+        out.push({
+          topic: client.logical(t.topic),
+          partition: p.partition,
+          committedOffset: p.offset,
+          logEndOffset: end.high,
+          lag,
+        });
       }
     }
     return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
@@ -150,7 +189,12 @@ export async function deleteConsumerGroup(client: KafkaClient, groupId: string):
 }
 
 /** Polls the lag of `groups` every `intervalMs` and hands it to `onLag` (a metrics gauge, say). */
-export function monitorLag(client: KafkaClient, groups: string[], intervalMs: number, onLag: (group: string, lag: PartitionLag[]) => void): { stop(): void } {
+export function monitorLag(
+  client: KafkaClient,
+  groups: string[],
+  intervalMs: number,
+  onLag: (group: string, lag: PartitionLag[]) => void,
+): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
@@ -186,11 +230,25 @@ export async function describeTopics(client: KafkaClient, topics: string[]): Pro
   try {
     const physical = topics.map((t) => client.physical(t));
     const meta = await admin.fetchTopicMetadata({ topics: physical });
-    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: physical.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ["retention.ms", "cleanup.policy", "min.insync.replicas"] })) });
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: physical.map((name) => ({
+        type: 2 /* TOPIC */,
+        name,
+        configNames: ["retention.ms", "cleanup.policy", "min.insync.replicas"],
+      })),
+    });
     return meta.topics.map((t) => ({
       topic: client.logical(t.name),
-      partitions: t.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })).sort((a, b) => a.partition - b.partition),
-      config: Object.fromEntries((configs.resources.find((r) => r.resourceName === t.name)?.configEntries ?? []).map((e) => [e.configName, e.configValue])),
+      partitions: t.partitions
+        .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+        .sort((a, b) => a.partition - b.partition),
+      config: Object.fromEntries(
+        (configs.resources.find((r) => r.resourceName === t.name)?.configEntries ?? []).map((e) => [
+          e.configName,
+          e.configValue,
+        ]),
+      ),
     }));
   } finally {
     await admin.disconnect();

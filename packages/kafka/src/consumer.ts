@@ -17,13 +17,31 @@ import { OffsetCommitter } from "./offset-committer.js";
 import type { Publisher } from "./publisher.js";
 import { DEFAULT_RETRY } from "./retry.js";
 
-export type { ConsumerObserver, EventConsumer, EventConsumerOptions, IncomingEvent, Outcome, RunContext, RunHandler } from "./consumer/types.js";
+export type {
+  ConsumerObserver,
+  EventConsumer,
+  EventConsumerOptions,
+  IncomingEvent,
+  Outcome,
+  RunContext,
+  RunHandler,
+} from "./consumer/types.js";
 
-export function createEventConsumer(client: KafkaClient, publisher: Publisher, opts: EventConsumerOptions): EventConsumer {
+export function createEventConsumer(
+  client: KafkaClient,
+  publisher: Publisher,
+  opts: EventConsumerOptions,
+): EventConsumer {
   const log = client.logger.child({ consumerGroup: opts.groupId });
   const group = opts.groupId;
   const stopWaitMs = opts.commits?.stopWaitMs ?? 3_000;
-  const retries: RetryDeps = { handler: opts.handler, errors: opts.errors ?? defaultErrorClassifier, policy: { ...DEFAULT_RETRY, ...opts.retry }, group, observer: opts.observer };
+  const retries: RetryDeps = {
+    handler: opts.handler,
+    errors: opts.errors ?? defaultErrorClassifier,
+    policy: { ...DEFAULT_RETRY, ...opts.retry },
+    group,
+    observer: opts.observer,
+  };
   const batches = new BatchesInFlight();
   const lifecycle: ConsumerLifecycle = new ConsumerLifecycle({
     create: (config) => client.kafka.consumer(config),
@@ -45,12 +63,24 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     timeoutMs: opts.commits?.timeoutMs ?? 30_000,
     stuckAfterMs: opts.commits?.stuckAfterMs ?? 60_000,
     onFailure: (err, o) =>
-      log.warn({ topic: client.logical(o.topic), partition: o.partition, offset: o.offset, errorClass: errorClass(err), errorMessage: errorMessage(err) }, "offset commit failed; the records after the last committed offset will be redelivered (the inbox drops them)"),
+      log.warn(
+        {
+          topic: client.logical(o.topic),
+          partition: o.partition,
+          offset: o.offset,
+          errorClass: errorClass(err),
+          errorMessage: errorMessage(err),
+        },
+        "offset commit failed; the records after the last committed offset will be redelivered (the inbox drops them)",
+      ),
     onStuck: (failingForMs) => {
       if (lifecycle.isStopped()) return;
       // the kafkajs client no longer gets a commit through (a stuck request, a member the group
       // no longer knows): new connections and a new member, as after a crash
-      log.error({ failingForMs }, "offset commits failing for a minute while records are handled; starting a new consumer");
+      log.error(
+        { failingForMs },
+        "offset commits failing for a minute while records are handled; starting a new consumer",
+      );
       void lifecycle.restart();
     },
   });
@@ -74,7 +104,14 @@ export function createEventConsumer(client: KafkaClient, publisher: Publisher, o
     async stop() {
       lifecycle.stopping();
       const parking = opts.parking;
-      await stopMember({ batches, committer, stopWaitMs, log, disconnect: () => lifecycle.disconnect(), closeParking: parking?.close ? () => parking.close!() : undefined });
+      await stopMember({
+        batches,
+        committer,
+        stopWaitMs,
+        log,
+        disconnect: () => lifecycle.disconnect(),
+        closeParking: parking?.close ? () => parking.close!() : undefined,
+      });
     },
     isReady: () => lifecycle.isReady(),
   };

@@ -10,7 +10,15 @@ import { DLT_INDEX_GROUP_PREFIX } from "./acl.js";
 import type { KafkaClient } from "./client.js";
 import { headersToStrings } from "./records.js";
 import type { RawRecord } from "./read.js";
-import { auditStates, filterDeadLetters, toDeadLetter, type AuditEntry, type DeadLetter, type DeadLetterFilter, type PendingSource } from "./redrive.js";
+import {
+  auditStates,
+  filterDeadLetters,
+  toDeadLetter,
+  type AuditEntry,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type PendingSource,
+} from "./redrive.js";
 
 export interface DeadLetterIndex {
   start(): Promise<void>;
@@ -27,7 +35,9 @@ export interface DeadLetterIndex {
 }
 
 export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; groupId?: string }): DeadLetterIndex {
-  const groupOfDlt = new Map(SUBSCRIPTIONS.flatMap((s) => s.topics.map((t) => [dltTopicName(t, s.group), s.group] as const)));
+  const groupOfDlt = new Map(
+    SUBSCRIPTIONS.flatMap((s) => s.topics.map((t) => [dltTopicName(t, s.group), s.group] as const)),
+  );
   const topics = [...groupOfDlt.keys(), OPS_AUDIT_TOPIC.name];
   const records: { group: string; record: RawRecord }[] = [];
   const trail: AuditEntry[] = [];
@@ -36,7 +46,11 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
   let consumer: Consumer | undefined;
   let admin: Admin | undefined;
 
-  function take(topic: string, partition: number, m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: unknown }): void {
+  function take(
+    topic: string,
+    partition: number,
+    m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: unknown },
+  ): void {
     next.set(`${topic}:${partition}`, BigInt(m.offset) + 1n);
     if (topic === OPS_AUDIT_TOPIC.name) {
       try {
@@ -48,7 +62,18 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
     }
     const group = groupOfDlt.get(topic);
     if (!group) return;
-    records.push({ group, record: { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key ? m.key.toString("utf8") : null, value: m.value, headers: headersToStrings((m.headers ?? {}) as Record<string, unknown>) } });
+    records.push({
+      group,
+      record: {
+        topic,
+        partition,
+        offset: m.offset,
+        timestamp: m.timestamp,
+        key: m.key ? m.key.toString("utf8") : null,
+        value: m.value,
+        headers: headersToStrings((m.headers ?? {}) as Record<string, unknown>),
+      },
+    });
   }
 
   function all(): DeadLetter[] {
@@ -59,7 +84,9 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
   async function caughtUp(timeoutMs = 10_000): Promise<void> {
     if (!admin) throw new Error("the dead-letter index is not started");
     const ends: [string, bigint][] = [];
-    for (const t of topics) for (const p of await admin.fetchTopicOffsets(client.physical(t))) ends.push([`${t}:${p.partition}`, BigInt(p.high)]);
+    for (const t of topics)
+      for (const p of await admin.fetchTopicOffsets(client.physical(t)))
+        ends.push([`${t}:${p.partition}`, BigInt(p.high)]);
     const deadline = Date.now() + timeoutMs;
     while (!ends.every(([tp, end]) => end === 0n || (next.get(tp) ?? 0n) >= end)) {
       if (Date.now() > deadline) throw new Error(`the dead-letter index did not catch up within ${timeoutMs} ms`);
@@ -71,10 +98,17 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
     async start() {
       admin = client.kafka.admin();
       await admin.connect();
-      consumer = client.kafka.consumer({ groupId: client.physical(opts.groupId ?? `${DLT_INDEX_GROUP_PREFIX}${randomUUID()}`), allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+      consumer = client.kafka.consumer({
+        groupId: client.physical(opts.groupId ?? `${DLT_INDEX_GROUP_PREFIX}${randomUUID()}`),
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 100,
+      });
       await consumer.connect();
       await consumer.subscribe({ topics: topics.map((t) => client.physical(t)), fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachMessage: async ({ topic, partition, message }) => take(client.logical(topic), partition, message) });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ topic, partition, message }) => take(client.logical(topic), partition, message),
+      });
     },
     caughtUp,
     list: (filter) => filterDeadLetters(all(), filter),

@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { defaultErrorClassifier, errorClass, isOutage, isRetriable, NonRetriableError, RetriableError } from "./errors.js";
+import {
+  defaultErrorClassifier,
+  errorClass,
+  isOutage,
+  isRetriable,
+  NonRetriableError,
+  RetriableError,
+} from "./errors.js";
 
 describe("isRetriable", () => {
   it("takes an explicit verdict, also from a cause", () => {
     expect(isRetriable(new RetriableError("db down"))).toBe(true);
     expect(isRetriable(new NonRetriableError("bad rule"))).toBe(false);
     expect(isRetriable(new Error("wrapped", { cause: new RetriableError("later") }))).toBe(true);
-    expect(isRetriable(new NonRetriableError("bad rule", "RULE", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }))).toBe(false);
+    expect(
+      isRetriable(
+        new NonRetriableError("bad rule", "RULE", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }),
+      ),
+    ).toBe(false);
   });
   it("knows network failures and timeouts", () => {
     expect(isRetriable(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))).toBe(true);
@@ -36,6 +47,9 @@ describe("isOutage", () => {
   });
   it("is what the default classifier says", () => {
     const refused = Object.assign(new Error("connect"), { code: "ECONNREFUSED" });
-    expect([defaultErrorClassifier.isOutage(refused), defaultErrorClassifier.isRetriable(refused)]).toEqual([true, true]);
+    expect([defaultErrorClassifier.isOutage(refused), defaultErrorClassifier.isRetriable(refused)]).toEqual([
+      true,
+      true,
+    ]);
   });
 });

@@ -35,7 +35,15 @@ export interface ErrorClassifier {
 }
 
 // the operating system's word for a peer that cannot be reached: whatever the dependency, no record is at fault
-const NETWORK_OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+const NETWORK_OUTAGE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
 
 type ErrorShape = { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown };
 
@@ -58,7 +66,10 @@ export function isRetriable(err: unknown, depth = 0): boolean {
 }
 
 /** The classifier a consumer uses unless its service passes one that knows its dependencies. */
-export const defaultErrorClassifier: ErrorClassifier = { isOutage: (err) => isOutage(err), isRetriable: (err) => isRetriable(err) };
+export const defaultErrorClassifier: ErrorClassifier = {
+  isOutage: (err) => isOutage(err),
+  isRetriable: (err) => isRetriable(err),
+};
 
 export function errorClass(err: unknown): string {
   if (err && typeof err === "object") {

@@ -4,10 +4,20 @@ import { CommitTimeoutError, OffsetCommitter, type PartitionOffset } from "./off
 const at = (partition: number, offset: number): PartitionOffset => ({ topic: "t", partition, offset: String(offset) });
 const tick = () => new Promise((r) => setImmediate(r));
 
-function committer(send: (o: PartitionOffset[]) => Promise<void>, opts: { timeoutMs?: number; stuckAfterMs?: number; retryAfterMs?: number; now?: () => number } = {}) {
+function committer(
+  send: (o: PartitionOffset[]) => Promise<void>,
+  opts: { timeoutMs?: number; stuckAfterMs?: number; retryAfterMs?: number; now?: () => number } = {},
+) {
   const failures: unknown[] = [];
   const stuck: number[] = [];
-  const c = new OffsetCommitter(send, { timeoutMs: opts.timeoutMs ?? 1_000, stuckAfterMs: opts.stuckAfterMs ?? 60_000, retryAfterMs: opts.retryAfterMs ?? 60_000, onFailure: (e) => failures.push(e), onStuck: (ms) => stuck.push(ms), ...(opts.now ? { now: opts.now } : {}) });
+  const c = new OffsetCommitter(send, {
+    timeoutMs: opts.timeoutMs ?? 1_000,
+    stuckAfterMs: opts.stuckAfterMs ?? 60_000,
+    retryAfterMs: opts.retryAfterMs ?? 60_000,
+    onFailure: (e) => failures.push(e),
+    onStuck: (ms) => stuck.push(ms),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   return { c, failures, stuck };
 }
 
@@ -50,9 +60,12 @@ describe("OffsetCommitter", () => {
   it("says the consumer is stuck when commits have failed for stuckAfterMs with no success between, then waits as long again", async () => {
     let now = 0;
     let ok = false;
-    const { c, failures, stuck } = committer(async () => {
-      if (!ok) throw new Error("The coordinator is not aware of this member");
-    }, { stuckAfterMs: 60_000, now: () => now });
+    const { c, failures, stuck } = committer(
+      async () => {
+        if (!ok) throw new Error("The coordinator is not aware of this member");
+      },
+      { stuckAfterMs: 60_000, now: () => now },
+    );
     const commitAt = async (t: number) => {
       now = t;
       c.commit(at(0, t));
@@ -76,10 +89,13 @@ describe("OffsetCommitter", () => {
 
   it("sends a failed offset again until it lands, though no later record comes to carry it", async () => {
     const calls: PartitionOffset[][] = [];
-    const { c, failures } = committer(async (o) => {
-      calls.push(o);
-      if (calls.length <= 2) throw new Error("This is not the correct coordinator for this group");
-    }, { retryAfterMs: 5 });
+    const { c, failures } = committer(
+      async (o) => {
+        calls.push(o);
+        if (calls.length <= 2) throw new Error("This is not the correct coordinator for this group");
+      },
+      { retryAfterMs: 5 },
+    );
     c.commit(at(0, 10));
     c.commit(at(1, 7));
     await vi.waitFor(() => expect(calls.length).toBeGreaterThanOrEqual(3));
@@ -93,11 +109,14 @@ describe("OffsetCommitter", () => {
   it("keeps retrying while commits fail, so a burst's last offsets reach onStuck; forget() drops them", async () => {
     let now = 0;
     const calls: PartitionOffset[][] = [];
-    const { c, stuck } = committer(async (o) => {
-      calls.push(o);
-      now += 20_000;
-      throw new Error("This is not the correct coordinator for this group");
-    }, { retryAfterMs: 1, now: () => now });
+    const { c, stuck } = committer(
+      async (o) => {
+        calls.push(o);
+        now += 20_000;
+        throw new Error("This is not the correct coordinator for this group");
+      },
+      { retryAfterMs: 1, now: () => now },
+    );
     c.commit(at(0, 10));
     await vi.waitFor(() => expect(stuck[0]).toBe(60_000));
     c.forget();
@@ -109,10 +128,13 @@ describe("OffsetCommitter", () => {
 
   it("does not send an offset again once a later one of its partition landed", async () => {
     const calls: PartitionOffset[][] = [];
-    const { c } = committer(async (o) => {
-      calls.push(o);
-      if (calls.length === 1) throw new Error("timeout");
-    }, { retryAfterMs: 10 });
+    const { c } = committer(
+      async (o) => {
+        calls.push(o);
+        if (calls.length === 1) throw new Error("timeout");
+      },
+      { retryAfterMs: 10 },
+    );
     c.commit(at(0, 10));
     await c.drain(1_000);
     c.commit(at(0, 12));

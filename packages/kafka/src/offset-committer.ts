@@ -50,7 +50,10 @@ export class OffsetCommitter {
   private readonly now: () => number;
   private readonly send: (offset: PartitionOffset) => Promise<void>;
 
-  constructor(commit: (offsets: PartitionOffset[]) => Promise<void>, private readonly opts: OffsetCommitterOptions) {
+  constructor(
+    commit: (offsets: PartitionOffset[]) => Promise<void>,
+    private readonly opts: OffsetCommitterOptions,
+  ) {
     this.now = opts.now ?? Date.now;
     // what arrives while a call is in flight goes in the next call, the latest offset per partition
     this.send = coalesce<PartitionOffset, void>(async (items) => {
@@ -134,5 +137,8 @@ export class OffsetCommitter {
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CommitTimeoutError(ms)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CommitTimeoutError(ms)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

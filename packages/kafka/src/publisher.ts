@@ -7,7 +7,11 @@ import type { OutgoingRecord } from "./records.js";
  *  send's retry, to a broker that already answered the first attempt for its own partitions, the
  *  retry skips that broker (its responses are kept per broker, not per partition). The reliability
  *  suite caught an OrderPaid lost this way while a partition leader was SIGKILLed. */
-export function unacknowledged(sent: { topic: string; messages: Message[] }[], partitionOf: (m: Message) => number | undefined, response: RecordMetadata[]): { topic: string; partition: number | undefined; messages: Message[] }[] {
+export function unacknowledged(
+  sent: { topic: string; messages: Message[] }[],
+  partitionOf: (m: Message) => number | undefined,
+  response: RecordMetadata[],
+): { topic: string; partition: number | undefined; messages: Message[] }[] {
   const acked = new Set(response.map((r) => `${r.topicName}|${r.partition}`));
   const missing = new Map<string, { topic: string; partition: number | undefined; messages: Message[] }>();
   for (const { topic, messages } of sent) {
@@ -81,10 +85,19 @@ export function createPublisher(client: KafkaClient): Publisher {
         const missing = unacknowledged(batch, (m) => chosen.get(m), response);
         if (missing.length === 0) return;
         const where = missing.map((m) => `${client.logical(m.topic)}/${m.partition ?? "?"}`).join(", ");
-        if (resends >= MAX_RESENDS) throw Object.assign(new Error(`send acknowledged without ${where} after ${resends} re-sends`), { retriable: true });
-        client.logger.warn({ partitions: where }, "send resolved without acknowledging every partition; re-sending those records");
+        if (resends >= MAX_RESENDS)
+          throw Object.assign(new Error(`send acknowledged without ${where} after ${resends} re-sends`), {
+            retriable: true,
+          });
+        client.logger.warn(
+          { partitions: where },
+          "send resolved without acknowledging every partition; re-sending those records",
+        );
         // only what was not produced, pinned to the partition it was meant for (order per partition holds)
-        batch = missing.map((m) => ({ topic: m.topic, messages: m.messages.map((msg) => (m.partition === undefined ? msg : { ...msg, partition: m.partition })) }));
+        batch = missing.map((m) => ({
+          topic: m.topic,
+          messages: m.messages.map((msg) => (m.partition === undefined ? msg : { ...msg, partition: m.partition })),
+        }));
       }
     },
     async disconnect() {

@@ -21,7 +21,11 @@ export async function readTopic(
   topic: string,
   opts: { until?: (records: RawRecord[]) => boolean; timeoutMs?: number } = {},
 ): Promise<RawRecord[]> {
-  const consumer = client.kafka.consumer({ groupId: `orderflow-reader-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+  const consumer = client.kafka.consumer({
+    groupId: `orderflow-reader-${randomUUID()}`,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 200,
+  });
   const records: RawRecord[] = [];
   await consumer.connect();
   try {
@@ -32,7 +36,15 @@ export async function readTopic(
         .run({
           autoCommit: false,
           eachMessage: async ({ topic: t, partition, message: m }) => {
-            records.push({ topic: client.logical(t), partition, offset: m.offset, timestamp: m.timestamp, key: m.key ? m.key.toString("utf8") : null, value: m.value, headers: headersToStrings(m.headers as Record<string, unknown>) });
+            records.push({
+              topic: client.logical(t),
+              partition,
+              offset: m.offset,
+              timestamp: m.timestamp,
+              key: m.key ? m.key.toString("utf8") : null,
+              value: m.value,
+              headers: headersToStrings(m.headers as Record<string, unknown>),
+            });
             if (opts.until?.(records)) {
               clearTimeout(timer);
               resolve();
@@ -59,6 +71,7 @@ export async function readTopicToEnd(client: KafkaClient, topic: string): Promis
   }
   const total = [...ends.values()].reduce((a, b) => a + b, 0n);
   if (total === 0n) return [];
-  const done = (rs: RawRecord[]) => [...ends].every(([p, end]) => end === 0n || rs.some((r) => r.partition === p && BigInt(r.offset) + 1n >= end));
+  const done = (rs: RawRecord[]) =>
+    [...ends].every(([p, end]) => end === 0n || rs.some((r) => r.partition === p && BigInt(r.offset) + 1n >= end));
   return readTopic(client, topic, { until: done, timeoutMs: 30_000 });
 }

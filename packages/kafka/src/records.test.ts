@@ -4,7 +4,17 @@ import { deadLetterRecord } from "./dead-letter.js";
 import { recordForEvent } from "./records.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
-const event = createEvent("PaymentRefunded", { orderId, paymentId: orderId, amount: 5, currency: "EUR" }, { id: "0193a5b0-0000-7000-8000-0000000000e1", occurredAt: "2026-01-01T00:00:00.000Z", correlationId: "corr", causationId: "cause", source: "payment" });
+const event = createEvent(
+  "PaymentRefunded",
+  { orderId, paymentId: orderId, amount: 5, currency: "EUR" },
+  {
+    id: "0193a5b0-0000-7000-8000-0000000000e1",
+    occurredAt: "2026-01-01T00:00:00.000Z",
+    correlationId: "corr",
+    causationId: "cause",
+    source: "payment",
+  },
+);
 
 describe("recordForEvent", () => {
   it("routes by the registry, keys by order id and carries the standard headers", () => {
@@ -30,7 +40,15 @@ describe("deadLetterRecord", () => {
     const first = new Date("2026-01-01T00:00:00Z");
     const last = new Date("2026-01-01T00:00:05Z");
     const r = deadLetterRecord(
-      { topic: "order-events", partition: 3, offset: "42", timestamp: "1700000000000", key: Buffer.from("k"), value: Buffer.from("v"), headers: { "correlation-id": Buffer.from("c") } },
+      {
+        topic: "order-events",
+        partition: 3,
+        offset: "42",
+        timestamp: "1700000000000",
+        key: Buffer.from("k"),
+        value: Buffer.from("v"),
+        headers: { "correlation-id": Buffer.from("c") },
+      },
       "payment",
       { errorClass: "InvalidEvent", errorMessage: "bad", attempts: 3, firstFailureAt: first, lastFailureAt: last },
     );

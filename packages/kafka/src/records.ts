@@ -8,7 +8,12 @@ export interface OutgoingRecord {
 }
 
 export function recordForEvent(event: OrderflowEvent, extraHeaders?: Record<string, string>): OutgoingRecord {
-  return { topic: topicOf(event.type), key: keyOf(event), value: JSON.stringify(event), headers: eventHeaders(event, extraHeaders) };
+  return {
+    topic: topicOf(event.type),
+    key: keyOf(event),
+    value: JSON.stringify(event),
+    headers: eventHeaders(event, extraHeaders),
+  };
 }
 
 export function headersToStrings(headers: Record<string, unknown> | undefined): Record<string, string> {

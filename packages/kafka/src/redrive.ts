@@ -47,7 +47,8 @@ export const DEFAULT_MAX_REDRIVES = 3;
 function groupsOf(group?: string, sources?: string[]): { group: string; topics: string[] }[] {
   if (group && sources) return [{ group, topics: sources.map((t) => dltTopicName(t, group)) }];
   const subs = SUBSCRIPTIONS.filter((s) => !group || s.group === group);
-  if (group && subs.length === 0) throw new Error(`unknown consumer group "${group}" (known: ${SUBSCRIPTIONS.map((s) => s.group).join(", ")})`);
+  if (group && subs.length === 0)
+    throw new Error(`unknown consumer group "${group}" (known: ${SUBSCRIPTIONS.map((s) => s.group).join(", ")})`);
   return subs.map((s) => ({ group: s.group, topics: s.topics.map((t) => dltTopicName(t, s.group)) }));
 }
 
@@ -118,7 +119,9 @@ export function distinctDeadLetters(list: DeadLetter[]): DeadLetter[] {
 export function filterDeadLetters(list: DeadLetter[], filter: DeadLetterFilter = {}): DeadLetter[] {
   const state = filter.state ?? "pending";
   // sorted once: the first copy of a failure is the oldest, and the filters keep the order
-  return distinctDeadLetters([...list].sort((a, b) => Number(a.record.timestamp) - Number(b.record.timestamp) || a.id.localeCompare(b.id)))
+  return distinctDeadLetters(
+    [...list].sort((a, b) => Number(a.record.timestamp) - Number(b.record.timestamp) || a.id.localeCompare(b.id)),
+  )
     .filter((d) => !filter.group || d.group === filter.group)
     .filter((d) => state === "all" || d.state === state)
     .filter((d) => !filter.topic || d.originalTopic === filter.topic || d.dltTopic === filter.topic)
@@ -155,7 +158,13 @@ export interface ActionResult {
 }
 
 function select(pending: DeadLetter[], s: RedriveSelection): DeadLetter[] {
-  const chosen = s.id ? pending.filter((d) => d.id === s.id) : s.key ? pending.filter((d) => d.key === s.key) : s.all ? pending : [];
+  const chosen = s.id
+    ? pending.filter((d) => d.id === s.id)
+    : s.key
+      ? pending.filter((d) => d.key === s.key)
+      : s.all
+        ? pending
+        : [];
   if (s.id && chosen.length === 0) throw new Error(`no pending dead letter ${s.id} in group ${s.group}`);
   if (!s.id && !s.key && !s.all) throw new Error("choose a dead letter (id), a key, or all");
   return chosen;
@@ -163,18 +172,30 @@ function select(pending: DeadLetter[], s: RedriveSelection): DeadLetter[] {
 
 /** The original record again, for `group` only, with its dead-letter headers removed. */
 function redriveRecord(d: DeadLetter, redriveId: string) {
-  const headers = Object.fromEntries(Object.entries(d.record.headers).filter(([k]) => !k.startsWith("dlt-") && !k.startsWith("orderflow-")));
+  const headers = Object.fromEntries(
+    Object.entries(d.record.headers).filter(([k]) => !k.startsWith("dlt-") && !k.startsWith("orderflow-")),
+  );
   return {
     topic: d.originalTopic,
     key: d.key,
     value: d.record.value,
-    headers: { ...headers, [HEADERS.redriveGroup]: d.group, [HEADERS.redriveId]: redriveId, [HEADERS.redriveCount]: String(d.redriveCount + 1) },
+    headers: {
+      ...headers,
+      [HEADERS.redriveGroup]: d.group,
+      [HEADERS.redriveId]: redriveId,
+      [HEADERS.redriveCount]: String(d.redriveCount + 1),
+    },
   };
 }
 
 /** Tell `group` that `key` may flow again, after everything published for it so far. */
 function releaseRecord(group: string, topic: string, key: string, redriveId: string) {
-  return { topic, key, value: null, headers: { [HEADERS.control]: "release-key", [HEADERS.redriveGroup]: group, [HEADERS.redriveId]: redriveId } };
+  return {
+    topic,
+    key,
+    value: null,
+    headers: { [HEADERS.control]: "release-key", [HEADERS.redriveGroup]: group, [HEADERS.redriveId]: redriveId },
+  };
 }
 
 async function act(
@@ -184,23 +205,43 @@ async function act(
   s: RedriveSelection & { operator: string; maxRedrives?: number; reason?: string },
   source: PendingSource | undefined,
 ): Promise<ActionResult> {
-  const pending = source ? await source(s.group) : await listDeadLetters(client, { group: s.group, ...(s.sources ? { sources: s.sources } : {}) });
+  const pending = source
+    ? await source(s.group)
+    : await listDeadLetters(client, { group: s.group, ...(s.sources ? { sources: s.sources } : {}) });
   const chosen = select(pending, s);
   const redriveId = randomUUID();
   const max = s.maxRedrives ?? DEFAULT_MAX_REDRIVES;
-  const refused = action === "redrive" ? chosen.filter((d) => d.redriveCount >= max).map((d) => ({ deadLetter: d, why: `redriven ${d.redriveCount} times already (limit ${max})` })) : [];
+  const refused =
+    action === "redrive"
+      ? chosen
+          .filter((d) => d.redriveCount >= max)
+          .map((d) => ({ deadLetter: d, why: `redriven ${d.redriveCount} times already (limit ${max})` }))
+      : [];
   const done = chosen.filter((d) => !refused.some((r) => r.deadLetter === d));
   const at = new Date().toISOString();
-  const audit: AuditEntry[] = done.map((d) => ({ at, action, operator: s.operator, group: s.group, deadLetter: d.id, key: d.key, ...(action === "redrive" ? { redriveId } : {}), ...(s.reason ? { reason: s.reason } : {}) }));
+  const audit: AuditEntry[] = done.map((d) => ({
+    at,
+    action,
+    operator: s.operator,
+    group: s.group,
+    deadLetter: d.id,
+    key: d.key,
+    ...(action === "redrive" ? { redriveId } : {}),
+    ...(s.reason ? { reason: s.reason } : {}),
+  }));
   // a key is released once none of its dead letters in this group is left pending
   const left = pending.filter((d) => !done.includes(d));
   const releasedKeys = [...new Set(done.flatMap((d) => (d.key && !left.some((l) => l.key === d.key) ? [d.key] : [])))];
   const records = [
     ...(action === "redrive" ? done.map((d) => redriveRecord(d, redriveId)) : []),
-    ...releasedKeys.map((k) => releaseRecord(s.group, [...done].reverse().find((d) => d.key === k)!.originalTopic, k, redriveId)),
+    ...releasedKeys.map((k) =>
+      releaseRecord(s.group, [...done].reverse().find((d) => d.key === k)!.originalTopic, k, redriveId),
+    ),
   ];
   // audit first: a crash after it shows the action as done, and the operator sees the trail
-  await publisher.send(audit.map((a) => ({ topic: OPS_AUDIT_TOPIC.name, key: a.deadLetter, value: JSON.stringify(a), headers: {} })));
+  await publisher.send(
+    audit.map((a) => ({ topic: OPS_AUDIT_TOPIC.name, key: a.deadLetter, value: JSON.stringify(a), headers: {} })),
+  );
   await publisher.send(records);
   return { done, refused, released: releasedKeys, audit };
 }
@@ -210,11 +251,21 @@ async function act(
 export type PendingSource = (group: string) => Promise<DeadLetter[]>;
 
 /** Re-publish dead letters to their original topic for their group only, in their original order. */
-export function redrive(client: KafkaClient, publisher: Publisher, s: RedriveSelection & { operator: string; maxRedrives?: number }, source?: PendingSource): Promise<ActionResult> {
+export function redrive(
+  client: KafkaClient,
+  publisher: Publisher,
+  s: RedriveSelection & { operator: string; maxRedrives?: number },
+  source?: PendingSource,
+): Promise<ActionResult> {
   return act(client, publisher, "redrive", s, source);
 }
 
 /** Give up on dead letters (audited); a key with nothing left pending is released. */
-export function discard(client: KafkaClient, publisher: Publisher, s: RedriveSelection & { operator: string; reason?: string }, source?: PendingSource): Promise<ActionResult> {
+export function discard(
+  client: KafkaClient,
+  publisher: Publisher,
+  s: RedriveSelection & { operator: string; reason?: string },
+  source?: PendingSource,
+): Promise<ActionResult> {
   return act(client, publisher, "discard", s, source);
 }

@@ -18,7 +18,12 @@ describe("waitWithHeartbeat", () => {
   it("heartbeats while it waits and stops early when told", async () => {
     let beats = 0;
     let go = true;
-    const done = waitWithHeartbeat(10_000, async () => void beats++, () => go, 5);
+    const done = waitWithHeartbeat(
+      10_000,
+      async () => void beats++,
+      () => go,
+      5,
+    );
     await new Promise((r) => setTimeout(r, 30));
     go = false;
     expect(await done).toBe(false);

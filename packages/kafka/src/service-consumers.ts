@@ -3,7 +3,14 @@
 // handler and run settings.
 import type { KafkaClient } from "./client.js";
 import { createEventConsumer } from "./consumer.js";
-import type { ConsumerObserver, EventConsumer, EventConsumerOptions, IncomingEvent, RunContext, RunHandler } from "./consumer/types.js";
+import type {
+  ConsumerObserver,
+  EventConsumer,
+  EventConsumerOptions,
+  IncomingEvent,
+  RunContext,
+  RunHandler,
+} from "./consumer/types.js";
 import type { ErrorClassifier } from "./errors.js";
 import type { KeyParking } from "./parking.js";
 import type { Publisher } from "./publisher.js";
@@ -20,7 +27,11 @@ export interface SharedConsumerSettings {
 /** Creates one consumer of the service from what is its own. */
 export type ServiceConsumers = (options: Omit<EventConsumerOptions, keyof SharedConsumerSettings>) => EventConsumer;
 
-export function serviceConsumers(kafka: KafkaClient, publisher: Publisher, shared: SharedConsumerSettings): ServiceConsumers {
+export function serviceConsumers(
+  kafka: KafkaClient,
+  publisher: Publisher,
+  shared: SharedConsumerSettings,
+): ServiceConsumers {
   return (options) =>
     createEventConsumer(kafka, publisher, {
       retry: shared.retry,
@@ -33,6 +44,9 @@ export function serviceConsumers(kafka: KafkaClient, publisher: Publisher, share
 
 /** A run handler that applies the run with the service's `deps`, logging with the run's logger
  *  (it carries the run's topic, partition and offsets). */
-export function withRunLog<D extends { log: RunContext["log"] }>(deps: D, apply: (deps: D, run: IncomingEvent[], logFor: RunContext["logFor"]) => Promise<void>): RunHandler {
+export function withRunLog<D extends { log: RunContext["log"] }>(
+  deps: D,
+  apply: (deps: D, run: IncomingEvent[], logFor: RunContext["logFor"]) => Promise<void>,
+): RunHandler {
   return (run, ctx) => apply({ ...deps, log: ctx.log }, run, ctx.logFor);
 }

@@ -25,18 +25,42 @@ import { poll } from "./support.js";
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 // a topic prefix of its own: live services on the same broker never see these records
-const client = createKafkaClient({ brokers, clientId: "kafka-int-test", logger: pino({ level: "silent" }), topicPrefix: `test-${randomUUID().slice(0, 8)}.` });
+const client = createKafkaClient({
+  brokers,
+  clientId: "kafka-int-test",
+  logger: pino({ level: "silent" }),
+  topicPrefix: `test-${randomUUID().slice(0, 8)}.`,
+});
 const group = "kafka-int";
 const dlt = `payment-events.${group}.dlt`;
 let publisher: Publisher;
 let consumer: EventConsumer;
 
-
 const refunded = (orderId: string): OrderflowEvent =>
-  createEvent("PaymentRefunded", { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+  createEvent(
+    "PaymentRefunded",
+    { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" },
+    {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: `corr-${orderId}`,
+      causationId: null,
+      source: "test",
+    },
+  );
 
 const cancelled = (orderId: string): OrderflowEvent =>
-  createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+  createEvent(
+    "OrderCancelled",
+    { orderId, reason: "CUSTOMER_REQUESTED" },
+    {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: `corr-${orderId}`,
+      causationId: null,
+      source: "test",
+    },
+  );
 
 const poisonKey = randomUUID();
 const flakyKey = randomUUID();
@@ -61,7 +85,8 @@ beforeAll(async () => {
       const keys = run.map((msg) => msg.key ?? "");
       for (const key of keys) attempts.set(key, (attempts.get(key) ?? 0) + 1);
       // what node-postgres throws while the database restarts: a network outage by its code
-      if (keys.includes(flakyKey) && attempts.get(flakyKey)! < 3) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" });
+      if (keys.includes(flakyKey) && attempts.get(flakyKey)! < 3)
+        throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" });
       if (keys.includes(brokenKey)) throw new NonRetriableError("business rule broken", "RULE");
       if (keys.includes(slowKey)) await slowGate;
       for (const msg of run) handled.set(msg.key ?? "", msg);
@@ -82,12 +107,19 @@ describe("the consume loop", () => {
   it("dead-letters a poison record with its headers and moves on to the next record of the partition", async () => {
     const valid = refunded(poisonKey);
     await publisher.send([
-      { topic: "payment-events", key: poisonKey, value: "this is not json", headers: { "correlation-id": "poison-corr", "x-test": "1" } },
+      {
+        topic: "payment-events",
+        key: poisonKey,
+        value: "this is not json",
+        headers: { "correlation-id": "poison-corr", "x-test": "1" },
+      },
       recordForEvent(valid),
     ]);
     await vi.waitFor(() => expect(handled.get(poisonKey), "the valid record after the poison one").toBeDefined(), poll);
     expect(handled.get(poisonKey)!.event.id).toBe(valid.id);
-    const dead = (await readTopic(client, dlt, { until: (rs) => rs.some((r) => r.key === poisonKey) })).find((r) => r.key === poisonKey);
+    const dead = (await readTopic(client, dlt, { until: (rs) => rs.some((r) => r.key === poisonKey) })).find(
+      (r) => r.key === poisonKey,
+    );
     expect(dead).toMatchObject({ key: poisonKey });
     expect(dead!.value?.toString()).toBe("this is not json");
     expect(dead!.headers).toMatchObject({
@@ -99,7 +131,14 @@ describe("the consume loop", () => {
       "dlt-attempts": "1",
     });
     expect(dead!.headers["dlt-error-message"]).toMatch(/not JSON/);
-    for (const h of ["dlt-original-partition", "dlt-original-offset", "dlt-original-timestamp", "dlt-first-failure-at", "dlt-last-failure-at"]) expect(dead!.headers[h]).toBeTruthy();
+    for (const h of [
+      "dlt-original-partition",
+      "dlt-original-offset",
+      "dlt-original-timestamp",
+      "dlt-first-failure-at",
+      "dlt-last-failure-at",
+    ])
+      expect(dead!.headers[h]).toBeTruthy();
   });
 
   it("retries a retriable failure with backoff and succeeds without a dead letter", async () => {
@@ -113,7 +152,12 @@ describe("the consume loop", () => {
     await publisher.send([recordForEvent(e)]);
     const records = await readTopic(client, dlt, { until: (rs) => rs.some((r) => r.key === brokenKey) });
     const dead = records.find((r) => r.key === brokenKey)!;
-    expect(dead.headers).toMatchObject({ "dlt-error-class": "NonRetriableError", "dlt-error-message": "business rule broken", "dlt-attempts": "1", "event-id": e.id });
+    expect(dead.headers).toMatchObject({
+      "dlt-error-class": "NonRetriableError",
+      "dlt-error-message": "business rule broken",
+      "dlt-attempts": "1",
+      "event-id": e.id,
+    });
     expect(attempts.get(brokenKey)).toBe(1);
     expect(handled.has(brokenKey)).toBe(false);
   });
@@ -124,7 +168,10 @@ describe("the consume loop", () => {
     const during = await consumerGroupLag(client, group, ["payment-events"]);
     expect(caughtUp(during)).toBe(false);
     releaseSlow();
-    await vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(client, group, ["payment-events"])), "lag 0").toBe(true), poll);
+    await vi.waitFor(
+      async () => expect(caughtUp(await consumerGroupLag(client, group, ["payment-events"])), "lag 0").toBe(true),
+      poll,
+    );
     expect(handled.has(slowKey)).toBe(true);
   });
 
@@ -164,7 +211,14 @@ describe("the consume loop", () => {
       const marker = cancelled(randomUUID());
       await publisher.send([recordForEvent(marker)]);
       // what the first member had not reached comes to the second; what it had handled must not
-      await vi.waitFor(() => expect(seen.has(marker.id) && events.every((e) => seen.has(e.id)), "every record and the marker handled").toBe(true), poll);
+      await vi.waitFor(
+        () =>
+          expect(
+            seen.has(marker.id) && events.every((e) => seen.has(e.id)),
+            "every record and the marker handled",
+          ).toBe(true),
+        poll,
+      );
       expect(events.filter((e) => (seen.get(e.id) ?? 0) < 1)).toEqual([]);
       if (!rebalanced) expect(events.filter((e) => seen.get(e.id) !== 1)).toEqual([]);
     } finally {
@@ -177,8 +231,22 @@ describe("older event versions", () => {
   it("are upcast on consumption and on redrive", async () => {
     const orderId = randomUUID();
     const v1 = {
-      id: randomUUID(), type: "OrderPlaced", version: 1, occurredAt: new Date().toISOString(), aggregateId: orderId, correlationId: "v1-corr", causationId: null, source: "order",
-      data: { orderId, customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: 1 }], currency: "EUR", totalAmount: 1, shippingAddress: { name: "A", line1: "l", city: "c", postalCode: "1", country: "DE" } },
+      id: randomUUID(),
+      type: "OrderPlaced",
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      aggregateId: orderId,
+      correlationId: "v1-corr",
+      causationId: null,
+      source: "order",
+      data: {
+        orderId,
+        customerId: "c",
+        items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
+        currency: "EUR",
+        totalAmount: 1,
+        shippingAddress: { name: "A", line1: "l", city: "c", postalCode: "1", country: "DE" },
+      },
     };
     const seenVersions: { version: number; speed: unknown }[] = [];
     let failOnce = true;
@@ -201,12 +269,34 @@ describe("older event versions", () => {
     });
     await c.start();
     try {
-      await publisher.send([{ topic: "order-events", key: orderId, value: JSON.stringify(v1), headers: { "event-id": v1.id, "event-type": "OrderPlaced", "event-version": "1" } }]);
-      await vi.waitFor(async () => expect(await listDeadLetters(client, { group: upcastGroup, sources: ["order-events"], key: orderId }), "the dead letter of the v1 record").toHaveLength(1), poll);
-      await redrive(client, publisher, { group: upcastGroup, sources: ["order-events"], key: orderId, operator: "test" });
+      await publisher.send([
+        {
+          topic: "order-events",
+          key: orderId,
+          value: JSON.stringify(v1),
+          headers: { "event-id": v1.id, "event-type": "OrderPlaced", "event-version": "1" },
+        },
+      ]);
+      await vi.waitFor(
+        async () =>
+          expect(
+            await listDeadLetters(client, { group: upcastGroup, sources: ["order-events"], key: orderId }),
+            "the dead letter of the v1 record",
+          ).toHaveLength(1),
+        poll,
+      );
+      await redrive(client, publisher, {
+        group: upcastGroup,
+        sources: ["order-events"],
+        key: orderId,
+        operator: "test",
+      });
       await vi.waitFor(() => expect(seenVersions, "the redriven record").toHaveLength(2), poll);
       // the record on the wire is v1 both times; the handler always sees v2
-      expect(seenVersions).toEqual([{ version: 2, speed: "STANDARD" }, { version: 2, speed: "STANDARD" }]);
+      expect(seenVersions).toEqual([
+        { version: 2, speed: "STANDARD" },
+        { version: 2, speed: "STANDARD" },
+      ]);
     } finally {
       await c.stop();
     }
@@ -234,16 +324,35 @@ describe("runs", () => {
       handler: async (msgs) => {
         runs.push(msgs.length);
         // all or nothing, as a database transaction would be
-        if (msgs.some((m) => m.event.id === badEvent.id)) throw new NonRetriableError(msgs.length > 1 ? `run of ${msgs.length} holds a bad record` : "this one is bad", "BAD");
+        if (msgs.some((m) => m.event.id === badEvent.id))
+          throw new NonRetriableError(
+            msgs.length > 1 ? `run of ${msgs.length} holds a bad record` : "this one is bad",
+            "BAD",
+          );
         for (const m of msgs) apply(m);
       },
     });
     // published before the group joins, so they arrive as one batch
-    await publisher.send([...events.slice(0, 10).map((e) => recordForEvent(e)), { topic: "payment-events", key, value: "not json", headers: { "correlation-id": bad } }, ...events.slice(10).map((e) => recordForEvent(e))]);
+    await publisher.send([
+      ...events.slice(0, 10).map((e) => recordForEvent(e)),
+      { topic: "payment-events", key, value: "not json", headers: { "correlation-id": bad } },
+      ...events.slice(10).map((e) => recordForEvent(e)),
+    ]);
     await c.start();
     try {
-      await vi.waitFor(() => expect(events.filter((e) => e !== badEvent).every((e) => applied.has(e.id)), "every good record applied").toBe(true), { ...poll, timeout: 60_000 });
-      await vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(client, batchGroup, ["payment-events"])), "lag 0").toBe(true), { ...poll, timeout: 60_000 });
+      await vi.waitFor(
+        () =>
+          expect(
+            events.filter((e) => e !== badEvent).every((e) => applied.has(e.id)),
+            "every good record applied",
+          ).toBe(true),
+        { ...poll, timeout: 60_000 },
+      );
+      await vi.waitFor(
+        async () =>
+          expect(caughtUp(await consumerGroupLag(client, batchGroup, ["payment-events"])), "lag 0").toBe(true),
+        { ...poll, timeout: 60_000 },
+      );
     } finally {
       await c.stop();
     }
@@ -251,7 +360,9 @@ describe("runs", () => {
     expect(applied.has(badEvent.id)).toBe(false);
     expect(Math.max(...runs)).toBeGreaterThan(1); // runs did reach the handler
     // the group read the topic from its start: earlier tests' poison is in its dead letters too
-    const mine = (await readTopic(client, batchDlt, { until: (rs) => rs.filter((r) => r.key === key).length >= 2 })).filter((r) => r.key === key);
+    const mine = (
+      await readTopic(client, batchDlt, { until: (rs) => rs.filter((r) => r.key === key).length >= 2 })
+    ).filter((r) => r.key === key);
     expect(mine.map((d) => d.headers["dlt-error-class"]).sort()).toEqual(["NonRetriableError", "UndecodableRecord"]);
   });
 
@@ -275,7 +386,8 @@ describe("runs", () => {
       observer: { around: (o, fn) => (alone.add(o.headers["event-id"]!), fn()) },
       handler: async (msgs) => {
         const [first] = msgs;
-        if (msgs.length === 1 && alone.has(first!.event.id)) oneByOne.push({ id: first!.event.id, partition: first!.partition });
+        if (msgs.length === 1 && alone.has(first!.event.id))
+          oneByOne.push({ id: first!.event.id, partition: first!.partition });
         const failed = msgs.some((m) => m.event.id === badEvent.id);
         calls.push({ partitions: new Set(msgs.map((m) => m.partition)).size, records: msgs.length, failed });
         if (failed) throw new NonRetriableError(`call of ${msgs.length} holds the bad record`, "BAD");
@@ -285,8 +397,18 @@ describe("runs", () => {
     await publisher.send(events.map((e) => recordForEvent(e)));
     await c.start();
     try {
-      await vi.waitFor(() => expect(events.every((e) => e === badEvent || applied.has(e.id)), "every good record applied").toBe(true), { ...poll, timeout: 60_000 });
-      await vi.waitFor(async () => expect(caughtUp(await consumerGroupLag(client, groupId, ["payment-events"])), "lag 0").toBe(true), { ...poll, timeout: 60_000 });
+      await vi.waitFor(
+        () =>
+          expect(
+            events.every((e) => e === badEvent || applied.has(e.id)),
+            "every good record applied",
+          ).toBe(true),
+        { ...poll, timeout: 60_000 },
+      );
+      await vi.waitFor(
+        async () => expect(caughtUp(await consumerGroupLag(client, groupId, ["payment-events"])), "lag 0").toBe(true),
+        { ...poll, timeout: 60_000 },
+      );
     } finally {
       await c.stop();
     }

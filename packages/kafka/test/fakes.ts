@@ -12,10 +12,24 @@ import type { OutgoingRecord } from "../src/records.js";
 export const silent = pino({ level: "silent" });
 
 export const refunded = (orderId = randomUUID()): OrderflowEvent =>
-  createEvent("PaymentRefunded", { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+  createEvent(
+    "PaymentRefunded",
+    { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" },
+    {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: `corr-${orderId}`,
+      causationId: null,
+      source: "test",
+    },
+  );
 
 /** a record as kafkajs hands it over: an event, or raw bytes */
-export function message(offset: number, body: OrderflowEvent | string, opts: { key?: string; headers?: Record<string, string> } = {}): KafkaMessage {
+export function message(
+  offset: number,
+  body: OrderflowEvent | string,
+  opts: { key?: string; headers?: Record<string, string> } = {},
+): KafkaMessage {
   const isEvent = typeof body !== "string";
   const key = opts.key ?? (isEvent ? body.aggregateId : "k");
   const headers = { ...(isEvent ? eventHeaders(body) : {}), ...opts.headers };
@@ -33,11 +47,21 @@ export function message(offset: number, body: OrderflowEvent | string, opts: { k
 export const io = (keepGoing = () => true): BatchIo => ({ heartbeat: async () => {}, keepGoing });
 
 export function retryDeps(handler: RunHandler, over: Partial<RetryDeps> = {}): RetryDeps {
-  return { handler, errors: defaultErrorClassifier, policy: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 }, group: "g", ...over };
+  return {
+    handler,
+    errors: defaultErrorClassifier,
+    policy: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 },
+    group: "g",
+    ...over,
+  };
 }
 
 /** a publisher that records what it sent, failing the first `failures` sends */
-export function fakePublisher(failures = 0): { send(records: OutgoingRecord[]): Promise<void>; sent: OutgoingRecord[]; tries: number } {
+export function fakePublisher(failures = 0): {
+  send(records: OutgoingRecord[]): Promise<void>;
+  sent: OutgoingRecord[];
+  tries: number;
+} {
   const p = {
     sent: [] as OutgoingRecord[],
     tries: 0,
@@ -50,7 +74,12 @@ export function fakePublisher(failures = 0): { send(records: OutgoingRecord[]): 
 }
 
 /** one partition batch as kafkajs hands it to eachBatch */
-export function fakeBatch(topic: string, partition: number, messages: KafkaMessage[], running = () => true): EachBatchPayload & { resolved: string[] } {
+export function fakeBatch(
+  topic: string,
+  partition: number,
+  messages: KafkaMessage[],
+  running = () => true,
+): EachBatchPayload & { resolved: string[] } {
   const resolved: string[] = [];
   return {
     batch: { topic, partition, messages },

@@ -26,7 +26,12 @@ import { keysOnOnePartition, partitionOf, poll, shipmentCancelled } from "./supp
 
 const run = randomUUID().slice(0, 8);
 // a topic prefix of its own: live services on the same broker never see these records
-const client = createKafkaClient({ brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","), clientId: "parking-int", logger: pino({ level: "silent" }), topicPrefix: `test-${run}.` });
+const client = createKafkaClient({
+  brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(","),
+  clientId: "parking-int",
+  logger: pino({ level: "silent" }),
+  topicPrefix: `test-${run}.`,
+});
 const failing = `parking-a-${run}`;
 const other = `parking-b-${run}`;
 const sources = ["shipping-events"];
@@ -83,11 +88,19 @@ describe("per-key parking and redrive", () => {
 
   it("parks a failed order's later records while another order on the partition flows", async () => {
     brokenKeys.add(x);
-    await publisher.send([ev(x, "x1"), ev(y, "y1"), ev(x, "x2"), ev(y, "y2"), ev(x, "x3")].map((e) => recordForEvent(e)));
+    await publisher.send(
+      [ev(x, "x1"), ev(y, "y1"), ev(x, "x2"), ev(y, "y2"), ev(x, "x3")].map((e) => recordForEvent(e)),
+    );
     await vi.waitFor(() => expect(seen[failing], "y's records in the failing group").toHaveLength(2), poll);
     expect(seen[failing]).toEqual(steps(y, ["y1", "y2"]));
     await vi.waitFor(() => expect(seen[other], "everything in the other group").toHaveLength(5), poll);
-    expect(seen[other]).toEqual([...steps(x, ["x1"]), ...steps(y, ["y1"]), ...steps(x, ["x2"]), ...steps(y, ["y2"]), ...steps(x, ["x3"])]);
+    expect(seen[other]).toEqual([
+      ...steps(x, ["x1"]),
+      ...steps(y, ["y1"]),
+      ...steps(x, ["x2"]),
+      ...steps(y, ["y2"]),
+      ...steps(x, ["x3"]),
+    ]);
     const dead = await vi.waitFor(async () => {
       const d = await listDeadLetters(client, { group: failing, sources, key: x });
       expect(d, "three dead letters for x").toHaveLength(3);
@@ -110,7 +123,9 @@ describe("per-key parking and redrive", () => {
     await vi.waitFor(() => expect(seen[other], "the other group to see x4").toContain(`${x}:x4`), poll);
     expect(seen[other]!.filter((s) => s.startsWith(x))).toEqual(steps(x, ["x1", "x2", "x3", "x4"])); // no redriven copies
     expect(await listDeadLetters(client, { group: failing, sources, key: x })).toEqual([]);
-    const audit = (await listDeadLetters(client, { group: failing, sources, key: x, state: "all" })).map((d) => d.state);
+    const audit = (await listDeadLetters(client, { group: failing, sources, key: x, state: "all" })).map(
+      (d) => d.state,
+    );
     expect(audit).toEqual(["redriven", "redriven", "redriven"]);
   });
 
@@ -118,17 +133,36 @@ describe("per-key parking and redrive", () => {
     const [z] = keysOnOnePartition(1) as [string];
     brokenKeys.add(z);
     await publisher.send([recordForEvent(ev(z, "z1"))]);
-    await vi.waitFor(async () => expect(await listDeadLetters(client, { group: failing, sources, key: z }), "z dead-lettered").toHaveLength(1), poll);
+    await vi.waitFor(
+      async () =>
+        expect(await listDeadLetters(client, { group: failing, sources, key: z }), "z dead-lettered").toHaveLength(1),
+      poll,
+    );
     await redrive(client, publisher, { group: failing, sources, key: z, operator: "test", maxRedrives: 1 });
     const again = await vi.waitFor(async () => {
       const d = await listDeadLetters(client, { group: failing, sources, key: z });
-      expect(d.map((l) => l.redriveCount), "z dead-lettered again").toEqual([1]);
+      expect(
+        d.map((l) => l.redriveCount),
+        "z dead-lettered again",
+      ).toEqual([1]);
       return d;
     }, poll);
-    const second = await redrive(client, publisher, { group: failing, sources, id: again[0]!.id, operator: "test", maxRedrives: 1 });
+    const second = await redrive(client, publisher, {
+      group: failing,
+      sources,
+      id: again[0]!.id,
+      operator: "test",
+      maxRedrives: 1,
+    });
     expect(second.done).toEqual([]);
     expect(second.refused[0]!.why).toMatch(/redriven 1 times already \(limit 1\)/);
-    const dropped = await discard(client, publisher, { group: failing, sources, key: z, operator: "test", reason: "bad data" });
+    const dropped = await discard(client, publisher, {
+      group: failing,
+      sources,
+      key: z,
+      operator: "test",
+      reason: "bad data",
+    });
     expect(dropped.done).toHaveLength(1);
     expect(await listDeadLetters(client, { group: failing, sources, key: z })).toEqual([]);
     brokenKeys.delete(z);
@@ -154,21 +188,41 @@ describe("a dead-letter publish that fails", () => {
       },
     };
     const key = randomUUID();
-    const c = createEventConsumer(client, flaky, { groupId: group, topics: ["shipping-events"], handler: async () => {} });
+    const c = createEventConsumer(client, flaky, {
+      groupId: group,
+      topics: ["shipping-events"],
+      handler: async () => {},
+    });
     await c.start();
     consumers.push(c);
     await vi.waitFor(() => expect(c.isReady(), "join").toBe(true), poll);
     await publisher.send([{ topic: "shipping-events", key, value: "not json", headers: {} }]);
-    await vi.waitFor(() => expect(dltTries, "a second try of the dead-letter publish").toBeGreaterThanOrEqual(2), { ...poll, timeout: 60_000 });
-    const committed = async () => (await consumerGroupLag(client, group, ["shipping-events"])).find((p) => p.partition === partitionOf(key))!.committedOffset;
+    await vi.waitFor(() => expect(dltTries, "a second try of the dead-letter publish").toBeGreaterThanOrEqual(2), {
+      ...poll,
+      timeout: 60_000,
+    });
+    const committed = async () =>
+      (await consumerGroupLag(client, group, ["shipping-events"])).find((p) => p.partition === partitionOf(key))!
+        .committedOffset;
     expect(await committed()).toBe("-1"); // nothing committed while the dead letter is not acknowledged
     dltUp = true;
-    const dead = await vi.waitFor(async () => {
-      const found = (await readTopic(client, `shipping-events.${group}.dlt`, { until: (rs) => rs.some((r) => r.key === key), timeoutMs: 3000 })).find((r) => r.key === key);
-      expect(found, "the dead letter").toBeDefined();
-      return found!;
-    }, { ...poll, timeout: 60_000 });
+    const dead = await vi.waitFor(
+      async () => {
+        const found = (
+          await readTopic(client, `shipping-events.${group}.dlt`, {
+            until: (rs) => rs.some((r) => r.key === key),
+            timeoutMs: 3000,
+          })
+        ).find((r) => r.key === key);
+        expect(found, "the dead letter").toBeDefined();
+        return found!;
+      },
+      { ...poll, timeout: 60_000 },
+    );
     const next = String(Number(dead.headers["dlt-original-offset"]) + 1);
-    await vi.waitFor(async () => expect(await committed(), "the commit past the poison record").toBe(next), { ...poll, timeout: 60_000 });
+    await vi.waitFor(async () => expect(await committed(), "the commit past the poison record").toBe(next), {
+      ...poll,
+      timeout: 60_000,
+    });
   }, 150_000);
 });

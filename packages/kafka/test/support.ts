@@ -6,8 +6,15 @@ import { Partitioners } from "kafkajs";
 export const poll = { timeout: 30_000, interval: 100 };
 
 const partitioner = Partitioners.DefaultPartitioner();
-const partitionMetadata = [0, 1, 2, 3, 4, 5].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
-export const partitionOf = (key: string, topic = "shipping-events") => partitioner({ topic, partitionMetadata, message: { key, value: null } });
+const partitionMetadata = [0, 1, 2, 3, 4, 5].map((partitionId) => ({
+  partitionId,
+  leader: 1,
+  partitionErrorCode: 0,
+  replicas: [1],
+  isr: [1],
+}));
+export const partitionOf = (key: string, topic = "shipping-events") =>
+  partitioner({ topic, partitionMetadata, message: { key, value: null } });
 
 /** n order ids whose records land on the same partition */
 export function keysOnOnePartition(n: number): string[] {
@@ -22,5 +29,15 @@ export function keysOnOnePartition(n: number): string[] {
 }
 
 export function shipmentCancelled(orderId: string, step: string): OrderflowEvent {
-  return createEvent("ShipmentCancelled", { orderId, shipmentId: randomUUID(), reason: step }, { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "test" });
+  return createEvent(
+    "ShipmentCancelled",
+    { orderId, shipmentId: randomUUID(), reason: step },
+    {
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      correlationId: `corr-${orderId}`,
+      causationId: null,
+      source: "test",
+    },
+  );
 }

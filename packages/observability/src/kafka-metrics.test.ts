@@ -10,9 +10,14 @@ describe("kafka consumer metrics", () => {
     k.observer.record({ group: "payment", topic: "order-events", outcome: "dead-lettered", durationMs: 3 });
     k.observer.retry({ group: "payment", topic: "order-events" });
     k.observer.lifecycle({ group: "payment", event: "group_join" });
-    k.setLag("payment", [{ topic: "order-events", partition: 3, lag: 7 }, { topic: "order-events", partition: 4, lag: null }]);
+    k.setLag("payment", [
+      { topic: "order-events", partition: 3, lag: 7 },
+      { topic: "order-events", partition: 4, lag: null },
+    ]);
     const text = await m.registry.metrics();
-    expect(text).toMatch(/orderflow_consumer_records_total\{[^}]*group="payment",topic="order-events",outcome="handled"[^}]*\} 1/);
+    expect(text).toMatch(
+      /orderflow_consumer_records_total\{[^}]*group="payment",topic="order-events",outcome="handled"[^}]*\} 1/,
+    );
     expect(text).toMatch(/orderflow_consumer_records_total\{[^}]*outcome="dead-lettered"[^}]*\} 1/);
     expect(text).toMatch(/orderflow_consumer_retries_total\{[^}]*group="payment"[^}]*\} 1/);
     expect(text).toMatch(/orderflow_consumer_lifecycle_events_total\{[^}]*event="group_join"[^}]*\} 1/);

@@ -3,11 +3,32 @@
 import type { Metrics } from "./metrics.js";
 
 export function kafkaConsumerMetrics(m: Metrics) {
-  const records = m.counter({ name: "orderflow_consumer_records_total", help: "Records finished by consumers, by outcome (handled, dead-lettered, parked, skipped, released)", labelNames: ["group", "topic", "outcome"] });
-  const retries = m.counter({ name: "orderflow_consumer_retries_total", help: "Retriable handler failures that were retried", labelNames: ["group", "topic"] });
-  const duration = m.histogram({ name: "orderflow_consumer_record_duration_seconds", help: "Time to finish one record, retries included", labelNames: ["group", "topic", "outcome"], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-  const lifecycle = m.counter({ name: "orderflow_consumer_lifecycle_events_total", help: "kafkajs consumer instrumentation events (group_join, heartbeat, commit, rebalancing, crash, stop)", labelNames: ["group", "event"] });
-  const lag = m.gauge({ name: "orderflow_consumer_lag", help: "Log end offset minus the group's committed offset, per partition", labelNames: ["group", "topic", "partition"] });
+  const records = m.counter({
+    name: "orderflow_consumer_records_total",
+    help: "Records finished by consumers, by outcome (handled, dead-lettered, parked, skipped, released)",
+    labelNames: ["group", "topic", "outcome"],
+  });
+  const retries = m.counter({
+    name: "orderflow_consumer_retries_total",
+    help: "Retriable handler failures that were retried",
+    labelNames: ["group", "topic"],
+  });
+  const duration = m.histogram({
+    name: "orderflow_consumer_record_duration_seconds",
+    help: "Time to finish one record, retries included",
+    labelNames: ["group", "topic", "outcome"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
+  const lifecycle = m.counter({
+    name: "orderflow_consumer_lifecycle_events_total",
+    help: "kafkajs consumer instrumentation events (group_join, heartbeat, commit, rebalancing, crash, stop)",
+    labelNames: ["group", "event"],
+  });
+  const lag = m.gauge({
+    name: "orderflow_consumer_lag",
+    help: "Log end offset minus the group's committed offset, per partition",
+    labelNames: ["group", "topic", "partition"],
+  });
   return {
     observer: {
       record: (o: { group: string; topic: string; outcome: string; durationMs: number }) => {
@@ -19,7 +40,8 @@ export function kafkaConsumerMetrics(m: Metrics) {
     },
     /** feed from monitorLag; a partition without a commit has no lag to report */
     setLag: (group: string, rows: { topic: string; partition: number; lag: number | null }[]) => {
-      for (const r of rows) if (r.lag !== null) lag.set({ group, topic: r.topic, partition: String(r.partition) }, r.lag);
+      for (const r of rows)
+        if (r.lag !== null) lag.set({ group, topic: r.topic, partition: String(r.partition) }, r.lag);
     },
   };
 }

@@ -4,7 +4,12 @@ import { createLogger } from "./logger.js";
 
 function capture() {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { lines, stream };
 }
 
@@ -12,10 +17,25 @@ describe("createLogger", () => {
   it("writes JSON lines with the service, and never a secret's value", () => {
     const { lines, stream } = capture();
     const log = createLogger({ service: "svc" }, stream);
-    log.info({ authorization: "Bearer eyJhbGciOi.secret.sig", password: "hunter2", sasl: { mechanism: "scram-sha-512", username: "order", password: "kafka-pass" }, req: { headers: { authorization: "Bearer abc" } }, env: { DATABASE_URL: "postgresql://u:pw-in-url@db/x", AUTH_JWT_SECRET: "s3cr3t-s3cr3t" } }, "configured");
+    log.info(
+      {
+        authorization: "Bearer eyJhbGciOi.secret.sig",
+        password: "hunter2",
+        sasl: { mechanism: "scram-sha-512", username: "order", password: "kafka-pass" },
+        req: { headers: { authorization: "Bearer abc" } },
+        env: { DATABASE_URL: "postgresql://u:pw-in-url@db/x", AUTH_JWT_SECRET: "s3cr3t-s3cr3t" },
+      },
+      "configured",
+    );
     const out = lines.join("");
-    for (const secret of ["eyJhbGciOi", "hunter2", "kafka-pass", "Bearer abc", "pw-in-url", "s3cr3t"]) expect(out).not.toContain(secret);
+    for (const secret of ["eyJhbGciOi", "hunter2", "kafka-pass", "Bearer abc", "pw-in-url", "s3cr3t"])
+      expect(out).not.toContain(secret);
     const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ service: "svc", msg: "configured", password: "[redacted]", authorization: "[redacted]" });
+    expect(line).toMatchObject({
+      service: "svc",
+      msg: "configured",
+      password: "[redacted]",
+      authorization: "[redacted]",
+    });
   });
 });

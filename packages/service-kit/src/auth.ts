@@ -42,7 +42,8 @@ export function createVerifier(s: AuthSettings, now: () => number = Date.now): V
   if (s.mode === "off") return async () => ({ subject: "anonymous", scopes: ["*"] });
   const key = s.algorithm === "HS256" ? new TextEncoder().encode(s.secret ?? "") : undefined;
   const jwks = s.algorithm !== "HS256" && s.jwksUrl ? createRemoteJWKSet(new URL(s.jwksUrl)) : undefined;
-  if (!key && !jwks) throw new Error(`auth: ${s.algorithm} needs ${s.algorithm === "HS256" ? "a secret" : "a JWKS URL"}`);
+  if (!key && !jwks)
+    throw new Error(`auth: ${s.algorithm} needs ${s.algorithm === "HS256" ? "a secret" : "a JWKS URL"}`);
   // A token verified once is the same token until it expires: its signature, issuer and audience
   // cannot change. Remembering the verdict until `exp` saves the HMAC/signature check and the
   // JSON work on every request (~7% of POST /orders' CPU); refusals are never remembered.
@@ -51,7 +52,13 @@ export function createVerifier(s: AuthSettings, now: () => number = Date.now): V
     const hit = verified.get(token);
     if (hit && hit.expMs > now()) return hit.principal;
     if (hit) verified.delete(token);
-    const opts = { algorithms: [s.algorithm], issuer: s.issuer, audience: s.audience, requiredClaims: ["exp", "sub"], currentDate: new Date(now()) };
+    const opts = {
+      algorithms: [s.algorithm],
+      issuer: s.issuer,
+      audience: s.audience,
+      requiredClaims: ["exp", "sub"],
+      currentDate: new Date(now()),
+    };
     const { payload } = key ? await jwtVerify(token, key, opts) : await jwtVerify(token, jwks!, opts);
     const principal = { subject: payload.sub!, scopes: scopesOf(payload) };
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
@@ -86,7 +93,13 @@ export function requireScope(verify: Verifier, scope: string): RequestHandler {
     const m = header ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header) : null;
     if (!m) {
       res.setHeader("www-authenticate", challenge(undefined, scope));
-      return next(new HttpProblem(401, "Unauthorized", header ? "the Authorization header is not a bearer token" : "a bearer token is required"));
+      return next(
+        new HttpProblem(
+          401,
+          "Unauthorized",
+          header ? "the Authorization header is not a bearer token" : "a bearer token is required",
+        ),
+      );
     }
     verify(m[1]!).then(
       (principal) => {
@@ -109,7 +122,10 @@ export function requireScope(verify: Verifier, scope: string): RequestHandler {
 }
 
 /** An HS256 token for local use and tests (`pnpm orderflow token`); real tokens come from an identity provider. */
-export async function signToken(s: { secret: string; issuer: string; audience: string }, claims: { subject: string; scopes: string[]; ttlSeconds?: number }): Promise<string> {
+export async function signToken(
+  s: { secret: string; issuer: string; audience: string },
+  claims: { subject: string; scopes: string[]; ttlSeconds?: number },
+): Promise<string> {
   return new SignJWT({ scope: claims.scopes.join(" ") })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.subject)

@@ -2,7 +2,14 @@
 // and traces; a Kafka client with its producer; readiness checks; consumers started, watched for
 // lag and stopped; and the HTTP server with graceful shutdown.
 import { kafkaSecurity } from "@orderflow/config";
-import { createKafkaClient, createPublisher, kafkaReachability, monitorLag, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import {
+  createKafkaClient,
+  createPublisher,
+  kafkaReachability,
+  monitorLag,
+  type KafkaClient,
+  type Publisher,
+} from "@orderflow/kafka";
 import { createLogger, createMetrics, initTracing, type Logger, type TracesExporter } from "@orderflow/observability";
 import type { ReadinessCheck } from "./health.js";
 import { onShutdown } from "./shutdown.js";
@@ -14,7 +21,11 @@ type KafkaEnv = Parameters<typeof kafkaSecurity>[0] & { KAFKA_BROKERS: string[];
 /** The service's logger, its traces (exported as TRACES_EXPORTER says) and its metrics registry. */
 function serviceTelemetry(service: string, env: TelemetryEnv) {
   const log = createLogger({ service, level: env.LOG_LEVEL });
-  const tracing = initTracing({ service, exporter: env.TRACES_EXPORTER, ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}) });
+  const tracing = initTracing({
+    service,
+    exporter: env.TRACES_EXPORTER,
+    ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}),
+  });
   return { log, tracing, metrics: createMetrics(service) };
 }
 
@@ -22,7 +33,13 @@ function serviceTelemetry(service: string, env: TelemetryEnv) {
  *  readiness check that asks the broker. */
 export function serviceKafka(service: string, env: KafkaEnv, log: Logger) {
   const security = kafkaSecurity(env);
-  const kafka = createKafkaClient({ brokers: env.KAFKA_BROKERS, clientId: service, logger: log, topicPrefix: env.KAFKA_TOPIC_PREFIX, security });
+  const kafka = createKafkaClient({
+    brokers: env.KAFKA_BROKERS,
+    clientId: service,
+    logger: log,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    security,
+  });
   const publisher = createPublisher(kafka);
   const broker = kafkaReachability(kafka);
   return { kafka, publisher, broker, ready: { name: "kafka", check: () => broker.check() } satisfies ReadinessCheck };
@@ -53,7 +70,13 @@ interface Consumer {
 /** Connects the producer (it carries the dead letters), starts the consumers one after another and
  *  reports their groups' lag every 10 s. stop() ends the lag reports, stops the consumers together,
  *  then disconnects the producer. */
-export async function startConsuming(kafka: KafkaClient, publisher: Publisher, consumers: Consumer[], groups: string[], reportLag: Parameters<typeof monitorLag>[3]) {
+export async function startConsuming(
+  kafka: KafkaClient,
+  publisher: Publisher,
+  consumers: Consumer[],
+  groups: string[],
+  reportLag: Parameters<typeof monitorLag>[3],
+) {
   await publisher.connect();
   for (const consumer of consumers) await consumer.start();
   const monitor = monitorLag(kafka, groups, 10_000, reportLag);
@@ -68,7 +91,11 @@ export async function startConsuming(kafka: KafkaClient, publisher: Publisher, c
 
 /** Serves `app` on `port`, logging `listening` once it does; on SIGTERM/SIGINT stops taking
  *  requests, then runs `steps` in order within the grace period. */
-export function serve(app: Express, opts: { port: number; log: Logger; graceMs: number; listening: [fields: object, message: string] }, steps: (() => Promise<unknown>)[]): void {
+export function serve(
+  app: Express,
+  opts: { port: number; log: Logger; graceMs: number; listening: [fields: object, message: string] },
+  steps: (() => Promise<unknown>)[],
+): void {
   const server = app.listen(opts.port, () => opts.log.info(opts.listening[0], opts.listening[1]));
   onShutdown({ log: opts.log, graceMs: opts.graceMs, server }, steps);
 }

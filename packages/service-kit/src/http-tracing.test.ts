@@ -14,10 +14,12 @@ describe("tracing on", () => {
     const exporter = new InMemorySpanExporter();
     const tracing = initTracing({ service: "test", exporter: "none", spanExporter: exporter });
     let seen: string | undefined;
-    const app = express().use(correlation(pino({ level: "silent" }))).get("/x", (req, res) => {
-      seen = req.traceparent;
-      res.json({});
-    });
+    const app = express()
+      .use(correlation(pino({ level: "silent" })))
+      .get("/x", (req, res) => {
+        seen = req.traceparent;
+        res.json({});
+      });
     await request(app).get("/x").set("traceparent", incoming);
     expect(traceId(seen)).toBe(traceId(incoming));
     expect(seen).not.toBe(incoming); // the server span's own context

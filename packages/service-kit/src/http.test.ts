@@ -31,7 +31,17 @@ function app(opts: { checks?: Parameters<typeof healthRouter>[0]["checks"] } = {
   });
   a.post("/event", () => {
     // what a use case throws when the event it would write breaks its contract
-    createEvent("OrderCancelled", { orderId: "0193a5b0-0000-7000-8000-000000000001", reason: "CUSTOMER_REQUESTED", detail: "x".repeat(501) }, { id: "0193a5b0-0000-7000-8000-0000000000e1", occurredAt: new Date().toISOString(), correlationId: "c", causationId: null, source: "test" });
+    createEvent(
+      "OrderCancelled",
+      { orderId: "0193a5b0-0000-7000-8000-000000000001", reason: "CUSTOMER_REQUESTED", detail: "x".repeat(501) },
+      {
+        id: "0193a5b0-0000-7000-8000-0000000000e1",
+        occurredAt: new Date().toISOString(),
+        correlationId: "c",
+        causationId: null,
+        source: "test",
+      },
+    );
   });
   a.get("/cid", (req, res) => void res.json({ correlationId: req.correlationId }));
   a.use(notFound(), problemHandler(log));
@@ -43,7 +53,10 @@ describe("problem+json", () => {
     const r = await request(app()).post("/event").send({});
     expect(r.status).toBe(400);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(r.body).toMatchObject({ event: "OrderCancelled", errors: [{ field: "detail", message: expect.any(String) }] });
+    expect(r.body).toMatchObject({
+      event: "OrderCancelled",
+      errors: [{ field: "detail", message: expect.any(String) }],
+    });
     expect(r.body.detail).toMatch(/^detail: .*OrderCancelled/);
   });
 
@@ -51,7 +64,11 @@ describe("problem+json", () => {
     const r = await request(app()).post("/zod").send({});
     expect(r.status).toBe(400);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(r.body).toMatchObject({ status: 400, title: "Invalid request", detail: "items.0.quantity: Too small: expected number to be >0" });
+    expect(r.body).toMatchObject({
+      status: 400,
+      title: "Invalid request",
+      detail: "items.0.quantity: Too small: expected number to be >0",
+    });
     expect(r.body.errors).toEqual([
       { field: "items.0.quantity", message: "Too small: expected number to be >0" },
       { field: "coupon", message: "unknown field" },
@@ -63,7 +80,12 @@ describe("problem+json", () => {
     expect(r.body.detail).toBe("Malformed JSON body");
   });
   it("renders an HttpProblem with its extras, a 404 for unknown routes", async () => {
-    expect((await request(app()).get("/teapot")).body).toMatchObject({ status: 418, title: "I'm a teapot", detail: "short and stout", code: "TEAPOT" });
+    expect((await request(app()).get("/teapot")).body).toMatchObject({
+      status: 418,
+      title: "I'm a teapot",
+      detail: "short and stout",
+      code: "TEAPOT",
+    });
     expect((await request(app()).get("/nowhere")).status).toBe(404);
   });
   it("hides an unexpected error's message behind a 500", async () => {
@@ -86,7 +108,16 @@ describe("correlation ids", () => {
 describe("health", () => {
   it("is alive, and ready only while every check passes", async () => {
     let dbUp = true;
-    const a = app({ checks: [{ name: "database", check: () => { if (!dbUp) throw new Error("connection refused"); } }] });
+    const a = app({
+      checks: [
+        {
+          name: "database",
+          check: () => {
+            if (!dbUp) throw new Error("connection refused");
+          },
+        },
+      ],
+    });
     expect((await request(a).get("/healthz")).body).toEqual({ status: "ok" });
     expect((await request(a).get("/readyz")).status).toBe(200);
     dbUp = false;

@@ -30,7 +30,10 @@ export function correlation(log: Logger): RequestHandler {
     req.correlationId = given && VALID_ID.test(given) ? given : randomUUID();
     req.log = log.child({ correlationId: req.correlationId });
     res.setHeader(CORRELATION_HEADER, req.correlationId);
-    const hop = startHop(`${req.method} ${req.path}`, "server", req.get("traceparent"), { "http.request.method": req.method, "url.path": req.path });
+    const hop = startHop(`${req.method} ${req.path}`, "server", req.get("traceparent"), {
+      "http.request.method": req.method,
+      "url.path": req.path,
+    });
     if (hop.traceparent) req.traceparent = hop.traceparent;
     res.once("finish", () => hop.end(res.statusCode >= 500 ? new Error(`HTTP ${res.statusCode}`) : undefined));
     next();
@@ -43,7 +46,15 @@ export function requestLogger(_log?: Logger): RequestHandler {
     res.once("finish", () => {
       const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
       if (req.path === "/healthz" || req.path === "/readyz" || req.path === "/metrics") return;
-      req.log.info({ method: req.method, path: req.originalUrl, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 }, "request");
+      req.log.info(
+        {
+          method: req.method,
+          path: req.originalUrl,
+          status: res.statusCode,
+          durationMs: Math.round(durationMs * 10) / 10,
+        },
+        "request",
+      );
     });
     next();
   };
@@ -51,8 +62,14 @@ export function requestLogger(_log?: Logger): RequestHandler {
 
 export function httpMetrics(registry: Registry): RequestHandler {
   const name = "orderflow_http_request_duration_seconds";
-  const h = (registry.getSingleMetric(name) as Histogram<"method" | "route" | "status">) ??
-    new Histogram({ name, help: "HTTP request duration by method, route and status", labelNames: ["method", "route", "status"], registers: [registry] });
+  const h =
+    (registry.getSingleMetric(name) as Histogram<"method" | "route" | "status">) ??
+    new Histogram({
+      name,
+      help: "HTTP request duration by method, route and status",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+    });
   return (req, res, next) => {
     const end = h.startTimer();
     res.once("finish", () => {
@@ -89,7 +106,12 @@ interface ZodLikeIssue {
 }
 
 function isZodLike(e: unknown): e is { issues: ZodLikeIssue[] } {
-  return typeof e === "object" && e !== null && (e as { name?: string }).name === "ZodError" && Array.isArray((e as { issues?: unknown }).issues);
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    (e as { name?: string }).name === "ZodError" &&
+    Array.isArray((e as { issues?: unknown }).issues)
+  );
 }
 
 /** zod issues as field errors; unknown keys name each key. */
@@ -103,44 +125,87 @@ export function fieldErrors(issues: ZodLikeIssue[]): FieldError[] {
   });
 }
 
-function send(res: Response, req: Request, status: number, title: string, detail: string | undefined, extras: Record<string, unknown> = {}) {
+function send(
+  res: Response,
+  req: Request,
+  status: number,
+  title: string,
+  detail: string | undefined,
+  extras: Record<string, unknown> = {},
+) {
   res
     .status(status)
     .type("application/problem+json")
-    .json({ type: "about:blank", title, status, ...(detail ? { detail } : {}), instance: req.originalUrl, correlationId: req.correlationId, ...extras });
+    .json({
+      type: "about:blank",
+      title,
+      status,
+      ...(detail ? { detail } : {}),
+      instance: req.originalUrl,
+      correlationId: req.correlationId,
+      ...extras,
+    });
 }
 
 export function notFound(): RequestHandler {
-  return (req, _res, next: NextFunction) => next(new HttpProblem(404, "Not found", `no route for ${req.method} ${req.path}`));
+  return (req, _res, next: NextFunction) =>
+    next(new HttpProblem(404, "Not found", `no route for ${req.method} ${req.path}`));
 }
 
 /** `isUnavailable` tells a dependency outage (database down) from a bug: the client gets a 503
  *  with Retry-After, and nothing was written. */
-export function problemHandler(log: Logger, isUnavailable: (err: unknown) => boolean = () => false): ErrorRequestHandler {
+export function problemHandler(
+  log: Logger,
+  isUnavailable: (err: unknown) => boolean = () => false,
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (isZodLike(err)) {
       const errors = fieldErrors(err.issues);
       const first = errors[0];
-      return send(res, req, 400, "Invalid request", first ? `${first.field || "body"}: ${first.message}` : undefined, { errors });
+      return send(res, req, 400, "Invalid request", first ? `${first.field || "body"}: ${first.message}` : undefined, {
+        errors,
+      });
     }
     if (err instanceof HttpProblem) return send(res, req, err.status, err.title, err.detail, err.extras);
     if (err instanceof ContractViolation) {
       // the event this request would cause breaks its contract: the request's fields are at fault
       const errors = err.issues.map((i) => ({ field: i.field.replace(/^data\./, ""), message: i.message }));
-      return send(res, req, 400, "Invalid request", `${errors[0]?.field || "body"}: ${errors[0]?.message} (the ${err.eventType} event it would cause breaks its contract)`, { errors, event: err.eventType });
+      return send(
+        res,
+        req,
+        400,
+        "Invalid request",
+        `${errors[0]?.field || "body"}: ${errors[0]?.message} (the ${err.eventType} event it would cause breaks its contract)`,
+        { errors, event: err.eventType },
+      );
     }
-    if (err instanceof MoneyOutOfRange) return send(res, req, 400, "Invalid request", err.message, { errors: [{ field: "", message: err.message }] });
+    if (err instanceof MoneyOutOfRange)
+      return send(res, req, 400, "Invalid request", err.message, { errors: [{ field: "", message: err.message }] });
     const e = err as { type?: string; status?: number };
     if (e?.type === "entity.parse.failed") return send(res, req, 400, "Invalid request", "Malformed JSON body");
-    if (e?.type === "entity.too.large") return send(res, req, 413, "Payload too large", "the request body is too large");
-    if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) return send(res, req, e.status, "Bad request", (err as Error).message);
+    if (e?.type === "entity.too.large")
+      return send(res, req, 413, "Payload too large", "the request body is too large");
+    if (typeof e?.status === "number" && e.status >= 400 && e.status < 500)
+      return send(res, req, e.status, "Bad request", (err as Error).message);
     if (isUnavailable(err)) {
       (req.log ?? log).warn({ errorMessage: (err as Error)?.message }, "dependency unavailable; answered 503");
       res.setHeader("retry-after", "2");
-      return send(res, req, 503, "Service unavailable", "a dependency of this service is unavailable; nothing was changed, retry the request");
+      return send(
+        res,
+        req,
+        503,
+        "Service unavailable",
+        "a dependency of this service is unavailable; nothing was changed, retry the request",
+      );
     }
     (req.log ?? log).error({ err }, "request failed");
-    return send(res, req, 500, "Internal server error", "the request could not be processed; it was logged with its correlation id");
+    return send(
+      res,
+      req,
+      500,
+      "Internal server error",
+      "the request could not be processed; it was logged with its correlation id",
+    );
   };
 }
 
@@ -151,6 +216,10 @@ export function rejectUnstorableText(): RequestHandler {
     const hit = (req.body === undefined ? undefined : findUnstorableText(req.body)) ?? findUnstorableText(req.query);
     if (hit === undefined) return next();
     const field = hit.path.map(String).join(".");
-    next(new HttpProblem(400, "Invalid request", `${field || "body"}: ${hit.message}`, { errors: [{ field, message: hit.message }] }));
+    next(
+      new HttpProblem(400, "Invalid request", `${field || "body"}: ${hit.message}`, {
+        errors: [{ field, message: hit.message }],
+      }),
+    );
   };
 }

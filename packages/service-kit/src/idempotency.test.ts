@@ -43,7 +43,11 @@ describe("idempotentInMemory", () => {
     const other = await request(t.a).post("/act").set("idempotency-key", "k").send({ x: 2 });
     expect(other.status).toBe(422);
     expect(other.body.errors[0].field).toBe("Idempotency-Key");
-    const slow = request(t.a).post("/slow").set("idempotency-key", "s").send({}).then((r) => r);
+    const slow = request(t.a)
+      .post("/slow")
+      .set("idempotency-key", "s")
+      .send({})
+      .then((r) => r);
     await new Promise((r) => setTimeout(r, 50));
     const during = await request(t.a).post("/slow").set("idempotency-key", "s").send({});
     expect(during.status).toBe(409);
@@ -62,7 +66,9 @@ describe("idempotentInMemory", () => {
     await request(t.a).post("/act").set("idempotency-key", "k").set("x-subject", "ops-2").send({});
     expect(t.acts()).toBe(4);
     clock += 61_000;
-    expect((await request(t.a).post("/act").set("idempotency-key", "k").send({})).headers["idempotent-replayed"]).toBeUndefined();
+    expect(
+      (await request(t.a).post("/act").set("idempotency-key", "k").send({})).headers["idempotent-replayed"],
+    ).toBeUndefined();
     await request(t.a).post("/act").send({});
     await request(t.a).post("/act").send({});
     expect(t.acts()).toBe(7);

@@ -21,7 +21,9 @@ export function idempotencyKeyOf(req: Request): string | undefined {
   const value = raw.trim();
   const key = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
   if (!KEY.test(key) || key.includes('"') || key.includes("\\")) {
-    throw new HttpProblem(400, "Invalid request", `Idempotency-Key: ${KEY_RULE}`, { errors: [{ field: "Idempotency-Key", message: KEY_RULE }] });
+    throw new HttpProblem(400, "Invalid request", `Idempotency-Key: ${KEY_RULE}`, {
+      errors: [{ field: "Idempotency-Key", message: KEY_RULE }],
+    });
   }
   return key;
 }
@@ -29,22 +31,41 @@ export function idempotencyKeyOf(req: Request): string | undefined {
 /** JSON with object keys sorted, so the same body in another key order is the same request. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   return JSON.stringify(v) ?? "null";
 }
 
 /** Digest of what makes a request this request: method, path and body. */
 export function requestFingerprint(req: Request): string {
-  return createHash("sha256").update(`${req.method} ${req.path}\n${canonical(req.body ?? null)}`).digest("base64url");
+  return createHash("sha256")
+    .update(`${req.method} ${req.path}\n${canonical(req.body ?? null)}`)
+    .digest("base64url");
 }
 
-export const keyInFlight = () => new HttpProblem(409, "Request in flight", "a request with this Idempotency-Key is still being processed; retry once it has been answered", { code: "IDEMPOTENCY_KEY_IN_FLIGHT" });
+export const keyInFlight = () =>
+  new HttpProblem(
+    409,
+    "Request in flight",
+    "a request with this Idempotency-Key is still being processed; retry once it has been answered",
+    { code: "IDEMPOTENCY_KEY_IN_FLIGHT" },
+  );
 export const keyReused = () => {
-  const detail = "this Idempotency-Key was used for a different request (another method, path or body); use a new key for a new request";
-  return new HttpProblem(422, "Idempotency-Key reused", detail, { code: "IDEMPOTENCY_KEY_REUSED", errors: [{ field: "Idempotency-Key", message: detail }] });
+  const detail =
+    "this Idempotency-Key was used for a different request (another method, path or body); use a new key for a new request";
+  return new HttpProblem(422, "Idempotency-Key reused", detail, {
+    code: "IDEMPOTENCY_KEY_REUSED",
+    errors: [{ field: "Idempotency-Key", message: detail }],
+  });
 };
 
-type Entry = { fingerprint: string; expiresAt: number } & ({ state: "in-flight" } | { state: "done"; status: number; body: unknown; location?: string });
+type Entry = { fingerprint: string; expiresAt: number } & (
+  | { state: "in-flight" }
+  | { state: "done"; status: number; body: unknown; location?: string }
+);
 
 /** Write routes after it answer a request with a key once: a retry of the same request gets the
  *  first 2xx answer back, another request under the key a 422, one while the first is in flight a
@@ -84,7 +105,15 @@ export function idempotentInMemory(opts: { ttlMs: number; maxKeys?: number; now?
     res.once("finish", () => {
       const location = res.getHeader("location");
       // only a success is an answer to replay; after an error the key is free for a retry
-      if (res.statusCode >= 200 && res.statusCode < 300) entries.set(scoped, { state: "done", fingerprint, expiresAt: now() + opts.ttlMs, status: res.statusCode, body, ...(typeof location === "string" ? { location } : {}) });
+      if (res.statusCode >= 200 && res.statusCode < 300)
+        entries.set(scoped, {
+          state: "done",
+          fingerprint,
+          expiresAt: now() + opts.ttlMs,
+          status: res.statusCode,
+          body,
+          ...(typeof location === "string" ? { location } : {}),
+        });
       else entries.delete(scoped);
     });
     res.once("close", () => {

@@ -6,12 +6,27 @@ import { createVerifier, signToken } from "./auth.js";
 import { readyWhen } from "./bootstrap.js";
 import { createListByOrderApp } from "./list-by-order.js";
 
-const auth = { mode: "jwt" as const, algorithm: "HS256" as const, secret: "x".repeat(32), issuer: "test", audience: "test" };
+const auth = {
+  mode: "jwt" as const,
+  algorithm: "HS256" as const,
+  secret: "x".repeat(32),
+  issuer: "test",
+  audience: "test",
+};
 const ORDER = "0190f4d2-8b6a-7c3e-9a1b-2c3d4e5f6a7b";
 
 function app(ready = true) {
-  const deps = { log: pino({ level: "silent" }), registry: createMetrics("list-test").registry, verify: createVerifier(auth), list: async (orderId: string) => [{ orderId }] };
-  return createListByOrderApp({ ...deps, readiness: [readyWhen("consumer", () => ready, "group not joined")] }, "/rows", (rows) => ({ rows }));
+  const deps = {
+    log: pino({ level: "silent" }),
+    registry: createMetrics("list-test").registry,
+    verify: createVerifier(auth),
+    list: async (orderId: string) => [{ orderId }],
+  };
+  return createListByOrderApp(
+    { ...deps, readiness: [readyWhen("consumer", () => ready, "group not joined")] },
+    "/rows",
+    (rows) => ({ rows }),
+  );
 }
 
 describe("createListByOrderApp", () => {

@@ -15,11 +15,18 @@ export interface ListByOrderAppDeps<Row> extends ServiceAppDeps {
 const Query = z.object({ orderId: z.uuid({ error: "must be an order id (uuid)" }) });
 
 /** GET `path`?orderId=<uuid> answers `body(rows)`; a missing or malformed orderId is a 400 naming it. */
-export function createListByOrderApp<Row>(deps: ListByOrderAppDeps<Row>, path: string, body: (rows: Row[]) => object): express.Express {
+export function createListByOrderApp<Row>(
+  deps: ListByOrderAppDeps<Row>,
+  path: string,
+  body: (rows: Row[]) => object,
+): express.Express {
   return createServiceApp(deps, (app) => {
     app.get(path, requireScope(deps.verify, SCOPES.read), async (req, res) => {
       const q = Query.safeParse(req.query);
-      if (!q.success) throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, { errors: [{ field: "orderId", message: q.error.issues[0]?.message }] });
+      if (!q.success)
+        throw new HttpProblem(400, "Invalid query", `orderId: ${q.error.issues[0]?.message}`, {
+          errors: [{ field: "orderId", message: q.error.issues[0]?.message }],
+        });
       res.json(body(await deps.list(q.data.orderId)));
     });
   });

@@ -4,7 +4,10 @@ import type { Logger } from "pino";
 
 /** On SIGTERM/SIGINT: stop taking requests, then run the steps in order (stop consumers, flush,
  *  disconnect); exit non-zero if the grace period runs out first. */
-export function onShutdown(opts: { log: Logger; graceMs: number; server?: Server }, steps: (() => Promise<unknown>)[]): void {
+export function onShutdown(
+  opts: { log: Logger; graceMs: number; server?: Server },
+  steps: (() => Promise<unknown>)[],
+): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -20,7 +20,8 @@ const N = PROFILE.orders;
 
 beforeAll(async () => {
   await stackDown(stack); // a previous run killed half-way
-  for (const d of ["kafka-cluster/node-1", "kafka-cluster/node-2", "kafka-cluster/node-3", "postgres"]) fs.rmSync(path.join(stack.ORDERFLOW_STACK_DIR, d), { recursive: true, force: true });
+  for (const d of ["kafka-cluster/node-1", "kafka-cluster/node-2", "kafka-cluster/node-3", "postgres"])
+    fs.rmSync(path.join(stack.ORDERFLOW_STACK_DIR, d), { recursive: true, force: true });
   await stackUp(stack);
   await world.setUp();
 });
@@ -31,7 +32,10 @@ afterAll(async () => {
   const dir = path.join(import.meta.dirname, "results");
   fs.mkdirSync(dir, { recursive: true });
   const table = renderTable(rows, PROFILE);
-  fs.writeFileSync(path.join(dir, "latest.json"), `${JSON.stringify({ profile: PROFILE, at: new Date().toISOString(), rows }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, "latest.json"),
+    `${JSON.stringify({ profile: PROFILE, at: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(dir, "latest.md"), table);
   console.log(`\n${table}`);
 });
@@ -49,7 +53,14 @@ async function fault(name: string, run: () => Promise<string | void>): Promise<V
     error = e;
   }
   const v = await world.settleAndCheck();
-  rows.push({ fault: name, orders: world.accepted.size - before, verdict: v, durationMs: Date.now() - started, ...(note ? { note } : {}), ...(error ? { error: (error as Error).message } : {}) });
+  rows.push({
+    fault: name,
+    orders: world.accepted.size - before,
+    verdict: v,
+    durationMs: Date.now() - started,
+    ...(note ? { note } : {}),
+    ...(error ? { error: (error as Error).message } : {}),
+  });
   if (error || v.failed.length) {
     // what the services logged as wrong during this fault: CI keeps only this output
     const problems = world.problemsSince(started);
@@ -60,7 +71,8 @@ async function fault(name: string, run: () => Promise<string | void>): Promise<V
   return v;
 }
 
-const leaderOf = async (client: KafkaClient, topic: string, partition = 0) => (await describeTopics(client, [topic]))[0]!.partitions.find((p) => p.partition === partition)!.leader;
+const leaderOf = async (client: KafkaClient, topic: string, partition = 0) =>
+  (await describeTopics(client, [topic]))[0]!.partitions.find((p) => p.partition === partition)!.leader;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logsMatching = (msg: string) => world.logCount(msg);
 
@@ -81,7 +93,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
         }, poll);
         await world.brokerDown(leader, true);
         killed.push(leader);
-        await vi.waitFor(async () => expect(await leaderOf(world.kafka, "order-events"), "leadership to move").not.toBe(leader), { ...poll, timeout: 60_000 });
+        await vi.waitFor(
+          async () => expect(await leaderOf(world.kafka, "order-events"), "leadership to move").not.toBe(leader),
+          { ...poll, timeout: 60_000 },
+        );
         await world.brokerUp(leader);
       }
       await load;
@@ -92,9 +107,15 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
   it("all brokers down for a while: orders are still accepted into the outbox and readiness says so", async () => {
     await fault("all brokers down, then back", async () => {
       await Promise.all([1, 2, 3].map((n) => world.brokerDown(n, true)));
-      await vi.waitFor(async () => expect((await fetch(world.order.url("/readyz"))).status, "order /readyz to report Kafka down").toBe(503), { ...poll, timeout: 60_000 });
+      await vi.waitFor(
+        async () =>
+          expect((await fetch(world.order.url("/readyz"))).status, "order /readyz to report Kafka down").toBe(503),
+        { ...poll, timeout: 60_000 },
+      );
       const during = await world.placeOrders(Math.ceil(N / 3));
-      const ready = await (await fetch(world.order.url("/readyz"))).json() as { checks: Record<string, { ok?: boolean; status?: string }> };
+      const ready = (await (await fetch(world.order.url("/readyz"))).json()) as {
+        checks: Record<string, { ok?: boolean; status?: string }>;
+      };
       await world.brokerUp();
       await world.placeOrders(N - during.length);
       return `${during.length} orders accepted with no broker up; readiness: ${JSON.stringify(ready).slice(0, 120)}`;
@@ -126,12 +147,22 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       try {
         // a transaction takes a low outbox id and stays open while later rows commit and publish
         await c.query("BEGIN");
-        const { rows } = await c.query<{ id: string }>(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ($1, 'probe', 'reliability-probe', 'probe', 'Probe', $2, '{}') RETURNING id`, [probe, JSON.stringify({ probe })]);
+        const { rows } = await c.query<{ id: string }>(
+          `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ($1, 'probe', 'reliability-probe', 'probe', 'Probe', $2, '{}') RETURNING id`,
+          [probe, JSON.stringify({ probe })],
+        );
         const load = world.placeOrders(N);
-        await vi.waitFor(async () => {
-          const r = await world.query<{ n: string }>("order", "SELECT count(*) AS n FROM outbox WHERE id > $1 AND published_at IS NOT NULL", [rows[0]!.id]);
-          expect(Number(r[0]!.n), "rows after the open one to be published").toBeGreaterThan(20);
-        }, { ...poll, timeout: 60_000 });
+        await vi.waitFor(
+          async () => {
+            const r = await world.query<{ n: string }>(
+              "order",
+              "SELECT count(*) AS n FROM outbox WHERE id > $1 AND published_at IS NOT NULL",
+              [rows[0]!.id],
+            );
+            expect(Number(r[0]!.n), "rows after the open one to be published").toBeGreaterThan(20);
+          },
+          { ...poll, timeout: 60_000 },
+        );
         await world.kill("outbox-relay", 1, "SIGKILL"); // the standby takes over
         await c.query("COMMIT");
         await load;
@@ -140,11 +171,16 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       } finally {
         await c.end();
       }
-      const seen = await vi.waitFor(async () => {
-        const recs = (await readTopicToEnd(world.kafka, "reliability-probe")).filter((r) => r.value?.toString().includes(probe));
-        expect(recs.length, "the late-committed row on its topic").toBeGreaterThan(0);
-        return recs;
-      }, { ...poll, timeout: 60_000 });
+      const seen = await vi.waitFor(
+        async () => {
+          const recs = (await readTopicToEnd(world.kafka, "reliability-probe")).filter((r) =>
+            r.value?.toString().includes(probe),
+          );
+          expect(recs.length, "the late-committed row on its topic").toBeGreaterThan(0);
+          return recs;
+        },
+        { ...poll, timeout: 60_000 },
+      );
       expect(seen).toHaveLength(1);
       return "the row committed last with the lowest id was published once";
     });
@@ -168,7 +204,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
         await world.restart("shipping", "SIGKILL");
         await world.restart("order", "SIGKILL");
         await load;
-        await vi.waitFor(async () => expect(await world.lagOf("payment"), "payment caught up").toBe(0), { ...poll, timeout: 120_000 });
+        await vi.waitFor(async () => expect(await world.lagOf("payment"), "payment caught up").toBe(0), {
+          ...poll,
+          timeout: 120_000,
+        });
         await world.restart("payment", "SIGTERM");
         const dropped = logsMatching("duplicate event ignored") - dropsBefore;
         // the window was hit: records handled before a kill came back and were recognised
@@ -192,17 +231,34 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       // it catches up (each one commits fewer than 20 records before it dies)
       await world.kill("payment", 1, "SIGTERM");
       const load = world.placeOrders(N);
-      await vi.waitFor(() => expect(world.accepted.size - acceptedBefore, "a backlog of orders for payment").toBeGreaterThanOrEqual(Math.min(N, 80)), { ...poll, timeout: 120_000 });
+      await vi.waitFor(
+        () =>
+          expect(world.accepted.size - acceptedBefore, "a backlog of orders for payment").toBeGreaterThanOrEqual(
+            Math.min(N, 80),
+          ),
+        { ...poll, timeout: 120_000 },
+      );
       for (let i = 0; i < 3; i++) {
         if (i > 0) await world.kill("payment"); // already gone: forgets it
-        const payment = await world.start("payment", 1, { PAYMENT_CONSUMER_FAILPOINT: "crash-after-provider:20" }, false);
-        const code = await Promise.race([payment.waitExit(), new Promise<string>((r) => setTimeout(r, 120_000, "still running").unref())]);
+        const payment = await world.start(
+          "payment",
+          1,
+          { PAYMENT_CONSUMER_FAILPOINT: "crash-after-provider:20" },
+          false,
+        );
+        const code = await Promise.race([
+          payment.waitExit(),
+          new Promise<string>((r) => setTimeout(r, 120_000, "still running").unref()),
+        ]);
         expect(code, "payment reached its failpoint (20 provider answers) and was killed by its own signal").toBeNull();
       }
       await world.kill("payment");
       await world.start("payment");
       await load;
-      await vi.waitFor(async () => expect(await world.lagOf("payment"), "payment caught up").toBe(0), { ...poll, timeout: 120_000 });
+      await vi.waitFor(async () => expect(await world.lagOf("payment"), "payment caught up").toBe(0), {
+        ...poll,
+        timeout: 120_000,
+      });
       const after = await world.providerRequests();
       const repeated = after.requests.filter((r) => r.presentedCount > 1).length - repeatedBefore;
       // the window was hit: calls answered before a kill were asked again, and answered from the provider's records
@@ -222,14 +278,28 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
         // with 3 in 10 answers lost, a record's calls can fail 5 times in a row (the default
         // attempts, then the record would be dead-lettered, as designed for a provider that
         // keeps failing): allow more attempts, and the time they take
-        await world.restart("payment", "SIGTERM", { PAYMENT_PROVIDER_TIMEOUT_MS: "300", CONSUMER_MAX_ATTEMPTS: "20", CONSUMER_RETRY_MAX_TOTAL_MS: "60000" });
+        await world.restart("payment", "SIGTERM", {
+          PAYMENT_PROVIDER_TIMEOUT_MS: "300",
+          CONSUMER_MAX_ATTEMPTS: "20",
+          CONSUMER_RETRY_MAX_TOTAL_MS: "60000",
+        });
         const ids = await world.placeOrders(N);
-        await vi.waitFor(async () => {
-          const r = await world.query<{ n: string }>("payment", "SELECT count(*) AS n FROM payments WHERE order_id = ANY($1::uuid[])", [ids]);
-          expect(Number(r[0]!.n), "a payment for every order of this fault").toBe(ids.length);
-        }, { ...poll, timeout: 150_000 });
+        await vi.waitFor(
+          async () => {
+            const r = await world.query<{ n: string }>(
+              "payment",
+              "SELECT count(*) AS n FROM payments WHERE order_id = ANY($1::uuid[])",
+              [ids],
+            );
+            expect(Number(r[0]!.n), "a payment for every order of this fault").toBe(ids.length);
+          },
+          { ...poll, timeout: 150_000 },
+        );
       } finally {
-        await world.providerFaults({ lostAnswerRate: normal.lostAnswerRate, lostAnswerHoldMs: normal.lostAnswerHoldMs });
+        await world.providerFaults({
+          lostAnswerRate: normal.lostAnswerRate,
+          lostAnswerHoldMs: normal.lostAnswerHoldMs,
+        });
       }
       await world.restart("payment", "SIGTERM");
       const after = await world.providerRequests();
@@ -277,14 +347,36 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
   it("the same event delivered 10 times concurrently, and an order's events replayed out of order", async () => {
     await fault("10× concurrent duplicates + out-of-order", async () => {
       const ids = await world.placeOrders(Math.min(N, 40));
-      await vi.waitFor(async () => {
-        const r = await world.query<{ n: string }>("order", `SELECT count(*) AS n FROM order_events WHERE order_id = ANY($1::uuid[]) AND type IN ('OrderShipped', 'OrderCancelled')`, [ids]);
-        expect(Number(r[0]!.n), "those orders terminal").toBe(ids.length);
-      }, { ...poll, timeout: 120_000 });
+      await vi.waitFor(
+        async () => {
+          const r = await world.query<{ n: string }>(
+            "order",
+            `SELECT count(*) AS n FROM order_events WHERE order_id = ANY($1::uuid[]) AND type IN ('OrderShipped', 'OrderCancelled')`,
+            [ids],
+          );
+          expect(Number(r[0]!.n), "those orders terminal").toBe(ids.length);
+        },
+        { ...poll, timeout: 120_000 },
+      );
       const mine = new Set(ids);
       const p = await world.producer();
       const topics = ["order-events", "payment-events", "shipping-events"] as const;
-      const records = (await Promise.all(topics.map(async (t) => (await readTopicToEnd(world.kafka, t)).filter((r) => r.key && mine.has(r.key)).map((r) => ({ topic: t, key: r.key!, value: r.value!, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])) }))))).flat();
+      const records = (
+        await Promise.all(
+          topics.map(async (t) =>
+            (
+              await readTopicToEnd(world.kafka, t)
+            )
+              .filter((r) => r.key && mine.has(r.key))
+              .map((r) => ({
+                topic: t,
+                key: r.key!,
+                value: r.value!,
+                headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])),
+              })),
+          ),
+        )
+      ).flat();
       // every record ten times, ten sends at once
       await Promise.all(Array.from({ length: 10 }, () => p.send(records)));
       // and each order's records again, newest first (shipping before payment before the order)
@@ -302,7 +394,10 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       await vi.waitFor(() => expect(world.accepted.size, "orders flowing").toBeGreaterThan(0), poll);
       await pause(500);
       await world.postgresDown();
-      await vi.waitFor(() => expect(world.unavailable, "POST /orders answered 503").toBeGreaterThan(before503), { ...poll, timeout: 30_000 });
+      await vi.waitFor(() => expect(world.unavailable, "POST /orders answered 503").toBeGreaterThan(before503), {
+        ...poll,
+        timeout: 30_000,
+      });
       const ready = await fetch(world.order.url("/readyz"));
       expect(ready.status).toBe(503);
       await pause(3000);
@@ -314,7 +409,12 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
 
   it("clients retrying POST /orders under one key while the order service is SIGKILLed mid-request", async () => {
     await fault("clients retrying POST /orders with one key while order is SIGKILLed mid-request", async () => {
-      const before = { replayed: world.replayed, died: world.died, inFlight: world.keyInFlight, accepted: world.accepted.size };
+      const before = {
+        replayed: world.replayed,
+        died: world.died,
+        inFlight: world.keyInFlight,
+        accepted: world.accepted.size,
+      };
       const load = world.placeOrders(N, { concurrency: 8 });
       for (let i = 1; i <= 3; i++) {
         // polled tightly: at a few hundred orders a second a slower poll would find the load done
@@ -335,7 +435,9 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       await vi.waitFor(() => expect(world.accepted.size, "orders flowing").toBeGreaterThan(0), poll);
       await pause(500);
       // not the provider: it keeps its records in memory only (I6 counts them)
-      const codes = await Promise.all((["order", "payment", "shipping", "outbox-relay"] as const).map((s) => world.kill(s, 1, "SIGTERM")));
+      const codes = await Promise.all(
+        (["order", "payment", "shipping", "outbox-relay"] as const).map((s) => world.kill(s, 1, "SIGTERM")),
+      );
       expect(codes).toEqual([0, 0, 0, 0]);
       await Promise.all((["outbox-relay", "order", "payment", "shipping"] as const).map((s) => world.start(s)));
       await load;
@@ -353,22 +455,28 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       })();
       // never the provider: it keeps its records in memory only (I6 counts them)
       const actions: [string, () => Promise<void>][] = [
-        ["broker", async () => {
-          const n = 1 + Math.floor(Math.random() * 3);
-          await world.brokerDown(n, true);
-          await pause(2000);
-          await world.brokerUp(n);
-        }],
+        [
+          "broker",
+          async () => {
+            const n = 1 + Math.floor(Math.random() * 3);
+            await world.brokerDown(n, true);
+            await pause(2000);
+            await world.brokerUp(n);
+          },
+        ],
         ["relay", () => world.restart("outbox-relay", "SIGKILL")],
         ["payment", () => world.restart("payment", "SIGKILL")],
         ["shipping", () => world.restart("shipping", "SIGKILL")],
         ["order", () => world.restart("order", "SIGTERM")],
         ["poison", () => world.injectPoison("order-events", 1)],
-        ["postgres", async () => {
-          await world.postgresDown();
-          await pause(1500);
-          await world.postgresUp();
-        }],
+        [
+          "postgres",
+          async () => {
+            await world.postgresDown();
+            await pause(1500);
+            await world.postgresUp();
+          },
+        ],
       ];
       try {
         while (Date.now() < until) {

@@ -13,10 +13,15 @@ export interface Row {
 }
 
 export function renderTable(rows: Row[], profile: { name: string; orders: number; soakMs: number }): string {
-  const head = "| fault | orders | lost | duplicated effects | terminal | provider charges | provider duplicates | invariants | duration |\n|---|---:|---:|---:|---:|---:|---:|---|---:|";
+  const head =
+    "| fault | orders | lost | duplicated effects | terminal | provider charges | provider duplicates | invariants | duration |\n|---|---:|---:|---:|---:|---:|---:|---|---:|";
   const lines = rows.map((r) => {
     const v = r.verdict;
-    const inv = r.error ? `fault failed: ${r.error}` : v.failed.length ? `**violated:** ${v.failed.join("; ")}` : "I1–I8 hold";
+    const inv = r.error
+      ? `fault failed: ${r.error}`
+      : v.failed.length
+        ? `**violated:** ${v.failed.join("; ")}`
+        : "I1–I8 hold";
     return `| ${r.fault} | ${r.orders} | ${v.lost} | ${v.duplicated} | ${v.terminal}/${v.orders} | ${v.provider.authorizations} | ${v.provider.duplicates} | ${inv} | ${(r.durationMs / 1000).toFixed(1)} s |`;
   });
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.fault}: ${r.note}`);

@@ -6,7 +6,17 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { consumerGroupLag, createKafkaClient, createPublisher, ensureTopics, listDeadLetters, readTopicToEnd, type DeadLetter, type KafkaClient, type Publisher } from "@orderflow/kafka";
+import {
+  consumerGroupLag,
+  createKafkaClient,
+  createPublisher,
+  ensureTopics,
+  listDeadLetters,
+  readTopicToEnd,
+  type DeadLetter,
+  type KafkaClient,
+  type Publisher,
+} from "@orderflow/kafka";
 import { SUBSCRIPTIONS } from "@orderflow/contracts";
 import { adminUrl, kafkaDown, kafkaUp, loadStackEnv, pgDown, pgUp, type StackEnv } from "@orderflow/infra/stack";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
@@ -14,7 +24,17 @@ import addFormatsPlugin from "ajv-formats";
 import pg from "pg";
 import { pino } from "pino";
 import { expect, vi } from "vitest";
-import { anOrder, AUTHORIZATION, DATABASES, migrateAll, repoRoot, Service, TOPIC_PREFIX, type LogLine, type ServiceName } from "../test/harness.js";
+import {
+  anOrder,
+  AUTHORIZATION,
+  DATABASES,
+  migrateAll,
+  repoRoot,
+  Service,
+  TOPIC_PREFIX,
+  type LogLine,
+  type ServiceName,
+} from "../test/harness.js";
 
 const PROFILES = {
   /** what CI runs on every commit */
@@ -23,7 +43,8 @@ const PROFILES = {
   nightly: { orders: 400, soakMs: 10 * 60_000 },
 } as const;
 const profileName = (process.env.RELIABILITY_PROFILE ?? "ci") as keyof typeof PROFILES;
-if (!(profileName in PROFILES)) throw new Error(`RELIABILITY_PROFILE must be one of ${Object.keys(PROFILES).join(", ")}`);
+if (!(profileName in PROFILES))
+  throw new Error(`RELIABILITY_PROFILE must be one of ${Object.keys(PROFILES).join(", ")}`);
 export const PROFILE = {
   name: profileName,
   orders: Number(process.env.RELIABILITY_ORDERS ?? PROFILES[profileName].orders),
@@ -41,7 +62,14 @@ const EVENT_TOPICS = ["order-events", "payment-events", "shipping-events"] as co
  *  sets the same ports for the harness). The ports sit below Linux's ephemeral range (32768+):
  *  the cluster starts after thousands of client connections, and one of them once held 39094. */
 export function reliabilityStackEnv(): StackEnv {
-  return loadStackEnv({ ...process.env, ORDERFLOW_STACK_DIR: path.join(repoRoot, ".stack", "reliability"), KAFKA_PORT: "31092", KAFKA_CONTROLLER_PORT: "31093", KAFKA_NODES: "3", PG_PORT: "31432" });
+  return loadStackEnv({
+    ...process.env,
+    ORDERFLOW_STACK_DIR: path.join(repoRoot, ".stack", "reliability"),
+    KAFKA_PORT: "31092",
+    KAFKA_CONTROLLER_PORT: "31093",
+    KAFKA_NODES: "3",
+    PG_PORT: "31432",
+  });
 }
 
 export async function stackUp(env: StackEnv): Promise<void> {
@@ -60,7 +88,14 @@ export async function stackDown(env: StackEnv): Promise<void> {
 const PROBLEM_LEVELS = new Set(["warn", "error", "fatal"]);
 
 type Key = ServiceName | `${ServiceName}#${number}`;
-const BASE_PORT: Record<ServiceName, number> = { order: 3201, payment: 3202, shipping: 3203, "outbox-relay": 3204, "ops-console": 3205, "payment-provider": 3206 };
+const BASE_PORT: Record<ServiceName, number> = {
+  order: 3201,
+  payment: 3202,
+  shipping: 3203,
+  "outbox-relay": 3204,
+  "ops-console": 3205,
+  "payment-provider": 3206,
+};
 
 /** fast enough for hundreds of orders a minute; the dispatcher still waits (a window for cancellation) */
 const SERVICE_ENV: Record<string, string> = {
@@ -85,7 +120,14 @@ interface ProviderRequest {
   presentedCount: number;
 }
 export interface ProviderRequests {
-  summary: { authorizations: number; approved: number; declined: number; refunds: number; refused: number; replays: number };
+  summary: {
+    authorizations: number;
+    approved: number;
+    declined: number;
+    refunds: number;
+    refused: number;
+    replays: number;
+  };
   requests: ProviderRequest[];
 }
 export interface ProviderFaults {
@@ -127,8 +169,16 @@ export class World {
   readonly poisonKeys = new Set<string>();
   private contracts: { ajv: Ajv2020; validators: Map<string, ValidateFunction> } | undefined;
 
-  constructor(readonly stack: StackEnv, readonly brokers: string[]) {
-    this.kafka = createKafkaClient({ brokers, clientId: "reliability", logger: pino({ level: "silent" }), topicPrefix: TOPIC_PREFIX });
+  constructor(
+    readonly stack: StackEnv,
+    readonly brokers: string[],
+  ) {
+    this.kafka = createKafkaClient({
+      brokers,
+      clientId: "reliability",
+      logger: pino({ level: "silent" }),
+      topicPrefix: TOPIC_PREFIX,
+    });
   }
 
   async setUp(): Promise<void> {
@@ -156,8 +206,14 @@ export class World {
   async start(name: ServiceName, replica = 1, env: Record<string, string> = {}, waitReady = true): Promise<Service> {
     const key: Key = replica === 1 ? name : `${name}#${replica}`;
     // every payment (replicas and restarts too) calls the one provider this world started
-    const provider: Record<string, string> = name === "payment" ? { PAYMENT_PROVIDER_URL: `http://127.0.0.1:${BASE_PORT["payment-provider"]}` } : {};
-    const s = await Service.start(name, BASE_PORT[name] + (replica - 1) * 10, { ...SERVICE_ENV, KAFKA_BROKERS: this.brokers.join(","), ...provider, ...env });
+    const provider: Record<string, string> =
+      name === "payment" ? { PAYMENT_PROVIDER_URL: `http://127.0.0.1:${BASE_PORT["payment-provider"]}` } : {};
+    const s = await Service.start(name, BASE_PORT[name] + (replica - 1) * 10, {
+      ...SERVICE_ENV,
+      KAFKA_BROKERS: this.brokers.join(","),
+      ...provider,
+      ...env,
+    });
     this.services.set(key, s);
     if (waitReady) await s.ready(90_000);
     return s;
@@ -172,7 +228,12 @@ export class World {
     return s.stop(signal);
   }
 
-  async restart(name: ServiceName, signal: NodeJS.Signals = "SIGKILL", env: Record<string, string> = {}, waitReady = true): Promise<void> {
+  async restart(
+    name: ServiceName,
+    signal: NodeJS.Signals = "SIGKILL",
+    env: Record<string, string> = {},
+    waitReady = true,
+  ): Promise<void> {
     await this.kill(name, 1, signal);
     await this.start(name, 1, env, waitReady);
   }
@@ -197,7 +258,13 @@ export class World {
       if (byMsg.size === 0) continue;
       const top = [...byMsg.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, perProcess);
       const detail = top.map(([msg, { n, last }]) => {
-        const why = [last.consumerGroup, last.errorClass, last.errorMessage ?? (last.err as { message?: string } | undefined)?.message].filter(Boolean).join(" ");
+        const why = [
+          last.consumerGroup,
+          last.errorClass,
+          last.errorMessage ?? (last.err as { message?: string } | undefined)?.message,
+        ]
+          .filter(Boolean)
+          .join(" ");
         return `${n}× ${msg}${why ? ` (${String(why).slice(0, 160)})` : ""}`;
       });
       out.push(`${s.name}:${s.port}${s.exitCode !== undefined ? ` exited ${s.exitCode}` : ""}: ${detail.join("; ")}`);
@@ -212,7 +279,10 @@ export class World {
    *  retry of it (and as its correlation-id, so its OrderPlaced names the key: I7). A 503, a 409
    *  (the key in flight), a refused or broken connection and a timeout are retried, a 429 after
    *  its Retry-After, as a well-behaved client does: only 202s count, a replayed one too. */
-  async placeOrders(n: number, opts: { concurrency?: number; declineEvery?: number; deadlineMs?: number } = {}): Promise<string[]> {
+  async placeOrders(
+    n: number,
+    opts: { concurrency?: number; declineEvery?: number; deadlineMs?: number } = {},
+  ): Promise<string[]> {
     const concurrency = opts.concurrency ?? 8;
     const declineEvery = opts.declineEvery ?? 7;
     const deadline = Date.now() + (opts.deadlineMs ?? 180_000);
@@ -226,13 +296,21 @@ export class World {
         const answered = new Set<string>();
         this.keys.set(key, answered);
         for (let attempt = 1; ; attempt++) {
-          if (Date.now() > deadline) throw new Error(`order ${i} (key ${key}) not accepted before the deadline (${this.unavailable} answers were 503)`);
+          if (Date.now() > deadline)
+            throw new Error(
+              `order ${i} (key ${key}) not accepted before the deadline (${this.unavailable} answers were 503)`,
+            );
           const order = this.services.get("order");
           try {
             if (!order) throw new Error("order service restarting");
             const r = await fetch(order.url("/orders"), {
               method: "POST",
-              headers: { "content-type": "application/json", authorization: AUTHORIZATION, "idempotency-key": key, "correlation-id": key },
+              headers: {
+                "content-type": "application/json",
+                authorization: AUTHORIZATION,
+                "idempotency-key": key,
+                "correlation-id": key,
+              },
               body: JSON.stringify(body),
               signal: AbortSignal.timeout(10_000),
             });
@@ -248,7 +326,9 @@ export class World {
               // the rate limit (200 writes/s per client by default): the load outran it
               this.throttled++;
               await r.arrayBuffer();
-              await new Promise((res) => setTimeout(res, 1000 * Math.max(1, Number(r.headers.get("retry-after") ?? 1))));
+              await new Promise((res) =>
+                setTimeout(res, 1000 * Math.max(1, Number(r.headers.get("retry-after") ?? 1))),
+              );
               continue;
             }
             if (r.status === 409) {
@@ -296,7 +376,14 @@ export class World {
     const p = await this.producer();
     const keys = Array.from({ length: n }, () => randomUUID());
     for (const k of keys) this.poisonKeys.add(k);
-    await p.send(keys.map((key) => ({ topic, key, value: Buffer.from(`{"poison": true, not json`), headers: { "correlation-id": `poison-${randomUUID()}` } })));
+    await p.send(
+      keys.map((key) => ({
+        topic,
+        key,
+        value: Buffer.from(`{"poison": true, not json`),
+        headers: { "correlation-id": `poison-${randomUUID()}` },
+      })),
+    );
     this.poisonByTopic.set(topic, (this.poisonByTopic.get(topic) ?? 0) + n);
   }
 
@@ -311,7 +398,12 @@ export class World {
 
   /** changes the provider's faults while it runs (fields left out keep their value); the settings in force */
   async providerFaults(change: ProviderFaults = {}): Promise<Required<ProviderFaults>> {
-    const r = await fetch(this.provider.url("/admin/faults"), { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(change), signal: AbortSignal.timeout(5000) });
+    const r = await fetch(this.provider.url("/admin/faults"), {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(change),
+      signal: AbortSignal.timeout(5000),
+    });
     if (r.status !== 200) throw new Error(`provider PUT /admin/faults answered ${r.status}: ${await r.text()}`);
     const { latencyMs, errorRate, lostAnswerRate, lostAnswerHoldMs } = (await r.json()) as Required<ProviderFaults>;
     return { latencyMs, errorRate, lostAnswerRate, lostAnswerHoldMs };
@@ -320,12 +412,19 @@ export class World {
   /** answers the provider applied and never sent (its lost-answer fault), since it started */
   async providerLostAnswers(): Promise<number> {
     const text = await (await fetch(this.provider.url("/metrics"), { signal: AbortSignal.timeout(5000) })).text();
-    return text.split("\n").filter((l) => l.startsWith("orderflow_provider_lost_answers_total")).reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+    return text
+      .split("\n")
+      .filter((l) => l.startsWith("orderflow_provider_lost_answers_total"))
+      .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
   }
 
   // ---- invariants ----
 
-  async query<T extends pg.QueryResultRow>(db: keyof typeof DATABASES, sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T extends pg.QueryResultRow>(
+    db: keyof typeof DATABASES,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
     const c = new pg.Client({ connectionString: DATABASES[db], connectionTimeoutMillis: 3000 });
     await c.connect();
     try {
@@ -337,7 +436,10 @@ export class World {
 
   private async unpublishedOutboxRows(): Promise<number> {
     let n = 0;
-    for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) n += Number((await this.query<{ n: string }>(db, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"))[0]!.n);
+    for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[])
+      n += Number(
+        (await this.query<{ n: string }>(db, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"))[0]!.n,
+      );
     return n;
   }
 
@@ -356,7 +458,8 @@ export class World {
 
   expectedDeadLetters(): number {
     let n = 0;
-    for (const [topic, count] of this.poisonByTopic) n += count * SUBSCRIPTIONS.filter((s) => (s.topics as readonly string[]).includes(topic)).length;
+    for (const [topic, count] of this.poisonByTopic)
+      n += count * SUBSCRIPTIONS.filter((s) => (s.topics as readonly string[]).includes(topic)).length;
     return n;
   }
 
@@ -364,22 +467,37 @@ export class World {
   async settleAndCheck(timeoutMs = 180_000): Promise<Verdict> {
     const started = Date.now();
     const notTerminal = async () =>
-      (await this.query<{ order_id: string }>("order", `SELECT order_id FROM (SELECT DISTINCT ON (order_id) order_id, type FROM order_events ORDER BY order_id, sequence DESC) last WHERE type NOT IN ('OrderShipped', 'OrderCancelled')`)).length;
+      (
+        await this.query<{ order_id: string }>(
+          "order",
+          `SELECT order_id FROM (SELECT DISTINCT ON (order_id) order_id, type FROM order_events ORDER BY order_id, sequence DESC) last WHERE type NOT IN ('OrderShipped', 'OrderCancelled')`,
+        )
+      ).length;
     let settleError: string | undefined;
     try {
       // every order terminal, outboxes published, every group caught up
-      await vi.waitFor(async () => {
-        expect(await notTerminal(), "orders not yet terminal").toBe(0);
-        expect(await this.unpublishedOutboxRows(), "unpublished outbox rows").toBe(0);
-        for (const s of SUBSCRIPTIONS) expect(await this.lagOf(s.group), `lag of group ${s.group}`).toBe(0);
-      }, { timeout: timeoutMs, interval: 500 });
+      await vi.waitFor(
+        async () => {
+          expect(await notTerminal(), "orders not yet terminal").toBe(0);
+          expect(await this.unpublishedOutboxRows(), "unpublished outbox rows").toBe(0);
+          for (const s of SUBSCRIPTIONS) expect(await this.lagOf(s.group), `lag of group ${s.group}`).toBe(0);
+        },
+        { timeout: timeoutMs, interval: 500 },
+      );
     } catch (e) {
       settleError = (e as Error).message;
     }
     const settleMs = Date.now() - started;
     const checking = Date.now();
 
-    const perOrder = await this.query<{ order_id: string; last: string; paid: string; cancelled: string; shipped: string; declined: string }>(
+    const perOrder = await this.query<{
+      order_id: string;
+      last: string;
+      paid: string;
+      cancelled: string;
+      shipped: string;
+      declined: string;
+    }>(
       "order",
       `SELECT order_id,
               (array_agg(type ORDER BY sequence DESC))[1] AS last,
@@ -389,21 +507,48 @@ export class World {
               count(*) FILTER (WHERE type = 'OrderCancelled' AND data->>'reason' = 'PAYMENT_DECLINED') AS declined
          FROM order_events GROUP BY order_id`,
     );
-    const payments = new Map((await this.query<{ order_id: string; n: string }>("payment", "SELECT order_id, count(*) AS n FROM payments GROUP BY order_id")).map((r) => [r.order_id, Number(r.n)]));
-    const shipments = new Map((await this.query<{ order_id: string; n: string }>("shipping", "SELECT order_id, count(*) AS n FROM shipments GROUP BY order_id")).map((r) => [r.order_id, Number(r.n)]));
+    const payments = new Map(
+      (
+        await this.query<{ order_id: string; n: string }>(
+          "payment",
+          "SELECT order_id, count(*) AS n FROM payments GROUP BY order_id",
+        )
+      ).map((r) => [r.order_id, Number(r.n)]),
+    );
+    const shipments = new Map(
+      (
+        await this.query<{ order_id: string; n: string }>(
+          "shipping",
+          "SELECT order_id, count(*) AS n FROM shipments GROUP BY order_id",
+        )
+      ).map((r) => [r.order_id, Number(r.n)]),
+    );
     const known = new Set(perOrder.map((o) => o.order_id));
 
-    const lost = [...this.accepted].filter((id) => !known.has(id)).length + perOrder.filter((o) => o.last !== "OrderShipped" && o.last !== "OrderCancelled").length;
+    const lost =
+      [...this.accepted].filter((id) => !known.has(id)).length +
+      perOrder.filter((o) => o.last !== "OrderShipped" && o.last !== "OrderCancelled").length;
     let duplicated = 0;
     const i1: string[] = [];
     const i2: string[] = [];
     for (const o of perOrder) {
-      const paid = Number(o.paid), cancelled = Number(o.cancelled), shipped = Number(o.shipped), declined = Number(o.declined);
-      if (paid > 1 || shipped > 1 || cancelled > 1 || (payments.get(o.order_id) ?? 0) > 1 || (shipments.get(o.order_id) ?? 0) > 1) duplicated++;
+      const paid = Number(o.paid),
+        cancelled = Number(o.cancelled),
+        shipped = Number(o.shipped),
+        declined = Number(o.declined);
+      if (
+        paid > 1 ||
+        shipped > 1 ||
+        cancelled > 1 ||
+        (payments.get(o.order_id) ?? 0) > 1 ||
+        (shipments.get(o.order_id) ?? 0) > 1
+      )
+        duplicated++;
       // I1: one payment outcome, recorded once by payment and once by the order
       if (payments.get(o.order_id) !== 1 || paid + declined !== 1) i1.push(o.order_id);
       // I2: a paid order that was not cancelled ships exactly once; a cancelled one never
-      if (paid === 1 && cancelled === 0 ? shipments.get(o.order_id) !== 1 || shipped !== 1 : shipped !== 0) i2.push(o.order_id);
+      if (paid === 1 && cancelled === 0 ? shipments.get(o.order_id) !== 1 || shipped !== 1 : shipped !== 0)
+        i2.push(o.order_id);
     }
     const unpublished = await this.unpublishedOutboxRows();
     const deadLetters = await this.deadLettered();
@@ -417,14 +562,32 @@ export class World {
     if (i1.length) failed.push(`I1 (${i1.length} orders without exactly one payment outcome, e.g. ${i1[0]})`);
     if (i2.length) failed.push(`I2 (${i2.length} orders without exactly one shipment, e.g. ${i2[0]})`);
     if (unpublished) failed.push(`I3 (${unpublished} outbox rows unpublished)`);
-    if (dead !== this.expectedDeadLetters()) failed.push(`I4 (${dead} dead letters, ${this.expectedDeadLetters()} poison expected)`);
+    if (dead !== this.expectedDeadLetters())
+      failed.push(`I4 (${dead} dead letters, ${this.expectedDeadLetters()} poison expected)`);
     const lagging = Object.entries(lags).filter(([, l]) => l !== 0);
     if (lagging.length) failed.push(`I5 (lag ${lagging.map(([g, l]) => `${g}=${l ?? "uncommitted"}`).join(", ")})`);
-    if (i6.problems.length) failed.push(`I6 (${i6.problems.length} provider charges or refunds not exactly one per payment: ${i6.problems.slice(0, 3).map((p) => p.what).join("; ")})`);
-    if (i7.problems.length) failed.push(`I7 (${i7.problems.length} idempotency keys not exactly one order: ${i7.problems.slice(0, 3).map((p) => p.what).join("; ")})`);
-    if (i8.problems.length) failed.push(`I8 (${i8.problems.length} of ${i8.scanned} records fail their contract: ${i8.problems.slice(0, 3).join("; ")})`);
+    if (i6.problems.length)
+      failed.push(
+        `I6 (${i6.problems.length} provider charges or refunds not exactly one per payment: ${i6.problems
+          .slice(0, 3)
+          .map((p) => p.what)
+          .join("; ")})`,
+      );
+    if (i7.problems.length)
+      failed.push(
+        `I7 (${i7.problems.length} idempotency keys not exactly one order: ${i7.problems
+          .slice(0, 3)
+          .map((p) => p.what)
+          .join("; ")})`,
+      );
+    if (i8.problems.length)
+      failed.push(
+        `I8 (${i8.problems.length} of ${i8.scanned} records fail their contract: ${i8.problems.slice(0, 3).join("; ")})`,
+      );
     if (lost) failed.push(`terminal (${lost} orders lost or not terminal)`);
-    const notTerminalIds = perOrder.filter((o) => o.last !== "OrderShipped" && o.last !== "OrderCancelled").map((o) => o.order_id);
+    const notTerminalIds = perOrder
+      .filter((o) => o.last !== "OrderShipped" && o.last !== "OrderCancelled")
+      .map((o) => o.order_id);
     const invariants: Verdict["invariants"] = {
       I1: i1.length === 0,
       I2: i2.length === 0,
@@ -439,7 +602,10 @@ export class World {
     if (failed.length) {
       const orderIds = [...i6.problems, ...i7.problems].flatMap((p) => (p.orderId ? [p.orderId] : []));
       const stuck = [...new Set([...i1, ...i2, ...notTerminalIds, ...orderIds])].slice(0, 2);
-      for (const id of stuck) failed.push(`where ${id} stands: ${await this.whereIs(id).catch((e: Error) => `(could not tell: ${e.message})`)}`);
+      for (const id of stuck)
+        failed.push(
+          `where ${id} stands: ${await this.whereIs(id).catch((e: Error) => `(could not tell: ${e.message})`)}`,
+        );
     }
     return {
       orders: perOrder.length,
@@ -465,14 +631,21 @@ export class World {
    *  REFUNDED payment and none for any other. An authorization with no payment row is allowed only
    *  for an order whose record payment dead-lettered (the provider answered, the record then ran out
    *  of attempts): I1 already requires a payment row for every order that did not. */
-  private async checkProvider(deadLetters: DeadLetter[]): Promise<{ problems: { what: string; orderId?: string }[]; counts: Verdict["provider"] }> {
+  private async checkProvider(
+    deadLetters: DeadLetter[],
+  ): Promise<{ problems: { what: string; orderId?: string }[]; counts: Verdict["provider"] }> {
     const { summary, requests } = await this.providerRequests();
-    const payments = await this.query<{ id: string; order_id: string; status: string }>("payment", "SELECT id::text, order_id::text, status::text FROM payments");
+    const payments = await this.query<{ id: string; order_id: string; status: string }>(
+      "payment",
+      "SELECT id::text, order_id::text, status::text FROM payments",
+    );
     const authsOf = new Map<string, ProviderRequest[]>();
     const refundsOf = new Map<string, number>();
     for (const r of requests) {
-      if (r.operation === "authorization" && r.status !== "refused") authsOf.set(r.orderId, [...(authsOf.get(r.orderId) ?? []), r]);
-      if (r.operation === "refund" && r.status === "refunded") refundsOf.set(r.paymentId, (refundsOf.get(r.paymentId) ?? 0) + 1);
+      if (r.operation === "authorization" && r.status !== "refused")
+        authsOf.set(r.orderId, [...(authsOf.get(r.orderId) ?? []), r]);
+      if (r.operation === "refund" && r.status === "refunded")
+        refundsOf.set(r.paymentId, (refundsOf.get(r.paymentId) ?? 0) + 1);
     }
     const problems: { what: string; orderId?: string }[] = [];
     const paid = new Set<string>();
@@ -481,11 +654,27 @@ export class World {
       paid.add(p.order_id);
       paymentIds.add(p.id);
       const auths = authsOf.get(p.order_id) ?? [];
-      if (auths.length !== 1) problems.push({ what: `order ${p.order_id} has a payment and ${auths.length} provider authorizations`, orderId: p.order_id });
-      else if (auths[0]!.paymentId !== p.id) problems.push({ what: `order ${p.order_id} was authorized for payment ${auths[0]!.paymentId}, its payment row is ${p.id}`, orderId: p.order_id });
-      else if ((auths[0]!.status === "declined") !== (p.status === "DECLINED")) problems.push({ what: `order ${p.order_id}: provider ${auths[0]!.status}, payment ${p.status}`, orderId: p.order_id });
+      if (auths.length !== 1)
+        problems.push({
+          what: `order ${p.order_id} has a payment and ${auths.length} provider authorizations`,
+          orderId: p.order_id,
+        });
+      else if (auths[0]!.paymentId !== p.id)
+        problems.push({
+          what: `order ${p.order_id} was authorized for payment ${auths[0]!.paymentId}, its payment row is ${p.id}`,
+          orderId: p.order_id,
+        });
+      else if ((auths[0]!.status === "declined") !== (p.status === "DECLINED"))
+        problems.push({
+          what: `order ${p.order_id}: provider ${auths[0]!.status}, payment ${p.status}`,
+          orderId: p.order_id,
+        });
       const refunds = refundsOf.get(p.id) ?? 0;
-      if (refunds !== (p.status === "REFUNDED" ? 1 : 0)) problems.push({ what: `payment ${p.id} (${p.status}) was refunded ${refunds} times by the provider`, orderId: p.order_id });
+      if (refunds !== (p.status === "REFUNDED" ? 1 : 0))
+        problems.push({
+          what: `payment ${p.id} (${p.status}) was refunded ${refunds} times by the provider`,
+          orderId: p.order_id,
+        });
     }
     const deadInPayment = new Set(deadLetters.filter((d) => d.group === "payment" && d.key).map((d) => d.key!));
     let withoutPayment = 0;
@@ -493,14 +682,24 @@ export class World {
     for (const [orderId, auths] of authsOf) {
       if (auths.length > 1) {
         duplicates += auths.length - 1;
-        if (!paid.has(orderId)) problems.push({ what: `order ${orderId} has ${auths.length} provider authorizations (keys ${auths.map((a) => a.key).join(", ")})`, orderId });
+        if (!paid.has(orderId))
+          problems.push({
+            what: `order ${orderId} has ${auths.length} provider authorizations (keys ${auths.map((a) => a.key).join(", ")})`,
+            orderId,
+          });
       }
       if (!paid.has(orderId)) {
         withoutPayment++;
-        if (!deadInPayment.has(orderId)) problems.push({ what: `order ${orderId} was authorized by the provider and has no payment row (nor a dead-lettered record in group payment)`, orderId });
+        if (!deadInPayment.has(orderId))
+          problems.push({
+            what: `order ${orderId} was authorized by the provider and has no payment row (nor a dead-lettered record in group payment)`,
+            orderId,
+          });
       }
     }
-    for (const [paymentId, n] of refundsOf) if (!paymentIds.has(paymentId)) problems.push({ what: `payment ${paymentId} has no payment row and ${n} provider refunds` });
+    for (const [paymentId, n] of refundsOf)
+      if (!paymentIds.has(paymentId))
+        problems.push({ what: `payment ${paymentId} has no payment row and ${n} provider refunds` });
     const authorizations = [...authsOf.values()].reduce((n, a) => n + a.length, 0);
     const refunds = [...refundsOf.values()].reduce((n, c) => n + c, 0);
     return { problems, counts: { authorizations, duplicates, refunds, withoutPayment, replays: summary.replays } };
@@ -510,15 +709,35 @@ export class World {
    *  its correlation id, which the client set: this does not read the key table), and every
    *  accepted answer for the key named that order; no order was placed under a key no client sent. */
   private async checkKeys(): Promise<{ problems: { what: string; orderId?: string }[]; checked: number }> {
-    const placed = new Map((await this.query<{ key: string; orders: string[] }>("order", "SELECT correlation_id AS key, array_agg(order_id::text ORDER BY order_id) AS orders FROM order_events WHERE type = 'OrderPlaced' GROUP BY correlation_id")).map((r) => [r.key, r.orders]));
+    const placed = new Map(
+      (
+        await this.query<{ key: string; orders: string[] }>(
+          "order",
+          "SELECT correlation_id AS key, array_agg(order_id::text ORDER BY order_id) AS orders FROM order_events WHERE type = 'OrderPlaced' GROUP BY correlation_id",
+        )
+      ).map((r) => [r.key, r.orders]),
+    );
     const problems: { what: string; orderId?: string }[] = [];
     for (const [key, answered] of this.keys) {
       const orders = placed.get(key) ?? [];
       // a key whose order was never accepted (a client that gave up) may have placed none
-      if (orders.length > 1 || (answered.size > 0 && orders.length === 0)) problems.push({ what: `key ${key} placed ${orders.length} orders${orders.length ? ` (${orders.join(", ")})` : ""}`, ...(orders[0] ? { orderId: orders[0] } : {}) });
-      else if (answered.size > 1 || (answered.size === 1 && !answered.has(orders[0]!))) problems.push({ what: `key ${key} was answered with orders ${[...answered].join(", ")}, placed ${orders.join(", ")}`, ...(orders[0] ? { orderId: orders[0] } : {}) });
+      if (orders.length > 1 || (answered.size > 0 && orders.length === 0))
+        problems.push({
+          what: `key ${key} placed ${orders.length} orders${orders.length ? ` (${orders.join(", ")})` : ""}`,
+          ...(orders[0] ? { orderId: orders[0] } : {}),
+        });
+      else if (answered.size > 1 || (answered.size === 1 && !answered.has(orders[0]!)))
+        problems.push({
+          what: `key ${key} was answered with orders ${[...answered].join(", ")}, placed ${orders.join(", ")}`,
+          ...(orders[0] ? { orderId: orders[0] } : {}),
+        });
     }
-    for (const [key, orders] of placed) if (!this.keys.has(key)) problems.push({ what: `orders ${orders.join(", ")} were placed under correlation id ${key}, which no client sent as a key`, ...(orders[0] ? { orderId: orders[0] } : {}) });
+    for (const [key, orders] of placed)
+      if (!this.keys.has(key))
+        problems.push({
+          what: `orders ${orders.join(", ")} were placed under correlation id ${key}, which no client sent as a key`,
+          ...(orders[0] ? { orderId: orders[0] } : {}),
+        });
     return { problems, checked: this.keys.size };
   }
 
@@ -532,21 +751,25 @@ export class World {
     const problems: string[] = [];
     let scanned = 0;
     // the three topics read at once (each read is a consumer group of its own)
-    const read = await Promise.all(EVENT_TOPICS.map(async (topic) => {
-      // the end offsets before reading: a read that timed out short of them would check too little
-      const admin = this.kafka.kafka.admin();
-      await admin.connect();
-      let ends: { partition: number; high: string }[];
-      try {
-        ends = await admin.fetchTopicOffsets(this.kafka.physical(topic));
-      } finally {
-        await admin.disconnect();
-      }
-      return { topic, ends, records: await readTopicToEnd(this.kafka, topic) };
-    }));
+    const read = await Promise.all(
+      EVENT_TOPICS.map(async (topic) => {
+        // the end offsets before reading: a read that timed out short of them would check too little
+        const admin = this.kafka.kafka.admin();
+        await admin.connect();
+        let ends: { partition: number; high: string }[];
+        try {
+          ends = await admin.fetchTopicOffsets(this.kafka.physical(topic));
+        } finally {
+          await admin.disconnect();
+        }
+        return { topic, ends, records: await readTopicToEnd(this.kafka, topic) };
+      }),
+    );
     for (const { topic, ends, records } of read) {
       for (const { partition, high } of ends) {
-        const last = records.filter((r) => r.partition === partition).reduce((m, r) => (BigInt(r.offset) > m ? BigInt(r.offset) : m), -1n);
+        const last = records
+          .filter((r) => r.partition === partition)
+          .reduce((m, r) => (BigInt(r.offset) > m ? BigInt(r.offset) : m), -1n);
         if (last + 1n < BigInt(high)) problems.push(`${topic}/${partition} read up to ${last}, its end was ${high}`);
       }
       for (const r of records) {
@@ -575,7 +798,15 @@ export class World {
       const ajv = new Ajv2020({ allErrors: true, strict: true });
       addFormats(ajv);
       const dir = path.join(repoRoot, "packages", "contracts", "generated", "json-schema");
-      const validators = new Map(fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => [f.replace(/\.json$/, ""), ajv.compile(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as object)]));
+      const validators = new Map(
+        fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => [
+            f.replace(/\.json$/, ""),
+            ajv.compile(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as object),
+          ]),
+      );
       this.contracts = { ajv, validators };
     }
     return this.contracts;
@@ -586,23 +817,40 @@ export class World {
   private async whereIs(orderId: string): Promise<string> {
     const parts: string[] = [];
     for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) {
-      const rows = await this.query<{ id: string; event_type: string; event_id: string; published: boolean }>(db, "SELECT id::text, event_type, event_id::text, published_at IS NOT NULL AS published FROM outbox WHERE key = $1 ORDER BY id", [orderId]);
-      if (rows.length) parts.push(`${db} outbox [${rows.map((r) => `#${r.id} ${r.event_type} ${r.event_id}${r.published ? "" : " UNPUBLISHED"}`).join(", ")}]`);
+      const rows = await this.query<{ id: string; event_type: string; event_id: string; published: boolean }>(
+        db,
+        "SELECT id::text, event_type, event_id::text, published_at IS NOT NULL AS published FROM outbox WHERE key = $1 ORDER BY id",
+        [orderId],
+      );
+      if (rows.length)
+        parts.push(
+          `${db} outbox [${rows.map((r) => `#${r.id} ${r.event_type} ${r.event_id}${r.published ? "" : " UNPUBLISHED"}`).join(", ")}]`,
+        );
     }
     const inboxes = new Map<string, string[]>();
     for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) {
-      for (const r of await this.query<{ consumer_group: string; event_id: string }>(db, "SELECT consumer_group, event_id::text FROM inbox")) {
+      for (const r of await this.query<{ consumer_group: string; event_id: string }>(
+        db,
+        "SELECT consumer_group, event_id::text FROM inbox",
+      )) {
         inboxes.set(r.event_id, [...(inboxes.get(r.event_id) ?? []), r.consumer_group.replace(TOPIC_PREFIX, "")]);
       }
     }
     for (const topic of EVENT_TOPICS) {
       const records = (await readTopicToEnd(this.kafka, topic)).filter((r) => r.key === orderId);
-      parts.push(`${topic} [${records.map((r) => `${r.headers["event-type"] ?? "?"}@${r.partition}/${r.offset} in inbox of ${(inboxes.get(r.headers["event-id"] ?? "") ?? []).join("+") || "none"}`).join(", ")}]`);
+      parts.push(
+        `${topic} [${records.map((r) => `${r.headers["event-type"] ?? "?"}@${r.partition}/${r.offset} in inbox of ${(inboxes.get(r.headers["event-id"] ?? "") ?? []).join("+") || "none"}`).join(", ")}]`,
+      );
     }
     const held = (await this.providerRequests().catch(() => undefined))?.requests.filter((r) => r.orderId === orderId);
-    if (held) parts.push(`provider [${held.map((r) => `${r.operation} ${r.status} key ${r.key} payment ${r.paymentId} presented ${r.presentedCount}×`).join(", ")}]`);
+    if (held)
+      parts.push(
+        `provider [${held.map((r) => `${r.operation} ${r.status} key ${r.key} payment ${r.paymentId} presented ${r.presentedCount}×`).join(", ")}]`,
+      );
     const commits: string[] = [];
-    for (const s of SUBSCRIPTIONS) for (const p of await consumerGroupLag(this.kafka, s.group)) commits.push(`${s.group}:${p.topic}/${p.partition}@${p.committedOffset}`);
+    for (const s of SUBSCRIPTIONS)
+      for (const p of await consumerGroupLag(this.kafka, s.group))
+        commits.push(`${s.group}:${p.topic}/${p.partition}@${p.committedOffset}`);
     return `${parts.join("; ")}; commits ${commits.join(" ")}`;
   }
 

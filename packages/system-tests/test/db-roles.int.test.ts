@@ -24,7 +24,11 @@ async function as<T>(role: string, db: string, fn: (c: pg.Client) => Promise<T>)
     await c.end();
   }
 }
-const refusal = (p: Promise<unknown>) => p.then(() => "allowed", (e: Error) => e.message);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => "allowed",
+    (e: Error) => e.message,
+  );
 
 beforeAll(async () => {
   if (fs.existsSync(dir)) fs.chmodSync(dir, 0o755);
@@ -32,12 +36,28 @@ beforeAll(async () => {
   // the init script creates the databases itself, owned by the migration roles
   const admin = new pg.Client({ connectionString: url("postgres", "postgres") });
   await admin.connect();
-  for (const db of ["orderflow_order", "orderflow_payment", "orderflow_shipping"]) await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+  for (const db of ["orderflow_order", "orderflow_payment", "orderflow_shipping"])
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
   await admin.end();
-  const init = spawnSync("psql", ["-v", "ON_ERROR_STOP=1", "-q", "-d", url("postgres", "postgres"), "-f", path.join(repoRoot, "infra", "compose", "postgres-init.sql")], { encoding: "utf8" });
+  const init = spawnSync(
+    "psql",
+    [
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-q",
+      "-d",
+      url("postgres", "postgres"),
+      "-f",
+      path.join(repoRoot, "infra", "compose", "postgres-init.sql"),
+    ],
+    { encoding: "utf8" },
+  );
   if (init.status !== 0) throw new Error(`postgres-init.sql failed: ${init.stderr}`);
   for (const svc of ["order", "payment", "shipping"]) {
-    const r = spawnSync("node", [path.join(repoRoot, "apps", svc, "dist", "migrate.js"), "deploy"], { env: { ...process.env, DATABASE_URL: url(`${svc}_migrate`, `orderflow_${svc}`) }, encoding: "utf8" });
+    const r = spawnSync("node", [path.join(repoRoot, "apps", svc, "dist", "migrate.js"), "deploy"], {
+      env: { ...process.env, DATABASE_URL: url(`${svc}_migrate`, `orderflow_${svc}`) },
+      encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`migrating ${svc} as ${svc}_migrate failed:\n${r.stdout}${r.stderr}`);
   }
 }, 120_000);
@@ -50,15 +70,23 @@ afterAll(async () => {
 describe("per-service database roles", () => {
   it("lets a service's role read and write its own rows", async () => {
     await as("order_app", "orderflow_order", async (c) => {
-      await c.query(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), 'a', 'order-events', 'a', 'T', '{}', '{}')`);
+      await c.query(
+        `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), 'a', 'order-events', 'a', 'T', '{}', '{}')`,
+      );
       expect((await c.query("SELECT count(*)::int AS n FROM outbox")).rows[0].n).toBe(1);
     });
   });
 
   it("refuses a service's role another service's database", async () => {
-    expect(await refusal(as("order_app", "orderflow_payment", (c) => c.query("SELECT 1")))).toMatch(/permission denied for database/);
-    expect(await refusal(as("payment_app", "orderflow_shipping", (c) => c.query("SELECT 1")))).toMatch(/permission denied for database/);
-    expect(await refusal(as("shipping_app", "orderflow_order", (c) => c.query("SELECT 1")))).toMatch(/permission denied for database/);
+    expect(await refusal(as("order_app", "orderflow_payment", (c) => c.query("SELECT 1")))).toMatch(
+      /permission denied for database/,
+    );
+    expect(await refusal(as("payment_app", "orderflow_shipping", (c) => c.query("SELECT 1")))).toMatch(
+      /permission denied for database/,
+    );
+    expect(await refusal(as("shipping_app", "orderflow_order", (c) => c.query("SELECT 1")))).toMatch(
+      /permission denied for database/,
+    );
   });
 
   it("refuses a service's role any change to its own schema", async () => {
@@ -74,7 +102,13 @@ describe("per-service database roles", () => {
     await as("relay_app", "orderflow_order", async (c) => {
       expect((await c.query("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")).rowCount).toBe(1);
       expect(await refusal(c.query("CREATE TABLE sneaky (id int)"))).toMatch(/permission denied/);
-      expect(await refusal(c.query(`INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), 'a', 'order-events', 'a', 'T', '{}', '{}')`))).toMatch(/permission denied/);
+      expect(
+        await refusal(
+          c.query(
+            `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), 'a', 'order-events', 'a', 'T', '{}', '{}')`,
+          ),
+        ),
+      ).toMatch(/permission denied/);
     });
   });
 });

@@ -12,13 +12,24 @@ import * as payment from "../../../apps/payment/src/env.js";
 import * as shipping from "../../../apps/shipping/src/env.js";
 import { repoRoot } from "./harness.js";
 
-const services = { order, payment, shipping, "outbox-relay": relay, "ops-console": opsConsole, "payment-provider": provider } as const;
-const compose = parse(fs.readFileSync(path.join(repoRoot, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+const services = {
+  order,
+  payment,
+  shipping,
+  "outbox-relay": relay,
+  "ops-console": opsConsole,
+  "payment-provider": provider,
+} as const;
+const compose = parse(fs.readFileSync(path.join(repoRoot, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, string> }>;
+};
 // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
-const k8sDocs = (f: string) => parseAllDocuments(fs.readFileSync(path.join(repoRoot, "infra", "k8s", f), "utf8")).map((d) => d.toJS() as any);
+const k8sDocs = (f: string) =>
+  parseAllDocuments(fs.readFileSync(path.join(repoRoot, "infra", "k8s", f), "utf8")).map((d) => d.toJS() as any);
 const [configMap, secret] = k8sDocs("base/config.yaml");
 // the provider simulator runs only in the local overlay: a production install has a real provider
-const k8sFile = (name: string) => (name === "payment-provider" ? "overlays/local/payment-provider.yaml" : `base/${name}.yaml`);
+const k8sFile = (name: string) =>
+  name === "payment-provider" ? "overlays/local/payment-provider.yaml" : `base/${name}.yaml`;
 
 describe.each(Object.entries(services))("%s", (name, svc) => {
   it("reads every variable docker-compose sets, and accepts their values", () => {

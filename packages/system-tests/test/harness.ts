@@ -31,13 +31,16 @@ export const DATABASES: Record<Exclude<ServiceName, "outbox-relay" | "ops-consol
   shipping: dbUrl(`e2e_${RUN}_shipping`),
 };
 
-const RELAY_DATABASES = Object.entries(DATABASES).map(([name, url]) => `${name}=${url}`).join(",");
+const RELAY_DATABASES = Object.entries(DATABASES)
+  .map(([name, url]) => `${name}=${url}`)
+  .join(",");
 
 export async function dropDatabases(): Promise<void> {
   const c = new pg.Client({ connectionString: dbUrl("postgres") });
   await c.connect();
   try {
-    for (const url of Object.values(DATABASES)) await c.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+    for (const url of Object.values(DATABASES))
+      await c.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
   } finally {
     await c.end();
   }
@@ -49,7 +52,10 @@ export const poll = { timeout: 30_000, interval: 100 };
 /** Apply every service's migrations (creating its database), as its deploy entrypoint does. */
 export function migrateAll(): void {
   for (const [svc, url] of Object.entries(DATABASES)) {
-    const r = spawnSync("node", [path.join(repoRoot, "apps", svc, "dist", "migrate.js"), "deploy"], { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" });
+    const r = spawnSync("node", [path.join(repoRoot, "apps", svc, "dist", "migrate.js"), "deploy"], {
+      env: { ...process.env, DATABASE_URL: url },
+      encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`migrating ${svc} failed:\n${r.stdout}${r.stderr}`);
   }
 }
@@ -90,18 +96,32 @@ export class Service {
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);
-    this.exited = new Promise((resolve) => proc.once("exit", (code) => {
-      this.exitCode = code;
-      file.end();
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      proc.once("exit", (code) => {
+        this.exitCode = code;
+        file.end();
+        resolve(code);
+      }),
+    );
   }
 
   static async start(name: ServiceName, port: number, env: Record<string, string> = {}): Promise<Service> {
     // SERVICE_NODE_ARGS: extra node flags for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
     const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
     const proc = spawn("node", [...nodeArgs, path.join(repoRoot, "apps", name, "dist", "main.js")], {
-      env: { ...process.env, PORT: String(port), KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: TOPIC_PREFIX, LOG_LEVEL: "debug", ...(name === "outbox-relay" ? { RELAY_DATABASES } : name === "ops-console" || name === "payment-provider" ? {} : { DATABASE_URL: DATABASES[name] }), ...env },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        KAFKA_BROKERS,
+        KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
+        LOG_LEVEL: "debug",
+        ...(name === "outbox-relay"
+          ? { RELAY_DATABASES }
+          : name === "ops-console" || name === "payment-provider"
+            ? {}
+            : { DATABASE_URL: DATABASES[name] }),
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const s = new Service(name, port, proc);
@@ -113,11 +133,15 @@ export class Service {
   }
 
   async ready(timeoutMs = 60_000): Promise<this> {
-    await waitFor(`${this.name} /readyz`, async () => {
-      if (this.exitCode !== undefined) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.tail()}`);
-      const r = await fetch(this.url("/readyz"));
-      return r.status === 200;
-    }, timeoutMs);
+    await waitFor(
+      `${this.name} /readyz`,
+      async () => {
+        if (this.exitCode !== undefined) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.tail()}`);
+        const r = await fetch(this.url("/readyz"));
+        return r.status === 200;
+      },
+      timeoutMs,
+    );
     return this;
   }
 
@@ -127,7 +151,10 @@ export class Service {
   }
 
   tail(n = 15): string {
-    return this.lines.slice(-n).map((l) => JSON.stringify(l)).join("\n");
+    return this.lines
+      .slice(-n)
+      .map((l) => JSON.stringify(l))
+      .join("\n");
   }
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
@@ -150,8 +177,16 @@ export async function getJson<T = any>(url: string): Promise<{ status: number; b
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what the test checks; a caller names T where it wants one
-export async function postJson<T = any>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: AUTHORIZATION, ...headers }, body: JSON.stringify(body) });
+export async function postJson<T = any>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: AUTHORIZATION, ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: r.status, body: (await r.json()) as T, headers: r.headers };
 }
 
@@ -163,6 +198,12 @@ export function anOrder(overrides: Partial<{ customerId: string; unitPrice: numb
       { sku: "PEN-7", quantity: 1, unitPrice: 500 },
     ],
     currency: "EUR",
-    shippingAddress: { name: "Ada Lovelace", line1: "1 Main Street", city: "Berlin", postalCode: "10115", country: "DE" },
+    shippingAddress: {
+      name: "Ada Lovelace",
+      line1: "1 Main Street",
+      city: "Berlin",
+      postalCode: "10115",
+      country: "DE",
+    },
   };
 }

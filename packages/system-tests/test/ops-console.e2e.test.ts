@@ -10,25 +10,56 @@ import { signToken } from "@orderflow/service-kit";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { anOrder, dropDatabases, getJson, KAFKA_BROKERS, migrateAll, poll, postJson, repoRoot, Service, TOPIC_PREFIX } from "./harness.js";
+import {
+  anOrder,
+  dropDatabases,
+  getJson,
+  KAFKA_BROKERS,
+  migrateAll,
+  poll,
+  postJson,
+  repoRoot,
+  Service,
+  TOPIC_PREFIX,
+} from "./harness.js";
 
 const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115, provider: 3116 } as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.join(repoRoot, "packages", "system-tests", "artifacts", "ops-console");
 // the flags a machine without network access needs (ENVIRONMENT.md); playwright adds --headless and a fresh profile
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** payment retries twice within a second, then dead-letters */
 const FAST_DLT = { CONSUMER_MAX_ATTEMPTS: "2", CONSUMER_RETRY_INITIAL_MS: "50", CONSUMER_RETRY_MAX_MS: "200" };
 
-const kafka = createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "system-tests-console", logger: pino({ level: "warn" }), topicPrefix: TOPIC_PREFIX });
-const operatorToken = await signToken(LOCAL_DEV_AUTH, { subject: "ada.operator", scopes: ["ops", "orders:read"], ttlSeconds: 3600 });
+const kafka = createKafkaClient({
+  brokers: KAFKA_BROKERS.split(","),
+  clientId: "system-tests-console",
+  logger: pino({ level: "warn" }),
+  topicPrefix: TOPIC_PREFIX,
+});
+const operatorToken = await signToken(LOCAL_DEV_AUTH, {
+  subject: "ada.operator",
+  scopes: ["ops", "orders:read"],
+  ttlSeconds: 3600,
+});
 let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service, provider: Service;
 let browser: Browser;
 let page: Page;
 let problems: string[] = [];
 
-const startPayment = (env: Record<string, string> = {}) => Service.start("payment", PORTS.payment, { ...FAST_DLT, PAYMENT_PROVIDER_URL: provider.url(""), ...env }).then((s) => s.ready());
+const startPayment = (env: Record<string, string> = {}) =>
+  Service.start("payment", PORTS.payment, { ...FAST_DLT, PAYMENT_PROVIDER_URL: provider.url(""), ...env }).then((s) =>
+    s.ready(),
+  );
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -67,16 +98,30 @@ async function openOrder(id: string): Promise<void> {
 async function accessibilityViolations(): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } });
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run(
+            ctx: unknown,
+            opts: unknown,
+          ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    return axe.run((globalThis as unknown as { document: unknown }).document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] },
+    });
   });
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 beforeAll(async () => {
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
   migrateAll();
   await ensureTopics(kafka);
   provider = await Service.start("payment-provider", PORTS.provider).then((s) => s.ready());
@@ -84,13 +129,20 @@ beforeAll(async () => {
     Service.start("outbox-relay", PORTS.relay),
     Service.start("order", PORTS.order),
     Service.start("shipping", PORTS.shipping, { SHIPPING_DISPATCH_DELAY_MS: "300" }),
-    Service.start("ops-console", PORTS.console, { ORDER_URL: `http://127.0.0.1:${PORTS.order}`, RELAY_URL: `http://127.0.0.1:${PORTS.relay}`, OPS_HEALTH_CACHE_MS: "200" }),
+    Service.start("ops-console", PORTS.console, {
+      ORDER_URL: `http://127.0.0.1:${PORTS.order}`,
+      RELAY_URL: `http://127.0.0.1:${PORTS.relay}`,
+      OPS_HEALTH_CACHE_MS: "200",
+    }),
   ]);
   payment = await startPayment();
   await Promise.all([relay.ready(), order.ready(), shipping.ready(), opsConsole.ready()]);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on("console", (m) => void ((m.type() === "error" || m.type() === "warning") && problems.push(`console ${m.type()}: ${m.text()}`)));
+  page.on(
+    "console",
+    (m) => void ((m.type() === "error" || m.type() === "warning") && problems.push(`console ${m.type()}: ${m.text()}`)),
+  );
   page.on("pageerror", (e) => void problems.push(`page error: ${e.message}`));
   await signIn();
 });
@@ -112,7 +164,10 @@ afterAll(async () => {
 describe("the ops console", () => {
   it("shows a shipped order's events across the three services in causal order, with where each record is", async () => {
     const id = await place();
-    await vi.waitFor(async () => expect(await orderStatus(id), `order ${id} SHIPPED`).toBe("SHIPPED"), { ...poll, timeout: 60_000 });
+    await vi.waitFor(async () => expect(await orderStatus(id), `order ${id} SHIPPED`).toBe("SHIPPED"), {
+      ...poll,
+      timeout: 60_000,
+    });
     await openOrder(id);
     const events = page.getByTestId("timeline-event");
     await expect.poll(() => events.count()).toBe(5);
@@ -132,11 +187,14 @@ describe("the ops console", () => {
     await payment.stop();
     payment = await startPayment({ PAYMENT_GATEWAY_FAILPOINT: "unavailable" });
     const id = await place();
-    const [dead] = await vi.waitFor(async () => {
-      const list = (await consoleApi(`/api/dead-letters?key=${id}`)).deadLetters as { id: string }[];
-      expect(list.length, "the OrderPlaced to be dead-lettered").toBeGreaterThan(0);
-      return list;
-    }, { ...poll, timeout: 60_000 });
+    const [dead] = await vi.waitFor(
+      async () => {
+        const list = (await consoleApi(`/api/dead-letters?key=${id}`)).deadLetters as { id: string }[];
+        expect(list.length, "the OrderPlaced to be dead-lettered").toBeGreaterThan(0);
+        return list;
+      },
+      { ...poll, timeout: 60_000 },
+    );
     expect(await orderStatus(id)).toBe("PLACED");
 
     await openOrder(id);
@@ -159,15 +217,28 @@ describe("the ops console", () => {
     await dialog.getByRole("button", { name: "Confirm redrive" }).click();
     await expect.poll(() => page.getByRole("status").innerText()).toMatch(/ada\.operator/);
 
-    await vi.waitFor(async () => expect(await orderStatus(id), `order ${id} SHIPPED after the redrive`).toBe("SHIPPED"), { ...poll, timeout: 60_000 });
+    await vi.waitFor(
+      async () => expect(await orderStatus(id), `order ${id} SHIPPED after the redrive`).toBe("SHIPPED"),
+      { ...poll, timeout: 60_000 },
+    );
     await openOrder(id);
-    await expect.poll(() => page.getByTestId("timeline-event").evaluateAll((els) => els.map((e) => e.getAttribute("data-event-type")))).toEqual(["OrderPlaced", "PaymentAuthorized", "OrderPaid", "ShipmentDispatched", "OrderShipped"]);
+    await expect
+      .poll(() =>
+        page.getByTestId("timeline-event").evaluateAll((els) => els.map((e) => e.getAttribute("data-event-type"))),
+      )
+      .toEqual(["OrderPlaced", "PaymentAuthorized", "OrderPaid", "ShipmentDispatched", "OrderShipped"]);
     await expect.poll(() => page.getByTestId("dead-letter").getAttribute("data-state")).toBe("redriven");
     await shot("4-redriven-order-shipped");
 
     // the audit trail names the operator, the action and the record
-    const audit = (await consoleApi("/api/audit")).entries as { action: string; operator: string; deadLetter: string }[];
-    expect(audit).toContainEqual(expect.objectContaining({ action: "redrive", operator: "ada.operator", deadLetter: dead!.id }));
+    const audit = (await consoleApi("/api/audit")).entries as {
+      action: string;
+      operator: string;
+      deadLetter: string;
+    }[];
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: "redrive", operator: "ada.operator", deadLetter: dead!.id }),
+    );
     await page.getByRole("link", { name: "Audit" }).click();
     await page.getByRole("cell", { name: dead!.id }).first().waitFor();
     await shot("5-audit-trail");
@@ -177,12 +248,17 @@ describe("the ops console", () => {
     await page.getByRole("link", { name: "Flow health" }).click();
     const health = page.getByTestId("flow-health");
     await health.waitFor();
-    for (const group of ["order", "order-projection", "payment", "shipping"]) await page.locator(`[data-testid="lag-row"][data-group="${group}"]`).first().waitFor();
+    for (const group of ["order", "order-projection", "payment", "shipping"])
+      await page.locator(`[data-testid="lag-row"][data-group="${group}"]`).first().waitFor();
     await expect.poll(() => health.innerText()).toMatch(/order[\s\S]*payment[\s\S]*shipping/);
     // live: an order placed now shows up in the relay's throughput without reloading the page
     await place();
-    await expect.poll(async () => (await consoleApi("/api/health")).relayPublishedPerSecond, { timeout: 30_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId("relay-throughput").innerText(), { timeout: 30_000 }).toMatch(/^\D*[0-9.]*[1-9]/);
+    await expect
+      .poll(async () => (await consoleApi("/api/health")).relayPublishedPerSecond, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId("relay-throughput").innerText(), { timeout: 30_000 })
+      .toMatch(/^\D*[0-9.]*[1-9]/);
     expect(await accessibilityViolations()).toEqual([]);
     await shot("6-flow-health");
   });
@@ -190,9 +266,17 @@ describe("the ops console", () => {
   it("refuses the API without an operator credential, and names what is wrong with an action", async () => {
     expect((await fetch(opsConsole.url("/api/health"))).status).toBe(401);
     const readOnly = await signToken(LOCAL_DEV_AUTH, { subject: "viewer", scopes: ["orders:read"], ttlSeconds: 60 });
-    const forbidden = await fetch(opsConsole.url("/api/dead-letters/redrive"), { method: "POST", headers: { authorization: `Bearer ${readOnly}`, "content-type": "application/json" }, body: JSON.stringify({ group: "payment", key: "x" }) });
+    const forbidden = await fetch(opsConsole.url("/api/dead-letters/redrive"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${readOnly}`, "content-type": "application/json" },
+      body: JSON.stringify({ group: "payment", key: "x" }),
+    });
     expect(forbidden.status).toBe(403);
-    const noReason = await fetch(opsConsole.url("/api/dead-letters/discard"), { method: "POST", headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" }, body: JSON.stringify({ group: "payment", key: "x" }) });
+    const noReason = await fetch(opsConsole.url("/api/dead-letters/discard"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ group: "payment", key: "x" }),
+    });
     expect(noReason.status).toBe(400);
     expect(noReason.headers.get("content-type")).toMatch(/application\/problem\+json/);
     expect(((await noReason.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain("reason");

@@ -8,7 +8,11 @@ import { isOutage, isRetriable } from "@orderflow/kafka";
 import { createMetrics } from "@orderflow/observability";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GatewayRejectedError, GatewayUnavailableError, type GatewayRequest } from "../../../apps/payment/src/gateway/gateway.js";
+import {
+  GatewayRejectedError,
+  GatewayUnavailableError,
+  type GatewayRequest,
+} from "../../../apps/payment/src/gateway/gateway.js";
 import { HttpPaymentGateway } from "../../../apps/payment/src/gateway/http-gateway.js";
 import { Faults } from "../../../apps/payment-provider/src/domain/faults.js";
 import { createApp } from "../../../apps/payment-provider/src/http/app.js";
@@ -24,7 +28,13 @@ let url: string;
 let gateway: HttpPaymentGateway;
 
 beforeAll(async () => {
-  server = createApp({ log: pino({ level: "silent" }), metrics: createMetrics("payment-provider"), ledger, faults, held }).listen(0, "127.0.0.1");
+  server = createApp({
+    log: pino({ level: "silent" }),
+    metrics: createMetrics("payment-provider"),
+    ledger,
+    faults,
+    held,
+  }).listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   gateway = new HttpPaymentGateway({ baseUrl: url, timeoutMs: 300 });
@@ -44,17 +54,32 @@ beforeEach(() => {
 let n = 0;
 const aPayment = (amount = 3000): GatewayRequest => {
   n += 1;
-  return { idempotencyKey: `authorize:order-${n}`, paymentId: `pay-${n}`, orderId: `order-${n}`, amount, currency: "EUR" };
+  return {
+    idempotencyKey: `authorize:order-${n}`,
+    paymentId: `pay-${n}`,
+    orderId: `order-${n}`,
+    amount,
+    currency: "EUR",
+  };
 };
 const refundOf = (p: GatewayRequest): GatewayRequest => ({ ...p, idempotencyKey: `refund:${p.orderId}` });
 const summary = () => ledger.list().summary;
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected the call to fail"); }, (e: Error) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (e: Error) => e,
+  );
 
 describe("payment's gateway against the provider simulator", () => {
   it("approves, declines above the limit with the reason, and refunds", async () => {
     const p = aPayment();
     expect(await gateway.authorize(p)).toEqual({ approved: true });
-    expect(await gateway.authorize(aPayment(100_001))).toEqual({ approved: false, reason: "amount 100001 EUR exceeds the simulated limit of 100000" });
+    expect(await gateway.authorize(aPayment(100_001))).toEqual({
+      approved: false,
+      reason: "amount 100001 EUR exceeds the simulated limit of 100000",
+    });
     await gateway.refund(refundOf(p));
     expect(summary()).toMatchObject({ authorizations: 2, approved: 1, declined: 1, refunds: 1 });
   });

@@ -6,7 +6,15 @@ import express from "express";
 import helmet from "helmet";
 import { z } from "zod";
 import { isOutage } from "@orderflow/kafka";
-import { createServiceApp, HttpProblem, idempotentInMemory, requireScope, SCOPES, type ServiceAppDeps, type Verifier } from "@orderflow/service-kit";
+import {
+  createServiceApp,
+  HttpProblem,
+  idempotentInMemory,
+  requireScope,
+  SCOPES,
+  type ServiceAppDeps,
+  type Verifier,
+} from "@orderflow/service-kit";
 import type { AuditList, DeadLetterList, OrderList, Session } from "@orderflow/http-api/ops-console";
 import type { Console } from "../console.js";
 
@@ -35,16 +43,24 @@ const Selection = {
   id: z.string().min(1).max(500).optional(),
   key: z.string().min(1).max(200).optional(),
 };
-const oneOf = (b: { id?: string | undefined; key?: string | undefined }) => (b.id === undefined) !== (b.key === undefined);
-const oneOfError = { message: "give exactly one of id (one dead letter) or key (every pending one of the key)", path: ["id"] };
+const oneOf = (b: { id?: string | undefined; key?: string | undefined }) =>
+  (b.id === undefined) !== (b.key === undefined);
+const oneOfError = {
+  message: "give exactly one of id (one dead letter) or key (every pending one of the key)",
+  path: ["id"],
+};
 const RedriveBody = z.strictObject(Selection).refine(oneOf, oneOfError);
-const DiscardBody = z.strictObject({ ...Selection, reason: z.string().trim().min(1, "say why the record is given up").max(500) }).refine(oneOf, oneOfError);
+const DiscardBody = z
+  .strictObject({ ...Selection, reason: z.string().trim().min(1, "say why the record is given up").max(500) })
+  .refine(oneOf, oneOfError);
 const OrderId = z.string().min(1).max(200);
 
 /** the verified token's expiry, for the page to warn before it lapses */
 function expiryOf(token: string): string | null {
   try {
-    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown };
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      exp?: unknown;
+    };
     return typeof payload.exp === "number" ? new Date(payload.exp * 1000).toISOString() : null;
   } catch {
     return null;
@@ -56,7 +72,21 @@ export function createApp(deps: AppDeps) {
   const hasPage = fs.existsSync(path.join(deps.webDir, "index.html"));
   return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
     // the page loads only its own scripts and styles, and is never framed
-    app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"] } } }));
+    app.use(
+      helmet({
+        contentSecurityPolicy: {
+          directives: {
+            defaultSrc: ["'self'"],
+            scriptSrc: ["'self'"],
+            styleSrc: ["'self'"],
+            imgSrc: ["'self'", "data:"],
+            connectSrc: ["'self'"],
+            frameAncestors: ["'none'"],
+            formAction: ["'self'"],
+          },
+        },
+      }),
+    );
     app.use("/api", ops);
     // a redrive or discard retried with its Idempotency-Key (the page sends one per confirmation)
     // acts once: the console has no database, so the answers are kept in memory (one replica)
@@ -64,7 +94,11 @@ export function createApp(deps: AppDeps) {
 
     app.get("/api/session", (req, res) => {
       const token = req.headers.authorization!.replace(/^Bearer\s+/i, "");
-      const body: Session = { subject: req.principal!.subject, scopes: req.principal!.scopes, expiresAt: expiryOf(token) };
+      const body: Session = {
+        subject: req.principal!.subject,
+        scopes: req.principal!.scopes,
+        expiresAt: expiryOf(token),
+      };
       res.json(body);
     });
 
@@ -101,10 +135,21 @@ export function createApp(deps: AppDeps) {
       res.json(body);
     });
 
-    if (hasPage) app.use(express.static(deps.webDir, { index: "index.html", maxAge: "1h", setHeaders: (res, file) => file.endsWith("index.html") && res.setHeader("cache-control", "no-cache") }));
+    if (hasPage)
+      app.use(
+        express.static(deps.webDir, {
+          index: "index.html",
+          maxAge: "1h",
+          setHeaders: (res, file) => file.endsWith("index.html") && res.setHeader("cache-control", "no-cache"),
+        }),
+      );
     else {
       app.get("/", () => {
-        throw new HttpProblem(503, "Page not built", "run `pnpm --filter @orderflow/ops-console build` (the API under /api works without it)");
+        throw new HttpProblem(
+          503,
+          "Page not built",
+          "run `pnpm --filter @orderflow/ops-console build` (the API under /api works without it)",
+        );
       });
     }
   });

@@ -36,7 +36,12 @@ function describe(action: DeadLetterAction, r: ActionResponse): ActionOutcome {
 }
 
 /** POST the action; whatever happens, an outcome to show */
-async function perform(api: Api, action: DeadLetterAction, body: ActionRequest & { id: string }, idempotencyKey: string): Promise<ActionOutcome> {
+async function perform(
+  api: Api,
+  action: DeadLetterAction,
+  body: ActionRequest & { id: string },
+  idempotencyKey: string,
+): Promise<ActionOutcome> {
   try {
     return describe(action, await api.post(`/api/dead-letters/${action}`, body, ActionResponse, { idempotencyKey }));
   } catch (err) {
@@ -126,7 +131,15 @@ export function ActionDialog({ action, deadLetter, parkedBehind, onDone, onClose
 }
 
 /** what confirming will do, to which record and group, and what else it may release */
-function Explanation({ action, deadLetter: dl, parkedBehind }: { action: DeadLetterAction; deadLetter: DeadLetterView; parkedBehind: number }) {
+function Explanation({
+  action,
+  deadLetter: dl,
+  parkedBehind,
+}: {
+  action: DeadLetterAction;
+  deadLetter: DeadLetterView;
+  parkedBehind: number;
+}) {
   const what = dl.eventType ?? `the record${dl.eventId ? ` (event ${dl.eventId})` : ""}`;
   const key = dl.key ?? "(no key)";
   const redrive = action === "redrive";
@@ -141,7 +154,8 @@ function Explanation({ action, deadLetter: dl, parkedBehind }: { action: DeadLet
         {redrive
           ? `Other consumer groups are not affected. The dead letter is marked redriven and an audit entry is recorded under your name.`
           : `Other consumer groups are not affected. An audit entry with your reason is recorded under your name.`}
-        {parkedBehind > 0 && ` ${plural(parkedBehind, "record")} of this key parked behind it in this group may be released as well.`}
+        {parkedBehind > 0 &&
+          ` ${plural(parkedBehind, "record")} of this key parked behind it in this group may be released as well.`}
       </p>
     </>
   );
@@ -168,7 +182,17 @@ function Facts({ deadLetter: dl }: { deadLetter: DeadLetterView }) {
   );
 }
 
-function ReasonField({ reasonRef, reason, error, onChange }: { reasonRef: RefObject<HTMLTextAreaElement | null>; reason: string; error: string | null; onChange: (value: string) => void }) {
+function ReasonField({
+  reasonRef,
+  reason,
+  error,
+  onChange,
+}: {
+  reasonRef: RefObject<HTMLTextAreaElement | null>;
+  reason: string;
+  error: string | null;
+  onChange: (value: string) => void;
+}) {
   return (
     <div className="field">
       <label htmlFor="discard-reason">Reason</label>
@@ -192,7 +216,17 @@ function ReasonField({ reasonRef, reason, error, onChange }: { reasonRef: RefObj
   );
 }
 
-function Buttons({ redrive, busy, confirmRef, onCancel }: { redrive: boolean; busy: boolean; confirmRef: RefObject<HTMLButtonElement | null>; onCancel: () => void }) {
+function Buttons({
+  redrive,
+  busy,
+  confirmRef,
+  onCancel,
+}: {
+  redrive: boolean;
+  busy: boolean;
+  confirmRef: RefObject<HTMLButtonElement | null>;
+  onCancel: () => void;
+}) {
   return (
     <div className="actions">
       <button type="submit" ref={confirmRef} className={redrive ? undefined : "danger"} disabled={busy}>

@@ -156,7 +156,9 @@ function Header({ session, section, onSignOut }: { session: Session | null; sect
             </ul>
           </nav>
           <div className="who">
-            <span title={`scopes: ${session.scopes.join(" ")}${session.expiresAt ? `; expires ${session.expiresAt}` : ""}`}>
+            <span
+              title={`scopes: ${session.scopes.join(" ")}${session.expiresAt ? `; expires ${session.expiresAt}` : ""}`}
+            >
               Signed in as {session.subject}
             </span>
             <button type="button" className="secondary" onClick={onSignOut}>
@@ -172,7 +174,9 @@ function Header({ session, section, onSignOut }: { session: Session | null; sect
 function View({ route }: { route: Route }) {
   switch (route.view) {
     case "orders":
-      return <OrdersView key={`${route.customerId}\n${route.status}`} customerId={route.customerId} status={route.status} />;
+      return (
+        <OrdersView key={`${route.customerId}\n${route.status}`} customerId={route.customerId} status={route.status} />
+      );
     case "order":
       return <OrderDetailView key={route.orderId} orderId={route.orderId} />;
     case "health":
@@ -190,4 +194,3 @@ function View({ route }: { route: Route }) {
       );
   }
 }
-

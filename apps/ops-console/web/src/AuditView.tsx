@@ -44,7 +44,11 @@ export function AuditView() {
             <tbody>
               {entries.map((e, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: entries have no id and two can be alike; rows hold no state, the index only tells alike ones apart
-                <tr key={`${e.at}|${e.action}|${e.group}|${e.deadLetter}|${i}`} data-testid="audit-entry" data-action={e.action}>
+                <tr
+                  key={`${e.at}|${e.action}|${e.group}|${e.deadLetter}|${i}`}
+                  data-testid="audit-entry"
+                  data-action={e.action}
+                >
                   <td>
                     <Time iso={e.at} />
                   </td>

@@ -52,7 +52,10 @@ export function HealthView() {
         <p className="updated muted">
           {updatedAt ? (
             <>
-              updated <time dateTime={updatedAt.toISOString()} title={health ? `snapshot at ${health.at}` : undefined}>{clock(updatedAt)}</time>
+              updated{" "}
+              <time dateTime={updatedAt.toISOString()} title={health ? `snapshot at ${health.at}` : undefined}>
+                {clock(updatedAt)}
+              </time>
               {" · refreshes every 2 s"}
             </>
           ) : (
@@ -73,8 +76,8 @@ export function HealthView() {
           <section aria-labelledby="relay-heading">
             <h2 id="relay-heading">Relay throughput</h2>
             <p>
-              <strong data-testid="relay-throughput">{formatNumber(health.relayPublishedPerSecond)}</strong> rows published per second by
-              the outbox relay (all databases, over its last minute).
+              <strong data-testid="relay-throughput">{formatNumber(health.relayPublishedPerSecond)}</strong> rows
+              published per second by the outbox relay (all databases, over its last minute).
             </p>
           </section>
           <DeadLetterTopics health={health} />
@@ -106,10 +109,20 @@ function ConsumerLag({ groups }: { groups: GroupLag[] }) {
               {groups.map((g) => {
                 const behind = g.lag === null || g.lag > 0;
                 return (
-                  <tr key={g.group} data-testid="lag-row" data-group={g.group} data-lag={g.lag ?? ""} className={behind ? "behind" : undefined}>
+                  <tr
+                    key={g.group}
+                    data-testid="lag-row"
+                    data-group={g.group}
+                    data-lag={g.lag ?? ""}
+                    className={behind ? "behind" : undefined}
+                  >
                     <th scope="row">{g.group}</th>
                     <td className="num">
-                      {g.lag === null ? <span title="a partition with records has no committed offset yet">unknown</span> : g.lag}
+                      {g.lag === null ? (
+                        <span title="a partition with records has no committed offset yet">unknown</span>
+                      ) : (
+                        g.lag
+                      )}
                       {g.lag !== null && g.lag > 0 && <span className="badge warn">behind</span>}
                     </td>
                     <td>
@@ -118,7 +131,10 @@ function ConsumerLag({ groups }: { groups: GroupLag[] }) {
                       ) : (
                         <ul className="partitions">
                           {g.partitions.map((p) => (
-                            <li key={`${p.topic}/${p.partition}`} className={p.lag === null || p.lag > 0 ? "behind" : undefined}>
+                            <li
+                              key={`${p.topic}/${p.partition}`}
+                              className={p.lag === null || p.lag > 0 ? "behind" : undefined}
+                            >
                               <code>
                                 {p.topic}/{p.partition}
                               </code>{" "}
@@ -170,7 +186,12 @@ function Outbox({ health }: { health: FlowHealth }) {
             </thead>
             <tbody>
               {health.outbox.map((o) => (
-                <tr key={o.database} data-testid="outbox-row" data-database={o.database} className={!o.reachable || o.backlog > 0 ? "behind" : undefined}>
+                <tr
+                  key={o.database}
+                  data-testid="outbox-row"
+                  data-database={o.database}
+                  className={!o.reachable || o.backlog > 0 ? "behind" : undefined}
+                >
                   <th scope="row">{o.database}</th>
                   <td>{o.reachable ? "yes" : <span className="badge error">unreachable</span>}</td>
                   <td className="num">{o.backlog}</td>
@@ -206,7 +227,13 @@ function DeadLetterTopics({ health }: { health: FlowHealth }) {
             </thead>
             <tbody>
               {health.deadLetters.map((d) => (
-                <tr key={d.group} data-testid="dlt-row" data-group={d.group} data-pending={d.pending} className={d.pending > 0 ? "behind" : undefined}>
+                <tr
+                  key={d.group}
+                  data-testid="dlt-row"
+                  data-group={d.group}
+                  data-pending={d.pending}
+                  className={d.pending > 0 ? "behind" : undefined}
+                >
                   <th scope="row">{d.group}</th>
                   <td className="num">{d.pending}</td>
                   <td>

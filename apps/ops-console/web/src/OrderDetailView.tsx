@@ -47,7 +47,12 @@ export function OrderDetailView({ orderId }: { orderId: string }) {
       {loading && !data && !error && <p className="muted">Loading order…</p>}
 
       {data && !notFound && (
-        <OrderSections order={data} outcome={outcome} deadLettersHeading={deadLettersHeading} onAction={(action, deadLetter) => setPending({ action, deadLetter })} />
+        <OrderSections
+          order={data}
+          outcome={outcome}
+          deadLettersHeading={deadLettersHeading}
+          onAction={(action, deadLetter) => setPending({ action, deadLetter })}
+        />
       )}
 
       {pending && (
@@ -76,7 +81,9 @@ export function OrderDetailView({ orderId }: { orderId: string }) {
 
 /** pending records of the dead letter's key and group parked behind it */
 function parkedBehind(deadLetters: DeadLetterView[], dl: DeadLetterView): number {
-  return deadLetters.filter((d) => d.parked && d.state === "pending" && d.group === dl.group && d.key === dl.key && d.id !== dl.id).length;
+  return deadLetters.filter(
+    (d) => d.parked && d.state === "pending" && d.group === dl.group && d.key === dl.key && d.id !== dl.id,
+  ).length;
 }
 
 function OrderSections({
@@ -106,7 +113,11 @@ function OrderSections({
         <div role="status" data-testid="action-status" className={outcome ? `banner ${outcome.kind}` : "status-empty"}>
           {outcome?.text}
         </div>
-        {order.deadLetters.length === 0 ? <p>No dead letters for this order in any group.</p> : <DeadLetters deadLetters={order.deadLetters} onAction={onAction} />}
+        {order.deadLetters.length === 0 ? (
+          <p>No dead letters for this order in any group.</p>
+        ) : (
+          <DeadLetters deadLetters={order.deadLetters} onAction={onAction} />
+        )}
       </section>
     </>
   );
@@ -182,7 +193,9 @@ function Summary({ order }: { order: OrderDetail }) {
           <dt>Read model</dt>
           <dd>
             {order.readModel}
-            {order.readModel === "event-store" && <span className="muted"> (not projected yet: only the order service's own events)</span>}
+            {order.readModel === "event-store" && (
+              <span className="muted"> (not projected yet: only the order service's own events)</span>
+            )}
           </dd>
         </div>
       </dl>
@@ -226,7 +239,13 @@ function Timeline({ events }: { events: TimelineEvent[] }) {
   );
 }
 
-function DeadLetters({ deadLetters, onAction }: { deadLetters: DeadLetterView[]; onAction: (action: DeadLetterAction, dl: DeadLetterView) => void }) {
+function DeadLetters({
+  deadLetters,
+  onAction,
+}: {
+  deadLetters: DeadLetterView[];
+  onAction: (action: DeadLetterAction, dl: DeadLetterView) => void;
+}) {
   return (
     <div className="table-wrap">
       <table className="dead-letters">
@@ -248,7 +267,14 @@ function DeadLetters({ deadLetters, onAction }: { deadLetters: DeadLetterView[];
         </thead>
         <tbody>
           {deadLetters.map((dl) => (
-            <tr key={`${dl.group}|${dl.id}`} data-testid="dead-letter" data-state={dl.state} data-parked={String(dl.parked)} data-group={dl.group} data-id={dl.id}>
+            <tr
+              key={`${dl.group}|${dl.id}`}
+              data-testid="dead-letter"
+              data-state={dl.state}
+              data-parked={String(dl.parked)}
+              data-group={dl.group}
+              data-id={dl.id}
+            >
               <td>{dl.group}</td>
               <td>
                 {dl.eventType ?? <span className="muted">unknown</span>}

@@ -37,7 +37,15 @@ export function OrdersView({ customerId, status }: { customerId: string; status:
 }
 
 /** open an order by id, or list with new filters (the same filters load the list again) */
-function SearchForm({ customerId, status, onSearchAgain }: { customerId: string; status: string; onSearchAgain: () => void }) {
+function SearchForm({
+  customerId,
+  status,
+  onSearchAgain,
+}: {
+  customerId: string;
+  status: string;
+  onSearchAgain: () => void;
+}) {
   const [orderId, setOrderId] = useState("");
   const [customer, setCustomer] = useState(customerId);
   const [statusFilter, setStatusFilter] = useState(status);
@@ -74,7 +82,14 @@ function SearchForm({ customerId, status, onSearchAgain }: { customerId: string;
       </div>
       <div className="field">
         <label htmlFor="customer-id">Customer id</label>
-        <input id="customer-id" name="customerId" value={customer} onChange={(e) => setCustomer(e.target.value)} autoComplete="off" spellCheck={false} />
+        <input
+          id="customer-id"
+          name="customerId"
+          value={customer}
+          onChange={(e) => setCustomer(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+        />
       </div>
       <div className="field">
         <label htmlFor="status">Status</label>

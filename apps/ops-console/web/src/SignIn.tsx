@@ -5,10 +5,19 @@ import { request, toApiError } from "./api";
 
 /** what the operator pasted, as the bare token (no whitespace, no "Bearer " prefix) */
 function cleanToken(raw: string): string {
-  return raw.trim().replace(/^bearer\s+/i, "").replace(/\s+/g, "");
+  return raw
+    .trim()
+    .replace(/^bearer\s+/i, "")
+    .replace(/\s+/g, "");
 }
 
-export function SignIn({ message, onSignedIn }: { message: string | null; onSignedIn: (token: string, session: Session) => void }) {
+export function SignIn({
+  message,
+  onSignedIn,
+}: {
+  message: string | null;
+  onSignedIn: (token: string, session: Session) => void;
+}) {
   const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -27,7 +36,9 @@ export function SignIn({ message, onSignedIn }: { message: string | null; onSign
       onSignedIn(t, session);
     } catch (err) {
       const e2 = toApiError(err);
-      setError(e2.status === 401 || e2.status === 403 ? `${e2.title}: ${e2.detail}` : `Could not sign in: ${e2.detail}`);
+      setError(
+        e2.status === 401 || e2.status === 403 ? `${e2.title}: ${e2.detail}` : `Could not sign in: ${e2.detail}`,
+      );
       setBusy(false);
     }
   };

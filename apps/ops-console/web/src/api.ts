@@ -54,17 +54,36 @@ async function problemOf(res: Response): Promise<ApiError> {
 function answerOf<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new ApiError(0, "Unexpected answer", `the server's answer does not have the expected shape (${mismatch(parsed.error)})`);
+  throw new ApiError(
+    0,
+    "Unexpected answer",
+    `the server's answer does not have the expected shape (${mismatch(parsed.error)})`,
+  );
 }
 
 /** one request with the bearer token; resolves with the JSON body, parsed with `schema` */
-export async function request<S extends z.ZodType>(token: string, method: "GET" | "POST", path: string, schema: S, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<z.infer<S>> {
+export async function request<S extends z.ZodType>(
+  token: string,
+  method: "GET" | "POST",
+  path: string,
+  schema: S,
+  body?: unknown,
+  signal?: AbortSignal,
+  extraHeaders: Record<string, string> = {},
+): Promise<z.infer<S>> {
   const ctrl = new AbortController();
   const forward = () => ctrl.abort(signal?.reason);
   if (signal?.aborted) forward();
   signal?.addEventListener("abort", forward, { once: true });
-  const timer = setTimeout(() => ctrl.abort(new ApiError(0, "Timed out", `no answer from the server within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json", Authorization: `Bearer ${token}`, ...extraHeaders };
+  const timer = setTimeout(
+    () => ctrl.abort(new ApiError(0, "Timed out", `no answer from the server within ${TIMEOUT_MS / 1000} s`)),
+    TIMEOUT_MS,
+  );
+  const headers: Record<string, string> = {
+    Accept: "application/json, application/problem+json",
+    Authorization: `Bearer ${token}`,
+    ...extraHeaders,
+  };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
     const res = await fetch(path, {
@@ -88,12 +107,24 @@ export async function request<S extends z.ZodType>(token: string, method: "GET" 
 export interface Api {
   get<S extends z.ZodType>(path: string, schema: S, signal?: AbortSignal): Promise<z.infer<S>>;
   /** `idempotencyKey`: the same for every attempt at one action, so a retry acts once */
-  post<S extends z.ZodType>(path: string, body: unknown, schema: S, opts?: { signal?: AbortSignal; idempotencyKey?: string }): Promise<z.infer<S>>;
+  post<S extends z.ZodType>(
+    path: string,
+    body: unknown,
+    schema: S,
+    opts?: { signal?: AbortSignal; idempotencyKey?: string },
+  ): Promise<z.infer<S>>;
 }
 
 /** the API as seen by a signed-in operator: `onUnauthorized` runs on any 401 */
 export function createApi(token: string, onUnauthorized: (detail: string) => void): Api {
-  const call = async <S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, body: unknown, signal?: AbortSignal, headers?: Record<string, string>): Promise<z.infer<S>> => {
+  const call = async <S extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    schema: S,
+    body: unknown,
+    signal?: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<z.infer<S>> => {
     try {
       return await request(token, method, path, schema, body, signal, headers);
     } catch (err) {
@@ -103,7 +134,15 @@ export function createApi(token: string, onUnauthorized: (detail: string) => voi
   };
   return {
     get: (path, schema, signal) => call("GET", path, schema, undefined, signal),
-    post: (path, body, schema, opts) => call("POST", path, schema, body, opts?.signal, opts?.idempotencyKey ? { "Idempotency-Key": opts.idempotencyKey } : undefined),
+    post: (path, body, schema, opts) =>
+      call(
+        "POST",
+        path,
+        schema,
+        body,
+        opts?.signal,
+        opts?.idempotencyKey ? { "Idempotency-Key": opts.idempotencyKey } : undefined,
+      ),
   };
 }
 
@@ -129,7 +168,12 @@ export interface Loaded<T> {
 export function useApiGet<S extends z.ZodType>(path: string, schema: S, reloadKey: unknown = 0): Loaded<z.infer<S>> {
   type T = z.infer<S>;
   const api = useApi();
-  const [state, setState] = useState<{ path: string; data?: T | undefined; error?: ApiError | undefined; loading: boolean }>({ path, loading: true });
+  const [state, setState] = useState<{
+    path: string;
+    data?: T | undefined;
+    error?: ApiError | undefined;
+    loading: boolean;
+  }>({ path, loading: true });
   // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey is read nowhere: a new value is what asks for the fetch again
   useEffect(() => {
     const ctrl = new AbortController();
@@ -139,7 +183,13 @@ export function useApiGet<S extends z.ZodType>(path: string, schema: S, reloadKe
         if (!ctrl.signal.aborted) setState({ path, data, loading: false });
       },
       (err: unknown) => {
-        if (!ctrl.signal.aborted) setState((s) => ({ path, data: s.path === path ? s.data : undefined, error: toApiError(err), loading: false }));
+        if (!ctrl.signal.aborted)
+          setState((s) => ({
+            path,
+            data: s.path === path ? s.data : undefined,
+            error: toApiError(err),
+            loading: false,
+          }));
       },
     );
     return () => ctrl.abort();

@@ -25,7 +25,8 @@ function parseHash(hash: string): Route {
   if (first === undefined || (first === "orders" && second === undefined)) {
     return { view: "orders", customerId: query.get("customerId") ?? "", status: query.get("status") ?? "" };
   }
-  if (first === "orders" && second !== undefined && rest.length === 0) return { view: "order", orderId: decode(second) };
+  if (first === "orders" && second !== undefined && rest.length === 0)
+    return { view: "order", orderId: decode(second) };
   if (first === "health" && second === undefined) return { view: "health" };
   if (first === "audit" && second === undefined) return { view: "audit" };
   return { view: "unknown", hash };

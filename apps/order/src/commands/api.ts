@@ -4,11 +4,24 @@ import type { StoredOrderEvent } from "../db/event-store.js";
 import type { Order } from "../domain/order.js";
 import type { OrderView } from "../projection/order-view.js";
 import { startReplay } from "../projection/replay.js";
-import { listViews, projectionStatus, readView, type ListQuery, type ProjectionStatus, type ViewRow } from "../db/read-model.js";
+import {
+  listViews,
+  projectionStatus,
+  readView,
+  type ListQuery,
+  type ProjectionStatus,
+  type ViewRow,
+} from "../db/read-model.js";
 import { cancelOrder } from "./cancel-order.js";
 import type { CommandMeta, OrderDeps } from "./execute.js";
 import { getOrder } from "./get-order.js";
-import { cancelOrderOnce, placeOrderOnce, type IdempotentRequest, type IdempotentResult, type Respond } from "./idempotent.js";
+import {
+  cancelOrderOnce,
+  placeOrderOnce,
+  type IdempotentRequest,
+  type IdempotentResult,
+  type Respond,
+} from "./idempotent.js";
 import { placeOrder, type PlaceOrderInput } from "./place-order.js";
 import { rebuildOrder, type Rebuilt } from "./rebuild-order.js";
 
@@ -16,8 +29,19 @@ import { rebuildOrder, type Rebuilt } from "./rebuild-order.js";
 export interface OrderApi {
   placeOrder(input: PlaceOrderInput, meta: CommandMeta): Promise<Order>;
   cancelOrder(orderId: string, detail: string | undefined, meta: CommandMeta): Promise<Order>;
-  placeOrderOnce(input: PlaceOrderInput, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
-  cancelOrderOnce(orderId: string, detail: string | undefined, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult>;
+  placeOrderOnce(
+    input: PlaceOrderInput,
+    meta: CommandMeta,
+    request: IdempotentRequest,
+    respond: Respond,
+  ): Promise<IdempotentResult>;
+  cancelOrderOnce(
+    orderId: string,
+    detail: string | undefined,
+    meta: CommandMeta,
+    request: IdempotentRequest,
+    respond: Respond,
+  ): Promise<IdempotentResult>;
   getOrder(orderId: string): Promise<{ state: Order | undefined; events: StoredOrderEvent[] }>;
   readView(orderId: string): Promise<ViewRow | undefined>;
   listViews(q: ListQuery): Promise<OrderView[]>;

@@ -22,21 +22,49 @@ interface StreamSlot {
  *  outcomes in one transaction: all applied, or none (the consumer then applies them one by
  *  one). Two statements whatever the run's length; outcomes for the same order apply in their
  *  order. A stream changed since it was read fails the run with a ConcurrencyConflict (retriable). */
-export async function applySagaEvents(deps: OrderDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
+export async function applySagaEvents(
+  deps: OrderDeps,
+  msgs: IncomingEvent[],
+  logFor: (msg: IncomingEvent) => Logger = () => deps.log,
+): Promise<void> {
   await applyRun(deps.db, SAGA_RUN, orderSource(deps), msgs, logFor);
 }
 
 const SAGA_RUN: RunSpec<IncomingEvent, EventRow, StreamSlot> = {
   group: ORDER_GROUP,
   read: streamsRead,
-  load: (rows) => new Map([...streamsOf(rows)].map(([orderId, history]) => [orderId, { loaded: history.length, state: fold(history.map(toDomain)), appended: [] }])),
+  load: (rows) =>
+    new Map(
+      [...streamsOf(rows)].map(([orderId, history]) => [
+        orderId,
+        { loaded: history.length, state: fold(history.map(toDomain)), appended: [] },
+      ]),
+    ),
   step: (slot, msg, ctx) => {
     const event = msg.event as SagaInput;
     const s = slot ?? { loaded: 0, state: undefined, appended: [] };
     const command = commandFor(event);
     const emitted = command ? decide(command, s.state).map((e) => ctx.envelope(e)) : [];
-    const next = { loaded: s.loaded, state: fold(emitted.map(toDomain), s.state), appended: [...s.appended, ...emitted] };
-    return { state: next, emitted, note: { msg: "event applied", fields: { orderId: event.data.orderId, emitted: emitted.map((e) => e.type), status: next.state?.status } } };
+    const next = {
+      loaded: s.loaded,
+      state: fold(emitted.map(toDomain), s.state),
+      appended: [...s.appended, ...emitted],
+    };
+    return {
+      state: next,
+      emitted,
+      note: {
+        msg: "event applied",
+        fields: { orderId: event.data.orderId, emitted: emitted.map((e) => e.type), status: next.state?.status },
+      },
+    };
   },
-  write: (tx, { after, outbox }) => appendToStreams(tx, [...after].filter(([, s]) => s.appended.length > 0).map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })), outbox),
+  write: (tx, { after, outbox }) =>
+    appendToStreams(
+      tx,
+      [...after]
+        .filter(([, s]) => s.appended.length > 0)
+        .map(([orderId, s]) => ({ orderId, expectedVersion: s.loaded, events: s.appended })),
+      outbox,
+    ),
 };

@@ -19,7 +19,22 @@ export async function retryingConflicts<T>(attempt: () => Promise<T>): Promise<T
 
 /** A customer's cancel. On its own, a concurrent change to the order (a payment landing at the
  *  same moment) is retried against the new state; inside `tx`, whoever owns `tx` retries. */
-export async function cancelOrder(deps: OrderDeps, orderId: string, detail: string | undefined, meta: CommandMeta, tx?: Tx): Promise<Order> {
-  const attempt = async () => (await execute(deps, orderId, { type: "CancelOrder", orderId, reason: "CUSTOMER_REQUESTED", ...(detail ? { detail } : {}) }, meta, tx)).state!;
+export async function cancelOrder(
+  deps: OrderDeps,
+  orderId: string,
+  detail: string | undefined,
+  meta: CommandMeta,
+  tx?: Tx,
+): Promise<Order> {
+  const attempt = async () =>
+    (
+      await execute(
+        deps,
+        orderId,
+        { type: "CancelOrder", orderId, reason: "CUSTOMER_REQUESTED", ...(detail ? { detail } : {}) },
+        meta,
+        tx,
+      )
+    ).state!;
   return tx ? attempt() : retryingConflicts(attempt);
 }

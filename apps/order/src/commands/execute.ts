@@ -5,7 +5,14 @@ import { emit, type EventSource } from "@orderflow/db-kit";
 import type { OutboxInsert } from "@orderflow/db-kit";
 import type { Logger } from "pino";
 import type { Db, Tx } from "../db/client.js";
-import { appendToStream, loadStream, startStream, startStreams, type NewStream, type StoredOrderEvent } from "../db/event-store.js";
+import {
+  appendToStream,
+  loadStream,
+  startStream,
+  startStreams,
+  type NewStream,
+  type StoredOrderEvent,
+} from "../db/event-store.js";
 import { decide, fold, type OrderCommand, type OrderEvent, type OrderState } from "../domain/order.js";
 
 export const SERVICE = "order";
@@ -41,15 +48,26 @@ export function orderSource(deps: Pick<OrderDeps, "clock" | "newId">): EventSour
 }
 
 /** The events `decide` answered, enveloped as caused by `meta`, with their outbox rows. */
-function emitAll(deps: OrderDeps, events: OrderEvent[], meta: CommandMeta): { events: StoredOrderEvent[]; outbox: OutboxInsert[] } {
+function emitAll(
+  deps: OrderDeps,
+  events: OrderEvent[],
+  meta: CommandMeta,
+): { events: StoredOrderEvent[]; outbox: OutboxInsert[] } {
   const emitted = events.map((e) => emit(orderSource(deps), e, meta));
   return { events: emitted.map((x) => x.event), outbox: emitted.map((x) => x.outbox) };
 }
 
 /** A new order's stream (its id was just made): no history to load. */
-export function newOrderStream(deps: OrderDeps, command: Extract<OrderCommand, { type: "PlaceOrder" }>, meta: CommandMeta): { stream: NewStream; executed: Executed } {
+export function newOrderStream(
+  deps: OrderDeps,
+  command: Extract<OrderCommand, { type: "PlaceOrder" }>,
+  meta: CommandMeta,
+): { stream: NewStream; executed: Executed } {
   const { events, outbox } = emitAll(deps, decide(command, undefined), meta);
-  return { stream: { orderId: command.orderId, events, outbox }, executed: { state: fold(events.map(toDomain)), events } };
+  return {
+    stream: { orderId: command.orderId, events, outbox },
+    executed: { state: fold(events.map(toDomain)), events },
+  };
 }
 
 /** Runs `command` in its own transaction, or inside `tx` when given (an idempotent HTTP command

@@ -24,7 +24,10 @@ export interface IdempotentResult {
   replayed: boolean;
 }
 
-const claimOf = (deps: OrderDeps, r: IdempotentRequest) => ({ ...r, ttlMs: deps.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS });
+const claimOf = (deps: OrderDeps, r: IdempotentRequest) => ({
+  ...r,
+  ttlMs: deps.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
+});
 
 /** The keys this process is answering right now, per database: a retry that reaches the same
  *  replica while its first request runs is refused at once (across replicas, the key's advisory
@@ -33,7 +36,13 @@ const inFlight = new WeakMap<object, Set<string>>();
 
 /** A new order and its key's answer in one group-committed statement; only a key already taken
  *  (a retry, or a reuse) goes on to the transaction that reads the stored answer. */
-export async function placeOrderOnce(deps: OrderDeps, input: PlaceOrderInput, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult> {
+export async function placeOrderOnce(
+  deps: OrderDeps,
+  input: PlaceOrderInput,
+  meta: CommandMeta,
+  request: IdempotentRequest,
+  respond: Respond,
+): Promise<IdempotentResult> {
   let running = inFlight.get(deps.db);
   if (!running) inFlight.set(deps.db, (running = new Set()));
   const id = `${request.subject} ${request.key}`;
@@ -53,9 +62,18 @@ export async function placeOrderOnce(deps: OrderDeps, input: PlaceOrderInput, me
   }
 }
 
-export function cancelOrderOnce(deps: OrderDeps, orderId: string, detail: string | undefined, meta: CommandMeta, request: IdempotentRequest, respond: Respond): Promise<IdempotentResult> {
+export function cancelOrderOnce(
+  deps: OrderDeps,
+  orderId: string,
+  detail: string | undefined,
+  meta: CommandMeta,
+  request: IdempotentRequest,
+  respond: Respond,
+): Promise<IdempotentResult> {
   // a conflict aborts the transaction the key is claimed in, so the whole claim is tried again
-  return retryingConflicts(() => once(deps.db, claimOf(deps, request), async (tx) => respond(await cancelOrder(deps, orderId, detail, meta, tx))));
+  return retryingConflicts(() =>
+    once(deps.db, claimOf(deps, request), async (tx) => respond(await cancelOrder(deps, orderId, detail, meta, tx))),
+  );
 }
 
 /** Deletes expired keys every `everyMs` (and once at start); stop() ends it. */
@@ -63,7 +81,8 @@ export function sweepExpiredKeys(deps: OrderDeps, everyMs: number): { stop(): vo
   const sweep = () =>
     deleteExpiredKeys(deps.db).then(
       (n) => void (n > 0 && deps.log.info({ deleted: n }, "expired idempotency keys deleted")),
-      (err: unknown) => deps.log.warn({ errorMessage: (err as Error).message }, "idempotency key sweep failed; trying again later"),
+      (err: unknown) =>
+        deps.log.warn({ errorMessage: (err as Error).message }, "idempotency key sweep failed; trying again later"),
     );
   void sweep();
   const timer = setInterval(sweep, everyMs);

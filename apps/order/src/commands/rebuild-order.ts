@@ -31,7 +31,8 @@ export async function rebuildOrder(deps: Pick<OrderDeps, "db">, orderId: string)
       ["order events in the timeline", events.length, view.timeline.filter((t) => t.source === "order").length],
     ];
     for (const [field, folded, held] of pairs) {
-      if (JSON.stringify(folded) !== JSON.stringify(held)) differences.push(`${field}: events say ${JSON.stringify(folded)}, read model holds ${JSON.stringify(held)}`);
+      if (JSON.stringify(folded) !== JSON.stringify(held))
+        differences.push(`${field}: events say ${JSON.stringify(folded)}, read model holds ${JSON.stringify(held)}`);
     }
   }
   return { orderId, folded: state, events: events.length, view, matches: differences.length === 0, differences };

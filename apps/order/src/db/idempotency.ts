@@ -34,7 +34,9 @@ export class IdempotencyKeyReused extends Error {
   readonly retriable = false as const;
   readonly code = "IDEMPOTENCY_KEY_REUSED" as const;
   constructor() {
-    super("this Idempotency-Key was used for a different request (another method, path or body); use a new key for a new request");
+    super(
+      "this Idempotency-Key was used for a different request (another method, path or body); use a new key for a new request",
+    );
     this.name = "IdempotencyKeyReused";
   }
 }
@@ -71,11 +73,20 @@ export function claimKeysSql(keys: NewKey[]): Statement {
  *  command's own transaction; a retry of it gets the stored answer back (`replayed`); a key held
  *  by a request still in flight, or first used for another request, is refused. An expired key
  *  counts as unused. A command that fails stores nothing, so its retry runs it again. */
-export async function once(db: SqlDatabase, claim: IdempotencyClaim, command: (tx: SqlExecutor) => Promise<StoredResponse>): Promise<{ response: StoredResponse; replayed: boolean }> {
+export async function once(
+  db: SqlDatabase,
+  claim: IdempotencyClaim,
+  command: (tx: SqlExecutor) => Promise<StoredResponse>,
+): Promise<{ response: StoredResponse; replayed: boolean }> {
   return db.$transaction(async (tx) => {
     // the transaction-scoped advisory lock marks the key in flight for every replica; the stored
     // answer is read in the same round trip (hand-numbered: $1 and $2 are each used twice)
-    const [row] = await tx.$queryRawUnsafe<{ locked: boolean; stored: { fingerprint: string; status: number; location: string | null; body: unknown } | null }[]>(
+    const [row] = await tx.$queryRawUnsafe<
+      {
+        locked: boolean;
+        stored: { fingerprint: string; status: number; location: string | null; body: unknown } | null;
+      }[]
+    >(
       `SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0)) AS locked,
               (SELECT json_build_object('fingerprint', fingerprint, 'status', status, 'location', location, 'body', body)
                  FROM idempotency_keys WHERE subject = $1 AND key = $2 AND expires_at > now()) AS stored`,
@@ -85,7 +96,14 @@ export async function once(db: SqlDatabase, claim: IdempotencyClaim, command: (t
     if (!row?.locked) throw new IdempotencyKeyInFlight();
     if (row.stored) {
       if (row.stored.fingerprint !== claim.fingerprint) throw new IdempotencyKeyReused();
-      return { response: { status: row.stored.status, ...(row.stored.location ? { location: row.stored.location } : {}), body: row.stored.body }, replayed: true };
+      return {
+        response: {
+          status: row.stored.status,
+          ...(row.stored.location ? { location: row.stored.location } : {}),
+          body: row.stored.body,
+        },
+        replayed: true,
+      };
     }
     const response = await command(tx);
     // an expired row of the same key is replaced (the sweep may not have reached it yet)
@@ -102,5 +120,8 @@ export async function once(db: SqlDatabase, claim: IdempotencyClaim, command: (t
 
 /** Deletes keys past their window, at most `limit` at a time; returns how many went. */
 export async function deleteExpiredKeys(db: SqlExecutor, limit = 10_000): Promise<number> {
-  return execute(db, sql`DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT ${limit}))`);
+  return execute(
+    db,
+    sql`DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT ${limit}))`,
+  );
 }

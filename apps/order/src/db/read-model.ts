@@ -17,8 +17,16 @@ export interface PositionRow {
  *  view row created from its blank or locked, and read, in one upsert too: records of one order
  *  arrive on three topics at once, and two first writers would otherwise both start from nothing
  *  and one overwrite the other. `partitions` and `blanks` come sorted. */
-export async function lockPositionsAndViews(tx: Tx, generation: number | "live", partitions: { topic: string; partition: number }[], blanks: OrderView[]): Promise<{ positions: PositionRow[]; views: { order_id: string; doc: OrderView }[] }> {
-  const target = generation === "live" ? sql`SELECT generation FROM projection_generations WHERE status = 'live' FOR SHARE` : sql`SELECT ${generation}::int AS generation`;
+export async function lockPositionsAndViews(
+  tx: Tx,
+  generation: number | "live",
+  partitions: { topic: string; partition: number }[],
+  blanks: OrderView[],
+): Promise<{ positions: PositionRow[]; views: { order_id: string; doc: OrderView }[] }> {
+  const target =
+    generation === "live"
+      ? sql`SELECT generation FROM projection_generations WHERE status = 'live' FOR SHARE`
+      : sql`SELECT ${generation}::int AS generation`;
   const [read] = await query<{ positions: PositionRow[] | null; views: { order_id: string; doc: OrderView }[] | null }>(
     tx,
     sql`WITH g AS (${target}),
@@ -38,7 +46,12 @@ export async function lockPositionsAndViews(tx: Tx, generation: number | "live",
 
 /** The changed views and the moved positions in one statement (a data-modifying WITH always
  *  runs); a position only ever moves forward. */
-export async function writeViewsAndPositions(tx: Tx, generation: number, moved: { topic: string; partition: number; offset: bigint }[], changed: OrderView[]): Promise<void> {
+export async function writeViewsAndPositions(
+  tx: Tx,
+  generation: number,
+  moved: { topic: string; partition: number; offset: bigint }[],
+  changed: OrderView[],
+): Promise<void> {
   const positions = sql`UPDATE projection_positions p SET "offset" = u.o FROM unnest(${moved.map((p) => p.topic)}::text[], ${moved.map((p) => p.partition)}::int[], ${moved.map((p) => String(p.offset))}::bigint[]) AS u(t, pa, o) WHERE p.generation = ${generation} AND p.topic = u.t AND p.partition = u.pa AND p."offset" < u.o`;
   if (changed.length === 0) {
     await execute(tx, positions);
@@ -96,20 +109,42 @@ export interface ProjectionStatus {
 }
 
 export async function projectionStatus(db: Db): Promise<ProjectionStatus> {
-  const gens = await query<{ generation: number; status: string; created_at: Date; switched_at: Date | null; views: bigint }>(
+  const gens = await query<{
+    generation: number;
+    status: string;
+    created_at: Date;
+    switched_at: Date | null;
+    views: bigint;
+  }>(
     db,
     sql`SELECT g.generation, g.status, g.created_at, g.switched_at, (SELECT count(*) FROM order_views v WHERE v.generation = g.generation) AS views FROM projection_generations g ORDER BY g.generation`,
   );
   const live = gens.find((g) => g.status === "live")!.generation;
-  const [last] = await query<{ at: Date | null }>(db, sql`SELECT max(applied_at) AS at FROM order_views WHERE generation = ${live}`);
-  return { live, generations: gens.map((g) => ({ generation: g.generation, status: g.status, createdAt: g.created_at, switchedAt: g.switched_at, views: Number(g.views) })), lastAppliedAt: last?.at ?? null };
+  const [last] = await query<{ at: Date | null }>(
+    db,
+    sql`SELECT max(applied_at) AS at FROM order_views WHERE generation = ${live}`,
+  );
+  return {
+    live,
+    generations: gens.map((g) => ({
+      generation: g.generation,
+      status: g.status,
+      createdAt: g.created_at,
+      switchedAt: g.switched_at,
+      views: Number(g.views),
+    })),
+    lastAppliedAt: last?.at ?? null,
+  };
 }
 
 /** Switches to `building` if it has applied at least what the live generation has, on every
  *  partition, under an exclusive lock on the live generation (which live applies hold shared). */
 export async function switchIfCaughtUp(db: Db, building: number): Promise<boolean> {
   return db.$transaction(async (tx) => {
-    const [live] = await query<{ generation: number }>(tx, sql`SELECT generation FROM projection_generations WHERE status = 'live' FOR UPDATE`);
+    const [live] = await query<{ generation: number }>(
+      tx,
+      sql`SELECT generation FROM projection_generations WHERE status = 'live' FOR UPDATE`,
+    );
     const behind = await query<unknown>(
       tx,
       sql`SELECT 1 FROM projection_positions l LEFT JOIN projection_positions b ON b.generation = ${building} AND b.topic = l.topic AND b.partition = l.partition
@@ -117,7 +152,10 @@ export async function switchIfCaughtUp(db: Db, building: number): Promise<boolea
     );
     if (behind.length > 0) return false;
     await execute(tx, sql`UPDATE projection_generations SET status = 'retired' WHERE generation = ${live!.generation}`);
-    await execute(tx, sql`UPDATE projection_generations SET status = 'live', switched_at = now() WHERE generation = ${building}`);
+    await execute(
+      tx,
+      sql`UPDATE projection_generations SET status = 'live', switched_at = now() WHERE generation = ${building}`,
+    );
     return true;
   });
 }
@@ -125,9 +163,15 @@ export async function switchIfCaughtUp(db: Db, building: number): Promise<boolea
 /** A new generation to build, unless one is being built already (then that one, as `busy`). */
 export async function startGeneration(db: Db): Promise<{ generation: number } | { busy: number }> {
   return db.$transaction(async (tx) => {
-    const [busy] = await query<{ generation: number }>(tx, sql`SELECT generation FROM projection_generations WHERE status = 'building'`);
+    const [busy] = await query<{ generation: number }>(
+      tx,
+      sql`SELECT generation FROM projection_generations WHERE status = 'building'`,
+    );
     if (busy) return { busy: busy.generation };
-    const [{ next }] = (await query<{ next: number }>(tx, sql`SELECT max(generation) + 1 AS next FROM projection_generations`)) as [{ next: number }];
+    const [{ next }] = (await query<{ next: number }>(
+      tx,
+      sql`SELECT max(generation) + 1 AS next FROM projection_generations`,
+    )) as [{ next: number }];
     await execute(tx, sql`INSERT INTO projection_generations (generation, status) VALUES (${next}, 'building')`);
     return { generation: next };
   });

@@ -6,5 +6,10 @@ import type { OrderDeps } from "../commands/execute.js";
 export function createSagaConsumer(consumers: ServiceConsumers, deps: OrderDeps): EventConsumer {
   // a run of outcomes in one transaction; a failing run is handled again record by record
   const handler = withRunLog(deps, applySagaEvents);
-  return consumers({ groupId: ORDER_GROUP, topics: ["payment-events", "shipping-events"], handler, runs: { maxRecords: 100 } });
+  return consumers({
+    groupId: ORDER_GROUP,
+    topics: ["payment-events", "shipping-events"],
+    handler,
+    runs: { maxRecords: 100 },
+  });
 }

@@ -1,4 +1,11 @@
-import { Currency, MoneyOutOfRange, OrderItem, ShippingAddress, ShippingSpeed, totalOfItems } from "@orderflow/contracts";
+import {
+  Currency,
+  MoneyOutOfRange,
+  OrderItem,
+  ShippingAddress,
+  ShippingSpeed,
+  totalOfItems,
+} from "@orderflow/contracts";
 import { z } from "zod";
 
 // the event schemas tolerate unknown fields (a newer producer may add some); a request with a
@@ -15,7 +22,10 @@ export const PlaceOrderBody = z.strictObject({
         totalOfItems(items);
       } catch (e) {
         if (!(e instanceof MoneyOutOfRange)) throw e;
-        ctx.addIssue({ code: "custom", message: `the order's total (quantity × unitPrice, summed) is beyond ${Number.MAX_SAFE_INTEGER} minor units` });
+        ctx.addIssue({
+          code: "custom",
+          message: `the order's total (quantity × unitPrice, summed) is beyond ${Number.MAX_SAFE_INTEGER} minor units`,
+        });
       }
     }),
   currency: Currency,
@@ -31,5 +41,8 @@ export const ListOrdersQuery = z.object({
   customerId: z.string().min(1).max(100).optional(),
   status: z.enum(["PLACED", "PAID", "SHIPPED", "CANCELLED"]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a nextCursor from a previous page").optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "must be a nextCursor from a previous page")
+    .optional(),
 });

@@ -17,7 +17,11 @@ export function createProjectionConsumer(consumers: ServiceConsumers, db: Db): E
     fetch: { minBytes: 256 * 1024, maxWaitMs: PROJECTION_MAX_WAIT_MS },
     // a run of records in one transaction, set-based; a failing run is handled again record by record
     handler: async (run, ctx) => {
-      const applied = await applyRecords(db, "live", run.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })));
+      const applied = await applyRecords(
+        db,
+        "live",
+        run.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })),
+      );
       ctx.log.debug({ records: run.length, applied: applied.filter(Boolean).length }, "projected a run");
     },
     runs: { maxRecords: 100 },

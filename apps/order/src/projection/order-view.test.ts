@@ -7,17 +7,52 @@ const paymentId = "0193a5b0-0000-7000-8000-0000000000a1";
 const shipmentId = "0193a5b0-0000-7000-8000-0000000000b1";
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
 let n = 0;
-const meta = (source: string) => ({ id: `0193a5b0-0000-7000-8000-${String(++n).padStart(12, "0")}`, occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), correlationId: "c", causationId: null, source });
+const meta = (source: string) => ({
+  id: `0193a5b0-0000-7000-8000-${String(++n).padStart(12, "0")}`,
+  occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+  correlationId: "c",
+  causationId: null,
+  source,
+});
 
-const placed = createEvent("OrderPlaced", { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 2, unitPrice: 500 }], currency: "EUR", totalAmount: 1000, shippingAddress: address, shippingSpeed: "STANDARD" }, meta("order"));
-const authorized = createEvent("PaymentAuthorized", { orderId, paymentId, amount: 1000, currency: "EUR" }, meta("payment"));
-const paid = createEvent("OrderPaid", { orderId, paymentId, amount: 1000, currency: "EUR", shippingAddress: address }, meta("order"));
+const placed = createEvent(
+  "OrderPlaced",
+  {
+    orderId,
+    customerId: "c-1",
+    items: [{ sku: "A", quantity: 2, unitPrice: 500 }],
+    currency: "EUR",
+    totalAmount: 1000,
+    shippingAddress: address,
+    shippingSpeed: "STANDARD",
+  },
+  meta("order"),
+);
+const authorized = createEvent(
+  "PaymentAuthorized",
+  { orderId, paymentId, amount: 1000, currency: "EUR" },
+  meta("payment"),
+);
+const paid = createEvent(
+  "OrderPaid",
+  { orderId, paymentId, amount: 1000, currency: "EUR", shippingAddress: address },
+  meta("order"),
+);
 const cancelled = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta("order"));
 const refunded = createEvent("PaymentRefunded", { orderId, paymentId, amount: 1000, currency: "EUR" }, meta("payment"));
-const shipCancelled = createEvent("ShipmentCancelled", { orderId, shipmentId, reason: "order cancelled" }, meta("shipping"));
+const shipCancelled = createEvent(
+  "ShipmentCancelled",
+  { orderId, shipmentId, reason: "order cancelled" },
+  meta("shipping"),
+);
 
-const topicOf = (e: OrderflowEvent) => (e.source === "order" ? "order-events" : e.source === "payment" ? "payment-events" : "shipping-events");
-const fold = (events: OrderflowEvent[]) => events.reduce<OrderView | undefined>((v, e, i) => project(v, e, { topic: topicOf(e), partition: 0, offset: String(i) }), undefined)!;
+const topicOf = (e: OrderflowEvent) =>
+  e.source === "order" ? "order-events" : e.source === "payment" ? "payment-events" : "shipping-events";
+const fold = (events: OrderflowEvent[]) =>
+  events.reduce<OrderView | undefined>(
+    (v, e, i) => project(v, e, { topic: topicOf(e), partition: 0, offset: String(i) }),
+    undefined,
+  )!;
 const strip = (v: OrderView) => ({ ...v, timeline: v.timeline.map(({ offset: _o, ...t }) => t) });
 
 describe("the order view", () => {

@@ -29,7 +29,9 @@ export interface ReplayDeps {
   pollMs?: number;
 }
 
-export async function startReplay(deps: ReplayDeps): Promise<{ generation: number; done: Promise<"switched" | "failed"> }> {
+export async function startReplay(
+  deps: ReplayDeps,
+): Promise<{ generation: number; done: Promise<"switched" | "failed"> }> {
   const claimed = await startGeneration(deps.db);
   if ("busy" in claimed) throw new ReplayInProgress(claimed.busy);
   const generation = claimed.generation;
@@ -41,7 +43,11 @@ export async function startReplay(deps: ReplayDeps): Promise<{ generation: numbe
     topics: [...PROJECTION_TOPICS],
     fromBeginning: true,
     handler: async (run) => {
-      await applyRecords(deps.db, generation, run.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })));
+      await applyRecords(
+        deps.db,
+        generation,
+        run.map((m) => ({ event: m.event, at: { topic: m.topic, partition: m.partition, offset: m.offset } })),
+      );
     },
     errors: databaseErrors,
   });

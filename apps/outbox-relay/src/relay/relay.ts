@@ -29,7 +29,9 @@ export function createRelay(opts: RelayOptions): Relay {
     status: () => Promise.all(workers.map((w) => w.status())),
     ping: async () => {
       const failed: string[] = [];
-      await Promise.all(workers.map((w) => w.ping().catch((e: Error) => failed.push(`${w.log.bindings().database}: ${e.message}`))));
+      await Promise.all(
+        workers.map((w) => w.ping().catch((e: Error) => failed.push(`${w.log.bindings().database}: ${e.message}`))),
+      );
       if (failed.length) throw new Error(failed.join("; "));
     },
   };

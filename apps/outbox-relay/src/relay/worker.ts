@@ -1,7 +1,16 @@
 // Publishes one service database's outbox. Only the holder of the database's advisory lock
 // publishes, so relay replicas never race on rows and per-aggregate order holds; a standby
 // takes over when the leader's session ends.
-import { deletePublishedOutbox, listenForOutbox, markOutboxPublished, outboxBacklog, pendingOutboxRows, ping, tryLeadOutbox, type PendingOutboxRow } from "@orderflow/db-kit";
+import {
+  deletePublishedOutbox,
+  listenForOutbox,
+  markOutboxPublished,
+  outboxBacklog,
+  pendingOutboxRows,
+  ping,
+  tryLeadOutbox,
+  type PendingOutboxRow,
+} from "@orderflow/db-kit";
 import { startHop } from "@orderflow/observability";
 import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
 import pg from "pg";
@@ -115,9 +124,23 @@ export class OutboxWorker {
   async status(): Promise<WorkerStatus> {
     try {
       const { backlog, oldestPendingSeconds } = await outboxBacklog(this.pool);
-      return { database: this.opts.name, leader: this.isLeader(), reachable: true, backlog, oldestPendingSeconds, publishedPerSecond: this.rate.perSecond() };
+      return {
+        database: this.opts.name,
+        leader: this.isLeader(),
+        reachable: true,
+        backlog,
+        oldestPendingSeconds,
+        publishedPerSecond: this.rate.perSecond(),
+      };
     } catch {
-      return { database: this.opts.name, leader: this.isLeader(), reachable: false, backlog: 0, oldestPendingSeconds: 0, publishedPerSecond: this.rate.perSecond() };
+      return {
+        database: this.opts.name,
+        leader: this.isLeader(),
+        reachable: false,
+        backlog: 0,
+        oldestPendingSeconds: 0,
+        publishedPerSecond: this.rate.perSecond(),
+      };
     }
   }
 
@@ -217,8 +240,21 @@ export class OutboxWorker {
 
   private async publish(rows: PendingOutboxRow[]): Promise<void> {
     // a producer span per record, child of the trace that wrote the row
-    const hops = rows.map((r) => startHop(`${r.topic} publish`, "producer", r.headers.traceparent, { "messaging.system": "kafka", "messaging.destination.name": r.topic }));
-    const records: OutgoingRecord[] = rows.map((r, i) => ({ topic: r.topic, key: r.key, value: r.payload, headers: hops[i]!.traceparent && hops[i]!.traceparent !== r.headers.traceparent ? { ...r.headers, traceparent: hops[i]!.traceparent! } : r.headers }));
+    const hops = rows.map((r) =>
+      startHop(`${r.topic} publish`, "producer", r.headers.traceparent, {
+        "messaging.system": "kafka",
+        "messaging.destination.name": r.topic,
+      }),
+    );
+    const records: OutgoingRecord[] = rows.map((r, i) => ({
+      topic: r.topic,
+      key: r.key,
+      value: r.payload,
+      headers:
+        hops[i]!.traceparent && hops[i]!.traceparent !== r.headers.traceparent
+          ? { ...r.headers, traceparent: hops[i]!.traceparent! }
+          : r.headers,
+    }));
     try {
       await this.publisher.send(records);
     } catch (e) {
@@ -258,12 +294,28 @@ export class OutboxWorker {
     this.summary.rows += rows.length;
     this.summary.batches++;
     if (Date.now() - this.summary.since >= SUMMARY_MS) {
-      this.log.info({ rows: this.summary.rows, batches: this.summary.batches, seconds: Math.round((Date.now() - this.summary.since) / 1000) }, "published outbox rows");
+      this.log.info(
+        {
+          rows: this.summary.rows,
+          batches: this.summary.batches,
+          seconds: Math.round((Date.now() - this.summary.since) / 1000),
+        },
+        "published outbox rows",
+      );
       this.summary = { rows: 0, batches: 0, since: Date.now() };
     }
     if (this.log.isLevelEnabled("debug")) {
       this.log.debug({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
-      for (const r of rows) this.log.debug({ eventId: r.headers["event-id"], eventType: r.headers["event-type"], correlationId: r.headers["correlation-id"], topic: r.topic }, "published");
+      for (const r of rows)
+        this.log.debug(
+          {
+            eventId: r.headers["event-id"],
+            eventType: r.headers["event-type"],
+            correlationId: r.headers["correlation-id"],
+            topic: r.topic,
+          },
+          "published",
+        );
     }
   }
 

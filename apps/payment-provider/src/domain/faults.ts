@@ -13,8 +13,15 @@ export interface FaultSettings {
   lostAnswerHoldMs: number;
 }
 
-const rate = z.number({ error: "must be a number from 0 to 1" }).min(0, "must be a number from 0 to 1").max(1, "must be a number from 0 to 1");
-const millis = z.number({ error: "must be a whole number of milliseconds" }).int("must be a whole number of milliseconds").nonnegative("must not be negative").max(3_600_000, "must be at most an hour");
+const rate = z
+  .number({ error: "must be a number from 0 to 1" })
+  .min(0, "must be a number from 0 to 1")
+  .max(1, "must be a number from 0 to 1");
+const millis = z
+  .number({ error: "must be a whole number of milliseconds" })
+  .int("must be a whole number of milliseconds")
+  .nonnegative("must not be negative")
+  .max(3_600_000, "must be at most an hour");
 
 /** PUT /admin/faults: the fields given change, the others keep their value; `seed` restarts the dice */
 export const FaultUpdate = z.strictObject({
@@ -22,7 +29,12 @@ export const FaultUpdate = z.strictObject({
   errorRate: rate.optional(),
   lostAnswerRate: rate.optional(),
   lostAnswerHoldMs: millis.optional(),
-  seed: z.number().int("must be a whole number").nonnegative("must not be negative").max(0xffff_ffff, "must fit in 32 bits").optional(),
+  seed: z
+    .number()
+    .int("must be a whole number")
+    .nonnegative("must not be negative")
+    .max(0xffff_ffff, "must fit in 32 bits")
+    .optional(),
 });
 export type FaultUpdate = z.infer<typeof FaultUpdate>;
 
@@ -62,7 +74,10 @@ export class Faults {
 
   update(change: FaultUpdate): FaultSettings & { seed: number } {
     const { seed, ...rest } = change;
-    this.settings = { ...this.settings, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
+    this.settings = {
+      ...this.settings,
+      ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    };
     if (seed !== undefined) {
       this.seed = seed;
       this.random = seededRandom(seed);

@@ -36,12 +36,19 @@ afterEach(() => {
   }
 });
 
-const body = (over: Partial<{ paymentId: string; orderId: string; amount: number; currency: string }> = {}) => ({ paymentId: "pay-1", orderId: "order-1", amount: 3000, currency: "EUR", ...over });
+const body = (over: Partial<{ paymentId: string; orderId: string; amount: number; currency: string }> = {}) => ({
+  paymentId: "pay-1",
+  orderId: "order-1",
+  amount: 3000,
+  currency: "EUR",
+  ...over,
+});
 const authorize = (server: Server, key: string | undefined, b: object = body()) => {
   const r = request(server).post("/v1/authorizations");
   return (key === undefined ? r : r.set("Idempotency-Key", key)).send(b);
 };
-const refund = (server: Server, key: string, b: object = body()) => request(server).post("/v1/refunds").set("Idempotency-Key", key).send(b);
+const refund = (server: Server, key: string, b: object = body()) =>
+  request(server).post("/v1/refunds").set("Idempotency-Key", key).send(b);
 const records = async (server: Server, query = "") => (await request(server).get(`/v1/requests${query}`)).body;
 
 describe("authorizations", () => {
@@ -49,10 +56,21 @@ describe("authorizations", () => {
     const server = provider({}, 1000);
     const ok = await authorize(server, "k-1", body({ amount: 1000 }));
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ id: "auth_id1", paymentId: "pay-1", orderId: "order-1", status: "approved", amount: 1000, currency: "EUR" });
+    expect(ok.body).toEqual({
+      id: "auth_id1",
+      paymentId: "pay-1",
+      orderId: "order-1",
+      status: "approved",
+      amount: 1000,
+      currency: "EUR",
+    });
     const no = await authorize(server, "k-2", body({ paymentId: "pay-2", amount: 1001 }));
     expect(no.status).toBe(200);
-    expect(no.body).toMatchObject({ paymentId: "pay-2", status: "declined", reason: "amount 1001 EUR exceeds the simulated limit of 1000" });
+    expect(no.body).toMatchObject({
+      paymentId: "pay-2",
+      status: "declined",
+      reason: "amount 1001 EUR exceeds the simulated limit of 1000",
+    });
     expect((await records(server)).summary).toMatchObject({ authorizations: 2, approved: 1, declined: 1, refunds: 0 });
   });
 
@@ -82,7 +100,22 @@ describe("authorizations", () => {
     expect(first.headers["idempotent-replayed"]).toBeUndefined();
     const { summary, requests } = await records(server);
     expect(summary).toMatchObject({ authorizations: 1, replays: 1 });
-    expect(requests).toEqual([{ key: "k-1", operation: "authorization", orderId: "order-1", paymentId: "pay-1", amount: 3000, currency: "EUR", status: "approved", id: "auth_id1", httpStatus: 200, presentedCount: 2, createdAt: "2026-12-01T10:00:00.000Z", lastPresentedAt: "2026-12-01T10:00:00.000Z" }]);
+    expect(requests).toEqual([
+      {
+        key: "k-1",
+        operation: "authorization",
+        orderId: "order-1",
+        paymentId: "pay-1",
+        amount: 3000,
+        currency: "EUR",
+        status: "approved",
+        id: "auth_id1",
+        httpStatus: 200,
+        presentedCount: 2,
+        createdAt: "2026-12-01T10:00:00.000Z",
+        lastPresentedAt: "2026-12-01T10:00:00.000Z",
+      },
+    ]);
   });
 
   it("answers 422 when a key comes back with another body or for another operation", async () => {
@@ -147,7 +180,10 @@ describe("faults", () => {
     expect(r.status).toBe(503);
     expect(r.type).toBe("application/problem+json");
     expect(r.headers["retry-after"]).toBe("1");
-    expect(await records(server)).toEqual({ summary: { authorizations: 0, approved: 0, declined: 0, refunds: 0, refused: 0, replays: 0 }, requests: [] });
+    expect(await records(server)).toEqual({
+      summary: { authorizations: 0, approved: 0, declined: 0, refunds: 0, refused: 0, replays: 0 },
+      requests: [],
+    });
     // the outage ends: the same key now applies, once
     await request(server).put("/admin/faults").send({ errorRate: 0 }).expect(200);
     expect((await authorize(server, "k-1")).headers["idempotent-replayed"]).toBeUndefined();
@@ -183,7 +219,9 @@ describe("faults", () => {
   it("reads and changes the settings at run time, and refuses bad ones naming the field", async () => {
     const server = provider();
     expect((await request(server).get("/admin/faults")).body).toEqual({ ...NO_FAULTS, seed: 7 });
-    const changed = await request(server).put("/admin/faults").send({ latencyMs: 5, errorRate: 0.25, lostAnswerRate: 0.5 });
+    const changed = await request(server)
+      .put("/admin/faults")
+      .send({ latencyMs: 5, errorRate: 0.25, lostAnswerRate: 0.5 });
     expect(changed.body).toEqual({ ...NO_FAULTS, latencyMs: 5, errorRate: 0.25, lostAnswerRate: 0.5, seed: 7 });
     const bad = await request(server).put("/admin/faults").send({ errorRate: 2 });
     expect(bad.status).toBe(400);
@@ -194,7 +232,8 @@ describe("faults", () => {
     const run = async () => {
       const server = provider({ errorRate: 0.5 });
       const statuses: number[] = [];
-      for (let i = 0; i < 20; i++) statuses.push((await authorize(server, `k-${i}`, body({ paymentId: `p-${i}` }))).status);
+      for (let i = 0; i < 20; i++)
+        statuses.push((await authorize(server, `k-${i}`, body({ paymentId: `p-${i}` }))).status);
       return statuses;
     };
     const [a, b] = [await run(), await run()];
@@ -221,6 +260,8 @@ describe("the record", () => {
     const server = provider();
     await authorize(server, "k-1");
     expect((await request(server).get("/readyz")).status).toBe(200);
-    expect((await request(server).get("/metrics")).text).toMatch(/orderflow_provider_requests_total\{[^}]*operation="authorization"[^}]*outcome="approved"[^}]*\} 1/);
+    expect((await request(server).get("/metrics")).text).toMatch(
+      /orderflow_provider_requests_total\{[^}]*operation="authorization"[^}]*outcome="approved"[^}]*\} 1/,
+    );
   });
 });

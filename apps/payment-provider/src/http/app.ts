@@ -25,18 +25,42 @@ const REPLAYED_HEADER = "Idempotent-Replayed";
 const Key = z.string().regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 visible ASCII characters");
 const ListQuery = z.strictObject({ orderId: z.string().min(1).optional(), paymentId: z.string().min(1).optional() });
 
-const problemBody = (req: Request) => (status: number, title: string, detail: string) => ({ type: "about:blank", title, status, detail, instance: req.originalUrl, correlationId: req.correlationId });
+const problemBody = (req: Request) => (status: number, title: string, detail: string) => ({
+  type: "about:blank",
+  title,
+  status,
+  detail,
+  instance: req.originalUrl,
+  correlationId: req.correlationId,
+});
 
 export function createApp(deps: AppDeps) {
   const held = deps.held ?? new HeldAnswers();
-  const requests = deps.metrics.counter({ name: "orderflow_provider_requests_total", help: "Payment provider requests by operation and outcome", labelNames: ["operation", "outcome"] });
-  const lost = deps.metrics.counter({ name: "orderflow_provider_lost_answers_total", help: "Answers withheld by the lost-answer fault", labelNames: ["operation"] });
+  const requests = deps.metrics.counter({
+    name: "orderflow_provider_requests_total",
+    help: "Payment provider requests by operation and outcome",
+    labelNames: ["operation", "outcome"],
+  });
+  const lost = deps.metrics.counter({
+    name: "orderflow_provider_lost_answers_total",
+    help: "Answers withheld by the lost-answer fault",
+    labelNames: ["operation"],
+  });
 
   async function handle(operation: Operation, req: Request, res: Response): Promise<void> {
     const rawKey = req.get(IDEMPOTENCY_HEADER);
-    if (rawKey === undefined) throw new HttpProblem(400, "Idempotency-Key required", `${IDEMPOTENCY_HEADER}: the header is required: the same key on every retry of one operation`, { errors: [{ field: IDEMPOTENCY_HEADER, message: "is required" }] });
+    if (rawKey === undefined)
+      throw new HttpProblem(
+        400,
+        "Idempotency-Key required",
+        `${IDEMPOTENCY_HEADER}: the header is required: the same key on every retry of one operation`,
+        { errors: [{ field: IDEMPOTENCY_HEADER, message: "is required" }] },
+      );
     const key = Key.safeParse(rawKey);
-    if (!key.success) throw new HttpProblem(400, "Invalid request", `${IDEMPOTENCY_HEADER}: ${key.error.issues[0]?.message}`, { errors: [{ field: IDEMPOTENCY_HEADER, message: key.error.issues[0]?.message }] });
+    if (!key.success)
+      throw new HttpProblem(400, "Invalid request", `${IDEMPOTENCY_HEADER}: ${key.error.issues[0]?.message}`, {
+        errors: [{ field: IDEMPOTENCY_HEADER, message: key.error.issues[0]?.message }],
+      });
     const body = PaymentRequest.parse(req.body ?? {}); // a ZodError: 400 naming the field
     const problem = problemBody(req);
     const dice = deps.faults.roll();
@@ -45,20 +69,43 @@ export function createApp(deps: AppDeps) {
     let replayed = false;
     if (dice.error) {
       // before anything is looked up or applied, as an overloaded front end would answer
-      answer = { status: 503, body: problem(503, "Service unavailable", "the payment provider is unavailable (simulated fault); nothing was applied: retry with the same Idempotency-Key"), problem: true };
+      answer = {
+        status: 503,
+        body: problem(
+          503,
+          "Service unavailable",
+          "the payment provider is unavailable (simulated fault); nothing was applied: retry with the same Idempotency-Key",
+        ),
+        problem: true,
+      };
       res.setHeader("retry-after", "1");
       requests.inc({ operation, outcome: "unavailable" });
     } else {
       const p = deps.ledger.present(operation, key.data, body, problem);
       if (p.kind === "mismatch") {
-        answer = { status: 422, body: { ...problem(422, "Idempotency-Key reused", p.detail), code: "IDEMPOTENCY_KEY_REUSED" }, problem: true };
+        answer = {
+          status: 422,
+          body: { ...problem(422, "Idempotency-Key reused", p.detail), code: "IDEMPOTENCY_KEY_REUSED" },
+          problem: true,
+        };
         requests.inc({ operation, outcome: "key_reused" });
       } else {
         answer = p.record.answer;
         replayed = p.kind === "replayed";
         const outcome = replayed ? "replayed" : answer.problem ? "refused" : String(answer.body.status);
         requests.inc({ operation, outcome });
-        req.log.info({ operation, idempotencyKey: key.data, paymentId: body.paymentId, orderId: body.orderId, amount: body.amount, httpStatus: answer.status, outcome }, replayed ? "replayed the stored answer" : `${operation} ${outcome}`);
+        req.log.info(
+          {
+            operation,
+            idempotencyKey: key.data,
+            paymentId: body.paymentId,
+            orderId: body.orderId,
+            amount: body.amount,
+            httpStatus: answer.status,
+            outcome,
+          },
+          replayed ? "replayed the stored answer" : `${operation} ${outcome}`,
+        );
       }
     }
 
@@ -66,7 +113,10 @@ export function createApp(deps: AppDeps) {
     if (latencyMs > 0) await sleep(latencyMs);
     if (dice.lost && !dice.error) {
       lost.inc({ operation });
-      req.log.warn({ operation, idempotencyKey: key.data, holdMs: lostAnswerHoldMs }, "answer withheld (simulated lost answer): applied and recorded, never sent");
+      req.log.warn(
+        { operation, idempotencyKey: key.data, holdMs: lostAnswerHoldMs },
+        "answer withheld (simulated lost answer): applied and recorded, never sent",
+      );
       return held.hold(res, lostAnswerHoldMs);
     }
     res.status(answer.status).setHeader(IDEMPOTENCY_HEADER, key.data);
@@ -81,7 +131,12 @@ export function createApp(deps: AppDeps) {
 
     app.get("/v1/requests", (req, res) => {
       const q = ListQuery.parse(req.query);
-      res.json(deps.ledger.list({ ...(q.orderId ? { orderId: q.orderId } : {}), ...(q.paymentId ? { paymentId: q.paymentId } : {}) }));
+      res.json(
+        deps.ledger.list({
+          ...(q.orderId ? { orderId: q.orderId } : {}),
+          ...(q.paymentId ? { paymentId: q.paymentId } : {}),
+        }),
+      );
     });
     app.delete("/v1/requests", (req, res) => {
       deps.ledger.clear();

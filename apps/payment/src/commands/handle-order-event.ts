@@ -9,13 +9,31 @@
 // A crash anywhere resumes: nothing is committed before step 3, and redoing steps 1–2 asks the
 // provider the same questions under the same keys. If step 3 sees a state step 1 did not (another
 // member got there first), the walk wants an answer it lacks and the run is retried from step 1.
-import { applyRun, changedStates, readRun, walkRun, type EventSource, type RunChanges, type RunSpec } from "@orderflow/db-kit";
+import {
+  applyRun,
+  changedStates,
+  readRun,
+  walkRun,
+  type EventSource,
+  type RunChanges,
+  type RunSpec,
+} from "@orderflow/db-kit";
 import { RetriableError, type IncomingEvent } from "@orderflow/kafka";
 import type { Logger } from "pino";
 import { v5 as uuidv5 } from "uuid";
 import type { Db } from "../db/client.js";
 import { paymentsOfOrders, writePayments } from "../db/payments.js";
-import { actionFor, authorization, authorizationKey, refund, refundKey, type GatewayDecision, type OrderTopicEvent, type Payment, type PaymentAction } from "../domain/payment.js";
+import {
+  actionFor,
+  authorization,
+  authorizationKey,
+  refund,
+  refundKey,
+  type GatewayDecision,
+  type OrderTopicEvent,
+  type Payment,
+  type PaymentAction,
+} from "../domain/payment.js";
 import type { GatewayRequest, PaymentGateway } from "../gateway/gateway.js";
 
 export const SERVICE = "payment";
@@ -66,7 +84,11 @@ interface PaymentSlot {
 /** A run of order events: all applied, or none (the consumer then retries them one by one).
  *  Events for the same order apply in their order, each seeing the payment as the one before it
  *  left it; the provider calls of different orders go out together. */
-export async function handleOrderEvents(deps: PaymentDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
+export async function handleOrderEvents(
+  deps: PaymentDeps,
+  msgs: IncomingEvent[],
+  logFor: (msg: IncomingEvent) => Logger = () => deps.log,
+): Promise<void> {
   const answers = await askProvider(deps, msgs);
   if (answers.size > 0) deps.afterProviderAnswered?.(answers.size);
   await applyRun(deps.db, paymentRun(answers), sourceOf(deps), msgs, logFor);
@@ -82,11 +104,21 @@ async function askProvider(deps: PaymentDeps, msgs: IncomingEvent[]): Promise<Ma
   for (;;) {
     const missing = waitingCalls(walkRun(paymentRun(answers), payments, msgs, sourceOf(deps)).changes);
     if (missing.length === 0) return answers;
-    await Promise.all(missing.map(async (c) => answers.set(c.req.idempotencyKey, c.op === "authorize" ? await deps.gateway.authorize(c.req) : (await deps.gateway.refund(c.req), { refunded: true as const }))));
+    await Promise.all(
+      missing.map(async (c) =>
+        answers.set(
+          c.req.idempotencyKey,
+          c.op === "authorize"
+            ? await deps.gateway.authorize(c.req)
+            : (await deps.gateway.refund(c.req), { refunded: true as const }),
+        ),
+      ),
+    );
   }
 }
 
-const waitingCalls = (c: RunChanges<PaymentSlot>): Call[] => [...c.after.values()].flatMap((s) => (s.waiting ? [s.waiting] : []));
+const waitingCalls = (c: RunChanges<PaymentSlot>): Call[] =>
+  [...c.after.values()].flatMap((s) => (s.waiting ? [s.waiting] : []));
 
 /** The payment side of a run over the provider's answers so far: the pure step per record, and
  *  the SQL that reads and writes the run's payments. */
@@ -101,18 +133,38 @@ function paymentRun(answers: ReadonlyMap<string, Answer>): RunSpec<IncomingEvent
       if (action.kind === "none") return { state: slot };
       const call = callFor(action);
       const answer = answers.get(call.req.idempotencyKey);
-      if (!answer || (action.kind === "authorize" && "refunded" in answer)) return { state: { payment: slot?.payment, waiting: call } };
-      const result = action.kind === "authorize" ? authorization(call.req.paymentId, action, answer as GatewayDecision) : refund(action.payment);
+      if (!answer || (action.kind === "authorize" && "refunded" in answer))
+        return { state: { payment: slot?.payment, waiting: call } };
+      const result =
+        action.kind === "authorize"
+          ? authorization(call.req.paymentId, action, answer as GatewayDecision)
+          : refund(action.payment);
       const event = ctx.envelope(result.outcome);
-      return { state: { payment: result.payment }, emitted: [event], note: { msg: "payment updated", fields: { orderId: result.payment.orderId, emitted: event.type, emittedId: event.id } } };
+      return {
+        state: { payment: result.payment },
+        emitted: [event],
+        note: {
+          msg: "payment updated",
+          fields: { orderId: result.payment.orderId, emitted: event.type, emittedId: event.id },
+        },
+      };
     },
     write: async (tx, changes) => {
       const missing = waitingCalls(changes).length;
       // step 3 saw a payment step 1 did not: another member got there first
-      if (missing > 0) throw new RetriableError(`payments of this run changed while the provider was asked (${missing} answer(s) missing); trying the run again`, "PAYMENT_STATE_CHANGED");
+      if (missing > 0)
+        throw new RetriableError(
+          `payments of this run changed while the provider was asked (${missing} answer(s) missing); trying the run again`,
+          "PAYMENT_STATE_CHANGED",
+        );
       if (changes.outbox.length === 0) return; // every change emits an event: nothing changed
       const { created, changed } = changedStates(changes);
-      await writePayments(tx, created.map((s) => s.payment!), changed.map((c) => c.after.payment!.id), changes.outbox);
+      await writePayments(
+        tx,
+        created.map((s) => s.payment!),
+        changed.map((c) => c.after.payment!.id),
+        changes.outbox,
+      );
     },
   };
 }
@@ -120,8 +172,26 @@ function paymentRun(answers: ReadonlyMap<string, Answer>): RunSpec<IncomingEvent
 /** The provider call an action makes, under the idempotency key of its business operation. */
 function callFor(action: Exclude<PaymentAction, { kind: "none" }>): Call {
   if (action.kind === "authorize") {
-    return { op: "authorize", req: { idempotencyKey: authorizationKey(action.orderId), paymentId: paymentIdFor(action.orderId), orderId: action.orderId, amount: action.amount, currency: action.currency } };
+    return {
+      op: "authorize",
+      req: {
+        idempotencyKey: authorizationKey(action.orderId),
+        paymentId: paymentIdFor(action.orderId),
+        orderId: action.orderId,
+        amount: action.amount,
+        currency: action.currency,
+      },
+    };
   }
   const p = action.payment;
-  return { op: "refund", req: { idempotencyKey: refundKey(p.id), paymentId: p.id, orderId: p.orderId, amount: p.amount, currency: p.currency } };
+  return {
+    op: "refund",
+    req: {
+      idempotencyKey: refundKey(p.id),
+      paymentId: p.id,
+      orderId: p.orderId,
+      amount: p.amount,
+      currency: p.currency,
+    },
+  };
 }

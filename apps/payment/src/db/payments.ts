@@ -12,7 +12,12 @@ export function paymentsOfOrders(orderIds: string[]): Statement {
 
 /** New payments (in their final state), refunds of existing ones and the outbox rows of their
  *  events, in one statement. */
-export async function writePayments(tx: Tx, created: Payment[], refunded: string[], outbox: OutboxInsert[]): Promise<void> {
+export async function writePayments(
+  tx: Tx,
+  created: Payment[],
+  refunded: string[],
+  outbox: OutboxInsert[],
+): Promise<void> {
   const ps = created;
   await writeWithOutbox(
     tx,

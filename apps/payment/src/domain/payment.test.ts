@@ -4,9 +4,30 @@ import { actionFor, authorization, authorizationKey, refund, refundKey } from ".
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
 const paymentId = "0193a5b0-0000-7000-8000-0000000000a1";
-const meta = { id: "0193a5b0-0000-7000-8000-0000000000e1", version: 1 as const, occurredAt: new Date(0).toISOString(), aggregateId: orderId, correlationId: "c", causationId: null, source: "order" };
+const meta = {
+  id: "0193a5b0-0000-7000-8000-0000000000e1",
+  version: 1 as const,
+  occurredAt: new Date(0).toISOString(),
+  aggregateId: orderId,
+  correlationId: "c",
+  causationId: null,
+  source: "order",
+};
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const placed: OrderTopicEvent = { ...meta, version: 2, type: "OrderPlaced", data: { orderId, customerId: "c", items: [{ sku: "A", quantity: 2, unitPrice: 700 }], currency: "EUR", totalAmount: 1400, shippingAddress: address, shippingSpeed: "STANDARD" } };
+const placed: OrderTopicEvent = {
+  ...meta,
+  version: 2,
+  type: "OrderPlaced",
+  data: {
+    orderId,
+    customerId: "c",
+    items: [{ sku: "A", quantity: 2, unitPrice: 700 }],
+    currency: "EUR",
+    totalAmount: 1400,
+    shippingAddress: address,
+    shippingSpeed: "STANDARD",
+  },
+};
 const cancelled: OrderTopicEvent = { ...meta, type: "OrderCancelled", data: { orderId, reason: "CUSTOMER_REQUESTED" } };
 const authorized: Payment = { id: paymentId, orderId, amount: 1400, currency: "EUR", status: "AUTHORIZED" };
 
@@ -25,11 +46,20 @@ describe("payment decisions", () => {
 
   it("turns the gateway's answer into the payment and its event", () => {
     const a = { kind: "authorize" as const, orderId, amount: 1400, currency: "EUR" };
-    expect(authorization(paymentId, a, { approved: true }).outcome).toEqual({ type: "PaymentAuthorized", data: { paymentId, orderId, amount: 1400, currency: "EUR" } });
+    expect(authorization(paymentId, a, { approved: true }).outcome).toEqual({
+      type: "PaymentAuthorized",
+      data: { paymentId, orderId, amount: 1400, currency: "EUR" },
+    });
     const declined = authorization(paymentId, a, { approved: false, reason: "limit" });
     expect(declined.payment).toMatchObject({ status: "DECLINED", declineReason: "limit" });
-    expect(declined.outcome).toEqual({ type: "PaymentDeclined", data: { paymentId, orderId, amount: 1400, currency: "EUR", reason: "limit" } });
-    expect(refund(authorized)).toEqual({ payment: { ...authorized, status: "REFUNDED" }, outcome: { type: "PaymentRefunded", data: { paymentId, orderId, amount: 1400, currency: "EUR" } } });
+    expect(declined.outcome).toEqual({
+      type: "PaymentDeclined",
+      data: { paymentId, orderId, amount: 1400, currency: "EUR", reason: "limit" },
+    });
+    expect(refund(authorized)).toEqual({
+      payment: { ...authorized, status: "REFUNDED" },
+      outcome: { type: "PaymentRefunded", data: { paymentId, orderId, amount: 1400, currency: "EUR" } },
+    });
   });
 });
 

@@ -37,11 +37,19 @@ export function actionFor(event: OrderTopicEvent, current: Payment | undefined):
   switch (event.type) {
     case "OrderPlaced":
       if (current) return { kind: "none", why: `order already has payment ${current.id} (${current.status})` };
-      return { kind: "authorize", orderId: event.data.orderId, amount: event.data.totalAmount, currency: event.data.currency };
+      return {
+        kind: "authorize",
+        orderId: event.data.orderId,
+        amount: event.data.totalAmount,
+        currency: event.data.currency,
+      };
     case "OrderCancelled":
       // compensation: whatever the order knew, money we hold for a cancelled order goes back
       if (current?.status === "AUTHORIZED") return { kind: "refund", payment: current };
-      return { kind: "none", why: current ? `payment is ${current.status}, nothing to refund` : "no payment for this order" };
+      return {
+        kind: "none",
+        why: current ? `payment is ${current.status}, nothing to refund` : "no payment for this order",
+      };
     case "OrderPaid":
     case "OrderShipped":
       return { kind: "none", why: `${event.type} needs nothing from payment` };
@@ -57,13 +65,27 @@ export type PaymentOutcome =
   | { type: "PaymentDeclined"; data: EventData<"PaymentDeclined"> }
   | { type: "PaymentRefunded"; data: EventData<"PaymentRefunded"> };
 
-export function authorization(paymentId: string, a: Extract<PaymentAction, { kind: "authorize" }>, decision: GatewayDecision): { payment: Payment; outcome: PaymentOutcome } {
+export function authorization(
+  paymentId: string,
+  a: Extract<PaymentAction, { kind: "authorize" }>,
+  decision: GatewayDecision,
+): { payment: Payment; outcome: PaymentOutcome } {
   const base = { paymentId, orderId: a.orderId, amount: a.amount, currency: a.currency };
   if (decision.approved) {
-    return { payment: { id: paymentId, orderId: a.orderId, amount: a.amount, currency: a.currency, status: "AUTHORIZED" }, outcome: { type: "PaymentAuthorized", data: base } };
+    return {
+      payment: { id: paymentId, orderId: a.orderId, amount: a.amount, currency: a.currency, status: "AUTHORIZED" },
+      outcome: { type: "PaymentAuthorized", data: base },
+    };
   }
   return {
-    payment: { id: paymentId, orderId: a.orderId, amount: a.amount, currency: a.currency, status: "DECLINED", declineReason: decision.reason },
+    payment: {
+      id: paymentId,
+      orderId: a.orderId,
+      amount: a.amount,
+      currency: a.currency,
+      status: "DECLINED",
+      declineReason: decision.reason,
+    },
     outcome: { type: "PaymentDeclined", data: { ...base, reason: decision.reason } },
   };
 }
@@ -71,6 +93,9 @@ export function authorization(paymentId: string, a: Extract<PaymentAction, { kin
 export function refund(payment: Payment): { payment: Payment; outcome: PaymentOutcome } {
   return {
     payment: { ...payment, status: "REFUNDED" },
-    outcome: { type: "PaymentRefunded", data: { paymentId: payment.id, orderId: payment.orderId, amount: payment.amount, currency: payment.currency } },
+    outcome: {
+      type: "PaymentRefunded",
+      data: { paymentId: payment.id, orderId: payment.orderId, amount: payment.amount, currency: payment.currency },
+    },
   };
 }

@@ -34,8 +34,15 @@ export class HttpPaymentGateway implements PaymentGateway {
   }
 
   async authorize(req: GatewayRequest): Promise<GatewayDecision> {
-    const a = this.read("POST /v1/authorizations", AuthorizationAnswer, req, await this.post("/v1/authorizations", req));
-    return a.status === "approved" ? { approved: true } : { approved: false, reason: a.reason || "declined by the payment provider" };
+    const a = this.read(
+      "POST /v1/authorizations",
+      AuthorizationAnswer,
+      req,
+      await this.post("/v1/authorizations", req),
+    );
+    return a.status === "approved"
+      ? { approved: true }
+      : { approved: false, reason: a.reason || "declined by the payment provider" };
   }
 
   async refund(req: GatewayRequest): Promise<void> {
@@ -45,7 +52,10 @@ export class HttpPaymentGateway implements PaymentGateway {
   /** One call; resolves with the parsed body of a 2xx answer, throws for anything else. */
   private async post(path: string, req: GatewayRequest): Promise<unknown> {
     const what = `POST ${path}`;
-    if (this.opts.unavailable) throw new GatewayUnavailableError(`the payment provider is unavailable (fault injection PAYMENT_GATEWAY_FAILPOINT=unavailable): ${what} not sent`);
+    if (this.opts.unavailable)
+      throw new GatewayUnavailableError(
+        `the payment provider is unavailable (fault injection PAYMENT_GATEWAY_FAILPOINT=unavailable): ${what} not sent`,
+      );
     const { idempotencyKey, ...body } = req;
     let status: number;
     let text: string;
@@ -61,24 +71,48 @@ export class HttpPaymentGateway implements PaymentGateway {
       text = await res.text(); // under the same deadline
     } catch (err) {
       // the message only: the network error as `cause` would read as a dependency outage (above)
-      throw new GatewayUnavailableError(`${what} to the payment provider at ${this.baseUrl} failed: ${networkFailure(err, this.opts.timeoutMs)} (idempotency key ${idempotencyKey})`);
+      throw new GatewayUnavailableError(
+        `${what} to the payment provider at ${this.baseUrl} failed: ${networkFailure(err, this.opts.timeoutMs)} (idempotency key ${idempotencyKey})`,
+      );
     }
-    if (status >= 500 || status === 429) throw new GatewayUnavailableError(`the payment provider answered ${what} with ${status}: ${problemDetail(text)} (idempotency key ${idempotencyKey})`);
-    if (status < 200 || status >= 300) throw new GatewayRejectedError(`the payment provider refused ${what} with ${status}: ${problemDetail(text)} (idempotency key ${idempotencyKey})`, status);
+    if (status >= 500 || status === 429)
+      throw new GatewayUnavailableError(
+        `the payment provider answered ${what} with ${status}: ${problemDetail(text)} (idempotency key ${idempotencyKey})`,
+      );
+    if (status < 200 || status >= 300)
+      throw new GatewayRejectedError(
+        `the payment provider refused ${what} with ${status}: ${problemDetail(text)} (idempotency key ${idempotencyKey})`,
+        status,
+      );
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new GatewayRejectedError(`the payment provider answered ${what} with ${status} and a body that is not JSON: ${text.slice(0, 200)}`, status);
+      throw new GatewayRejectedError(
+        `the payment provider answered ${what} with ${status} and a body that is not JSON: ${text.slice(0, 200)}`,
+        status,
+      );
     }
   }
 
-  private read<T extends { paymentId: string }>(what: string, schema: z.ZodType<T>, req: GatewayRequest, body: unknown): T {
+  private read<T extends { paymentId: string }>(
+    what: string,
+    schema: z.ZodType<T>,
+    req: GatewayRequest,
+    body: unknown,
+  ): T {
     const r = schema.safeParse(body);
     if (!r.success) {
       const i = r.error.issues[0];
-      throw new GatewayRejectedError(`the payment provider answered ${what} with a body its API does not define: ${i?.path.join(".") || "body"}: ${i?.message}`, 200);
+      throw new GatewayRejectedError(
+        `the payment provider answered ${what} with a body its API does not define: ${i?.path.join(".") || "body"}: ${i?.message}`,
+        200,
+      );
     }
-    if (r.data.paymentId !== req.paymentId) throw new GatewayRejectedError(`the payment provider answered ${what} for payment ${r.data.paymentId}, not ${req.paymentId}`, 200);
+    if (r.data.paymentId !== req.paymentId)
+      throw new GatewayRejectedError(
+        `the payment provider answered ${what} for payment ${r.data.paymentId}, not ${req.paymentId}`,
+        200,
+      );
     return r.data;
   }
 }

@@ -11,9 +11,33 @@ export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<numbe
   return deps.db.$transaction(async (tx) => {
     const due = await claimDueShipments(tx, limit);
     // each event continues the trace and correlation of the order event that created its shipment
-    const dispatched = due.map((row) => ({ row, ...dispatch(row) })).map((d) => ({ ...d, emitted: emit(src, d.outcome, { correlationId: d.row.correlationId, causationId: d.row.causationId, traceparent: d.row.traceparent ?? undefined }) }));
-    await writeShipments(tx, [], dispatched.map((d) => ({ shipment: d.shipment, cancelReason: null })), dispatched.map((d) => d.emitted.outbox));
-    for (const { row, shipment, emitted } of dispatched) deps.log.info({ orderId: row.orderId, shipmentId: row.id, correlationId: row.correlationId, emittedId: emitted.event.id, carrier: shipment.carrier }, "shipment dispatched");
+    const dispatched = due
+      .map((row) => ({ row, ...dispatch(row) }))
+      .map((d) => ({
+        ...d,
+        emitted: emit(src, d.outcome, {
+          correlationId: d.row.correlationId,
+          causationId: d.row.causationId,
+          traceparent: d.row.traceparent ?? undefined,
+        }),
+      }));
+    await writeShipments(
+      tx,
+      [],
+      dispatched.map((d) => ({ shipment: d.shipment, cancelReason: null })),
+      dispatched.map((d) => d.emitted.outbox),
+    );
+    for (const { row, shipment, emitted } of dispatched)
+      deps.log.info(
+        {
+          orderId: row.orderId,
+          shipmentId: row.id,
+          correlationId: row.correlationId,
+          emittedId: emitted.event.id,
+          carrier: shipment.carrier,
+        },
+        "shipment dispatched",
+      );
     return due.length;
   });
 }
@@ -22,7 +46,11 @@ export async function dispatchDue(deps: ShippingDeps, limit = 50): Promise<numbe
  *  moment (this replica's consumer created shipments falling due then; the poll still finds
  *  those of other replicas and from before a restart), and again at once after a full round.
  *  A failed round is logged and retried. */
-export function startDispatcher(deps: ShippingDeps, intervalMs: number, limit = 50): { stop(): Promise<void>; dueAt(at: Date): void } {
+export function startDispatcher(
+  deps: ShippingDeps,
+  intervalMs: number,
+  limit = 50,
+): { stop(): Promise<void>; dueAt(at: Date): void } {
   let stopped = false;
   let running = false;
   let current: Promise<unknown> = Promise.resolve();

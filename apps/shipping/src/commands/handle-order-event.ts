@@ -20,8 +20,18 @@ interface ShipmentSlot {
  *  them one by one). Set-based: the inbox record with a locking read of the run's shipments, then
  *  one write of the new and changed ones, as many statements as one event alone costs. Events for
  *  the same order apply in their order, each seeing the shipment as the one before it left it. */
-export async function handleOrderEvents(deps: ShippingDeps, msgs: IncomingEvent[], logFor: (msg: IncomingEvent) => Logger = () => deps.log): Promise<void> {
-  const changes = await applyRun(deps.db, shippingRun(deps), { source: SERVICE, clock: deps.clock, newId: deps.newId }, msgs, logFor);
+export async function handleOrderEvents(
+  deps: ShippingDeps,
+  msgs: IncomingEvent[],
+  logFor: (msg: IncomingEvent) => Logger = () => deps.log,
+): Promise<void> {
+  const changes = await applyRun(
+    deps.db,
+    shippingRun(deps),
+    { source: SERVICE, clock: deps.clock, newId: deps.newId },
+    msgs,
+    logFor,
+  );
   const due = changes ? changedStates(changes).created.map((s) => s.created!.dispatchAfter.getTime()) : [];
   if (due.length > 0) deps.onShipmentsDue?.(new Date(Math.min(...due)));
 }
@@ -38,15 +48,30 @@ function shippingRun(deps: Pick<ShippingDeps, "dispatchDelayMs">): RunSpec<Incom
       const action = actionFor(event, slot?.shipment);
       if (action.kind === "create") {
         const id = ctx.newId();
-        const created = { correlationId: event.correlationId, causationId: event.id, traceparent: msg.headers.traceparent ?? null, dispatchAfter: new Date(ctx.now.getTime() + deps.dispatchDelayMs) };
+        const created = {
+          correlationId: event.correlationId,
+          causationId: event.id,
+          traceparent: msg.headers.traceparent ?? null,
+          dispatchAfter: new Date(ctx.now.getTime() + deps.dispatchDelayMs),
+        };
         const shipment: Shipment = { id, orderId: action.orderId, status: "PENDING", country: action.country };
-        return { state: { shipment, created }, note: { msg: "shipment created, awaiting dispatch", fields: { orderId: action.orderId, shipmentId: id } } };
+        return {
+          state: { shipment, created },
+          note: { msg: "shipment created, awaiting dispatch", fields: { orderId: action.orderId, shipmentId: id } },
+        };
       }
       if (action.kind === "cancel") {
         const r = cancel(action.shipment, action.reason);
         const emitted = ctx.envelope(r.outcome);
         const state = { ...slot, shipment: r.shipment, cancelReason: action.reason };
-        return { state, emitted: [emitted], note: { msg: "shipment cancelled", fields: { orderId: event.data.orderId, emitted: emitted.type, emittedId: emitted.id } } };
+        return {
+          state,
+          emitted: [emitted],
+          note: {
+            msg: "shipment cancelled",
+            fields: { orderId: event.data.orderId, emitted: emitted.type, emittedId: emitted.id },
+          },
+        };
       }
       return { state: slot, note: { level: "debug", msg: "nothing to do", fields: { why: action.why } } };
     },

@@ -7,7 +7,9 @@ import type { Db, Tx } from "./client.js";
 /** a shipment row with what the dispatcher carries onto the events it emits */
 export type ShipmentRow = Shipment & { correlationId: string; causationId: string; traceparent: string | null };
 
-const SHIPMENT_COLUMNS = raw(`id::text, order_id::text AS "orderId", status::text AS status, country, carrier, tracking_number AS "trackingNumber", correlation_id AS "correlationId", causation_id AS "causationId", traceparent`);
+const SHIPMENT_COLUMNS = raw(
+  `id::text, order_id::text AS "orderId", status::text AS status, country, carrier, tracking_number AS "trackingNumber", correlation_id AS "correlationId", causation_id AS "causationId", traceparent`,
+);
 
 /** The read of these orders' shipments, row-locked (in id order) for the rest of the transaction
  *  so a cancel and the dispatcher never both act on one. */
@@ -29,7 +31,13 @@ export function claimDueShipments(tx: Tx, limit: number): PromiseLike<ShipmentRo
 }
 
 /** A shipment a run creates, in the state the run leaves it (a run may create and cancel one). */
-export type NewShipment = Shipment & { correlationId: string; causationId: string; traceparent: string | null; dispatchAfter: Date; cancelReason: string | null };
+export type NewShipment = Shipment & {
+  correlationId: string;
+  causationId: string;
+  traceparent: string | null;
+  dispatchAfter: Date;
+  cancelReason: string | null;
+};
 
 /** An existing shipment's new state; `cancelReason` kept as it is when null. */
 export interface ShipmentUpdate {
@@ -39,7 +47,12 @@ export interface ShipmentUpdate {
 
 /** New shipments, changes to existing ones and the outbox rows of their events, in one statement
  *  (nothing when there is nothing to write). */
-export async function writeShipments(tx: Tx, created: NewShipment[], updated: ShipmentUpdate[], outbox: OutboxInsert[]): Promise<void> {
+export async function writeShipments(
+  tx: Tx,
+  created: NewShipment[],
+  updated: ShipmentUpdate[],
+  outbox: OutboxInsert[],
+): Promise<void> {
   const changes: Statement[] = [];
   if (created.length > 0) changes.push(insertShipments(created));
   if (updated.length > 0) changes.push(updateShipments(updated));

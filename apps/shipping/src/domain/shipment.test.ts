@@ -2,9 +2,21 @@ import { describe, expect, it } from "vitest";
 import { actionFor, cancel, dispatch, type OrderTopicEvent, type Shipment } from "./shipment.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
-const meta = { id: "0193a5b0-0000-7000-8000-0000000000e1", version: 1 as const, occurredAt: new Date(0).toISOString(), aggregateId: orderId, correlationId: "c", causationId: null, source: "order" };
+const meta = {
+  id: "0193a5b0-0000-7000-8000-0000000000e1",
+  version: 1 as const,
+  occurredAt: new Date(0).toISOString(),
+  aggregateId: orderId,
+  correlationId: "c",
+  causationId: null,
+  source: "order",
+};
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const paid: OrderTopicEvent = { ...meta, type: "OrderPaid", data: { orderId, paymentId: meta.id, amount: 1, currency: "EUR", shippingAddress: address } };
+const paid: OrderTopicEvent = {
+  ...meta,
+  type: "OrderPaid",
+  data: { orderId, paymentId: meta.id, amount: 1, currency: "EUR", shippingAddress: address },
+};
 const cancelled: OrderTopicEvent = { ...meta, type: "OrderCancelled", data: { orderId, reason: "CUSTOMER_REQUESTED" } };
 const pending: Shipment = { id: "0193a5b0-0000-7000-8000-00000000abcd", orderId, status: "PENDING", country: "DE" };
 
@@ -15,7 +27,10 @@ describe("shipping decisions", () => {
   });
 
   it("cancels a pending shipment when the order is cancelled, but not a dispatched one", () => {
-    expect(actionFor(cancelled, pending)).toMatchObject({ kind: "cancel", reason: "order cancelled: CUSTOMER_REQUESTED" });
+    expect(actionFor(cancelled, pending)).toMatchObject({
+      kind: "cancel",
+      reason: "order cancelled: CUSTOMER_REQUESTED",
+    });
     expect(actionFor(cancelled, { ...pending, status: "DISPATCHED" }).kind).toBe("none");
     expect(actionFor(cancelled, undefined).kind).toBe("none");
   });
@@ -23,11 +38,17 @@ describe("shipping decisions", () => {
   it("dispatches with a deterministic carrier and tracking number", () => {
     const r = dispatch(pending);
     expect(r.shipment.status).toBe("DISPATCHED");
-    expect(r.outcome).toEqual({ type: "ShipmentDispatched", data: { orderId, shipmentId: pending.id, carrier: "DHL", trackingNumber: "DHL00000000ABCD" } });
+    expect(r.outcome).toEqual({
+      type: "ShipmentDispatched",
+      data: { orderId, shipmentId: pending.id, carrier: "DHL", trackingNumber: "DHL00000000ABCD" },
+    });
     expect(() => dispatch(r.shipment)).toThrow(/not PENDING/);
   });
 
   it("cancel emits ShipmentCancelled with the reason", () => {
-    expect(cancel(pending, "order cancelled").outcome).toEqual({ type: "ShipmentCancelled", data: { orderId, shipmentId: pending.id, reason: "order cancelled" } });
+    expect(cancel(pending, "order cancelled").outcome).toEqual({
+      type: "ShipmentCancelled",
+      data: { orderId, shipmentId: pending.id, reason: "order cancelled" },
+    });
   });
 });

@@ -26,7 +26,8 @@ export function actionFor(event: OrderTopicEvent, current: Shipment | undefined)
       if (current) return { kind: "none", why: `order already has shipment ${current.id} (${current.status})` };
       return { kind: "create", orderId: event.data.orderId, country: event.data.shippingAddress.country };
     case "OrderCancelled":
-      if (current?.status === "PENDING") return { kind: "cancel", shipment: current, reason: `order cancelled: ${event.data.reason}` };
+      if (current?.status === "PENDING")
+        return { kind: "cancel", shipment: current, reason: `order cancelled: ${event.data.reason}` };
       // a shipment already handed to a carrier cannot be called back here; the order stays
       // CANCELLED (its aggregate decides) and the parcel is a return for customer service
       return { kind: "none", why: current ? `shipment is ${current.status}` : "no shipment for this order" };
@@ -47,7 +48,10 @@ export function carrierFor(country: string): string {
 }
 
 function trackingNumberFor(carrier: string, shipmentId: string): string {
-  const prefix = carrier.replace(/[^A-Za-z]/g, "").slice(0, 3).toUpperCase();
+  const prefix = carrier
+    .replace(/[^A-Za-z]/g, "")
+    .slice(0, 3)
+    .toUpperCase();
   return `${prefix}${shipmentId.replace(/-/g, "").slice(-12).toUpperCase()}`;
 }
 

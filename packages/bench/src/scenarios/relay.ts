@@ -11,23 +11,65 @@ import { figure, round, type Figure } from "../stats.js";
 
 export async function relayScenario(bench: Bench): Promise<Row[]> {
   const { P, kafka, services, stopAtEnd } = bench;
-  const relay = await Service.start("outbox-relay", 3304, { ...LOG, RELAY_DATABASES: `order=${DATABASES.order}`, RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE) });
+  const relay = await Service.start("outbox-relay", 3304, {
+    ...LOG,
+    RELAY_DATABASES: `order=${DATABASES.order}`,
+    RELAY_BATCH_SIZE: String(RELAY_BATCH_SIZE),
+  });
   services.push(relay);
   await relay.ready();
-  const bareRelay = await startBareProcess("bare-relay.ts", [bench.brokers.join(","), kafka.main.physical(""), DATABASES.order]);
+  const bareRelay = await startBareProcess("bare-relay.ts", [
+    bench.brokers.join(","),
+    kafka.main.physical(""),
+    DATABASES.order,
+  ]);
   stopAtEnd.push(bareRelay.stop);
   const cpu: Record<"producer" | "relay" | "bare", { display: string; total: number }> = {} as never; // the last run's, each
-  const measured = (side: keyof typeof cpu, procs: Named[]) => <T>(fn: () => Promise<T>) => whereCpuGoes(procs, fn).then((r) => ((cpu[side] = r), r.result));
+  const measured =
+    (side: keyof typeof cpu, procs: Named[]) =>
+    <T>(fn: () => Promise<T>) =>
+      whereCpuGoes(procs, fn).then((r) => ((cpu[side] = r), r.result));
   const [bareProd, relayRate, bareRelayRate] = (await bench.interleaved([
-    { what: "bare kafkajs producer (records/s)", fn: () => measured("producer", [])(() => bareProducer(kafka.main, "bench-bare", P.records)) },
-    { what: "relay (rows/s)", fn: () => relayThroughput("outbox", "bench-relay", P.records, measured("relay", named([relay]))) },
-    { what: "bare relay (rows/s)", fn: () => relayThroughput("bare_outbox", "bench-relay", P.records, measured("bare", [{ pid: bareRelay.pid, name: "bare relay" }])) },
+    {
+      what: "bare kafkajs producer (records/s)",
+      fn: () => measured("producer", [])(() => bareProducer(kafka.main, "bench-bare", P.records)),
+    },
+    {
+      what: "relay (rows/s)",
+      fn: () => relayThroughput("outbox", "bench-relay", P.records, measured("relay", named([relay]))),
+    },
+    {
+      what: "bare relay (rows/s)",
+      fn: () =>
+        relayThroughput(
+          "bare_outbox",
+          "bench-relay",
+          P.records,
+          measured("bare", [{ pid: bareRelay.pid, name: "bare relay" }]),
+        ),
+    },
   ])) as [Figure, Figure, Figure];
   const producerBaseline = { name: `bare kafkajs producer, acks=all, ${RELAY_BATCH_SIZE}/batch`, value: bareProd };
   const rows: Row[] = [
-    { figure: "relay throughput", value: relayRate, unit: "rows/s", baseline: producerBaseline, target: "≥ 0.8× baseline" },
-    { figure: `relay throughput alternative: ${BARE_RELAY}`, value: bareRelayRate, unit: "rows/s", baseline: producerBaseline },
-    { figure: "CPU busy during the bare producer runs / the relay runs / the bare relay runs (2 cores = 200%)", value: figure([cpu.relay.total]), display: `${cpu.producer.display} / ${cpu.relay.display} / ${cpu.bare.display}`, unit: "" },
+    {
+      figure: "relay throughput",
+      value: relayRate,
+      unit: "rows/s",
+      baseline: producerBaseline,
+      target: "≥ 0.8× baseline",
+    },
+    {
+      figure: `relay throughput alternative: ${BARE_RELAY}`,
+      value: bareRelayRate,
+      unit: "rows/s",
+      baseline: producerBaseline,
+    },
+    {
+      figure: "CPU busy during the bare producer runs / the relay runs / the bare relay runs (2 cores = 200%)",
+      value: figure([cpu.relay.total]),
+      display: `${cpu.producer.display} / ${cpu.relay.display} / ${cpu.bare.display}`,
+      unit: "",
+    },
     ...(await latencyRows(bench, relayRate, bareRelayRate)),
   ];
   await Promise.all([relay.stop(), bareRelay.stop()]);
@@ -47,14 +89,25 @@ async function latencyRows(bench: Bench, relayRate: Figure, bareRelayRate: Figur
     from = l.from;
     return l.p50;
   };
-  const committedRate = (t: OutboxTable) => `${round(figure(committed[t]).median, 0)} rows/s committed, ${RELAY_ROWS_PER_TX} per transaction (asked: ${round((t === "outbox" ? relayRate : bareRelayRate).median / 2, 0)}), from each row's ${from}`;
+  const committedRate = (t: OutboxTable) =>
+    `${round(figure(committed[t]).median, 0)} rows/s committed, ${RELAY_ROWS_PER_TX} per transaction (asked: ${round((t === "outbox" ? relayRate : bareRelayRate).median / 2, 0)}), from each row's ${from}`;
   const [lat, bareLat] = (await bench.interleaved([
     { what: "relay commit→ack p50 at half load (ms)", fn: latencyAt("outbox", relayRate) },
     { what: "bare relay commit→ack p50 at half its own throughput (ms)", fn: latencyAt("bare_outbox", bareRelayRate) },
   ])) as [Figure, Figure];
   return [
-    { figure: `relay commit→ack p50, half load (${committedRate("outbox")})`, value: lat, unit: "ms", target: "≤ 5 ms" },
+    {
+      figure: `relay commit→ack p50, half load (${committedRate("outbox")})`,
+      value: lat,
+      unit: "ms",
+      target: "≤ 5 ms",
+    },
     { figure: "relay commit→ack p99, half load", value: figure(p99s.outbox), unit: "ms", target: "≤ 25 ms" },
-    { figure: `relay commit→ack p50 / p99 at half its own throughput (${committedRate("bare_outbox")}), ${BARE_RELAY}`, value: bareLat, display: `${round(bareLat.median)} / ${round(figure(p99s.bare_outbox).median)}`, unit: "ms" },
+    {
+      figure: `relay commit→ack p50 / p99 at half its own throughput (${committedRate("bare_outbox")}), ${BARE_RELAY}`,
+      value: bareLat,
+      display: `${round(bareLat.median)} / ${round(figure(p99s.bare_outbox).median)}`,
+      unit: "ms",
+    },
   ];
 }

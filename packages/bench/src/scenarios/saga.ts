@@ -20,7 +20,11 @@ export async function sagaScenario(bench: Bench): Promise<Row[]> {
   // the baseline, when the orders part did not measure it (before the flow starts: its rows must not reach the relay)
   const run = keyedStatementRun(bench);
   bench.shared.orderTx ??= await bench.repeat(run.what, run.fn);
-  const flow = await startSaga(bench.kafka.saga, { order: 3301, payment: 3302, shipping: 3303, relay: 3304, provider: 3307 }, 0);
+  const flow = await startSaga(
+    bench.kafka.saga,
+    { order: 3301, payment: 3302, shipping: 3303, relay: 3304, provider: 3307 },
+    0,
+  );
   bench.services.push(...flow.all);
   const bareSaga = await startBareSaga(bench.kafka.main, bench.brokers, 3398);
   bench.stopAtEnd.push(bareSaga.stop);
@@ -36,26 +40,66 @@ export async function sagaScenario(bench: Bench): Promise<Row[]> {
 }
 
 /** completed sagas/s at saturation, in turns with the bare saga, and where the CPU went meanwhile (the last run's) */
-async function atSaturation(bench: Bench, flow: Awaited<ReturnType<typeof startSaga>>, bareSaga: BareSaga, barePost: Request): Promise<{ rows: Row[]; sagaRate: Figure; bareSagaRate: Figure }> {
-  const bareShipped = async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE status = 'SHIPPED'"))[0]!.n);
+async function atSaturation(
+  bench: Bench,
+  flow: Awaited<ReturnType<typeof startSaga>>,
+  bareSaga: BareSaga,
+  barePost: Request,
+): Promise<{ rows: Row[]; sagaRate: Figure; bareSagaRate: Figure }> {
+  const bareShipped = async () =>
+    Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE status = 'SHIPPED'"))[0]!.n);
   const cpuAt: Record<"orderflow" | "bare", Awaited<ReturnType<typeof whereCpuGoes>>> = {} as never;
-  const measure = (side: "orderflow" | "bare", req: Request, shipped: () => Promise<number>, procs: Named[]) => async () => {
-    const r = await whereCpuGoes(procs, () => sagasAtSaturation(bench.P, req, shipped));
-    cpuAt[side] = r;
-    return r.result;
-  };
+  const measure =
+    (side: "orderflow" | "bare", req: Request, shipped: () => Promise<number>, procs: Named[]) => async () => {
+      const r = await whereCpuGoes(procs, () => sagasAtSaturation(bench.P, req, shipped));
+      cpuAt[side] = r;
+      return r.result;
+    };
   const [sagaRate, bareSagaRate] = (await bench.interleaved([
-    { what: "completed sagas/s at saturation", fn: measure("orderflow", post(flow.order), shippedCount, named(flow.all)) },
-    { what: "bare kafkajs + pg saga, completed sagas/s at saturation", fn: measure("bare", barePost, bareShipped, bareSaga.procs) },
+    {
+      what: "completed sagas/s at saturation",
+      fn: measure("orderflow", post(flow.order), shippedCount, named(flow.all)),
+    },
+    {
+      what: "bare kafkajs + pg saga, completed sagas/s at saturation",
+      fn: measure("bare", barePost, bareShipped, bareSaga.procs),
+    },
   ])) as [Figure, Figure];
-  const cpuPerSaga = (side: "orderflow" | "bare", rate: Figure) => `${cpuAt[side].display}; ≈ ${round((10 * cpuAt[side].total) / rate.median, 1)} ms of CPU per saga`;
+  const cpuPerSaga = (side: "orderflow" | "bare", rate: Figure) =>
+    `${cpuAt[side].display}; ≈ ${round((10 * cpuAt[side].total) / rate.median, 1)} ms of CPU per saga`;
   const orderTxBaseline = { name: "pgbench POST /orders keyed statement (above)", value: bench.shared.orderTx! };
   const rows: Row[] = [
-    { figure: "CPU busy during the saturation runs (2 cores = 200%)", value: figure([cpuAt.orderflow.total]), display: cpuPerSaga("orderflow", sagaRate), unit: "" },
-    { figure: "completed sagas/s", value: sagaRate, unit: "sagas/s", baseline: orderTxBaseline, target: "≥ 0.2× baseline" },
-    { figure: `completed sagas/s alternative: ${BARE_SAGA}`, value: bareSagaRate, unit: "sagas/s", baseline: orderTxBaseline },
-    { figure: "completed sagas/s, Orderflow beside the bare saga", value: sagaRate, unit: "sagas/s", baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate } },
-    { figure: "CPU busy during the bare saga's saturation runs", value: figure([cpuAt.bare.total]), display: cpuPerSaga("bare", bareSagaRate), unit: "" },
+    {
+      figure: "CPU busy during the saturation runs (2 cores = 200%)",
+      value: figure([cpuAt.orderflow.total]),
+      display: cpuPerSaga("orderflow", sagaRate),
+      unit: "",
+    },
+    {
+      figure: "completed sagas/s",
+      value: sagaRate,
+      unit: "sagas/s",
+      baseline: orderTxBaseline,
+      target: "≥ 0.2× baseline",
+    },
+    {
+      figure: `completed sagas/s alternative: ${BARE_SAGA}`,
+      value: bareSagaRate,
+      unit: "sagas/s",
+      baseline: orderTxBaseline,
+    },
+    {
+      figure: "completed sagas/s, Orderflow beside the bare saga",
+      value: sagaRate,
+      unit: "sagas/s",
+      baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate },
+    },
+    {
+      figure: "CPU busy during the bare saga's saturation runs",
+      value: figure([cpuAt.bare.total]),
+      display: cpuPerSaga("bare", bareSagaRate),
+      unit: "",
+    },
   ];
   return { rows, sagaRate, bareSagaRate };
 }
@@ -66,7 +110,14 @@ async function atHalfLoad(bench: Bench, saga: Service[], order: Service, rate: n
   const rss: Record<string, number[]> = {};
   const sampler = setInterval(() => {
     for (const s of saga) (rss[s.name] ??= []).push(rssMb(s));
-    void Promise.all(["order", "order-projection", "payment", "shipping"].map(async (g) => (await consumerGroupLag(bench.kafka.saga, g)).reduce((n, p) => n + (p.lag ?? 0), 0))).then((l) => lagSamples.push(l.reduce((a, b) => a + b, 0)), () => {});
+    void Promise.all(
+      ["order", "order-projection", "payment", "shipping"].map(async (g) =>
+        (await consumerGroupLag(bench.kafka.saga, g)).reduce((n, p) => n + (p.lag ?? 0), 0),
+      ),
+    ).then(
+      (l) => lagSamples.push(l.reduce((a, b) => a + b, 0)),
+      () => {},
+    );
   }, 1000);
   const from = await now();
   bench.progress(`saga at half load: ${round(rate)} orders/s for ${bench.P.sagaWindowMs / 1000} s`);
@@ -79,7 +130,12 @@ async function atHalfLoad(bench: Bench, saga: Service[], order: Service, rate: n
     { figure: "placed→shipped p50, half load", value: figure([e2e.p50]), unit: "ms", target: "≤ 30 ms" },
     { figure: "placed→shipped p99, half load", value: figure([e2e.p99]), unit: "ms", target: "≤ 100 ms" },
     { figure: "placed→shipped p99.9, half load", value: figure([e2e.p999]), unit: "ms" },
-    { figure: "placed→shipped by hop, p50 / p99, half load", value: figure([hops.sumOfP50s]), display: hops.display, unit: "ms" },
+    {
+      figure: "placed→shipped by hop, p50 / p99, half load",
+      value: figure([hops.sumOfP50s]),
+      display: hops.display,
+      unit: "ms",
+    },
     lagRow(lagSamples),
     ...Object.entries(rss).map(([name, samples]) => rssRow(name, samples)),
   ];
@@ -89,7 +145,14 @@ function lagRow(samples: number[]): Row {
   const third = Math.max(1, Math.floor(samples.length / 3));
   const first = Math.max(...samples.slice(0, third));
   const last = Math.max(...samples.slice(-third));
-  return { figure: "total consumer lag, max in first → last third of the window", value: figure([last]), display: `${first} → ${last}`, unit: "records", target: "flat", met: last <= Math.max(10, first * 1.5) };
+  return {
+    figure: "total consumer lag, max in first → last third of the window",
+    value: figure([last]),
+    display: `${first} → ${last}`,
+    unit: "records",
+    target: "flat",
+    met: last <= Math.max(10, first * 1.5),
+  };
 }
 
 function rssRow(name: string, samples: number[]): Row {
@@ -97,7 +160,14 @@ function rssRow(name: string, samples: number[]): Row {
   // after a few seconds of warm-up (JIT, pools) to the end of the window
   const warm = ok[Math.min(ok.length - 1, 5)] ?? NaN;
   const end = ok.at(-1) ?? NaN;
-  return { figure: `${name} RSS, warm → end`, value: figure([end]), display: `${round(warm)} → ${round(end)}`, unit: "MB", target: "flat", met: (ok.at(-1) ?? 0) <= warm * 1.25 };
+  return {
+    figure: `${name} RSS, warm → end`,
+    value: figure([end]),
+    display: `${round(warm)} → ${round(end)}`,
+    unit: "MB",
+    target: "flat",
+    met: (ok.at(-1) ?? 0) <= warm * 1.25,
+  };
 }
 
 /** the same flow with the machine nearly idle, so what load adds shows beside it */
@@ -106,7 +176,13 @@ async function floor(bench: Bench, order: Service): Promise<Row> {
   bench.progress("saga at 5 orders/s");
   await openLoop(post(order), { ratePerSecond: 5, durationMs: Math.min(bench.P.sagaWindowMs, 20_000) });
   const idle = percentiles(await placedToShipped(from));
-  return { figure: "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)", value: figure([idle.p50]), display: `${round(idle.p50)} / ${round(idle.p99)}`, unit: "ms" };
+  return {
+    figure:
+      "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)",
+    value: figure([idle.p50]),
+    display: `${round(idle.p50)} / ${round(idle.p99)}`,
+    unit: "ms",
+  };
 }
 
 /** the bare saga at half its own maximum rate, and at 5 orders/s (a minute at most: the
@@ -114,13 +190,42 @@ async function floor(bench: Bench, order: Service): Promise<Row> {
 async function bareLatencies(bench: Bench, barePost: Request, bareSagaRate: Figure): Promise<Row[]> {
   const rows: Row[] = [];
   const window = bench.P.sagaWindowMs;
-  for (const [what, rate, ms] of [["half its own max sustainable rate", bareSagaRate.median / 2, Math.min(window, 60_000)], ["5 orders/s", 5, Math.min(window, 20_000)]] as const) {
+  for (const [what, rate, ms] of [
+    ["half its own max sustainable rate", bareSagaRate.median / 2, Math.min(window, 60_000)],
+    ["5 orders/s", 5, Math.min(window, 20_000)],
+  ] as const) {
     const from = await now();
     bench.progress(`bare saga at ${round(rate)} orders/s`);
     await openLoop(barePost, { ratePerSecond: rate, durationMs: ms });
-    await waitFor("the bare flow to drain", async () => Number((await sql<{ n: string }>("order", "SELECT count(*) AS n FROM bare_orders WHERE placed_at >= $1 AND status <> 'SHIPPED'", [from]))[0]!.n) === 0, 300_000);
-    const l = percentiles((await sql<{ ms: number }>("order", "SELECT extract(epoch FROM shipped_at - placed_at) * 1000 AS ms FROM bare_orders WHERE placed_at >= $1", [from])).map((r) => Number(r.ms)));
-    rows.push({ figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`, value: figure([l.p50]), display: `${round(l.p50)} / ${round(l.p99)}`, unit: "ms" });
+    await waitFor(
+      "the bare flow to drain",
+      async () =>
+        Number(
+          (
+            await sql<{ n: string }>(
+              "order",
+              "SELECT count(*) AS n FROM bare_orders WHERE placed_at >= $1 AND status <> 'SHIPPED'",
+              [from],
+            )
+          )[0]!.n,
+        ) === 0,
+      300_000,
+    );
+    const l = percentiles(
+      (
+        await sql<{ ms: number }>(
+          "order",
+          "SELECT extract(epoch FROM shipped_at - placed_at) * 1000 AS ms FROM bare_orders WHERE placed_at >= $1",
+          [from],
+        )
+      ).map((r) => Number(r.ms)),
+    );
+    rows.push({
+      figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`,
+      value: figure([l.p50]),
+      display: `${round(l.p50)} / ${round(l.p99)}`,
+      unit: "ms",
+    });
   }
   return rows;
 }

@@ -10,7 +10,11 @@ const HEADER_SCHEMA: JsonSchema = {
   type: "object",
   description: "Kafka record headers (UTF-8 strings)",
   properties: {
-    [HEADERS.eventId]: { type: "string", format: "uuid", description: "the event's id (uuid v7); consumers deduplicate by it" },
+    [HEADERS.eventId]: {
+      type: "string",
+      format: "uuid",
+      description: "the event's id (uuid v7); consumers deduplicate by it",
+    },
     [HEADERS.eventType]: { type: "string", description: "the event type, e.g. OrderPlaced" },
     [HEADERS.eventVersion]: { type: "string", pattern: "^[0-9]+$", description: "the event type's version" },
     [HEADERS.correlationId]: { type: "string", description: "the same for every event caused by one request" },
@@ -35,14 +39,25 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     messages[id] = {
       name: d.type,
       title: `${d.type} v${d.version}`,
-      summary: latest ? `${d.type}, newest version: producers publish it` : `${d.type}, older version: still readable, upcast to the newest on read`,
+      summary: latest
+        ? `${d.type}, newest version: producers publish it`
+        : `${d.type}, older version: still readable, upcast to the newest on read`,
       description: `Payload: the reader schema (also ${SCHEMA_DIRS.reader}/${id}.json in the package, draft 2020-12), which allows unknown fields. Producers validate with ${SCHEMA_DIRS.producer}/${id}.json.`,
       contentType: "application/json",
       "x-reader-schema": `@orderflow/contracts/${SCHEMA_DIRS.reader}/${id}.json`,
       "x-producer-schema": `@orderflow/contracts/${SCHEMA_DIRS.producer}/${id}.json`,
       headers: HEADER_SCHEMA,
       payload,
-      bindings: { kafka: { key: { type: "string", format: "uuid", description: "the order id: all of an order's events share a partition" }, bindingVersion: KAFKA_BINDING } },
+      bindings: {
+        kafka: {
+          key: {
+            type: "string",
+            format: "uuid",
+            description: "the order id: all of an order's events share a partition",
+          },
+          bindingVersion: KAFKA_BINDING,
+        },
+      },
     };
   }
   const channels: Record<string, unknown> = {};
@@ -52,10 +67,24 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     channels[t.name] = {
       address: t.name,
       description: t.description,
-      messages: Object.fromEntries(onTopic.map((d) => [schemaId(d.type, d.version), { $ref: `#/components/messages/${schemaId(d.type, d.version)}` }])),
-      bindings: { kafka: { topic: t.name, partitions: t.partitions, topicConfiguration: { "retention.ms": t.retentionMs }, bindingVersion: KAFKA_BINDING } },
+      messages: Object.fromEntries(
+        onTopic.map((d) => [
+          schemaId(d.type, d.version),
+          { $ref: `#/components/messages/${schemaId(d.type, d.version)}` },
+        ]),
+      ),
+      bindings: {
+        kafka: {
+          topic: t.name,
+          partitions: t.partitions,
+          topicConfiguration: { "retention.ms": t.retentionMs },
+          bindingVersion: KAFKA_BINDING,
+        },
+      },
     };
-    const latestOnTopic = onTopic.filter((d) => LATEST_DEFINITIONS.some((l) => l.type === d.type && l.version === d.version));
+    const latestOnTopic = onTopic.filter((d) =>
+      LATEST_DEFINITIONS.some((l) => l.type === d.type && l.version === d.version),
+    );
     operations[`publish${camel(`-${t.name}`)}`] = {
       action: "send",
       summary: `The owning service publishes (through its outbox) to ${t.name}, key = ${t.key}`,
@@ -78,7 +107,8 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     info: {
       title: "Orderflow events",
       version,
-      description: "Every Kafka topic of Orderflow, the events it carries, their key and headers. Generated from @orderflow/contracts; do not edit.",
+      description:
+        "Every Kafka topic of Orderflow, the events it carries, their key and headers. Generated from @orderflow/contracts; do not edit.",
     },
     defaultContentType: "application/json",
     channels,

@@ -9,7 +9,14 @@ import { describe, expect, it } from "vitest";
 import { generatedFiles } from "../../scripts/contracts.js";
 import { EVENT_DEFINITIONS, parseEvent } from "../registry.js";
 import { asyncApiDocument } from "./asyncapi.js";
-import { breakingChanges, compareVersions, compatGate, currentSnapshot, releaseVerdict, type ContractSnapshot } from "./compat.js";
+import {
+  breakingChanges,
+  compareVersions,
+  compatGate,
+  currentSnapshot,
+  releaseVerdict,
+  type ContractSnapshot,
+} from "./compat.js";
 import { SCHEMA_DIRS, schemaId } from "./json-schema.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -25,8 +32,23 @@ const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "
 const money = { amount: 2500, currency: "EUR" };
 /** a valid `data` for every event type and version (a new one must add its sample here) */
 const SAMPLE_DATA: Record<string, Record<string, unknown>> = {
-  "OrderPlaced.v1": { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 2, unitPrice: 1250 }], currency: "EUR", totalAmount: 2500, shippingAddress: address },
-  "OrderPlaced.v2": { orderId, customerId: "c-1", items: [{ sku: "A", quantity: 2, unitPrice: 1250 }], currency: "EUR", totalAmount: 2500, shippingAddress: address, shippingSpeed: "EXPRESS" },
+  "OrderPlaced.v1": {
+    orderId,
+    customerId: "c-1",
+    items: [{ sku: "A", quantity: 2, unitPrice: 1250 }],
+    currency: "EUR",
+    totalAmount: 2500,
+    shippingAddress: address,
+  },
+  "OrderPlaced.v2": {
+    orderId,
+    customerId: "c-1",
+    items: [{ sku: "A", quantity: 2, unitPrice: 1250 }],
+    currency: "EUR",
+    totalAmount: 2500,
+    shippingAddress: address,
+    shippingSpeed: "EXPRESS",
+  },
   "OrderPaid.v1": { orderId, paymentId: otherId, ...money, shippingAddress: address },
   "OrderShipped.v1": { orderId, shipmentId: otherId, carrier: "DHL", trackingNumber: "T-1" },
   "OrderCancelled.v1": { orderId, reason: "CUSTOMER_REQUESTED", detail: "changed my mind" },
@@ -49,19 +71,37 @@ const sampleEvent = (type: string, version: number) => ({
 });
 /** the event as a producer one version ahead might send it: an unknown field in every object */
 const withAddedFields = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(withAddedFields) : v && typeof v === "object" ? { ...Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withAddedFields(x)])), addedLater: { any: "thing" } } : v;
+  Array.isArray(v)
+    ? v.map(withAddedFields)
+    : v && typeof v === "object"
+      ? {
+          ...Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withAddedFields(x)])),
+          addedLater: { any: "thing" },
+        }
+      : v;
 
 describe("generated artefacts", () => {
   it("are up to date with the zod source (pnpm --filter @orderflow/contracts generate)", () => {
-    for (const [rel, text] of Object.entries(generatedFiles())) expect(fs.readFileSync(path.join(root, rel), "utf8"), rel).toBe(text);
+    for (const [rel, text] of Object.entries(generatedFiles()))
+      expect(fs.readFileSync(path.join(root, rel), "utf8"), rel).toBe(text);
   });
 
   it("the AsyncAPI document is valid for the official parser, with every topic, message, key and header", async () => {
     const doc = asyncApiDocument("1.1.0");
     const { document, diagnostics } = await new Parser().parse(JSON.stringify(doc));
     expect(diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join(".")}: ${d.message}`)).toEqual([]);
-    expect(document!.channels().all().map((c) => c.address()).sort()).toEqual(["order-events", "payment-events", "shipping-events"]);
-    const placed = document!.components().messages().all().find((m) => m.id() === "OrderPlaced.v2")!;
+    expect(
+      document!
+        .channels()
+        .all()
+        .map((c) => c.address())
+        .sort(),
+    ).toEqual(["order-events", "payment-events", "shipping-events"]);
+    const placed = document!
+      .components()
+      .messages()
+      .all()
+      .find((m) => m.id() === "OrderPlaced.v2")!;
     expect(placed.hasHeaders()).toBe(true);
     expect(Object.keys(placed.headers()!.properties() ?? {})).toContain("correlation-id");
     expect(JSON.stringify(placed.bindings().get("kafka")?.json())).toContain("order id");
@@ -91,14 +131,21 @@ describe("the JSON Schemas, checked with ajv (draft 2020-12)", () => {
       expect(parseEvent(newer).ok).toBe(true); // the zod reader: tolerant, drops what it does not know
       expect(reader(newer), ajv.errorsText(reader.errors)).toBe(true);
       expect(producer(newer)).toBe(false);
-      expect(producer.errors!.map((e) => `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`)).toContain(' additionalProperties {"additionalProperty":"addedLater"}');
+      expect(producer.errors!.map((e) => `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`)).toContain(
+        ' additionalProperties {"additionalProperty":"addedLater"}',
+      );
     });
   }
 
   it("still refuse what the readers refuse: a missing field, a wrong type, an unknown enum value", () => {
     const e = sampleEvent("OrderPlaced", 2) as { data: Record<string, unknown> };
     const reader = schema(SCHEMA_DIRS.reader, "OrderPlaced.v2");
-    for (const bad of [{ ...e, data: { ...e.data, shippingSpeed: undefined } }, { ...e, data: { ...e.data, totalAmount: "2500" } }, { ...e, data: { ...e.data, shippingSpeed: "OVERNIGHT" } }, { ...e, id: "not-a-uuid" }]) {
+    for (const bad of [
+      { ...e, data: { ...e.data, shippingSpeed: undefined } },
+      { ...e, data: { ...e.data, totalAmount: "2500" } },
+      { ...e, data: { ...e.data, shippingSpeed: "OVERNIGHT" } },
+      { ...e, id: "not-a-uuid" },
+    ]) {
       const wire = JSON.parse(JSON.stringify(bad)) as unknown;
       expect(parseEvent(wire).ok).toBe(false);
       expect(reader(wire)).toBe(false);
@@ -108,13 +155,18 @@ describe("the JSON Schemas, checked with ajv (draft 2020-12)", () => {
   it("the AsyncAPI payloads are the reader schemas (draft-07): they accept an added field too", () => {
     const draft7 = new AjvDraft7({ allErrors: true, strict: true });
     addFormats(draft7);
-    const doc = readJson("generated/asyncapi.json") as { components: { messages: Record<string, { payload: object; "x-reader-schema": string }> } };
+    const doc = readJson("generated/asyncapi.json") as {
+      components: { messages: Record<string, { payload: object; "x-reader-schema": string }> };
+    };
     for (const d of EVENT_DEFINITIONS) {
       const id = schemaId(d.type, d.version);
       const message = doc.components.messages[id]!;
       expect(message["x-reader-schema"]).toBe(`@orderflow/contracts/json-schema/${id}.json`);
       const validate = draft7.compile(message.payload);
-      expect(validate(withAddedFields(sampleEvent(d.type, d.version))), `${id}: ${draft7.errorsText(validate.errors)}`).toBe(true);
+      expect(
+        validate(withAddedFields(sampleEvent(d.type, d.version))),
+        `${id}: ${draft7.errorsText(validate.errors)}`,
+      ).toBe(true);
     }
   });
 });
@@ -142,7 +194,7 @@ describe("the compatibility gate", () => {
     now.topics["payment-events"]!.key = "paymentId"; // changed key rule
     const messages = breakingChanges(released, now).map((b) => `${b.message} [${b.rule}]`);
     expect(messages).toEqual([
-      "OrderCancelled.v1: data.reason: enum narrowed, \"CUSTOMER_REQUESTED\" no longer allowed [narrowed-enum]",
+      'OrderCancelled.v1: data.reason: enum narrowed, "CUSTOMER_REQUESTED" no longer allowed [narrowed-enum]',
       "OrderCancelled.v1: data.detail: optional field became required (a producer of the released version does not send it) [new-required-field]",
       "OrderPaid.v1: data.paymentId: field removed [removed-field]",
       "OrderPaid.v1: data.amount: type changed from integer to string (retyped field) [retyped-field]",
@@ -172,25 +224,40 @@ describe("the gate and the released version", () => {
   it("fails when package.json moved on without compat:release (or the other way round)", () => {
     const v = compatGate({ released, current, packageVersion: "9.9.9" });
     expect(v.ok).toBe(false);
-    expect(v.lines[0]).toBe(`compat/released.json records the contracts ${released.version}, but the package's last released version (package.json) is 9.9.9.`);
+    expect(v.lines[0]).toBe(
+      `compat/released.json records the contracts ${released.version}, but the package's last released version (package.json) is 9.9.9.`,
+    );
   });
 
   it("allows a breaking change only into a pending major version, naming the events and fields either way", () => {
-    for (const pending of [undefined, { version: "1.2.0", bump: "minor" as const }, { version: "1.1.1", bump: "patch" as const }]) {
+    for (const pending of [
+      undefined,
+      { version: "1.2.0", bump: "minor" as const },
+      { version: "1.1.1", bump: "patch" as const },
+    ]) {
       const v = compatGate({ released, current: broken(), packageVersion: released.version, pending });
       expect(v.ok).toBe(false);
       expect(v.lines).toContain("  OrderPaid.v1: data.paymentId: field removed  [removed-field]");
       expect(v.lines.join("\n")).toMatch(/needs a major version/);
     }
-    const ok = compatGate({ released, current: broken(), packageVersion: released.version, pending: { version: major, bump: "major" } });
+    const ok = compatGate({
+      released,
+      current: broken(),
+      packageVersion: released.version,
+      pending: { version: major, bump: "major" },
+    });
     expect(ok.ok).toBe(true);
     expect(ok.lines[0]).toContain(`allowed: the pending release ${major} is a major version`);
     expect(ok.breaking.map((b) => `${b.event} ${b.field}`)).toEqual(["OrderPaid.v1 data.paymentId"]);
   });
 
   it("compat:release records a new version, refuses to rewrite a released one or to break under a minor", () => {
-    expect(releaseVerdict({ previous: released, current: clone(released), packageVersion: released.version }).ok).toBe(true);
-    expect(releaseVerdict({ previous: released, current: broken(), packageVersion: released.version }).lines[0]).toMatch(/already released and differ/);
+    expect(releaseVerdict({ previous: released, current: clone(released), packageVersion: released.version }).ok).toBe(
+      true,
+    );
+    expect(
+      releaseVerdict({ previous: released, current: broken(), packageVersion: released.version }).lines[0],
+    ).toMatch(/already released and differ/);
     expect(releaseVerdict({ previous: released, current, packageVersion: "1.0.0" }).ok).toBe(false);
     expect(releaseVerdict({ previous: released, current: broken(), packageVersion: "1.2.0" }).ok).toBe(false);
     expect(releaseVerdict({ previous: released, current: broken(), packageVersion: major }).ok).toBe(true);

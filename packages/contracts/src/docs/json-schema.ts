@@ -22,13 +22,20 @@ export const SCHEMA_DIRS: Record<Audience, string> = { reader: "json-schema", pr
 // A zod object that strips unknown keys says nothing about them in input mode; say it out loud,
 // so whoever reads the file (or generates classes from it) sees that unknown fields are allowed.
 const sayUnknownFieldsAllowed = (ctx: { jsonSchema: Record<string, unknown>; zodSchema: unknown }) => {
-  if (ctx.zodSchema instanceof z.ZodObject && ctx.jsonSchema.type === "object" && ctx.jsonSchema.additionalProperties === undefined) {
+  if (
+    ctx.zodSchema instanceof z.ZodObject &&
+    ctx.jsonSchema.type === "object" &&
+    ctx.jsonSchema.additionalProperties === undefined
+  ) {
     ctx.jsonSchema.additionalProperties = true;
   }
 };
 
 /** draft 2020-12 by default; AsyncAPI 3 payloads use draft-07. Readers' schemas by default. */
-export function eventJsonSchemas(target: "draft-2020-12" | "draft-7" = "draft-2020-12", audience: Audience = "reader"): Record<string, JsonSchema> {
+export function eventJsonSchemas(
+  target: "draft-2020-12" | "draft-7" = "draft-2020-12",
+  audience: Audience = "reader",
+): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
   for (const d of [...EVENT_DEFINITIONS].sort((a, b) => a.type.localeCompare(b.type) || a.version - b.version)) {
     const schema = (
@@ -39,8 +46,16 @@ export function eventJsonSchemas(target: "draft-2020-12" | "draft-7" = "draft-20
     const where = `Orderflow event ${d.type}, version ${d.version}, on topic ${d.topic} (key: orderId)`;
     out[schemaId(d.type, d.version)] =
       audience === "reader"
-        ? { ...schema, title: `${d.type} v${d.version}`, description: `${where}. Reader schema: what a consumer must accept; unknown fields are allowed (ignore them). Producers: see ${SCHEMA_DIRS.producer}/.` }
-        : { ...schema, title: `${d.type} v${d.version} (producer)`, description: `${where}. Producer schema: exactly the fields of this version, nothing else. Consumers validate with ${SCHEMA_DIRS.reader}/ instead.` };
+        ? {
+            ...schema,
+            title: `${d.type} v${d.version}`,
+            description: `${where}. Reader schema: what a consumer must accept; unknown fields are allowed (ignore them). Producers: see ${SCHEMA_DIRS.producer}/.`,
+          }
+        : {
+            ...schema,
+            title: `${d.type} v${d.version} (producer)`,
+            description: `${where}. Producer schema: exactly the fields of this version, nothing else. Consumers validate with ${SCHEMA_DIRS.reader}/ instead.`,
+          };
   }
   return out;
 }

@@ -9,7 +9,8 @@ import addFormats from "ajv-formats";
 const require = createRequire(import.meta.url);
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
-const schemaFor = (dir, type, version) => JSON.parse(fs.readFileSync(require.resolve(`@orderflow/contracts/${dir}/${type}.v${version}.json`), "utf8"));
+const schemaFor = (dir, type, version) =>
+  JSON.parse(fs.readFileSync(require.resolve(`@orderflow/contracts/${dir}/${type}.v${version}.json`), "utf8"));
 
 const { records } = JSON.parse(fs.readFileSync(process.argv[2] ?? "records.json", "utf8"));
 const results = records.map((r) => {
@@ -19,6 +20,13 @@ const results = records.map((r) => {
   const reader = ajv.compile(schemaFor("json-schema", type, version));
   const producer = ajv.compile(schemaFor("json-schema-producer", type, version));
   const readerOk = reader(value);
-  return { id: r.headers["event-id"], type, version, reader: readerOk, readerErrors: readerOk ? [] : ajv.errorsText(reader.errors), producer: producer(value) };
+  return {
+    id: r.headers["event-id"],
+    type,
+    version,
+    reader: readerOk,
+    readerErrors: readerOk ? [] : ajv.errorsText(reader.errors),
+    producer: producer(value),
+  };
 });
 console.log(JSON.stringify(results));

@@ -4,11 +4,24 @@
 //   node roundtrip.mjs <brokers> <topic prefix> <out.json>
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import { CONTENT_TYPE_JSON, createEvent, decodeEvent, eventHeaders, HEADERS, keyOf, topicOf } from "@orderflow/contracts";
+import {
+  CONTENT_TYPE_JSON,
+  createEvent,
+  decodeEvent,
+  eventHeaders,
+  HEADERS,
+  keyOf,
+  topicOf,
+} from "@orderflow/contracts";
 import kafkajs from "kafkajs";
 
-const [brokers = "127.0.0.1:19092", prefix = `kit-${randomUUID().slice(0, 8)}.`, out = "records.json"] = process.argv.slice(2);
-const kafka = new kafkajs.Kafka({ clientId: "contracts-consumer-kit", brokers: brokers.split(","), logLevel: kafkajs.logLevel.NOTHING });
+const [brokers = "127.0.0.1:19092", prefix = `kit-${randomUUID().slice(0, 8)}.`, out = "records.json"] =
+  process.argv.slice(2);
+const kafka = new kafkajs.Kafka({
+  clientId: "contracts-consumer-kit",
+  brokers: brokers.split(","),
+  logLevel: kafkajs.logLevel.NOTHING,
+});
 
 const orderId = randomUUID();
 const placed = createEvent(
@@ -22,7 +35,13 @@ const placed = createEvent(
     shippingAddress: { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" },
     shippingSpeed: "EXPRESS",
   },
-  { id: randomUUID(), occurredAt: new Date().toISOString(), correlationId: `corr-${orderId}`, causationId: null, source: "consumer-kit" },
+  {
+    id: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    correlationId: `corr-${orderId}`,
+    causationId: null,
+    source: "consumer-kit",
+  },
 );
 // the same event as a producer one minor version ahead would send it: one field this version
 // does not know, in the envelope and in data. Every reader must accept it.
@@ -34,7 +53,11 @@ await admin.connect();
 await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
 const producer = kafka.producer();
 await producer.connect();
-const send = (e) => ({ key: keyOf(e), value: JSON.stringify(e), headers: { ...eventHeaders(e), [HEADERS.traceparent]: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" } });
+const send = (e) => ({
+  key: keyOf(e),
+  value: JSON.stringify(e),
+  headers: { ...eventHeaders(e), [HEADERS.traceparent]: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+});
 await producer.send({ topic, acks: -1, messages: [send(placed), send(newer)] });
 await producer.disconnect();
 
@@ -56,9 +79,17 @@ await new Promise((resolve, reject) => {
           key: message.key?.toString("utf8") ?? null,
           value: message.value?.toString("utf8") ?? null,
           headers,
-          esm: decoded.ok ? { ok: true, id: decoded.event.id, type: decoded.event.type, version: decoded.event.version, dataKeys: Object.keys(decoded.event.data).sort() } : { ok: false, reason: decoded.reason, message: decoded.message },
+          esm: decoded.ok
+            ? {
+                ok: true,
+                id: decoded.event.id,
+                type: decoded.event.type,
+                version: decoded.event.version,
+                dataKeys: Object.keys(decoded.event.data).sort(),
+              }
+            : { ok: false, reason: decoded.reason, message: decoded.message },
         });
-        if (records.length === 2) (clearTimeout(timer), resolve());
+        if (records.length === 2) clearTimeout(timer), resolve();
       },
     })
     .catch(reject);
@@ -67,5 +98,8 @@ await consumer.disconnect();
 await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
 await admin.deleteGroups([`${prefix}kit`]).catch(() => undefined);
 await admin.disconnect();
-fs.writeFileSync(out, JSON.stringify({ sent: [placed.id, newer.id], contentType: CONTENT_TYPE_JSON, records }, null, 2));
+fs.writeFileSync(
+  out,
+  JSON.stringify({ sent: [placed.id, newer.id], contentType: CONTENT_TYPE_JSON, records }, null, 2),
+);
 console.log(JSON.stringify({ topic, records: records.length }));

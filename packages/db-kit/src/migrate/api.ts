@@ -11,14 +11,24 @@ export interface MigrateOptions {
   debug?: boolean;
 }
 
-async function withEngine<T>(opts: MigrateOptions, fn: (engine: Awaited<ReturnType<typeof openEngine>>) => Promise<T>): Promise<T> {
-  const engine = await openEngine({ url: opts.url, ...(opts.schemaPath ? { schemaPath: opts.schemaPath } : {}), ...(opts.debug ? { debug: true } : {}) });
+async function withEngine<T>(
+  opts: MigrateOptions,
+  fn: (engine: Awaited<ReturnType<typeof openEngine>>) => Promise<T>,
+): Promise<T> {
+  const engine = await openEngine({
+    url: opts.url,
+    ...(opts.schemaPath ? { schemaPath: opts.schemaPath } : {}),
+    ...(opts.debug ? { debug: true } : {}),
+  });
   try {
     return await fn(engine);
   } catch (e) {
     // driver errors surface as "External error id#N": attach the real one
     const cause = engine.explain(e);
-    if (cause) throw new Error(`${(e as Error).message}: ${(cause as { message?: string }).message ?? JSON.stringify(cause)}`, { cause });
+    if (cause)
+      throw new Error(`${(e as Error).message}: ${(cause as { message?: string }).message ?? JSON.stringify(cause)}`, {
+        cause,
+      });
     throw e;
   } finally {
     await engine.close();
@@ -43,7 +53,10 @@ export async function ensureDatabase(url: string): Promise<boolean> {
 export async function migrateDeploy(opts: MigrateOptions): Promise<{ applied: string[] }> {
   await ensureDatabase(opts.url);
   return withEngine(opts, async (engine) => {
-    const r = await engine.applyMigrations({ migrationsList: await listMigrations(opts.migrationsDir), filters: noFilter });
+    const r = await engine.applyMigrations({
+      migrationsList: await listMigrations(opts.migrationsDir),
+      filters: noFilter,
+    });
     return { applied: r.appliedMigrationNames };
   });
 }
@@ -61,12 +74,20 @@ export async function migrationDiff(opts: MigrateOptions): Promise<string> {
   return withEngine(opts, async (engine) => {
     const list = await listMigrations(opts.migrationsDir);
     const from = list.migrationDirectories.length ? { tag: "migrations" as const, ...list } : { tag: "empty" as const };
-    const r = await engine.diff({ from, to: { tag: "schemaDatamodel", ...(await schemaFiles(opts.schemaPath)) }, script: true, exitCode: true, filters: noFilter });
+    const r = await engine.diff({
+      from,
+      to: { tag: "schemaDatamodel", ...(await schemaFiles(opts.schemaPath)) },
+      script: true,
+      exitCode: true,
+      filters: noFilter,
+    });
     return r.exitCode === 0 ? "" : (r.stdout ?? "");
   });
 }
 
-export async function migrateCreate(opts: MigrateOptions & { name: string; now?: Date }): Promise<{ created?: string }> {
+export async function migrateCreate(
+  opts: MigrateOptions & { name: string; now?: Date },
+): Promise<{ created?: string }> {
   const sql = await migrationDiff(opts);
   if (!sql.trim()) return {};
   const ts = (opts.now ?? new Date()).toISOString().replace(/\D/g, "").slice(0, 14); // YYYYMMDDHHMMSS, as prisma names them
@@ -105,7 +126,11 @@ export async function migrateStatus(opts: MigrateOptions): Promise<MigrationStat
   try {
     const exists = await c.query(`SELECT to_regclass('_prisma_migrations') IS NOT NULL AS ok`);
     const rows = exists.rows[0].ok
-      ? (await c.query<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }>("SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at")).rows
+      ? (
+          await c.query<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }>(
+            "SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at",
+          )
+        ).rows
       : [];
     const applied = rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => r.migration_name);
     const failed = rows.filter((r) => !r.finished_at && !r.rolled_back_at).map((r) => r.migration_name);

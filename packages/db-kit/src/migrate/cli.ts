@@ -5,14 +5,23 @@ import { migrateCreate, migrateDeploy, migrateDrift, migrateStatus, type Migrate
 
 const USAGE = "usage: migrate deploy | create <name> | drift | status";
 
-export async function runMigrateCli(args: string[], opts: MigrateOptions, out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+export async function runMigrateCli(
+  args: string[],
+  opts: MigrateOptions,
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): Promise<number> {
   const [cmd, name] = args;
   const started = performance.now();
   try {
     switch (cmd) {
       case "deploy": {
         const r = await migrateDeploy(opts);
-        out(r.applied.length ? `applied ${r.applied.length} migration(s): ${r.applied.join(", ")}` : "no pending migrations");
+        out(
+          r.applied.length
+            ? `applied ${r.applied.length} migration(s): ${r.applied.join(", ")}`
+            : "no pending migrations",
+        );
         break;
       }
       case "create": {
@@ -32,7 +41,9 @@ export async function runMigrateCli(args: string[], opts: MigrateOptions, out: (
       }
       case "status": {
         const r = await migrateStatus(opts);
-        out(`applied ${r.applied.length}, pending ${r.pending.length}${r.pending.length ? ` (${r.pending.join(", ")})` : ""}, failed ${r.failed.length}${r.failed.length ? ` (${r.failed.join(", ")})` : ""}`);
+        out(
+          `applied ${r.applied.length}, pending ${r.pending.length}${r.pending.length ? ` (${r.pending.join(", ")})` : ""}, failed ${r.failed.length}${r.failed.length ? ` (${r.failed.join(", ")})` : ""}`,
+        );
         if (r.pending.length || r.failed.length) return 3;
         break;
       }

@@ -26,7 +26,14 @@ async function loadWasm(): Promise<typeof SchemaEngine> {
   const glue = fileURLToPath(import.meta.resolve(`${pkg}/schema_engine_bg`));
   const bytes = await fs.readFile(path.join(path.dirname(glue), "schema_engine_bg.wasm"));
   // the WebAssembly global is not in the ES lib typings this package compiles against
-  const Wasm = (globalThis as unknown as { WebAssembly: { Instance: new (m: unknown, i: unknown) => { exports: unknown }; Module: new (b: Buffer) => unknown } }).WebAssembly;
+  const Wasm = (
+    globalThis as unknown as {
+      WebAssembly: {
+        Instance: new (m: unknown, i: unknown) => { exports: unknown };
+        Module: new (b: Buffer) => unknown;
+      };
+    }
+  ).WebAssembly;
   const instance = new Wasm.Instance(new Wasm.Module(bytes), {
     "./schema_engine_bg.js": runtime,
   });
@@ -77,7 +84,11 @@ function patchAdapter<T extends object>(adapter: T): T {
   // leaves earlier statements applied. Send the script whole (simple-query protocol, one
   // implicit transaction), as the native engine does.
   a.executeScript = async (script: string) => {
-    try { await a.underlyingDriver().query(script); } catch (e) { a.onError(e); }
+    try {
+      await a.underlyingDriver().query(script);
+    } catch (e) {
+      a.onError(e);
+    }
   };
   return adapter;
 }
@@ -88,7 +99,9 @@ function patchAdapter<T extends object>(adapter: T): T {
  *  users" and the shadow DB is left behind. */
 class MigratePg extends PrismaPg {
   private opened: { dispose(): Promise<void> }[] = [];
-  constructor(private readonly cfg: PgConfig) { super(cfg); }
+  constructor(private readonly cfg: PgConfig) {
+    super(cfg);
+  }
   override async connect() {
     const a = patchAdapter(await super.connect());
     this.opened.push(a);
@@ -97,7 +110,11 @@ class MigratePg extends PrismaPg {
   private async admin(sql: string) {
     const c = new pg.Client(this.cfg);
     await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
   }
   override async connectToShadowDb() {
     const name = `prisma_migrate_shadow_db_${randomUUID()}`;
@@ -106,7 +123,8 @@ class MigratePg extends PrismaPg {
     const disposePool = shadow.dispose.bind(shadow);
     let done = false;
     const drop = async () => {
-      if (done) return; done = true;
+      if (done) return;
+      done = true;
       await disposePool().catch(() => {});
       await this.admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`); // PG >= 13
     };
@@ -128,10 +146,15 @@ export async function openEngine(opts: { url: string; schemaPath?: string; debug
   const datamodels: [string, string][] | undefined = opts.schemaPath
     ? [[opts.schemaPath, await fs.readFile(opts.schemaPath, "utf8")]]
     : undefined;
-  const log = (msg: string) => { if (opts.debug) process.stderr.write(`[schema-engine] ${msg}\n`); };
+  const log = (msg: string) => {
+    if (opts.debug) process.stderr.write(`[schema-engine] ${msg}\n`);
+  };
   const engine = await Engine.new({ datamodels }, log, adapter);
   // engine.free() does not close the pg pool; end it or node waits for idleTimeoutMillis
-  const close = async () => { engine.free(); await factory.disposeAll(); };
+  const close = async () => {
+    engine.free();
+    await factory.disposeAll();
+  };
   // driver errors surface as "External error id#N"; resolve them from the registry
   const explain = (e: unknown) => {
     const m = /External error id#(\d+)/.exec(String((e as Error)?.message ?? e));

@@ -11,7 +11,9 @@ import { Runs } from "./runs.js";
 import type { Outcome, RunHandler } from "./types.js";
 
 function setup(handler: RunHandler, over: Partial<BatchDeps> = {}) {
-  const retries = retryDeps(handler, { policy: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 } });
+  const retries = retryDeps(handler, {
+    policy: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2, maxTotalMs: 10_000 },
+  });
   const publisher = fakePublisher();
   const commits: PartitionOffset[] = [];
   const outcomes: Outcome[] = [];
@@ -20,7 +22,12 @@ function setup(handler: RunHandler, over: Partial<BatchDeps> = {}) {
     group: "g",
     logical: (t) => t.replace(/^env\./, ""),
     runs: new Runs({ log: silent, retries, maxCombinedRecords: 500 }),
-    recordPath: new RecordPath({ group: "g", log: silent, deadLetters: new DeadLetters({ publisher, group: "g" }), retries }),
+    recordPath: new RecordPath({
+      group: "g",
+      log: silent,
+      deadLetters: new DeadLetters({ publisher, group: "g" }),
+      retries,
+    }),
     committer: { commit: (o) => void commits.push(o), drain: async () => (drained++, true) },
     observer: { record: (o) => void outcomes.push(o.outcome) },
     commitEvery: 100,
@@ -36,7 +43,11 @@ describe("a partition batch", () => {
   it("hands its plain records to the handler as one run, then commits past the last", async () => {
     const runs: number[] = [];
     const s = setup(async (run) => void runs.push(run.length));
-    const p = fakeBatch("env.payment-events", 3, [1, 2, 3].map((o) => message(o, refunded())));
+    const p = fakeBatch(
+      "env.payment-events",
+      3,
+      [1, 2, 3].map((o) => message(o, refunded())),
+    );
     await new PartitionBatch(s.deps, p).handle();
     expect(runs).toEqual([3]);
     expect(p.resolved).toEqual(["1", "2", "3"]);
@@ -47,7 +58,13 @@ describe("a partition batch", () => {
   it("cuts runs at their longest and sends an unusual record alone, in order", async () => {
     const runs: number[] = [];
     const s = setup(async (run) => void runs.push(run.length), { maxRunRecords: 2 });
-    const msgs = [message(1, refunded()), message(2, refunded()), message(3, refunded()), message(4, "not json"), message(5, refunded())];
+    const msgs = [
+      message(1, refunded()),
+      message(2, refunded()),
+      message(3, refunded()),
+      message(4, "not json"),
+      message(5, refunded()),
+    ];
     const p = fakeBatch("env.payment-events", 0, msgs);
     await new PartitionBatch(s.deps, p).handle();
     expect(runs).toEqual([2, 1, 1]);
@@ -79,20 +96,30 @@ describe("a partition batch", () => {
     expect(calls).toBe(1);
     expect(s.outcomes).toEqual(["dead-lettered"]);
   });
-
 });
 
 describe("a partition batch's commits and parking lookups", () => {
   it("commits every N records within a batch", async () => {
     const s = setup(async () => {}, { commitEvery: 2, maxRunRecords: 1 });
-    await new PartitionBatch(s.deps, fakeBatch("env.payment-events", 0, [1, 2, 3].map((o) => message(o, refunded())))).handle();
+    await new PartitionBatch(
+      s.deps,
+      fakeBatch(
+        "env.payment-events",
+        0,
+        [1, 2, 3].map((o) => message(o, refunded())),
+      ),
+    ).handle();
     expect(s.commits.map((c) => c.offset)).toEqual(["3", "4"]);
   });
 
   it("stops at the record in hand when the consumer stops, commits what was handled and waits for the commits", async () => {
     let stopped = false;
     const s = setup(async () => void (stopped = true), { maxRunRecords: 1, stopped: () => stopped });
-    const p = fakeBatch("env.payment-events", 0, [1, 2, 3].map((o) => message(o, refunded())));
+    const p = fakeBatch(
+      "env.payment-events",
+      0,
+      [1, 2, 3].map((o) => message(o, refunded())),
+    );
     await new PartitionBatch(s.deps, p).handle();
     expect(p.resolved).toEqual(["1"]);
     expect(s.commits.map((c) => c.offset)).toEqual(["2"]);
@@ -108,7 +135,10 @@ describe("a partition batch's commits and parking lookups", () => {
     const s = setup(async () => {}, { blockedKeys });
     await Promise.all([
       new PartitionBatch(s.deps, fakeBatch("env.payment-events", 0, [message(1, e)])).handle(),
-      new PartitionBatch(s.deps, fakeBatch("env.payment-events", 1, [message(1, refunded(), { headers: { [HEADERS.correlationId]: "c" } })])).handle(),
+      new PartitionBatch(
+        s.deps,
+        fakeBatch("env.payment-events", 1, [message(1, refunded(), { headers: { [HEADERS.correlationId]: "c" } })]),
+      ).handle(),
     ]);
     expect(lookups).toBe(1);
     expect(s.outcomes.sort()).toEqual(["handled", "parked"]);

@@ -48,7 +48,10 @@ export class PartitionBatch {
   private sinceCommit = 0;
   private run: Gathered[] = [];
 
-  constructor(private readonly deps: BatchDeps, private readonly p: EachBatchPayload) {
+  constructor(
+    private readonly deps: BatchDeps,
+    private readonly p: EachBatchPayload,
+  ) {
     this.topic = deps.logical(p.batch.topic) as TopicName;
     this.io = { heartbeat: p.heartbeat, keepGoing: () => !deps.stopped() && p.isRunning() && !p.isStale() };
   }
@@ -91,7 +94,11 @@ export class PartitionBatch {
     const chunk = this.run;
     this.run = [];
     const started = performance.now();
-    const result = await this.deps.runs.handle(this.topic, chunk.map((c) => c.e), this.io);
+    const result = await this.deps.runs.handle(
+      this.topic,
+      chunk.map((c) => c.e),
+      this.io,
+    );
     if (!result.ok) {
       for (const c of chunk) {
         if (!this.io.keepGoing()) throw new Aborted();
@@ -109,8 +116,20 @@ export class PartitionBatch {
 
   private async one(m: KafkaMessage, firstFailure?: { err: unknown }): Promise<void> {
     const started = performance.now();
-    const outcome = await this.deps.recordPath.process(this.topic, this.p.batch.partition, m, this.io, this.blocked, firstFailure);
-    this.deps.observer?.record?.({ group: this.deps.group, topic: this.topic, outcome, durationMs: performance.now() - started });
+    const outcome = await this.deps.recordPath.process(
+      this.topic,
+      this.p.batch.partition,
+      m,
+      this.io,
+      this.blocked,
+      firstFailure,
+    );
+    this.deps.observer?.record?.({
+      group: this.deps.group,
+      topic: this.topic,
+      outcome,
+      durationMs: performance.now() - started,
+    });
     this.done(m);
   }
 

@@ -4,16 +4,36 @@ import { memoryKeyParking, type ParkedAt } from "../parking.js";
 import { DeadLetters } from "./dead-letters.js";
 import { Aborted } from "./io.js";
 
-const src = { topic: "order-events", partition: 1, offset: "41", timestamp: "1700000000000", key: Buffer.from("order-1"), value: Buffer.from("{}"), headers: { "correlation-id": Buffer.from("c-1") } };
+const src = {
+  topic: "order-events",
+  partition: 1,
+  offset: "41",
+  timestamp: "1700000000000",
+  key: Buffer.from("order-1"),
+  value: Buffer.from("{}"),
+  headers: { "correlation-id": Buffer.from("c-1") },
+};
 const at = new Date("2026-01-01T00:00:00Z");
-const failure = { errorClass: "NonRetriableError", errorMessage: "bad", attempts: 1, firstFailureAt: at, lastFailureAt: at };
+const failure = {
+  errorClass: "NonRetriableError",
+  errorMessage: "bad",
+  attempts: 1,
+  firstFailureAt: at,
+  lastFailureAt: at,
+};
 
 describe("dead letters", () => {
   it("go to the group's dead-letter topic with the original key, value and headers", async () => {
     const publisher = fakePublisher();
     await new DeadLetters({ publisher, group: "payment" }).publish(src, failure, silent, io());
-    expect(publisher.sent).toEqual([expect.objectContaining({ topic: "order-events.payment.dlt", key: "order-1", value: src.value })]);
-    expect(publisher.sent[0]!.headers).toMatchObject({ "correlation-id": "c-1", "dlt-original-offset": "41", "dlt-consumer-group": "payment" });
+    expect(publisher.sent).toEqual([
+      expect.objectContaining({ topic: "order-events.payment.dlt", key: "order-1", value: src.value }),
+    ]);
+    expect(publisher.sent[0]!.headers).toMatchObject({
+      "correlation-id": "c-1",
+      "dlt-original-offset": "41",
+      "dlt-consumer-group": "payment",
+    });
   });
 
   it("are published again until the broker acknowledges one", async () => {
@@ -25,7 +45,14 @@ describe("dead letters", () => {
 
   it("are abandoned, uncommitted, when the batch is given up", async () => {
     const publisher = fakePublisher(Infinity);
-    await expect(new DeadLetters({ publisher, group: "payment" }).publish(src, failure, silent, io(() => false))).rejects.toBeInstanceOf(Aborted);
+    await expect(
+      new DeadLetters({ publisher, group: "payment" }).publish(
+        src,
+        failure,
+        silent,
+        io(() => false),
+      ),
+    ).rejects.toBeInstanceOf(Aborted);
   });
 
   it("park the record's key before the record is published", async () => {
@@ -33,7 +60,13 @@ describe("dead letters", () => {
     const publisher = fakePublisher();
     const order: string[] = [];
     const blocked = new Map<string, ParkedAt>();
-    const dl = new DeadLetters({ publisher: { send: async (r) => void (order.push(`sent, parked ${parking.entries.has("order-1")}`), await publisher.send(r)) }, group: "payment", parking });
+    const dl = new DeadLetters({
+      publisher: {
+        send: async (r) => void (order.push(`sent, parked ${parking.entries.has("order-1")}`), await publisher.send(r)),
+      },
+      group: "payment",
+      parking,
+    });
     expect(await dl.fail(src, failure, silent, io(), blocked, "r-7")).toBe("dead-lettered");
     expect(order).toEqual(["sent, parked true"]);
     expect(blocked.get("order-1")).toEqual({ topic: "order-events", partition: 1, offset: "41", redriveId: "r-7" });

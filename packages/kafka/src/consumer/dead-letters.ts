@@ -26,16 +26,27 @@ export class DeadLetters {
         await this.deps.publisher.send([record]);
         break;
       } catch (err) {
-        if (attempt === 1) log.error({ err, dlt: record.topic }, "dead-letter publish failed; not committing, retrying");
+        if (attempt === 1)
+          log.error({ err, dlt: record.topic }, "dead-letter publish failed; not committing, retrying");
         await pause(Math.min(5_000, 200 * 2 ** (attempt - 1)), io);
       }
     }
-    log.warn({ errorClass: f.errorClass, errorMessage: f.errorMessage, attempts: f.attempts, dlt: record.topic }, "record dead-lettered");
+    log.warn(
+      { errorClass: f.errorClass, errorMessage: f.errorMessage, attempts: f.attempts, dlt: record.topic },
+      "record dead-lettered",
+    );
   }
 
   /** Dead-letters a record that failed; its key is parked first, so a crash in between leaves
    *  the key parked behind a record that comes back (and is recognised as the head). */
-  async fail(src: SourceRecord, f: Failure, log: Logger, io: BatchIo, blocked: Map<string, ParkedAt>, redriveId: string | null): Promise<"dead-lettered"> {
+  async fail(
+    src: SourceRecord,
+    f: Failure,
+    log: Logger,
+    io: BatchIo,
+    blocked: Map<string, ParkedAt>,
+    redriveId: string | null,
+  ): Promise<"dead-lettered"> {
     const key = src.key?.toString("utf8");
     const parking = this.deps.parking;
     if (key && parking) {

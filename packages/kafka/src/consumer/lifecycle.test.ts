@@ -3,14 +3,25 @@ import { describe, expect, it } from "vitest";
 import { silent } from "../../test/fakes.js";
 import { ConsumerLifecycle, type LifecycleDeps } from "./lifecycle.js";
 
-const EVENTS = { GROUP_JOIN: "join", HEARTBEAT: "heartbeat", COMMIT_OFFSETS: "commit", REBALANCING: "rebalancing", CRASH: "crash", STOP: "stop", DISCONNECT: "disconnect" } as const;
+const EVENTS = {
+  GROUP_JOIN: "join",
+  HEARTBEAT: "heartbeat",
+  COMMIT_OFFSETS: "commit",
+  REBALANCING: "rebalancing",
+  CRASH: "crash",
+  STOP: "stop",
+  DISCONNECT: "disconnect",
+} as const;
 
 /** a kafkajs consumer that records its calls; `emit` plays its instrumentation events */
 class FakeConsumer {
   readonly events = EVENTS;
   readonly calls: string[] = [];
   private readonly listeners = new Map<string, ((e: unknown) => void)[]>();
-  constructor(readonly config: ConsumerConfig, private readonly failRun = false) {}
+  constructor(
+    readonly config: ConsumerConfig,
+    private readonly failRun = false,
+  ) {}
   on(event: string, fn: (e: unknown) => void) {
     this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn]);
     return () => {};
@@ -67,7 +78,13 @@ describe("the consumer's lifecycle", () => {
   it("starts a consumer of the group's prefixed topics with manual commits, and is ready once it joined", async () => {
     const s = setup();
     await s.lifecycle.start();
-    expect(s.made[0]!.config).toMatchObject({ groupId: "env.payment", allowAutoTopicCreation: false, sessionTimeout: 10_000, maxWaitTimeInMs: 500, minBytes: 1 });
+    expect(s.made[0]!.config).toMatchObject({
+      groupId: "env.payment",
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      maxWaitTimeInMs: 500,
+      minBytes: 1,
+    });
     expect(s.made[0]!.calls).toEqual(["connect", "subscribe env.order-events", "run autoCommit=false concurrently=16"]);
     expect(s.lifecycle.isReady()).toBe(false);
     s.made[0]!.emit(EVENTS.GROUP_JOIN, { memberId: "m" });
@@ -110,7 +127,8 @@ describe("the consumer's lifecycle", () => {
 
   it("reports kafkajs instrumentation events to the observer", async () => {
     const s = setup();
-    for (const e of [EVENTS.GROUP_JOIN, EVENTS.HEARTBEAT, EVENTS.COMMIT_OFFSETS, EVENTS.REBALANCING, EVENTS.STOP]) s.made[0]!.emit(e, {});
+    for (const e of [EVENTS.GROUP_JOIN, EVENTS.HEARTBEAT, EVENTS.COMMIT_OFFSETS, EVENTS.REBALANCING, EVENTS.STOP])
+      s.made[0]!.emit(e, {});
     expect(s.lifecycleEvents).toEqual(["group_join", "heartbeat", "commit", "rebalancing", "stop"]);
   });
 });

@@ -99,7 +99,12 @@ export class ConsumerLifecycle {
     const d = this.deps;
     await c.connect();
     await c.subscribe({ topics: d.topics, fromBeginning: d.fromBeginning });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: d.partitionsConsumedConcurrently, eachBatch: d.eachBatch });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: d.partitionsConsumedConcurrently,
+      eachBatch: d.eachBatch,
+    });
   }
 
   // kafkajs restarts a crashed consumer only when it deems the error retriable; a broker that
@@ -127,7 +132,11 @@ export class ConsumerLifecycle {
       const restartsItself = e.payload.restart;
       // a crash kafkajs recovers from by itself (a coordinator still loading at start-up, a
       // broker restart) is a warning; one that needs a new consumer is an error
-      const fields = { errorClass: e.payload.error?.name, errorMessage: e.payload.error?.message, restart: restartsItself };
+      const fields = {
+        errorClass: e.payload.error?.name,
+        errorMessage: e.payload.error?.message,
+        restart: restartsItself,
+      };
       if (restartsItself) d.log.warn(fields, "consumer crashed; kafkajs restarts it");
       else d.log.error({ ...fields, err: e.payload.error }, "consumer crashed; starting a new one");
       if (!restartsItself && !this.stopped) void this.restart();
@@ -136,7 +145,8 @@ export class ConsumerLifecycle {
     c.on(c.events.DISCONNECT, () => (this.ready = false));
     c.on(c.events.REBALANCING, () => d.log.info("rebalancing"));
     const lifecycle = d.observer?.lifecycle;
-    if (lifecycle) for (const [e, event] of LIFECYCLE_EVENTS) c.on(c.events[e], () => lifecycle({ group: d.group, event }));
+    if (lifecycle)
+      for (const [e, event] of LIFECYCLE_EVENTS) c.on(c.events[e], () => lifecycle({ group: d.group, event }));
     return c;
   }
 }

@@ -13,9 +13,16 @@ function path(handler: RunHandler, opts: { observer?: ConsumerObserver } = {}) {
   const publisher = fakePublisher();
   const parking = memoryKeyParking();
   const retries = retryDeps(handler, { observer: opts.observer });
-  const p = new RecordPath({ group: "g", log: silent, parking, deadLetters: new DeadLetters({ publisher, group: "g", parking }), retries });
+  const p = new RecordPath({
+    group: "g",
+    log: silent,
+    parking,
+    deadLetters: new DeadLetters({ publisher, group: "g", parking }),
+    retries,
+  });
   const blocked = new Map<string, ParkedAt>();
-  const process = (m: ReturnType<typeof message>, firstFailure?: { err: unknown }) => p.process("payment-events", 2, m, io(), blocked, firstFailure);
+  const process = (m: ReturnType<typeof message>, firstFailure?: { err: unknown }) =>
+    p.process("payment-events", 2, m, io(), blocked, firstFailure);
   return { process, publisher, parking, blocked };
 }
 
@@ -26,7 +33,9 @@ describe("the record path: routing, parking, decoding", () => {
     const e = refunded();
     expect(await process(message(7, e))).toBe("handled");
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject([{ event: { id: e.id }, topic: "payment-events", partition: 2, offset: "7", key: e.aggregateId }]);
+    expect(seen[0]).toMatchObject([
+      { event: { id: e.id }, topic: "payment-events", partition: 2, offset: "7", key: e.aggregateId },
+    ]);
   });
 
   it("skips a record redriven for another group", async () => {
@@ -38,7 +47,11 @@ describe("the record path: routing, parking, decoding", () => {
   it("dead-letters an undecodable record at once and parks its key; the key's later records are parked behind it", async () => {
     const { process, publisher, parking, blocked } = path(async () => {});
     expect(await process(message(3, "not json", { key: O1 }))).toBe("dead-lettered");
-    expect(publisher.sent[0]!.headers).toMatchObject({ "dlt-error-class": "UndecodableRecord", "dlt-attempts": "1", "dlt-original-offset": "3" });
+    expect(publisher.sent[0]!.headers).toMatchObject({
+      "dlt-error-class": "UndecodableRecord",
+      "dlt-attempts": "1",
+      "dlt-original-offset": "3",
+    });
     expect(parking.entries.get(O1)).toEqual({ topic: "payment-events", partition: 2, offset: "3", redriveId: null });
     expect(blocked.has(O1)).toBe(true);
     expect(await process(message(4, refunded(O1), { key: O1 }))).toBe("parked");
@@ -52,11 +65,12 @@ describe("the record path: routing, parking, decoding", () => {
     parking.entries.set(O1, blocked.get(O1)!);
     const redriven = { [HEADERS.redriveGroup]: "g", [HEADERS.redriveId]: "r1" };
     expect(await process(message(9, refunded(O1), { key: O1, headers: redriven }))).toBe("handled");
-    expect(await process(message(10, "", { key: O1, headers: { ...redriven, [HEADERS.control]: "release-key" } }))).toBe("released");
+    expect(
+      await process(message(10, "", { key: O1, headers: { ...redriven, [HEADERS.control]: "release-key" } })),
+    ).toBe("released");
     expect(blocked.has(O1)).toBe(false);
     expect(parking.entries.has(O1)).toBe(false);
   });
-
 });
 
 describe("the record path: handling with retries, outage waits and dead letters", () => {
@@ -84,7 +98,11 @@ describe("the record path: handling with retries, outage waits and dead letters"
     });
     expect(await process(message(5, refunded()))).toBe("dead-lettered");
     expect(calls).toBe(1);
-    expect(publisher.sent[0]!.headers).toMatchObject({ "dlt-error-class": "NonRetriableError", "dlt-error-message": "bad rule", "dlt-attempts": "1" });
+    expect(publisher.sent[0]!.headers).toMatchObject({
+      "dlt-error-class": "NonRetriableError",
+      "dlt-error-message": "bad rule",
+      "dlt-attempts": "1",
+    });
   });
 
   it("waits out an outage without spending the record's attempts", async () => {

@@ -34,14 +34,37 @@ export class RecordPath {
 
   /** Takes one record down the path; throws Aborted when the batch is given up. `firstFailure`:
    *  see handleWithRetries. */
-  async process(topic: TopicName, partition: number, m: KafkaMessage, io: BatchIo, blocked: Map<string, ParkedAt>, firstFailure?: { err: unknown }): Promise<Outcome> {
+  async process(
+    topic: TopicName,
+    partition: number,
+    m: KafkaMessage,
+    io: BatchIo,
+    blocked: Map<string, ParkedAt>,
+    firstFailure?: { err: unknown },
+  ): Promise<Outcome> {
     const headers = headersToStrings(m.headers as Record<string, unknown>);
     const target = headers[HEADERS.redriveGroup];
     if (target && target !== this.deps.group) return "skipped"; // redriven for another group
     const redriveId = target ? (headers[HEADERS.redriveId] ?? "") : null;
     const key = m.key ? m.key.toString("utf8") : undefined;
-    const log = this.deps.log.child({ topic, partition, offset: m.offset, key, eventId: headers[HEADERS.eventId], correlationId: headers[HEADERS.correlationId], ...(redriveId ? { redriveId } : {}) });
-    const src: SourceRecord = { topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers as Record<string, unknown> };
+    const log = this.deps.log.child({
+      topic,
+      partition,
+      offset: m.offset,
+      key,
+      eventId: headers[HEADERS.eventId],
+      correlationId: headers[HEADERS.correlationId],
+      ...(redriveId ? { redriveId } : {}),
+    });
+    const src: SourceRecord = {
+      topic,
+      partition,
+      offset: m.offset,
+      timestamp: m.timestamp,
+      key: m.key,
+      value: m.value,
+      headers: m.headers as Record<string, unknown>,
+    };
     const r: InHand = { src, headers, key, redriveId, log };
 
     if (headers[HEADERS.control] === "release-key") return this.release(r, blocked);
@@ -50,11 +73,31 @@ export class RecordPath {
     const decoded = decodeEvent(m.value, topic);
     if (!decoded.ok) {
       const now = new Date();
-      const errorClass = decoded.reason === "undecodable" ? "UndecodableRecord" : decoded.reason === "unknown-type" ? "UnknownEventType" : "InvalidEvent";
-      return this.deps.deadLetters.fail(src, { errorClass, errorMessage: decoded.message, attempts: 1, firstFailureAt: now, lastFailureAt: now }, log, io, blocked, redriveId);
+      const errorClass =
+        decoded.reason === "undecodable"
+          ? "UndecodableRecord"
+          : decoded.reason === "unknown-type"
+            ? "UnknownEventType"
+            : "InvalidEvent";
+      return this.deps.deadLetters.fail(
+        src,
+        { errorClass, errorMessage: decoded.message, attempts: 1, firstFailureAt: now, lastFailureAt: now },
+        log,
+        io,
+        blocked,
+        redriveId,
+      );
     }
     const recordLog = log.child({ eventType: decoded.event.type });
-    const incoming: IncomingEvent = { event: decoded.event, topic, partition, offset: m.offset, key: key ?? null, headers, timestamp: m.timestamp };
+    const incoming: IncomingEvent = {
+      event: decoded.event,
+      topic,
+      partition,
+      offset: m.offset,
+      key: key ?? null,
+      headers,
+      timestamp: m.timestamp,
+    };
     const handle = async (): Promise<Outcome> => {
       const failure = await handleWithRetries(this.deps.retries, incoming, recordLog, io, firstFailure);
       return failure ? this.deps.deadLetters.fail(src, failure, recordLog, io, blocked, redriveId) : "handled";
@@ -69,7 +112,10 @@ export class RecordPath {
     if (r.key && r.redriveId !== null && parking) {
       const released = await parking.release(r.key, r.redriveId);
       if (released) blocked.delete(r.key);
-      r.log.info({ released }, released ? "key released after redrive" : "key stays parked: its head failed again during the redrive");
+      r.log.info(
+        { released },
+        released ? "key released after redrive" : "key stays parked: its head failed again during the redrive",
+      );
     }
     return "released";
   }
@@ -84,7 +130,12 @@ export class RecordPath {
     if (isHead || (r.redriveId !== null && at.redriveId !== r.redriveId)) return false;
     const now = new Date();
     const errorMessage = `parked behind ${at.topic}/${at.partition}@${at.offset}: an earlier record of key ${r.key} failed in group ${this.deps.group}`;
-    await this.deps.deadLetters.publish(r.src, { errorClass: "ParkedBehindFailure", errorMessage, attempts: 0, firstFailureAt: now, lastFailureAt: now }, r.log, io);
+    await this.deps.deadLetters.publish(
+      r.src,
+      { errorClass: "ParkedBehindFailure", errorMessage, attempts: 0, firstFailureAt: now, lastFailureAt: now },
+      r.log,
+      io,
+    );
     return true;
   }
 }

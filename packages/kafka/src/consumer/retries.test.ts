@@ -32,17 +32,31 @@ describe("handling a record with retries", () => {
   });
 
   it("stops waiting when the batch is given up", async () => {
-    const deps = retryDeps(async () => {
-      throw new RetriableError("conflict");
-    }, { policy: { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 1_000, maxTotalMs: 60_000 } });
-    await expect(handleWithRetries(deps, incoming(), silent, io(() => false), undefined)).rejects.toBeInstanceOf(Aborted);
+    const deps = retryDeps(
+      async () => {
+        throw new RetriableError("conflict");
+      },
+      { policy: { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 1_000, maxTotalMs: 60_000 } },
+    );
+    await expect(
+      handleWithRetries(
+        deps,
+        incoming(),
+        silent,
+        io(() => false),
+        undefined,
+      ),
+    ).rejects.toBeInstanceOf(Aborted);
   });
 });
 
 describe("an outage wait", () => {
   it("is reported to the observer as a retry and backs off no longer than the policy's longest delay", async () => {
     const retries: string[] = [];
-    const deps = retryDeps(async () => {}, { policy: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5, maxTotalMs: 0 }, observer: { retry: (o) => void retries.push(o.topic) } });
+    const deps = retryDeps(async () => {}, {
+      policy: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5, maxTotalMs: 0 },
+      observer: { retry: (o) => void retries.push(o.topic) },
+    });
     const started = Date.now();
     await waitOutOutage(deps, 30, ECONNREFUSED(), silent, "payment-events", io());
     expect(Date.now() - started).toBeLessThan(1_000);

@@ -18,8 +18,19 @@ export interface RetryDeps {
 
 /** One wait of a dependency outage: the record (or run) stays uncommitted and the member keeps
  *  heartbeating, with capped exponential backoff, for as long as the outage lasts. */
-export async function waitOutOutage(deps: RetryDeps, waits: number, err: unknown, log: Logger, topic: TopicName, io: BatchIo): Promise<void> {
-  if (waits === 1) log.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "dependency unavailable; waiting for it without dead-lettering");
+export async function waitOutOutage(
+  deps: RetryDeps,
+  waits: number,
+  err: unknown,
+  log: Logger,
+  topic: TopicName,
+  io: BatchIo,
+): Promise<void> {
+  if (waits === 1)
+    log.warn(
+      { errorClass: errorClass(err), errorMessage: errorMessage(err) },
+      "dependency unavailable; waiting for it without dead-lettering",
+    );
   deps.observer?.retry?.({ group: deps.group, topic });
   const { initialDelayMs, maxDelayMs } = deps.policy;
   await pause(Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(waits - 1, 16)), io);
@@ -28,7 +39,13 @@ export async function waitOutOutage(deps: RetryDeps, waits: number, err: unknown
 /** Handles `incoming` alone until it succeeds (undefined) or has failed for good (the failure to
  *  dead-letter it with). `firstFailure` is the error of a first attempt made already (the record
  *  as a run of one in a combined call): the record goes on from its second attempt. */
-export async function handleWithRetries(deps: RetryDeps, incoming: IncomingEvent, log: Logger, io: BatchIo, firstFailure?: { err: unknown }): Promise<Failure | undefined> {
+export async function handleWithRetries(
+  deps: RetryDeps,
+  incoming: IncomingEvent,
+  log: Logger,
+  io: BatchIo,
+  firstFailure?: { err: unknown },
+): Promise<Failure | undefined> {
   const { policy, errors } = deps;
   const ctx = { log, logFor: () => log, heartbeat: io.heartbeat };
   let firstFailureAt: Date | undefined;
@@ -58,9 +75,18 @@ export async function handleWithRetries(deps: RetryDeps, incoming: IncomingEvent
       const outOfTime = now.getTime() - firstFailureAt.getTime() + delay > policy.maxTotalMs;
       if (!retriable || attempt >= policy.maxAttempts || outOfTime) {
         log.error({ err, attempts: attempt, retriable }, "handler failed; dead-lettering");
-        return { errorClass: errorClass(err), errorMessage: errorMessage(err), attempts: attempt, firstFailureAt, lastFailureAt: now };
+        return {
+          errorClass: errorClass(err),
+          errorMessage: errorMessage(err),
+          attempts: attempt,
+          firstFailureAt,
+          lastFailureAt: now,
+        };
       }
-      log.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay }, "handler failed; retrying");
+      log.warn(
+        { errorClass: errorClass(err), errorMessage: errorMessage(err), attempt, retryInMs: delay },
+        "handler failed; retrying",
+      );
       deps.observer?.retry?.({ group: deps.group, topic: incoming.topic });
       await pause(delay, io);
     }

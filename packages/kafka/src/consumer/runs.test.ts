@@ -8,20 +8,37 @@ import type { IncomingEvent, RunHandler } from "./types.js";
 
 const O1 = "0b8c6f1e-0000-4000-8000-000000000001";
 
-const incoming = (partition: number, offset: number): IncomingEvent => plainRecord("payment-events", partition, message(offset, refunded()), new Map())!;
-const runs = (handler: RunHandler, maxCombinedRecords = 500) => new Runs({ log: silent, retries: retryDeps(handler), maxCombinedRecords });
+const incoming = (partition: number, offset: number): IncomingEvent =>
+  plainRecord("payment-events", partition, message(offset, refunded()), new Map())!;
+const runs = (handler: RunHandler, maxCombinedRecords = 500) =>
+  new Runs({ log: silent, retries: retryDeps(handler), maxCombinedRecords });
 
 describe("plainRecord", () => {
   const none = new Map<string, ParkedAt>();
   it("decodes a record that needs nothing special", () => {
     const e = refunded();
-    expect(plainRecord("payment-events", 0, message(3, e), none)).toMatchObject({ event: { id: e.id }, offset: "3", key: e.aggregateId });
+    expect(plainRecord("payment-events", 0, message(3, e), none)).toMatchObject({
+      event: { id: e.id },
+      offset: "3",
+      key: e.aggregateId,
+    });
   });
   it("leaves redriven, control, parked and malformed records to the record path", () => {
     const e = refunded(O1);
-    expect(plainRecord("payment-events", 0, message(1, e, { headers: { [HEADERS.redriveGroup]: "g" } }), none)).toBeUndefined();
-    expect(plainRecord("payment-events", 0, message(1, e, { headers: { [HEADERS.control]: "release-key" } }), none)).toBeUndefined();
-    expect(plainRecord("payment-events", 0, message(1, e, { key: O1 }), new Map([[O1, { topic: "t", partition: 0, offset: "0", redriveId: null }]]))).toBeUndefined();
+    expect(
+      plainRecord("payment-events", 0, message(1, e, { headers: { [HEADERS.redriveGroup]: "g" } }), none),
+    ).toBeUndefined();
+    expect(
+      plainRecord("payment-events", 0, message(1, e, { headers: { [HEADERS.control]: "release-key" } }), none),
+    ).toBeUndefined();
+    expect(
+      plainRecord(
+        "payment-events",
+        0,
+        message(1, e, { key: O1 }),
+        new Map([[O1, { topic: "t", partition: 0, offset: "0", redriveId: null }]]),
+      ),
+    ).toBeUndefined();
     expect(plainRecord("payment-events", 0, message(1, "not json"), none)).toBeUndefined();
     expect(plainRecord("order-events", 0, message(1, e), none)).toBeUndefined(); // not an event of that topic
   });
@@ -36,7 +53,10 @@ describe("runs", () => {
     });
     const a = [incoming(0, 1), incoming(0, 2)];
     const b = [incoming(1, 7)];
-    expect(await Promise.all([r.handle("payment-events", a, io()), r.handle("payment-events", b, io())])).toEqual([{ ok: true }, { ok: true }]);
+    expect(await Promise.all([r.handle("payment-events", a, io()), r.handle("payment-events", b, io())])).toEqual([
+      { ok: true },
+      { ok: true },
+    ]);
     expect(calls).toEqual([[...a, ...b]]);
   });
 
@@ -47,7 +67,10 @@ describe("runs", () => {
       calls.push(events.length);
       if (events.includes(bad)) throw new NonRetriableError("bad");
     });
-    const results = await Promise.all([r.handle("payment-events", [incoming(0, 1), incoming(0, 2)], io()), r.handle("payment-events", [bad], io())]);
+    const results = await Promise.all([
+      r.handle("payment-events", [incoming(0, 1), incoming(0, 2)], io()),
+      r.handle("payment-events", [bad], io()),
+    ]);
     expect(results[0]).toEqual({ ok: true });
     expect(results[1]).toMatchObject({ ok: false, err: expect.any(NonRetriableError) });
     expect(calls).toEqual([3, 2, 1]);

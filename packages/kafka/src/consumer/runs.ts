@@ -27,19 +27,40 @@ export interface RunsDeps {
 
 /** The record decoded, when nothing about it needs the record path: no redrive or control
  *  header, its key not parked, and it decodes and validates. */
-export function plainRecord(topic: TopicName, partition: number, m: KafkaMessage, blocked: Map<string, ParkedAt>): IncomingEvent | undefined {
+export function plainRecord(
+  topic: TopicName,
+  partition: number,
+  m: KafkaMessage,
+  blocked: Map<string, ParkedAt>,
+): IncomingEvent | undefined {
   const headers = headersToStrings(m.headers as Record<string, unknown>);
   if (headers[HEADERS.redriveGroup] || headers[HEADERS.control]) return undefined;
   const key = m.key ? m.key.toString("utf8") : undefined;
   if (key && blocked.has(key)) return undefined;
   const decoded = decodeEvent(m.value, topic);
   if (!decoded.ok) return undefined;
-  return { event: decoded.event, topic, partition, offset: m.offset, key: key ?? null, headers, timestamp: m.timestamp };
+  return {
+    event: decoded.event,
+    topic,
+    partition,
+    offset: m.offset,
+    key: key ?? null,
+    headers,
+    timestamp: m.timestamp,
+  };
 }
 
 /** A log line per event carries the same ids as on the record path. */
 function eventLog(log: Logger, e: IncomingEvent): Logger {
-  return log.child({ topic: e.topic, partition: e.partition, offset: e.offset, key: e.key ?? undefined, eventId: e.headers[HEADERS.eventId], correlationId: e.headers[HEADERS.correlationId], eventType: e.event.type });
+  return log.child({
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    key: e.key ?? undefined,
+    eventId: e.headers[HEADERS.eventId],
+    correlationId: e.headers[HEADERS.correlationId],
+    eventType: e.event.type,
+  });
 }
 
 export class Runs {
@@ -55,7 +76,11 @@ export class Runs {
         const owner = new Map<IncomingEvent, Run>();
         for (const r of runs) for (const e of r.events) owner.set(e, r);
         const events = runs.flatMap((r) => r.events);
-        await handler(events, { log: deps.log.child({ runs: runs.length, records: events.length }), logFor: (e) => owner.get(e)!.ctx.logFor(e), heartbeat: runs[0]!.ctx.heartbeat });
+        await handler(events, {
+          log: deps.log.child({ runs: runs.length, records: events.length }),
+          logFor: (e) => owner.get(e)!.ctx.logFor(e),
+          heartbeat: runs[0]!.ctx.heartbeat,
+        });
       },
       { shared: (err) => errors.isOutage(err), maxWeight: deps.maxCombinedRecords, weight: (r) => r.events.length },
     );
@@ -66,14 +91,23 @@ export class Runs {
   async handle(topic: TopicName, events: IncomingEvent[], io: BatchIo): Promise<RunResult> {
     const first = events[0]!;
     const log = this.deps.log;
-    const runLog = log.child({ topic, partition: first.partition, fromOffset: first.offset, toOffset: events.at(-1)!.offset, records: events.length });
+    const runLog = log.child({
+      topic,
+      partition: first.partition,
+      fromOffset: first.offset,
+      toOffset: events.at(-1)!.offset,
+      records: events.length,
+    });
     for (let waits = 0; ; ) {
       try {
         await this.submit({ events, ctx: { log: runLog, logFor: (e) => eventLog(log, e), heartbeat: io.heartbeat } });
         return { ok: true };
       } catch (err) {
         if (!this.deps.retries.errors.isOutage(err)) {
-          runLog.warn({ errorClass: errorClass(err), errorMessage: errorMessage(err) }, "batch failed; handling its records one by one");
+          runLog.warn(
+            { errorClass: errorClass(err), errorMessage: errorMessage(err) },
+            "batch failed; handling its records one by one",
+          );
           return { ok: false, err };
         }
         await waitOutOutage(this.deps.retries, ++waits, err, runLog, topic, io);

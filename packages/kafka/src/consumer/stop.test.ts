@@ -4,7 +4,12 @@ import { BatchesInFlight, stopMember } from "./stop.js";
 
 function committer(settles: boolean) {
   const calls: string[] = [];
-  return { calls, pending: settles ? 0 : 1, drain: async () => (calls.push("drain"), settles), forget: () => void calls.push("forget") };
+  return {
+    calls,
+    pending: settles ? 0 : 1,
+    drain: async () => (calls.push("drain"), settles),
+    forget: () => void calls.push("forget"),
+  };
 }
 
 describe("stopping a member", () => {
@@ -14,7 +19,14 @@ describe("stopping a member", () => {
     let finish!: () => void;
     void batches.track(new Promise<void>((r) => (finish = r)).then(() => void order.push("batch done")));
     const c = committer(true);
-    const stopping = stopMember({ batches, committer: c, stopWaitMs: 5_000, log: silent, disconnect: async () => void order.push("left"), closeParking: async () => void order.push("parking closed") });
+    const stopping = stopMember({
+      batches,
+      committer: c,
+      stopWaitMs: 5_000,
+      log: silent,
+      disconnect: async () => void order.push("left"),
+      closeParking: async () => void order.push("parking closed"),
+    });
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual([]);
     finish();
@@ -30,7 +42,13 @@ describe("stopping a member", () => {
     const warned: string[] = [];
     const log = { ...silent, warn: (_o: unknown, msg: string) => void warned.push(msg) } as unknown as typeof silent;
     let left = false;
-    await stopMember({ batches, committer: committer(true), stopWaitMs: 20, log, disconnect: async () => void (left = true) });
+    await stopMember({
+      batches,
+      committer: committer(true),
+      stopWaitMs: 20,
+      log,
+      disconnect: async () => void (left = true),
+    });
     expect(left).toBe(true);
     expect(warned[0]).toMatch(/leaving the group before every handled record's offset commit landed/);
   });
@@ -38,7 +56,13 @@ describe("stopping a member", () => {
   it("says so when its commits do not land in time", async () => {
     const warned: string[] = [];
     const log = { ...silent, warn: (_o: unknown, msg: string) => void warned.push(msg) } as unknown as typeof silent;
-    await stopMember({ batches: new BatchesInFlight(), committer: committer(false), stopWaitMs: 20, log, disconnect: async () => {} });
+    await stopMember({
+      batches: new BatchesInFlight(),
+      committer: committer(false),
+      stopWaitMs: 20,
+      log,
+      disconnect: async () => {},
+    });
     expect(warned).toHaveLength(1);
   });
 });

@@ -47,7 +47,10 @@ export async function stopMember(d: StopDeps): Promise<void> {
   const deadline = now() + d.stopWaitMs;
   const batchesDone = await d.batches.settledWithin(d.stopWaitMs);
   if (!batchesDone || !(await d.committer.drain(Math.max(0, deadline - now())))) {
-    d.log.warn({ batchesInFlight: d.batches.size, commitsUnsettled: d.committer.pending, waitedMs: d.stopWaitMs }, "leaving the group before every handled record's offset commit landed; those records will be redelivered (the inbox drops them)");
+    d.log.warn(
+      { batchesInFlight: d.batches.size, commitsUnsettled: d.committer.pending, waitedMs: d.stopWaitMs },
+      "leaving the group before every handled record's offset commit landed; those records will be redelivered (the inbox drops them)",
+    );
   }
   d.committer.forget();
   await d.disconnect();

@@ -43,7 +43,10 @@ export interface ConsumerObserver {
    *  span, say; it may replace `headers.traceparent` with its own context before calling `fn` */
   around?<T>(o: { group: string; topic: string; headers: Record<string, string> }, fn: () => Promise<T>): Promise<T>;
   /** kafkajs instrumentation events */
-  lifecycle?(o: { group: string; event: "group_join" | "heartbeat" | "commit" | "rebalancing" | "crash" | "stop" }): void;
+  lifecycle?(o: {
+    group: string;
+    event: "group_join" | "heartbeat" | "commit" | "rebalancing" | "crash" | "stop";
+  }): void;
 }
 
 export interface EventConsumerOptions {
