@@ -10,8 +10,8 @@ import { parseAllDocuments } from "yaml";
 
 const k8s = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../k8s");
 const apps = fs.readdirSync(path.resolve(k8s, "../../apps"));
-// biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
 const docs = (file: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
   parseAllDocuments(fs.readFileSync(path.join(k8s, file), "utf8")).map((d) => d.toJS() as any);
 const base = docs("base/kustomization.yaml")[0];
 const all = (base.resources as string[]).flatMap((f) => docs(path.join("base", f)));

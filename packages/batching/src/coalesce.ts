@@ -52,8 +52,8 @@ export function coalesce<T, R>(
  *  together; when that fails for anything but a failure every item would meet alike (`shared`,
  *  an outage say), each item is run alone, in order, so an item fails only for its own reasons.
  *  `run` may answer one result per item (what the combined statement said of each). */
-// biome-ignore lint/suspicious/noConfusingVoidType: a `run` with no answers is an async function returning nothing, whose Promise<void> is not a Promise<undefined>
 export function groupCommit<T, R = void>(
+  // biome-ignore lint/suspicious/noConfusingVoidType: a `run` with no answers is an async function returning nothing, whose Promise<void> is not a Promise<undefined>
   run: (items: T[]) => Promise<R[] | void>,
   opts: CoalesceOptions<T> & { shared: (error: unknown) => boolean },
 ): (item: T) => Promise<R> {

@@ -23,8 +23,8 @@ const services = {
 const compose = parse(fs.readFileSync(path.join(repoRoot, "infra", "docker-compose.yml"), "utf8"), { merge: true }) as {
   services: Record<string, { environment?: Record<string, string> }>;
 };
-// biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
 const k8sDocs = (f: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation
   parseAllDocuments(fs.readFileSync(path.join(repoRoot, "infra", "k8s", f), "utf8")).map((d) => d.toJS() as any);
 const [configMap, secret] = k8sDocs("base/config.yaml");
 // the provider simulator runs only in the local overlay: a production install has a real provider

@@ -69,8 +69,8 @@ async function orderReaches(id: string, status: string, timeoutMs = 30_000) {
 
 // biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what the test checks; a caller names T where it wants one
 const paymentsOf = async (id: string) => (await getJson(payment.url(`/payments?orderId=${id}`))).body.payments as any[];
-// biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what the test checks; a caller names T where it wants one
 const shipmentsOf = async (id: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what the test checks; a caller names T where it wants one
   (await getJson(shipping.url(`/shipments?orderId=${id}`))).body.shipments as any[];
 const eventsOf = async (id: string) =>
   (await getJson(order.url(`/orders/${id}/events`))).body.events as OrderflowEvent[];

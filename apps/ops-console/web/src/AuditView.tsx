@@ -43,8 +43,8 @@ export function AuditView() {
             </thead>
             <tbody>
               {entries.map((e, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: entries have no id and two can be alike; rows hold no state, the index only tells alike ones apart
                 <tr
+                  // biome-ignore lint/suspicious/noArrayIndexKey: entries have no id and two can be alike; rows hold no state, the index only tells alike ones apart
                   key={`${e.at}|${e.action}|${e.group}|${e.deadLetter}|${i}`}
                   data-testid="audit-entry"
                   data-action={e.action}
