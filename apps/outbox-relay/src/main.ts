@@ -1,9 +1,10 @@
 // Composition root of the outbox relay: configuration, Kafka producer, one worker per service
 // database, HTTP for health and metrics.
+import type { Metrics } from "@orderflow/observability";
 import { kafkaService, readyWhen, runMain, serve } from "@orderflow/service-kit";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
-import { createRelay } from "./relay/relay.js";
+import { createRelay, type Relay, type RelayOptions } from "./relay/relay.js";
 
 const SERVICE = "outbox-relay";
 
@@ -11,17 +12,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const { log, metrics, tracing, publisher, broker, ready } = kafkaService(SERVICE, env);
 
-  const published = metrics.counter({
-    name: "orderflow_relay_published_total",
-    help: "Outbox rows published",
-    labelNames: ["database", "topic"],
-  });
-  const batchSize = metrics.histogram({
-    name: "orderflow_relay_batch_size",
-    help: "Rows per published batch",
-    labelNames: ["database"],
-    buckets: [1, 5, 10, 50, 100, 250, 500, 1000],
-  });
+  const onBatch = batchMetrics(metrics);
   if (env.RELAY_FAILPOINT) log.warn({ failpoint: env.RELAY_FAILPOINT }, "fault injection enabled");
 
   const relay = createRelay({
@@ -32,32 +23,11 @@ async function main(): Promise<void> {
     pollIntervalMs: env.RELAY_POLL_INTERVAL_MS,
     retentionMs: env.RELAY_RETENTION_MS,
     cleanupIntervalMs: env.RELAY_CLEANUP_INTERVAL_MS,
-    ...(env.RELAY_FAILPOINT === "crash-after-publish"
-      ? {
-          afterPublish: () => {
-            log.warn("failpoint crash-after-publish: exiting before marking the batch published");
-            process.exit(86);
-          },
-        }
-      : {}),
-    onBatch: (database, records) => {
-      batchSize.observe({ database }, records.length);
-      const perTopic = new Map<string, number>();
-      for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
-      for (const [topic, n] of perTopic) published.inc({ database, topic }, n);
-    },
+    ...failpointHooks(env.RELAY_FAILPOINT, log),
+    onBatch,
   });
 
-  const backlog = metrics.gauge({
-    name: "orderflow_outbox_backlog",
-    help: "Unpublished outbox rows",
-    labelNames: ["database"],
-  });
-  const oldest = metrics.gauge({
-    name: "orderflow_outbox_oldest_pending_seconds",
-    help: "Age of the oldest unpublished outbox row",
-    labelNames: ["database"],
-  });
+  const refreshGauges = outboxGauges(metrics, relay);
   const app = createApp({
     relay,
     log,
@@ -68,12 +38,6 @@ async function main(): Promise<void> {
       readyWhen("kafka-producer", () => publisher.isConnected(), "producer not connected"),
     ],
   });
-  const refreshGauges = async () => {
-    for (const s of await relay.status()) {
-      backlog.set({ database: s.database }, s.backlog);
-      oldest.set({ database: s.database }, s.oldestPendingSeconds);
-    }
-  };
 
   await publisher.connect();
   relay.start();
@@ -90,6 +54,59 @@ async function main(): Promise<void> {
     () => publisher.disconnect(),
     () => tracing.shutdown(),
   ]);
+}
+
+/** counts each published batch's rows, per database and per topic */
+function batchMetrics(metrics: Metrics): NonNullable<RelayOptions["onBatch"]> {
+  const published = metrics.counter({
+    name: "orderflow_relay_published_total",
+    help: "Outbox rows published",
+    labelNames: ["database", "topic"],
+  });
+  const batchSize = metrics.histogram({
+    name: "orderflow_relay_batch_size",
+    help: "Rows per published batch",
+    labelNames: ["database"],
+    buckets: [1, 5, 10, 50, 100, 250, 500, 1000],
+  });
+  return (database, records) => {
+    batchSize.observe({ database }, records.length);
+    const perTopic = new Map<string, number>();
+    for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of perTopic) published.inc({ database, topic }, n);
+  };
+}
+
+/** crash-after-publish exits after a batch is acknowledged and before it is marked, as a crash there would */
+function failpointHooks(failpoint: string | undefined, log: RelayOptions["log"]): Pick<RelayOptions, "afterPublish"> {
+  return failpoint === "crash-after-publish"
+    ? {
+        afterPublish: () => {
+          log.warn("failpoint crash-after-publish: exiting before marking the batch published");
+          process.exit(86);
+        },
+      }
+    : {};
+}
+
+/** the backlog gauges per database, and the refresh that reads them from the relay */
+function outboxGauges(metrics: Metrics, relay: Relay): () => Promise<void> {
+  const backlog = metrics.gauge({
+    name: "orderflow_outbox_backlog",
+    help: "Unpublished outbox rows",
+    labelNames: ["database"],
+  });
+  const oldest = metrics.gauge({
+    name: "orderflow_outbox_oldest_pending_seconds",
+    help: "Age of the oldest unpublished outbox row",
+    labelNames: ["database"],
+  });
+  return async () => {
+    for (const s of await relay.status()) {
+      backlog.set({ database: s.database }, s.backlog);
+      oldest.set({ database: s.database }, s.oldestPendingSeconds);
+    }
+  };
 }
 
 runMain(SERVICE, main);

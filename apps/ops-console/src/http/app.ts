@@ -71,86 +71,96 @@ export function createApp(deps: AppDeps) {
   const ops = requireScope(deps.verify, SCOPES.ops);
   const hasPage = fs.existsSync(path.join(deps.webDir, "index.html"));
   return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
-    // the page loads only its own scripts and styles, and is never framed
-    app.use(
-      helmet({
-        contentSecurityPolicy: {
-          directives: {
-            defaultSrc: ["'self'"],
-            scriptSrc: ["'self'"],
-            styleSrc: ["'self'"],
-            imgSrc: ["'self'", "data:"],
-            connectSrc: ["'self'"],
-            frameAncestors: ["'none'"],
-            formAction: ["'self'"],
-          },
-        },
-      }),
-    );
+    app.use(pageSecurityHeaders());
     app.use("/api", ops);
     // a redrive or discard retried with its Idempotency-Key (the page sends one per confirmation)
     // acts once: the console has no database, so the answers are kept in memory (one replica)
     app.use("/api/dead-letters", idempotentInMemory({ ttlMs: deps.idempotencyTtlMs ?? 24 * 3600_000 }));
-
-    app.get("/api/session", (req, res) => {
-      const token = req.headers.authorization!.replace(/^Bearer\s+/i, "");
-      const body: Session = {
-        subject: req.principal!.subject,
-        scopes: req.principal!.scopes,
-        expiresAt: expiryOf(token),
-      };
-      res.json(body);
-    });
-
-    app.get("/api/orders", async (req, res) => {
-      const q = ListOrdersQuery.parse(req.query);
-      const body: OrderList = { orders: await deps.console.listOrders(req.headers.authorization!, q) };
-      res.json(body);
-    });
-
-    app.get("/api/orders/:id", async (req, res) => {
-      res.json(await deps.console.order(req.headers.authorization!, OrderId.parse(req.params.id)));
-    });
-
-    app.get("/api/health", async (_req, res) => {
-      res.set("cache-control", "no-store").json(await deps.console.health());
-    });
-
-    app.get("/api/dead-letters", (req, res) => {
-      const q = DeadLettersQuery.parse(req.query);
-      const body: DeadLetterList = { deadLetters: deps.console.deadLetters(q) };
-      res.json(body);
-    });
-
-    app.post("/api/dead-letters/redrive", async (req, res) => {
-      res.json(await deps.console.act("redrive", RedriveBody.parse(req.body ?? {}), req.principal!.subject));
-    });
-
-    app.post("/api/dead-letters/discard", async (req, res) => {
-      res.json(await deps.console.act("discard", DiscardBody.parse(req.body ?? {}), req.principal!.subject));
-    });
-
-    app.get("/api/audit", (_req, res) => {
-      const body: AuditList = { entries: deps.console.audit() };
-      res.json(body);
-    });
-
-    if (hasPage)
-      app.use(
-        express.static(deps.webDir, {
-          index: "index.html",
-          maxAge: "1h",
-          setHeaders: (res, file) => file.endsWith("index.html") && res.setHeader("cache-control", "no-cache"),
-        }),
-      );
-    else {
-      app.get("/", () => {
-        throw new HttpProblem(
-          503,
-          "Page not built",
-          "run `pnpm --filter @orderflow/ops-console build` (the API under /api works without it)",
-        );
-      });
-    }
+    addApiRoutes(app, deps);
+    addPage(app, deps.webDir, hasPage);
   });
+}
+
+/** the page loads only its own scripts and styles, and is never framed */
+function pageSecurityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+}
+
+/** the JSON API under /api; the scope check and idempotency are mounted before these */
+function addApiRoutes(app: express.Express, deps: AppDeps): void {
+  app.get("/api/session", (req, res) => {
+    const token = req.headers.authorization!.replace(/^Bearer\s+/i, "");
+    const body: Session = {
+      subject: req.principal!.subject,
+      scopes: req.principal!.scopes,
+      expiresAt: expiryOf(token),
+    };
+    res.json(body);
+  });
+
+  app.get("/api/orders", async (req, res) => {
+    const q = ListOrdersQuery.parse(req.query);
+    const body: OrderList = { orders: await deps.console.listOrders(req.headers.authorization!, q) };
+    res.json(body);
+  });
+
+  app.get("/api/orders/:id", async (req, res) => {
+    res.json(await deps.console.order(req.headers.authorization!, OrderId.parse(req.params.id)));
+  });
+
+  app.get("/api/health", async (_req, res) => {
+    res.set("cache-control", "no-store").json(await deps.console.health());
+  });
+
+  app.get("/api/dead-letters", (req, res) => {
+    const q = DeadLettersQuery.parse(req.query);
+    const body: DeadLetterList = { deadLetters: deps.console.deadLetters(q) };
+    res.json(body);
+  });
+
+  app.post("/api/dead-letters/redrive", async (req, res) => {
+    res.json(await deps.console.act("redrive", RedriveBody.parse(req.body ?? {}), req.principal!.subject));
+  });
+
+  app.post("/api/dead-letters/discard", async (req, res) => {
+    res.json(await deps.console.act("discard", DiscardBody.parse(req.body ?? {}), req.principal!.subject));
+  });
+
+  app.get("/api/audit", (_req, res) => {
+    const body: AuditList = { entries: deps.console.audit() };
+    res.json(body);
+  });
+}
+
+/** the built page at `/`, or a 503 saying how to build it (the API works either way) */
+function addPage(app: express.Express, webDir: string, hasPage: boolean): void {
+  if (hasPage)
+    app.use(
+      express.static(webDir, {
+        index: "index.html",
+        maxAge: "1h",
+        setHeaders: (res, file) => file.endsWith("index.html") && res.setHeader("cache-control", "no-cache"),
+      }),
+    );
+  else {
+    app.get("/", () => {
+      throw new HttpProblem(
+        503,
+        "Page not built",
+        "run `pnpm --filter @orderflow/ops-console build` (the API under /api works without it)",
+      );
+    });
+  }
 }

@@ -249,78 +249,95 @@ function DeadLetters({
   return (
     <div className="table-wrap">
       <table className="dead-letters">
-        <thead>
-          <tr>
-            <th scope="col">Group</th>
-            <th scope="col">Event type</th>
-            <th scope="col">Error class</th>
-            <th scope="col">Error message</th>
-            <th scope="col" className="num">
-              Attempts
-            </th>
-            <th scope="col">Failed at</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <DeadLettersHead />
         <tbody>
           {deadLetters.map((dl) => (
-            <tr
-              key={`${dl.group}|${dl.id}`}
-              data-testid="dead-letter"
-              data-state={dl.state}
-              data-parked={String(dl.parked)}
-              data-group={dl.group}
-              data-id={dl.id}
-            >
-              <td>{dl.group}</td>
-              <td>
-                {dl.eventType ?? <span className="muted">unknown</span>}
-                <div className="sub">
-                  <code className="id" title={`dead letter ${dl.id}`}>
-                    {dl.originalTopic}/{dl.originalPartition}@{dl.originalOffset}
-                  </code>
-                </div>
-              </td>
-              <td>
-                <code className="id">{dl.errorClass}</code>
-              </td>
-              <td className="message">{dl.errorMessage || <span className="muted">—</span>}</td>
-              <td className="num">
-                {dl.attempts}
-                {dl.redriveCount > 0 && <div className="sub">redriven {dl.redriveCount}×</div>}
-              </td>
-              <td>
-                <Time iso={dl.failedAt} />
-              </td>
-              <td>
-                <span className={`badge state-${dl.state}`}>{dl.state}</span>
-                {dl.parked && (
-                  <span className="badge parked" title="held back because an earlier record of its key failed">
-                    parked
-                  </span>
-                )}
-              </td>
-              <td>
-                {dl.state !== "pending" ? (
-                  <span className="muted">—</span>
-                ) : (
-                  <div className="row-actions">
-                    <button type="button" onClick={() => onAction("redrive", dl)}>
-                      Redrive
-                    </button>
-                    <button type="button" className="danger" onClick={() => onAction("discard", dl)}>
-                      Discard
-                    </button>
-                  </div>
-                )}
-              </td>
-            </tr>
+            <DeadLetterRow key={`${dl.group}|${dl.id}`} dl={dl} onAction={onAction} />
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+function DeadLettersHead() {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">Group</th>
+        <th scope="col">Event type</th>
+        <th scope="col">Error class</th>
+        <th scope="col">Error message</th>
+        <th scope="col" className="num">
+          Attempts
+        </th>
+        <th scope="col">Failed at</th>
+        <th scope="col">State</th>
+        <th scope="col">
+          <span className="visually-hidden">Actions</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
+function DeadLetterRow({
+  dl,
+  onAction,
+}: {
+  dl: DeadLetterView;
+  onAction: (action: DeadLetterAction, dl: DeadLetterView) => void;
+}) {
+  return (
+    <tr
+      data-testid="dead-letter"
+      data-state={dl.state}
+      data-parked={String(dl.parked)}
+      data-group={dl.group}
+      data-id={dl.id}
+    >
+      <td>{dl.group}</td>
+      <td>
+        {dl.eventType ?? <span className="muted">unknown</span>}
+        <div className="sub">
+          <code className="id" title={`dead letter ${dl.id}`}>
+            {dl.originalTopic}/{dl.originalPartition}@{dl.originalOffset}
+          </code>
+        </div>
+      </td>
+      <td>
+        <code className="id">{dl.errorClass}</code>
+      </td>
+      <td className="message">{dl.errorMessage || <span className="muted">—</span>}</td>
+      <td className="num">
+        {dl.attempts}
+        {dl.redriveCount > 0 && <div className="sub">redriven {dl.redriveCount}×</div>}
+      </td>
+      <td>
+        <Time iso={dl.failedAt} />
+      </td>
+      <td>
+        <span className={`badge state-${dl.state}`}>{dl.state}</span>
+        {dl.parked && (
+          <span className="badge parked" title="held back because an earlier record of its key failed">
+            parked
+          </span>
+        )}
+      </td>
+      <td>
+        {dl.state !== "pending" ? (
+          <span className="muted">—</span>
+        ) : (
+          <div className="row-actions">
+            <button type="button" onClick={() => onAction("redrive", dl)}>
+              Redrive
+            </button>
+            <button type="button" className="danger" onClick={() => onAction("discard", dl)}>
+              Discard
+            </button>
+          </div>
+        )}
+      </td>
+    </tr>
   );
 }

@@ -34,6 +34,87 @@ const problemBody = (req: Request) => (status: number, title: string, detail: st
   correlationId: req.correlationId,
 });
 
+type Counter = ReturnType<Metrics["counter"]>;
+
+interface Answer {
+  answer: StoredAnswer;
+  replayed: boolean;
+}
+
+/** the key every retry of one operation repeats; a missing or malformed one is a 400 naming the header */
+function idempotencyKeyOf(req: Request): string {
+  const rawKey = req.get(IDEMPOTENCY_HEADER);
+  if (rawKey === undefined)
+    throw new HttpProblem(
+      400,
+      "Idempotency-Key required",
+      `${IDEMPOTENCY_HEADER}: the header is required: the same key on every retry of one operation`,
+      { errors: [{ field: IDEMPOTENCY_HEADER, message: "is required" }] },
+    );
+  const key = Key.safeParse(rawKey);
+  if (!key.success)
+    throw new HttpProblem(400, "Invalid request", `${IDEMPOTENCY_HEADER}: ${key.error.issues[0]?.message}`, {
+      errors: [{ field: IDEMPOTENCY_HEADER, message: key.error.issues[0]?.message }],
+    });
+  return key.data;
+}
+
+/** the simulated outage's 503, given before anything is looked up or applied, as an overloaded front end would */
+function unavailable(operation: Operation, req: Request, res: Response, requests: Counter): Answer {
+  const answer: StoredAnswer = {
+    status: 503,
+    body: problemBody(req)(
+      503,
+      "Service unavailable",
+      "the payment provider is unavailable (simulated fault); nothing was applied: retry with the same Idempotency-Key",
+    ),
+    problem: true,
+  };
+  res.setHeader("retry-after", "1");
+  requests.inc({ operation, outcome: "unavailable" });
+  return { answer, replayed: false };
+}
+
+/** the ledger's answer: applied once per key, replayed for the same body, a 422 for another body */
+function presented(
+  ledger: Ledger,
+  request: { operation: Operation; key: string; body: PaymentRequest },
+  req: Request,
+  requests: Counter,
+): Answer {
+  const { operation, key, body } = request;
+  const problem = problemBody(req);
+  const p = ledger.present(operation, key, body, problem);
+  if (p.kind === "mismatch") {
+    requests.inc({ operation, outcome: "key_reused" });
+    return {
+      answer: {
+        status: 422,
+        body: { ...problem(422, "Idempotency-Key reused", p.detail), code: "IDEMPOTENCY_KEY_REUSED" },
+        problem: true,
+      },
+      replayed: false,
+    };
+  }
+  const answer = p.record.answer;
+  const replayed = p.kind === "replayed";
+  const outcome = replayed ? "replayed" : answer.problem ? "refused" : String(answer.body.status);
+  requests.inc({ operation, outcome });
+  req.log.info(
+    {
+      operation,
+      idempotencyKey: key,
+      paymentId: body.paymentId,
+      orderId: body.orderId,
+      amount: body.amount,
+      httpStatus: answer.status,
+      outcome,
+    },
+    replayed ? "replayed the stored answer" : `${operation} ${outcome}`,
+  );
+  return { answer, replayed };
+}
+
 export function createApp(deps: AppDeps) {
   const held = deps.held ?? new HeldAnswers();
   const requests = deps.metrics.counter({
@@ -48,78 +129,24 @@ export function createApp(deps: AppDeps) {
   });
 
   async function handle(operation: Operation, req: Request, res: Response): Promise<void> {
-    const rawKey = req.get(IDEMPOTENCY_HEADER);
-    if (rawKey === undefined)
-      throw new HttpProblem(
-        400,
-        "Idempotency-Key required",
-        `${IDEMPOTENCY_HEADER}: the header is required: the same key on every retry of one operation`,
-        { errors: [{ field: IDEMPOTENCY_HEADER, message: "is required" }] },
-      );
-    const key = Key.safeParse(rawKey);
-    if (!key.success)
-      throw new HttpProblem(400, "Invalid request", `${IDEMPOTENCY_HEADER}: ${key.error.issues[0]?.message}`, {
-        errors: [{ field: IDEMPOTENCY_HEADER, message: key.error.issues[0]?.message }],
-      });
+    const key = idempotencyKeyOf(req);
     const body = PaymentRequest.parse(req.body ?? {}); // a ZodError: 400 naming the field
-    const problem = problemBody(req);
     const dice = deps.faults.roll();
-
-    let answer: StoredAnswer;
-    let replayed = false;
-    if (dice.error) {
-      // before anything is looked up or applied, as an overloaded front end would answer
-      answer = {
-        status: 503,
-        body: problem(
-          503,
-          "Service unavailable",
-          "the payment provider is unavailable (simulated fault); nothing was applied: retry with the same Idempotency-Key",
-        ),
-        problem: true,
-      };
-      res.setHeader("retry-after", "1");
-      requests.inc({ operation, outcome: "unavailable" });
-    } else {
-      const p = deps.ledger.present(operation, key.data, body, problem);
-      if (p.kind === "mismatch") {
-        answer = {
-          status: 422,
-          body: { ...problem(422, "Idempotency-Key reused", p.detail), code: "IDEMPOTENCY_KEY_REUSED" },
-          problem: true,
-        };
-        requests.inc({ operation, outcome: "key_reused" });
-      } else {
-        answer = p.record.answer;
-        replayed = p.kind === "replayed";
-        const outcome = replayed ? "replayed" : answer.problem ? "refused" : String(answer.body.status);
-        requests.inc({ operation, outcome });
-        req.log.info(
-          {
-            operation,
-            idempotencyKey: key.data,
-            paymentId: body.paymentId,
-            orderId: body.orderId,
-            amount: body.amount,
-            httpStatus: answer.status,
-            outcome,
-          },
-          replayed ? "replayed the stored answer" : `${operation} ${outcome}`,
-        );
-      }
-    }
+    const { answer, replayed } = dice.error
+      ? unavailable(operation, req, res, requests)
+      : presented(deps.ledger, { operation, key, body }, req, requests);
 
     const { latencyMs, lostAnswerHoldMs } = deps.faults.current();
     if (latencyMs > 0) await sleep(latencyMs);
     if (dice.lost && !dice.error) {
       lost.inc({ operation });
       req.log.warn(
-        { operation, idempotencyKey: key.data, holdMs: lostAnswerHoldMs },
+        { operation, idempotencyKey: key, holdMs: lostAnswerHoldMs },
         "answer withheld (simulated lost answer): applied and recorded, never sent",
       );
       return held.hold(res, lostAnswerHoldMs);
     }
-    res.status(answer.status).setHeader(IDEMPOTENCY_HEADER, key.data);
+    res.status(answer.status).setHeader(IDEMPOTENCY_HEADER, key);
     if (replayed) res.setHeader(REPLAYED_HEADER, "true");
     if (answer.problem) res.type("application/problem+json");
     res.json(answer.body);
