@@ -173,6 +173,62 @@ const SCHEMA: Record<Role, string> = {
   shipping: `CREATE TABLE IF NOT EXISTS bare_shipments (order_id uuid PRIMARY KEY, status text NOT NULL, carrier text, created_at timestamptz NOT NULL DEFAULT now())`,
 };
 
+/** The order role's HTTP entry: POST a new order, stored and published as OrderPlaced. */
+async function serveOrders(): Promise<void> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void (async () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+          customerId: string;
+          currency: string;
+          items: { quantity: number; unitPrice: number }[];
+        };
+        const orderId = randomUUID();
+        const totalAmount = body.items.reduce((n, i) => n + i.quantity * i.unitPrice, 0);
+        const placed: Event = {
+          id: randomUUID(),
+          type: "OrderPlaced",
+          version: 2,
+          occurredAt: new Date().toISOString(),
+          aggregateId: orderId,
+          correlationId: randomUUID(),
+          causationId: null,
+          source: "order",
+          data: { ...body, orderId, totalAmount, shippingSpeed: "STANDARD" },
+        };
+        await pool.query(
+          `INSERT INTO bare_orders (order_id, customer_id, total, data, status) VALUES ($1, $2, $3, $4::jsonb, 'PLACED')`,
+          [orderId, body.customerId, totalAmount, JSON.stringify(placed.data)],
+        );
+        await producer.send({
+          topic: topic("order-events"),
+          acks: -1,
+          messages: [
+            {
+              key: orderId,
+              value: JSON.stringify(placed),
+              headers: {
+                "event-id": placed.id,
+                "event-type": placed.type,
+                "event-version": "2",
+                "correlation-id": placed.correlationId,
+                source: "order",
+                "content-type": "application/json",
+              },
+            },
+          ],
+        });
+        res
+          .writeHead(202, { "content-type": "application/json", location: `/orders/${orderId}` })
+          .end(JSON.stringify({ orderId, status: "PLACED" }));
+      })().catch((e: Error) => res.writeHead(500).end(e.message));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(Number(port), resolve));
+}
+
 async function main(): Promise<void> {
   await pool.query(SCHEMA[role]);
   await pool.query(
@@ -194,60 +250,7 @@ async function main(): Promise<void> {
     partitionsConsumedConcurrently: 16,
     eachBatch,
   });
-  if (role === "order") {
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        void (async () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-            customerId: string;
-            currency: string;
-            items: { quantity: number; unitPrice: number }[];
-          };
-          const orderId = randomUUID();
-          const totalAmount = body.items.reduce((n, i) => n + i.quantity * i.unitPrice, 0);
-          const placed: Event = {
-            id: randomUUID(),
-            type: "OrderPlaced",
-            version: 2,
-            occurredAt: new Date().toISOString(),
-            aggregateId: orderId,
-            correlationId: randomUUID(),
-            causationId: null,
-            source: "order",
-            data: { ...body, orderId, totalAmount, shippingSpeed: "STANDARD" },
-          };
-          await pool.query(
-            `INSERT INTO bare_orders (order_id, customer_id, total, data, status) VALUES ($1, $2, $3, $4::jsonb, 'PLACED')`,
-            [orderId, body.customerId, totalAmount, JSON.stringify(placed.data)],
-          );
-          await producer.send({
-            topic: topic("order-events"),
-            acks: -1,
-            messages: [
-              {
-                key: orderId,
-                value: JSON.stringify(placed),
-                headers: {
-                  "event-id": placed.id,
-                  "event-type": placed.type,
-                  "event-version": "2",
-                  "correlation-id": placed.correlationId,
-                  source: "order",
-                  "content-type": "application/json",
-                },
-              },
-            ],
-          });
-          res
-            .writeHead(202, { "content-type": "application/json", location: `/orders/${orderId}` })
-            .end(JSON.stringify({ orderId, status: "PLACED" }));
-        })().catch((e: Error) => res.writeHead(500).end(e.message));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(Number(port), resolve));
-  }
+  if (role === "order") await serveOrders();
   await joined;
   process.stdout.write("ready\n");
   process.on(

@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
 import { BatchesInFlight, stopMember } from "./consumer/stop.js";
-import { blockedKeysOf, PartitionBatch } from "./consumer/batch.js";
+import { type BatchDeps, blockedKeysOf, PartitionBatch } from "./consumer/batch.js";
 import { DeadLetters } from "./consumer/dead-letters.js";
 import { ConsumerLifecycle } from "./consumer/lifecycle.js";
 import { RecordPath } from "./consumer/record-path.js";
@@ -59,7 +59,36 @@ export function createEventConsumer(
     // offsets owed from before a new generation are its to commit
     onJoin: () => committer.forget(),
   });
-  const committer = new OffsetCommitter((offsets) => lifecycle.consumer.commitOffsets(offsets), {
+  const committer = createCommitter(client, log, opts, lifecycle);
+  const batchDeps = createBatchDeps(client, publisher, opts, { log, retries, committer, lifecycle, stopWaitMs });
+
+  return {
+    start: () => lifecycle.start(),
+    async stop() {
+      lifecycle.stopping();
+      const parking = opts.parking;
+      await stopMember({
+        batches,
+        committer,
+        stopWaitMs,
+        log,
+        disconnect: () => lifecycle.disconnect(),
+        closeParking: parking?.close ? () => parking.close!() : undefined,
+      });
+    },
+    isReady: () => lifecycle.isReady(),
+  };
+}
+
+/** Commits the handled offsets; a client that no longer gets commits through is replaced by a new
+ *  member, as after a crash. */
+function createCommitter(
+  client: KafkaClient,
+  log: Logger,
+  opts: EventConsumerOptions,
+  lifecycle: ConsumerLifecycle,
+): OffsetCommitter {
+  return new OffsetCommitter((offsets) => lifecycle.consumer.commitOffsets(offsets), {
     timeoutMs: opts.commits?.timeoutMs ?? 30_000,
     stuckAfterMs: opts.commits?.stuckAfterMs ?? 60_000,
     onFailure: (err, o) =>
@@ -84,8 +113,25 @@ export function createEventConsumer(
       void lifecycle.restart();
     },
   });
+}
+
+/** What every partition batch shares: the run and record paths, the committer and the limits. */
+function createBatchDeps(
+  client: KafkaClient,
+  publisher: Publisher,
+  opts: EventConsumerOptions,
+  parts: {
+    log: Logger;
+    retries: RetryDeps;
+    committer: OffsetCommitter;
+    lifecycle: ConsumerLifecycle;
+    stopWaitMs: number;
+  },
+): BatchDeps {
+  const { log, retries, committer, lifecycle, stopWaitMs } = parts;
+  const group = opts.groupId;
   const deadLetters = new DeadLetters({ publisher, group: opts.deadLetterGroup ?? group, parking: opts.parking });
-  const batchDeps = {
+  return {
     group,
     logical: (topic: string) => client.logical(topic),
     runs: new Runs({ log, retries, maxCombinedRecords: opts.runs?.maxCombinedRecords ?? 500 }),
@@ -97,23 +143,6 @@ export function createEventConsumer(
     maxRunRecords: opts.runs?.maxRecords ?? 100,
     stopWaitMs,
     stopped: () => lifecycle.isStopped(),
-  };
-
-  return {
-    start: () => lifecycle.start(),
-    async stop() {
-      lifecycle.stopping();
-      const parking = opts.parking;
-      await stopMember({
-        batches,
-        committer,
-        stopWaitMs,
-        log,
-        disconnect: () => lifecycle.disconnect(),
-        closeParking: parking?.close ? () => parking.close!() : undefined,
-      });
-    },
-    isReady: () => lifecycle.isReady(),
   };
 }
 

@@ -39,42 +39,10 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
     SUBSCRIPTIONS.flatMap((s) => s.topics.map((t) => [dltTopicName(t, s.group), s.group] as const)),
   );
   const topics = [...groupOfDlt.keys(), OPS_AUDIT_TOPIC.name];
-  const records: { group: string; record: RawRecord }[] = [];
-  const trail: AuditEntry[] = [];
-  /** next offset to read, per `topic:partition` */
-  const next = new Map<string, bigint>();
+  const read: ReadState = { groupOfDlt, records: [], trail: [], next: new Map() };
+  const { records, trail, next } = read;
   let consumer: Consumer | undefined;
   let admin: Admin | undefined;
-
-  function take(
-    topic: string,
-    partition: number,
-    m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: unknown },
-  ): void {
-    next.set(`${topic}:${partition}`, BigInt(m.offset) + 1n);
-    if (topic === OPS_AUDIT_TOPIC.name) {
-      try {
-        trail.push(JSON.parse(m.value?.toString("utf8") ?? "") as AuditEntry);
-      } catch {
-        opts.log.warn({ topic, partition, offset: m.offset }, "audit record is not JSON; ignored");
-      }
-      return;
-    }
-    const group = groupOfDlt.get(topic);
-    if (!group) return;
-    records.push({
-      group,
-      record: {
-        topic,
-        partition,
-        offset: m.offset,
-        timestamp: m.timestamp,
-        key: m.key ? m.key.toString("utf8") : null,
-        value: m.value,
-        headers: headersToStrings((m.headers ?? {}) as Record<string, unknown>),
-      },
-    });
-  }
 
   function all(): DeadLetter[] {
     const states = auditStates(trail);
@@ -107,7 +75,8 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
       await consumer.subscribe({ topics: topics.map((t) => client.physical(t)), fromBeginning: true });
       await consumer.run({
         autoCommit: false,
-        eachMessage: async ({ topic, partition, message }) => take(client.logical(topic), partition, message),
+        eachMessage: async ({ topic, partition, message }) =>
+          take(read, opts.log, client.logical(topic), partition, message),
       });
     },
     caughtUp,
@@ -122,4 +91,48 @@ export function createDeadLetterIndex(client: KafkaClient, opts: { log: Logger; 
       await admin?.disconnect();
     },
   };
+}
+
+/** What the index has read so far. */
+interface ReadState {
+  /** the consumer group whose dead letters each dead-letter topic holds */
+  groupOfDlt: ReadonlyMap<string, string>;
+  records: { group: string; record: RawRecord }[];
+  trail: AuditEntry[];
+  /** next offset to read, per `topic:partition` */
+  next: Map<string, bigint>;
+}
+
+/** Adds one record to the index: an audit entry to the trail, a dead letter to the records. */
+function take(
+  read: ReadState,
+  log: Logger,
+  topic: string,
+  partition: number,
+  m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: unknown },
+): void {
+  const { groupOfDlt, records, trail, next } = read;
+  next.set(`${topic}:${partition}`, BigInt(m.offset) + 1n);
+  if (topic === OPS_AUDIT_TOPIC.name) {
+    try {
+      trail.push(JSON.parse(m.value?.toString("utf8") ?? "") as AuditEntry);
+    } catch {
+      log.warn({ topic, partition, offset: m.offset }, "audit record is not JSON; ignored");
+    }
+    return;
+  }
+  const group = groupOfDlt.get(topic);
+  if (!group) return;
+  records.push({
+    group,
+    record: {
+      topic,
+      partition,
+      offset: m.offset,
+      timestamp: m.timestamp,
+      key: m.key ? m.key.toString("utf8") : null,
+      value: m.value,
+      headers: headersToStrings((m.headers ?? {}) as Record<string, unknown>),
+    },
+  });
 }

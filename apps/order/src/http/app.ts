@@ -1,5 +1,5 @@
 // The order service's HTTP API, built by a factory so tests run it in-process.
-import type { Request } from "express";
+import type { Express, Request } from "express";
 import {
   createServiceApp,
   HttpProblem,
@@ -105,125 +105,138 @@ function projectionStatusBody(s: Awaited<ReturnType<OrderApi["projectionStatus"]
   };
 }
 
+type Guard = ReturnType<typeof requireScope>;
+
 export function createApp(deps: AppDeps) {
   const read = requireScope(deps.verify, SCOPES.read);
   const write = requireScope(deps.verify, SCOPES.write);
   const ops = requireScope(deps.verify, SCOPES.ops);
   const limit = deps.rateLimitPerSecond ?? 0;
   return createServiceApp({ ...deps, mapError, isUnavailable: isOutage }, (app) => {
-    if (limit > 0) {
-      // a flood of writes from one address gets 429 + RateLimit headers, before any token work
-      app.use(
-        rateLimit({
-          windowMs: 1000,
-          limit,
-          standardHeaders: "draft-7",
-          legacyHeaders: false,
-          skip: (req) => req.method !== "POST",
-          handler: (_req, _res, next) =>
-            next(
-              new HttpProblem(
-                429,
-                "Too many requests",
-                `more than ${limit} write requests per second from this client; retry after the Retry-After delay`,
-              ),
-            ),
-        }),
-      );
-    }
-    app.post("/orders", write, async (req, res) => {
-      const body = PlaceOrderBody.parse(req.body);
-      const key = idempotent(req);
-      const respond: Respond = (order) => ({
-        status: 202,
-        location: `/orders/${order.orderId}`,
-        body: {
-          orderId: order.orderId,
-          status: order.status,
-          totalAmount: order.totalAmount,
-          currency: order.currency,
-        } satisfies OrderAccepted,
-      });
-      if (!key) return sendStored(res, respond(await deps.api.placeOrder(body, meta(req))), false);
-      const r = await deps.api.placeOrderOnce(body, meta(req), key, respond);
-      sendStored(res, r.response, r.replayed);
-    });
+    if (limit > 0) app.use(writeRateLimit(limit));
+    commandRoutes(app, deps.api, write);
+    readRoutes(app, deps.api, read);
+    projectionAdminRoutes(app, deps.api, ops);
+  });
+}
 
-    // the read model; an order it has not seen yet is answered from its events, and says so
-    app.get("/orders/:id", read, async (req, res) => {
-      const id = orderId(req);
-      const row = await deps.api.readView(id);
-      if (row)
-        return void res.json({
-          ...row.view,
-          readModel: {
-            source: "projection",
-            generation: row.generation,
-            appliedAt: row.appliedAt.toISOString(),
-            lastEventAt: row.view.lastEventAt,
-          },
-        } satisfies OrderResponse);
-      const { state } = await deps.api.getOrder(id);
-      if (!state) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-      res.json({
-        ...state,
-        readModel: { source: "event-store", note: "not projected yet: the read model is eventually consistent" },
+/** A flood of writes from one address gets 429 + RateLimit headers, before any token work. */
+function writeRateLimit(limit: number) {
+  return rateLimit({
+    windowMs: 1000,
+    limit,
+    standardHeaders: "draft-7",
+    legacyHeaders: false,
+    skip: (req) => req.method !== "POST",
+    handler: (_req, _res, next) =>
+      next(
+        new HttpProblem(
+          429,
+          "Too many requests",
+          `more than ${limit} write requests per second from this client; retry after the Retry-After delay`,
+        ),
+      ),
+  });
+}
+
+/** Placing and cancelling orders, each once per Idempotency-Key. */
+function commandRoutes(app: Express, api: OrderApi, write: Guard): void {
+  app.post("/orders", write, async (req, res) => {
+    const body = PlaceOrderBody.parse(req.body);
+    const key = idempotent(req);
+    const respond: Respond = (order) => ({
+      status: 202,
+      location: `/orders/${order.orderId}`,
+      body: {
+        orderId: order.orderId,
+        status: order.status,
+        totalAmount: order.totalAmount,
+        currency: order.currency,
+      } satisfies OrderAccepted,
+    });
+    if (!key) return sendStored(res, respond(await api.placeOrder(body, meta(req))), false);
+    const r = await api.placeOrderOnce(body, meta(req), key, respond);
+    sendStored(res, r.response, r.replayed);
+  });
+
+  app.post("/orders/:id/cancel", write, async (req, res) => {
+    const id = orderId(req);
+    const body = CancelOrderBody.parse(req.body ?? {});
+    const key = idempotent(req);
+    const respond: Respond = (order) => ({
+      status: 202,
+      location: `/orders/${id}`,
+      body: { orderId: id, status: order.status } satisfies CancelAccepted,
+    });
+    if (!key) return sendStored(res, respond(await api.cancelOrder(id, body.detail, meta(req))), false);
+    const r = await api.cancelOrderOnce(id, body.detail, meta(req), key, respond);
+    sendStored(res, r.response, r.replayed);
+  });
+}
+
+function readRoutes(app: Express, api: OrderApi, read: Guard): void {
+  // the read model; an order it has not seen yet is answered from its events, and says so
+  app.get("/orders/:id", read, async (req, res) => {
+    const id = orderId(req);
+    const row = await api.readView(id);
+    if (row)
+      return void res.json({
+        ...row.view,
+        readModel: {
+          source: "projection",
+          generation: row.generation,
+          appliedAt: row.appliedAt.toISOString(),
+          lastEventAt: row.view.lastEventAt,
+        },
       } satisfies OrderResponse);
-    });
+    const { state } = await api.getOrder(id);
+    if (!state) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
+    res.json({
+      ...state,
+      readModel: { source: "event-store", note: "not projected yet: the read model is eventually consistent" },
+    } satisfies OrderResponse);
+  });
 
-    app.get("/orders", read, async (req, res) => {
-      const q = ListOrdersQuery.parse(req.query);
-      const after = q.cursor ? Buffer.from(q.cursor, "base64url").toString("utf8") : undefined;
-      const orders = await deps.api.listViews({
-        limit: q.limit,
-        ...(q.customerId ? { customerId: q.customerId } : {}),
-        ...(q.status ? { status: q.status } : {}),
-        ...(after ? { after } : {}),
-      });
-      const last = orders.length === q.limit ? orders.at(-1) : undefined;
-      const status = await deps.api.projectionStatus();
-      res.json({
-        orders,
-        nextCursor: last ? Buffer.from(last.orderId).toString("base64url") : null,
-        readModel: { generation: status.live, lastAppliedAt: status.lastAppliedAt?.toISOString() ?? null },
-      } satisfies OrderList);
+  app.get("/orders", read, async (req, res) => {
+    const q = ListOrdersQuery.parse(req.query);
+    const after = q.cursor ? Buffer.from(q.cursor, "base64url").toString("utf8") : undefined;
+    const orders = await api.listViews({
+      limit: q.limit,
+      ...(q.customerId ? { customerId: q.customerId } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(after ? { after } : {}),
     });
+    const last = orders.length === q.limit ? orders.at(-1) : undefined;
+    const status = await api.projectionStatus();
+    res.json({
+      orders,
+      nextCursor: last ? Buffer.from(last.orderId).toString("base64url") : null,
+      readModel: { generation: status.live, lastAppliedAt: status.lastAppliedAt?.toISOString() ?? null },
+    } satisfies OrderList);
+  });
 
-    app.get("/orders/:id/rebuild", read, async (req, res) => {
-      res.json((await deps.api.rebuild(orderId(req))) satisfies Rebuilt);
-    });
+  app.get("/orders/:id/rebuild", read, async (req, res) => {
+    res.json((await api.rebuild(orderId(req))) satisfies Rebuilt);
+  });
 
-    app.get("/admin/projection", ops, async (_req, res) => {
-      res.json(projectionStatusBody(await deps.api.projectionStatus()));
-    });
+  app.get("/orders/:id/events", read, async (req, res) => {
+    const id = orderId(req);
+    const { events } = await api.getOrder(id);
+    if (events.length === 0) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
+    res.json({ orderId: id, events } satisfies OrderEvents);
+  });
+}
 
-    app.post("/admin/projection/replay", ops, async (_req, res) => {
-      const r = await deps.api.replay();
-      res
-        .status(202)
-        .location("/admin/projection")
-        .json({ generation: r.generation } satisfies ReplayStarted);
-    });
+function projectionAdminRoutes(app: Express, api: OrderApi, ops: Guard): void {
+  app.get("/admin/projection", ops, async (_req, res) => {
+    res.json(projectionStatusBody(await api.projectionStatus()));
+  });
 
-    app.get("/orders/:id/events", read, async (req, res) => {
-      const id = orderId(req);
-      const { events } = await deps.api.getOrder(id);
-      if (events.length === 0) throw new HttpProblem(404, "Order not found", `order ${id} does not exist`);
-      res.json({ orderId: id, events } satisfies OrderEvents);
-    });
-
-    app.post("/orders/:id/cancel", write, async (req, res) => {
-      const id = orderId(req);
-      const body = CancelOrderBody.parse(req.body ?? {});
-      const key = idempotent(req);
-      const respond: Respond = (order) => ({
-        status: 202,
-        location: `/orders/${id}`,
-        body: { orderId: id, status: order.status } satisfies CancelAccepted,
-      });
-      if (!key) return sendStored(res, respond(await deps.api.cancelOrder(id, body.detail, meta(req))), false);
-      const r = await deps.api.cancelOrderOnce(id, body.detail, meta(req), key, respond);
-      sendStored(res, r.response, r.replayed);
-    });
+  app.post("/admin/projection/replay", ops, async (_req, res) => {
+    const r = await api.replay();
+    res
+      .status(202)
+      .location("/admin/projection")
+      .json({ generation: r.generation } satisfies ReplayStarted);
   });
 }

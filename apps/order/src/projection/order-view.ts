@@ -72,11 +72,36 @@ const ORDER_STATUS = {
   OrderCancelled: "CANCELLED",
 } as const;
 
+type EventOf<T extends OrderflowEvent["type"]> = Extract<OrderflowEvent, { type: T }>;
+
 /** The view after `event`; the same event twice (a relay duplicate) changes nothing. */
 export function project(current: OrderView | undefined, event: OrderflowEvent, at: RecordPosition): OrderView {
   const orderId = event.data.orderId;
   const v = current ?? emptyView(orderId, event.occurredAt);
   if (v.timeline.some((t) => t.eventId === event.id)) return v;
+  const next = withTimelineEntry(v, event, at);
+  switch (event.type) {
+    case "OrderPlaced":
+    case "OrderPaid":
+    case "OrderShipped":
+    case "OrderCancelled":
+      return projectOrderEvent(next, event);
+    case "PaymentAuthorized":
+    case "PaymentDeclined":
+    case "PaymentRefunded":
+      return projectPaymentEvent(next, event);
+    case "ShipmentDispatched":
+    case "ShipmentCancelled":
+      return projectShipmentEvent(next, event);
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}
+
+/** The view with `event` in its timeline, which stays sorted by time whatever the arrival order. */
+function withTimelineEntry(v: OrderView, event: OrderflowEvent, at: RecordPosition): OrderView {
   const entry: TimelineEntry = {
     eventId: event.id,
     type: event.type,
@@ -89,7 +114,13 @@ export function project(current: OrderView | undefined, event: OrderflowEvent, a
   const timeline = [...v.timeline, entry].sort(
     (a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId),
   );
-  const next: OrderView = { ...v, timeline, lastEventAt: timeline.at(-1)!.occurredAt };
+  return { ...v, timeline, lastEventAt: timeline.at(-1)!.occurredAt };
+}
+
+function projectOrderEvent(
+  next: OrderView,
+  event: EventOf<"OrderPlaced" | "OrderPaid" | "OrderShipped" | "OrderCancelled">,
+): OrderView {
   switch (event.type) {
     case "OrderPlaced": {
       const d = event.data;
@@ -112,6 +143,14 @@ export function project(current: OrderView | undefined, event: OrderflowEvent, a
         status: "CANCELLED",
         cancellation: { reason: event.data.reason, detail: event.data.detail ?? null },
       };
+  }
+}
+
+function projectPaymentEvent(
+  next: OrderView,
+  event: EventOf<"PaymentAuthorized" | "PaymentDeclined" | "PaymentRefunded">,
+): OrderView {
+  switch (event.type) {
     case "PaymentAuthorized":
     case "PaymentDeclined": {
       const d = event.data;
@@ -143,6 +182,11 @@ export function project(current: OrderView | undefined, event: OrderflowEvent, a
         },
       };
     }
+  }
+}
+
+function projectShipmentEvent(next: OrderView, event: EventOf<"ShipmentDispatched" | "ShipmentCancelled">): OrderView {
+  switch (event.type) {
     case "ShipmentDispatched":
       return {
         ...next,
@@ -165,9 +209,5 @@ export function project(current: OrderView | undefined, event: OrderflowEvent, a
           cancelReason: event.data.reason,
         },
       };
-    default: {
-      const _exhaustive: never = event;
-      return _exhaustive;
-    }
   }
 }

@@ -29,6 +29,24 @@ const HEADER_SCHEMA: JsonSchema = {
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 export function asyncApiDocument(version: string): Record<string, unknown> {
+  const { channels, operations } = channelsAndOperations();
+  return {
+    asyncapi: "3.0.0",
+    info: {
+      title: "Orderflow events",
+      version,
+      description:
+        "Every Kafka topic of Orderflow, the events it carries, their key and headers. Generated from @orderflow/contracts; do not edit.",
+    },
+    defaultContentType: "application/json",
+    channels,
+    operations,
+    components: { messages: messagesOf() },
+  };
+}
+
+/** One message per event type and version, keyed by its schema id. */
+function messagesOf(): Record<string, unknown> {
   // the readers' schemas: a consumer generated from this document accepts unknown fields
   const payloads = eventJsonSchemas("draft-7", "reader");
   const messages: Record<string, unknown> = {};
@@ -60,6 +78,12 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       },
     };
   }
+  return messages;
+}
+
+/** A channel per topic with its publish operation, then a receive operation per subscription:
+ *  the operations keep that order in the document. */
+function channelsAndOperations(): { channels: Record<string, unknown>; operations: Record<string, unknown> } {
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
   for (const t of Object.values(TOPICS)) {
@@ -102,17 +126,5 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       };
     }
   }
-  return {
-    asyncapi: "3.0.0",
-    info: {
-      title: "Orderflow events",
-      version,
-      description:
-        "Every Kafka topic of Orderflow, the events it carries, their key and headers. Generated from @orderflow/contracts; do not edit.",
-    },
-    defaultContentType: "application/json",
-    channels,
-    operations,
-    components: { messages },
-  };
+  return { channels, operations };
 }
