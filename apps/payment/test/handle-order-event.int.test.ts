@@ -1,6 +1,7 @@
 // Payment's reaction to order events, in-process on a real, migrated PostgreSQL database.
-import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
-import type { IncomingEvent } from "@orderflow/kafka";
+import { createEvent } from "@orderflow/contracts";
+import { eventMeta } from "@orderflow/db-kit";
+import { type IncomingEvent, incomingRecord } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -38,23 +39,8 @@ afterAll(async () => {
 
 afterEach(() => provider.faults({ latencyMs: 0, errorRate: 0, lostAnswerRate: 0 }));
 
-const meta = () => ({
-  id: uuidv7(),
-  occurredAt: new Date().toISOString(),
-  correlationId: "corr-p",
-  causationId: null,
-  source: "order",
-});
+const meta = () => eventMeta({ id: uuidv7(), correlationId: "corr-p" });
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const incoming = (event: OrderflowEvent): IncomingEvent => ({
-  event,
-  topic: "order-events",
-  partition: 0,
-  offset: "0",
-  key: event.aggregateId,
-  headers: {},
-  timestamp: "0",
-});
 const placed = (orderId: string, total: number) =>
   createEvent(
     "OrderPlaced",
@@ -78,8 +64,8 @@ describe("payment on order events", () => {
   it("authorizes once, even when OrderPlaced is delivered twice", async () => {
     const orderId = uuidv7();
     const event = placed(orderId, 3000);
-    await handleOrderEvents(deps, [incoming(event)]);
-    await handleOrderEvents(deps, [incoming(event)]);
+    await handleOrderEvents(deps, [incomingRecord(event)]);
+    await handleOrderEvents(deps, [incomingRecord(event)]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([
       { status: "AUTHORIZED", amount: 3000n },
     ]);
@@ -93,7 +79,7 @@ describe("payment on order events", () => {
 
   it("declines above the limit with the reason", async () => {
     const orderId = uuidv7();
-    await handleOrderEvents(deps, [incoming(placed(orderId, 100_001))]);
+    await handleOrderEvents(deps, [incomingRecord(placed(orderId, 100_001))]);
     const [p] = await db.prisma.payment.findMany({ where: { orderId } });
     expect(p).toMatchObject({ status: "DECLINED" });
     expect(p!.declineReason).toMatch(/100000/);
@@ -102,11 +88,11 @@ describe("payment on order events", () => {
 
   it("refunds an authorized payment when the order is cancelled, once", async () => {
     const orderId = uuidv7();
-    await handleOrderEvents(deps, [incoming(placed(orderId, 500))]);
+    await handleOrderEvents(deps, [incomingRecord(placed(orderId, 500))]);
     const cancelled = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta());
-    await handleOrderEvents(deps, [incoming(cancelled)]);
+    await handleOrderEvents(deps, [incomingRecord(cancelled)]);
     await handleOrderEvents(deps, [
-      incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta())),
+      incomingRecord(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta())),
     ]);
     expect(await db.prisma.payment.findMany({ where: { orderId } })).toMatchObject([{ status: "REFUNDED" }]);
     expect((await outboxOf(orderId)).map((r) => r.eventType)).toEqual(["PaymentAuthorized", "PaymentRefunded"]);
@@ -116,7 +102,7 @@ describe("payment on order events", () => {
   it("a run in one transaction ends where the same events one by one would: same payments, same events per order, duplicates dropped", async () => {
     const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
       const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
-      await handleOrderEvents(deps, [incoming(placed(c, 700))]); // authorized before the run
+      await handleOrderEvents(deps, [incomingRecord(placed(c, 700))]); // authorized before the run
       const placedA = placed(a, 300);
       const events = [
         placedA,
@@ -126,7 +112,7 @@ describe("payment on order events", () => {
         createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()),
         createEvent("OrderCancelled", { orderId: c, reason: "CUSTOMER_REQUESTED" }, meta()),
       ];
-      await handle(events.map(incoming));
+      await handle(events.map((e) => incomingRecord(e)));
       const result = async (orderId: string) => ({
         payments: (await db.prisma.payment.findMany({ where: { orderId } })).map((p) => [p.status, Number(p.amount)]),
         events: (await outboxOf(orderId)).map((r) => [r.eventType, r.headers]),
@@ -164,10 +150,10 @@ describe("the provider, an external system", () => {
         },
       } as Db,
     };
-    await expect(handleOrderEvents(dying, [incoming(event)])).rejects.toThrow(/killed before commit/);
+    await expect(handleOrderEvents(dying, [incomingRecord(event)])).rejects.toThrow(/killed before commit/);
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(0);
-    await handleOrderEvents(deps, [incoming(event)]); // the redelivery
-    await handleOrderEvents(deps, [incoming(event)]); // and a duplicate of it
+    await handleOrderEvents(deps, [incomingRecord(event)]); // the redelivery
+    await handleOrderEvents(deps, [incomingRecord(event)]); // and a duplicate of it
     const held = await provider.requests(orderId);
     expect(held).toMatchObject([
       { operation: "authorization", status: "approved", presentedCount: 2, paymentId: paymentIdFor(orderId) },
@@ -181,7 +167,7 @@ describe("the provider, an external system", () => {
     const orderId = uuidv7();
     const event = placed(orderId, 900);
     await provider.faults({ lostAnswerRate: 1 });
-    await expect(handleOrderEvents(deps, [incoming(event)])).rejects.toMatchObject({
+    await expect(handleOrderEvents(deps, [incomingRecord(event)])).rejects.toMatchObject({
       name: "GatewayUnavailableError",
       retriable: true,
     });
@@ -189,7 +175,7 @@ describe("the provider, an external system", () => {
       { operation: "authorization", status: "approved", presentedCount: 1 },
     ]);
     await provider.faults({ lostAnswerRate: 0 });
-    await handleOrderEvents(deps, [incoming(event)]);
+    await handleOrderEvents(deps, [incomingRecord(event)]);
     expect(await provider.requests(orderId)).toMatchObject([
       { operation: "authorization", status: "approved", presentedCount: 2 },
     ]);
@@ -199,7 +185,7 @@ describe("the provider, an external system", () => {
   it("is called with no transaction open: a slow provider holds no locks", async () => {
     const orderId = uuidv7();
     await provider.faults({ latencyMs: 400 });
-    const handled = handleOrderEvents(deps, [incoming(placed(orderId, 1200))]);
+    const handled = handleOrderEvents(deps, [incomingRecord(placed(orderId, 1200))]);
     await new Promise((r) => setTimeout(r, 200)); // mid-call: the provider is still thinking
     const [row] = await db.$queryRawUnsafe<{ open: number }[]>(
       `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'`,
@@ -212,8 +198,8 @@ describe("the provider, an external system", () => {
 
   it("refunds under a key of its own, once, across redeliveries", async () => {
     const orderId = uuidv7();
-    await handleOrderEvents(deps, [incoming(placed(orderId, 800))]);
-    const cancelled = incoming(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta()));
+    await handleOrderEvents(deps, [incomingRecord(placed(orderId, 800))]);
+    const cancelled = incomingRecord(createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta()));
     const dying: PaymentDeps = {
       ...deps,
       db: {
@@ -239,7 +225,7 @@ describe("an event payment would emit that breaks its contract", () => {
       ...deps,
       gateway: { authorize: async () => ({ approved: false, reason: "no ".repeat(300) }), refund: async () => {} },
     };
-    const err = await handleOrderEvents(verbose, [incoming(placed(orderId, 100_001))]).catch((e: unknown) => e);
+    const err = await handleOrderEvents(verbose, [incomingRecord(placed(orderId, 100_001))]).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "ContractViolation", retriable: false, issues: [{ field: "data.reason" }] });
     expect(await db.prisma.payment.count({ where: { orderId } })).toBe(0);
     expect(await outboxOf(orderId)).toEqual([]);

@@ -1,6 +1,7 @@
 // Shipping's reaction to order events and the dispatcher, in-process on a real, migrated database.
-import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
-import type { IncomingEvent } from "@orderflow/kafka";
+import { createEvent } from "@orderflow/contracts";
+import { eventMeta } from "@orderflow/db-kit";
+import { type IncomingEvent, incomingRecord } from "@orderflow/kafka";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -28,23 +29,8 @@ afterAll(async () => {
   await drop?.();
 });
 
-const meta = () => ({
-  id: uuidv7(),
-  occurredAt: new Date().toISOString(),
-  correlationId: "corr-s",
-  causationId: null,
-  source: "order",
-});
+const meta = () => eventMeta({ id: uuidv7(), correlationId: "corr-s" });
 const address = { name: "Ada", line1: "1 Main St", city: "Vienna", postalCode: "1010", country: "AT" };
-const incoming = (event: OrderflowEvent): IncomingEvent => ({
-  event,
-  topic: "order-events",
-  partition: 0,
-  offset: "0",
-  key: event.aggregateId,
-  headers: {},
-  timestamp: "0",
-});
 const paid = (orderId: string) =>
   createEvent(
     "OrderPaid",
@@ -61,8 +47,8 @@ describe("shipping", () => {
   it("creates one pending shipment per paid order and the dispatcher ships it", async () => {
     const orderId = uuidv7();
     const event = paid(orderId);
-    await handleOrderEvents(deps, [incoming(event)]);
-    await handleOrderEvents(deps, [incoming(event)]); // redelivery
+    await handleOrderEvents(deps, [incomingRecord(event)]);
+    await handleOrderEvents(deps, [incomingRecord(event)]); // redelivery
     expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([
       { status: "PENDING", country: "AT" },
     ]);
@@ -90,7 +76,10 @@ describe("shipping", () => {
         { ...meta(), correlationId: `corr-${i}` },
       ),
     );
-    await handleOrderEvents(deps, sources.map(incoming));
+    await handleOrderEvents(
+      deps,
+      sources.map((e) => incomingRecord(e)),
+    );
     expect(await dispatchDue(deps)).toBeGreaterThanOrEqual(3);
     for (const [i, orderId] of orders.entries()) {
       const [s] = await db.prisma.shipment.findMany({ where: { orderId } });
@@ -111,7 +100,7 @@ describe("shipping", () => {
     const wokenDeps: ShippingDeps = { ...deps, dispatchDelayMs: 300, onShipmentsDue: (at) => dispatcher.dueAt(at) };
     try {
       const orderId = uuidv7();
-      await handleOrderEvents(wokenDeps, [incoming(paid(orderId))]);
+      await handleOrderEvents(wokenDeps, [incomingRecord(paid(orderId))]);
       const shipped = async () => (await db.prisma.shipment.findMany({ where: { orderId } }))[0];
       expect(await shipped()).toMatchObject({ status: "PENDING" });
       const s = await vi.waitFor(
@@ -131,8 +120,8 @@ describe("shipping", () => {
 
   it("cancels a pending shipment when the order is cancelled; the dispatcher then leaves it", async () => {
     const orderId = uuidv7();
-    await handleOrderEvents({ ...deps, dispatchDelayMs: 60_000 }, [incoming(paid(orderId))]);
-    await handleOrderEvents(deps, [incoming(cancelled(orderId))]);
+    await handleOrderEvents({ ...deps, dispatchDelayMs: 60_000 }, [incomingRecord(paid(orderId))]);
+    await handleOrderEvents(deps, [incomingRecord(cancelled(orderId))]);
     await dispatchDue(deps);
     expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([
       { status: "CANCELLED", cancelReason: "order cancelled: CUSTOMER_REQUESTED" },
@@ -142,9 +131,9 @@ describe("shipping", () => {
 
   it("does not cancel a shipment that was already dispatched", async () => {
     const orderId = uuidv7();
-    await handleOrderEvents(deps, [incoming(paid(orderId))]);
+    await handleOrderEvents(deps, [incomingRecord(paid(orderId))]);
     await dispatchDue(deps);
-    await handleOrderEvents(deps, [incoming(cancelled(orderId))]);
+    await handleOrderEvents(deps, [incomingRecord(cancelled(orderId))]);
     expect(await db.prisma.shipment.findMany({ where: { orderId } })).toMatchObject([{ status: "DISPATCHED" }]);
     expect(await outboxTypes(orderId)).toEqual(["ShipmentDispatched"]);
   });
@@ -153,9 +142,9 @@ describe("shipping", () => {
     const slow = { ...deps, dispatchDelayMs: 60_000 };
     const run = async (handle: (msgs: IncomingEvent[]) => Promise<void>) => {
       const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
-      await handleOrderEvents(slow, [incoming(paid(c))]); // pending before the run
+      await handleOrderEvents(slow, [incomingRecord(paid(c))]); // pending before the run
       const paidA = paid(a);
-      await handle([paidA, paidA, paid(b), cancelled(a), cancelled(c), cancelled(c)].map(incoming));
+      await handle([paidA, paidA, paid(b), cancelled(a), cancelled(c), cancelled(c)].map((e) => incomingRecord(e)));
       const result = async (orderId: string) => ({
         shipments: (await db.prisma.shipment.findMany({ where: { orderId } })).map((s) => [
           s.status,

@@ -1,4 +1,5 @@
 // For services' integration tests: a fresh database on a real server, migrated like production.
+import type { EventMeta } from "@orderflow/contracts";
 import pg from "pg";
 import { migrateDeploy } from "./migrate/api.js";
 
@@ -28,5 +29,17 @@ export async function freshMigratedDatabase(opts: {
         await c.end();
       }
     },
+  };
+}
+
+/** The envelope of an event a test makes as if `source` (by default the order service) had just
+ *  emitted it, uncaused; `id` is the caller's (a uuid v7, as in production). */
+export function eventMeta(m: { id: string; correlationId: string; source?: string }): EventMeta {
+  return {
+    id: m.id,
+    occurredAt: new Date().toISOString(),
+    correlationId: m.correlationId,
+    causationId: null,
+    source: m.source ?? "order",
   };
 }

@@ -64,3 +64,4 @@ export {
 } from "./redrive.js";
 export { createDeadLetterIndex, type DeadLetterIndex } from "./dead-letter-index.js";
 export { applyAcls, serviceAcls, type AclGrant } from "./acl.js";
+export { incomingRecord } from "./testing.js";

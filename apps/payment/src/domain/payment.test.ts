@@ -1,24 +1,18 @@
+import { createEvent } from "@orderflow/contracts";
 import { describe, expect, it } from "vitest";
 import type { OrderTopicEvent, Payment } from "./payment.js";
 import { actionFor, authorization, authorizationKey, refund, refundKey } from "./payment.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
 const paymentId = "0193a5b0-0000-7000-8000-0000000000a1";
-const meta = {
-  id: "0193a5b0-0000-7000-8000-0000000000e1",
-  version: 1 as const,
-  occurredAt: new Date(0).toISOString(),
-  aggregateId: orderId,
-  correlationId: "c",
-  causationId: null,
-  source: "order",
-};
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const placed: OrderTopicEvent = {
-  ...meta,
-  version: 2,
-  type: "OrderPlaced",
-  data: {
+// createEvent completes the envelope (the type's version, aggregateId); the decisions read only type and data
+const eventId = "0193a5b0-0000-7000-8000-0000000000e1";
+const epoch = new Date(0).toISOString();
+const meta = { id: eventId, occurredAt: epoch, correlationId: "c", causationId: null, source: "order" };
+const placed: OrderTopicEvent = createEvent(
+  "OrderPlaced",
+  {
     orderId,
     customerId: "c",
     items: [{ sku: "A", quantity: 2, unitPrice: 700 }],
@@ -27,8 +21,9 @@ const placed: OrderTopicEvent = {
     shippingAddress: address,
     shippingSpeed: "STANDARD",
   },
-};
-const cancelled: OrderTopicEvent = { ...meta, type: "OrderCancelled", data: { orderId, reason: "CUSTOMER_REQUESTED" } };
+  meta,
+);
+const cancelled: OrderTopicEvent = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta);
 const authorized: Payment = { id: paymentId, orderId, amount: 1400, currency: "EUR", status: "AUTHORIZED" };
 
 describe("payment decisions", () => {

@@ -1,23 +1,19 @@
+import { createEvent } from "@orderflow/contracts";
 import { describe, expect, it } from "vitest";
 import { actionFor, cancel, dispatch, type OrderTopicEvent, type Shipment } from "./shipment.js";
 
 const orderId = "0193a5b0-0000-7000-8000-000000000001";
-const meta = {
-  id: "0193a5b0-0000-7000-8000-0000000000e1",
-  version: 1 as const,
-  occurredAt: new Date(0).toISOString(),
-  aggregateId: orderId,
-  correlationId: "c",
-  causationId: null,
-  source: "order",
-};
+// createEvent completes the envelope (the type's version, aggregateId); the decisions read only type and data
+const eventId = "0193a5b0-0000-7000-8000-0000000000e1";
+const epoch = new Date(0).toISOString();
+const meta = { id: eventId, occurredAt: epoch, correlationId: "c", causationId: null, source: "order" };
 const address = { name: "Ada", line1: "1 Main St", city: "Berlin", postalCode: "10115", country: "DE" };
-const paid: OrderTopicEvent = {
-  ...meta,
-  type: "OrderPaid",
-  data: { orderId, paymentId: meta.id, amount: 1, currency: "EUR", shippingAddress: address },
-};
-const cancelled: OrderTopicEvent = { ...meta, type: "OrderCancelled", data: { orderId, reason: "CUSTOMER_REQUESTED" } };
+const paid: OrderTopicEvent = createEvent(
+  "OrderPaid",
+  { orderId, paymentId: eventId, amount: 1, currency: "EUR", shippingAddress: address },
+  meta,
+);
+const cancelled: OrderTopicEvent = createEvent("OrderCancelled", { orderId, reason: "CUSTOMER_REQUESTED" }, meta);
 const pending: Shipment = { id: "0193a5b0-0000-7000-8000-00000000abcd", orderId, status: "PENDING", country: "DE" };
 
 describe("shipping decisions", () => {
