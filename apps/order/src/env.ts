@@ -1,17 +1,12 @@
 // The order service's configuration, parsed once at start-up; a bad value stops the process with
 // a message naming the variable and what is wrong with it.
-import { checkApiServiceEnv, consumingServiceEnv, httpPort, positiveInt, serviceConfig } from "@orderflow/config";
+import { consumingServiceConfig, nonNegativeInt, positiveInt } from "@orderflow/config";
 import { z } from "zod";
 
-const config = serviceConfig("order", checkApiServiceEnv, {
-  PORT: httpPort(3001),
-  ...consumingServiceEnv("orderflow_order"),
-  HTTP_RATE_LIMIT_PER_SECOND: z.coerce
-    .number()
-    .int()
-    .nonnegative()
-    .default(200)
-    .describe("write requests (POST) per client address and second; 0 turns it off"),
+const config = consumingServiceConfig("order", 3001, "orderflow_order", {
+  HTTP_RATE_LIMIT_PER_SECOND: nonNegativeInt(200).describe(
+    "write requests (POST) per client address and second; 0 turns it off",
+  ),
   HTTP_IDEMPOTENCY_TTL_HOURS: z.coerce
     .number()
     .positive()

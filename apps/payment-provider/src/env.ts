@@ -1,6 +1,6 @@
 // The payment provider simulator's configuration, parsed once at start-up; a bad value stops the
 // process with a message naming the variable and what is wrong with it.
-import { httpPort, processEnv, serviceConfig } from "@orderflow/config";
+import { httpPort, nonNegativeInt, processEnv, serviceConfig } from "@orderflow/config";
 import { z } from "zod";
 
 const rate = (fallback: number) =>
@@ -19,12 +19,9 @@ const millis = (fallback: number) =>
 const config = serviceConfig("payment-provider", undefined, {
   PORT: httpPort(3006),
   ...processEnv,
-  PROVIDER_DECLINE_ABOVE: z.coerce
-    .number()
-    .int()
-    .nonnegative()
-    .default(100_000)
-    .describe("authorizations above this amount (minor units: 100000 = 1000.00) are declined"),
+  PROVIDER_DECLINE_ABOVE: nonNegativeInt(100_000).describe(
+    "authorizations above this amount (minor units: 100000 = 1000.00) are declined",
+  ),
   PROVIDER_LATENCY_MS: millis(0).describe(
     "faults at start; PUT /admin/faults changes them while running. Delay before every answer:",
   ),

@@ -1,18 +1,9 @@
 // The payment service's configuration, parsed once at start-up; a bad value stops the process
 // with a message naming the variable and what is wrong with it.
-import {
-  checkApiServiceEnv,
-  consumingServiceEnv,
-  httpPort,
-  httpUrl,
-  positiveInt,
-  serviceConfig,
-} from "@orderflow/config";
+import { consumingServiceConfig, httpUrl, positiveInt } from "@orderflow/config";
 import { z } from "zod";
 
-const config = serviceConfig("payment", checkApiServiceEnv, {
-  PORT: httpPort(3002),
-  ...consumingServiceEnv("orderflow_payment"),
+const config = consumingServiceConfig("payment", 3002, "orderflow_payment", {
   PAYMENT_PROVIDER_URL: httpUrl("http://127.0.0.1:3006").describe(
     "the card payment provider's API (locally apps/payment-provider, the simulator)",
   ),

@@ -2,17 +2,12 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freshMigratedDatabase } from "@orderflow/db-kit";
+import { migratedDatabases } from "@orderflow/db-kit";
 
-const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "prisma", "migrations");
-
-export function freshDatabase(prefix: string) {
-  return freshMigratedDatabase({
-    adminUrl: process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:54329/postgres",
-    prefix,
-    migrationsDir,
-  });
-}
+export const freshDatabase = migratedDatabases(
+  new URL("../prisma/migrations/", import.meta.url),
+  process.env.PG_ADMIN_URL,
+);
 
 /** The payment provider simulator as the separate process it is in production's place (its built
  *  dist/main.js, as a container runs it), on a port of its own. */

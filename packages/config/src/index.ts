@@ -32,6 +32,7 @@ export const kafkaBrokers = (fallback = "127.0.0.1:19092") =>
 export const logLevel = () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
 /** An http(s) URL without its trailing slashes (a base to append paths to). */
 export const httpUrl = (fallback: string) =>
@@ -310,4 +311,17 @@ export function serviceConfig<S extends z.ZodRawShape>(
     ENV_KEYS: Object.keys(shape),
     parse: (source: Record<string, string | undefined>) => parseEnv(service, shape, source, check),
   };
+}
+
+/** A service that serves an API and consumes into its own database (order, payment, shipping):
+ *  its port, the shared consuming-service variables, then its own. */
+export function consumingServiceConfig<S extends z.ZodRawShape>(
+  service: string,
+  port: number,
+  database: string,
+  own: S,
+) {
+  // the shared variables are in every such shape; TypeScript cannot see it through the generic S
+  const check = (env: object) => checkApiServiceEnv(env as AuthEnv & KafkaSecurityEnv);
+  return serviceConfig(service, check, { PORT: httpPort(port), ...consumingServiceEnv(database), ...own });
 }

@@ -66,7 +66,7 @@ export {
   type ListeningParking,
   type ParkedAtRow,
 } from "./parking.js";
-export { eventMeta, freshMigratedDatabase, type TestDatabase } from "./testing.js";
+export { eventMeta, freshMigratedDatabase, LOCAL_ADMIN_URL, migratedDatabases, type TestDatabase } from "./testing.js";
 export { pgConfigFromUrl } from "./migrate/engine.js";
 export { databaseErrors, isOutage, isRetriable } from "./errors.js";
 export { databaseConsumers } from "./consumers.js";

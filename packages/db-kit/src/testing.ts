@@ -1,11 +1,22 @@
 // For services' integration tests: a fresh database on a real server, migrated like production.
 import type { EventMeta } from "@orderflow/contracts";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { migrateDeploy } from "./migrate/api.js";
 
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;
+}
+
+/** The local stack's server, where a service's integration tests make their databases. */
+export const LOCAL_ADMIN_URL = "postgresql://postgres@127.0.0.1:54329/postgres";
+
+/** A service's `freshDatabase(prefix)`: its migrations (a `file:` URL or a path) applied to a new
+ *  database on `adminUrl` (the caller's PG_ADMIN_URL, else the local stack). */
+export function migratedDatabases(migrations: URL | string, adminUrl: string = LOCAL_ADMIN_URL) {
+  const migrationsDir = typeof migrations === "string" ? migrations : fileURLToPath(migrations);
+  return (prefix: string) => freshMigratedDatabase({ adminUrl, prefix, migrationsDir });
 }
 
 export async function freshMigratedDatabase(opts: {
