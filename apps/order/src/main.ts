@@ -22,13 +22,8 @@ async function main(): Promise<void> {
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-  const deps: OrderDeps = {
-    db,
-    clock: () => new Date(),
-    newId: uuidv7,
-    log,
-    idempotencyTtlMs: env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000,
-  };
+  const idempotencyTtlMs = env.HTTP_IDEMPOTENCY_TTL_HOURS * 3600_000;
+  const deps: OrderDeps = { db, log, clock: () => new Date(), newId: uuidv7, idempotencyTtlMs };
   const consumers = serviceConsumers(kafka, publisher, {
     retry: retryPolicy(env),
     observer,

@@ -53,10 +53,8 @@ export function actionFor(event: OrderTopicEvent, current: Payment | undefined):
     case "OrderPaid":
     case "OrderShipped":
       return { kind: "none", why: `${event.type} needs nothing from payment` };
-    default: {
-      const _exhaustive: never = event;
-      return _exhaustive;
-    }
+    default:
+      return event satisfies never;
   }
 }
 

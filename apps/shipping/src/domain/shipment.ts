@@ -34,10 +34,8 @@ export function actionFor(event: OrderTopicEvent, current: Shipment | undefined)
     case "OrderPlaced":
     case "OrderShipped":
       return { kind: "none", why: `${event.type} needs nothing from shipping` };
-    default: {
-      const _exhaustive: never = event;
-      return _exhaustive;
-    }
+    default:
+      return event satisfies never;
   }
 }
 
