@@ -21,6 +21,7 @@ import {
   type IncomingEvent,
   type Publisher,
 } from "../src/index.js";
+import { refunded } from "./fakes.js";
 import { poll } from "./support.js";
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
@@ -35,19 +36,6 @@ const group = "kafka-int";
 const dlt = `payment-events.${group}.dlt`;
 let publisher: Publisher;
 let consumer: EventConsumer;
-
-const refunded = (orderId: string): OrderflowEvent =>
-  createEvent(
-    "PaymentRefunded",
-    { orderId, paymentId: randomUUID(), amount: 100, currency: "EUR" },
-    {
-      id: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      correlationId: `corr-${orderId}`,
-      causationId: null,
-      source: "test",
-    },
-  );
 
 const cancelled = (orderId: string): OrderflowEvent =>
   createEvent(
