@@ -109,14 +109,15 @@ export async function pgUp(env: StackEnv, log: (m: string) => void): Promise<voi
       if (isRoot()) run("chown", ["-R", env.PG_OS_USER, paths.data]);
     }
     log(`postgres: starting on ${env.PG_HOST}:${env.PG_PORT} (${bin})`);
-    // commit timestamps: the benchmark measures the relay's commit→ack from them
+    // commit timestamps: the benchmark measures the relay's commit→ack from them; logical WAL: the
+    // relay's wal mode reads the outbox through a replication slot, whose retained WAL is capped
     pgCtl(env, bin, [
       "-D",
       paths.data,
       "-l",
       paths.log,
       "-o",
-      `-p ${env.PG_PORT} -c track_commit_timestamp=on`,
+      `-p ${env.PG_PORT} -c track_commit_timestamp=on -c wal_level=logical -c max_slot_wal_keep_size=1GB`,
       "-w",
       "-t",
       "60",
