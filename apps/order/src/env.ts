@@ -1,6 +1,6 @@
 // The order service's configuration, parsed once at start-up; a bad value stops the process with
 // a message naming the variable and what is wrong with it.
-import { consumingServiceConfig, nonNegativeInt, positiveInt } from "@orderflow/config";
+import { consumingServiceConfig, httpPort, nonNegativeInt, positiveInt } from "@orderflow/config";
 import { z } from "zod";
 
 const config = consumingServiceConfig("order", 3001, "orderflow_order", {
@@ -14,6 +14,9 @@ const config = consumingServiceConfig("order", 3001, "orderflow_order", {
     .default(24)
     .describe("how long the answer to a request with an Idempotency-Key is kept for its retries"),
   HTTP_IDEMPOTENCY_SWEEP_MS: positiveInt(600_000).describe("how often keys past their window are deleted"),
+  PROJECTION_PORT: httpPort(3007).describe(
+    "the order projection process (dist/projection-main.js): the port of its health and metrics endpoints",
+  ),
 });
 
 export const loadEnv = (source: Record<string, string | undefined> = process.env) => config.parse(source);

@@ -1,5 +1,6 @@
 // Composition root of the order service: the only place that wires configuration, database,
-// Kafka, HTTP and the consumer together.
+// Kafka, HTTP and the saga consumer together. The read model is kept by the order projection, a
+// process of its own (projection-main.ts).
 import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
@@ -9,7 +10,6 @@ import { v7 as uuidv7 } from "uuid";
 import { createOrderApi } from "./commands/api.js";
 import { SERVICE, type OrderDeps } from "./commands/execute.js";
 import { sweepExpiredKeys } from "./commands/idempotent.js";
-import { createProjectionConsumer } from "./projection/consumer.js";
 import { createDb } from "./db/client.js";
 import { loadEnv } from "./env.js";
 import { createSagaConsumer } from "./events/saga-consumer.js";
@@ -30,7 +30,6 @@ async function main(): Promise<void> {
     ...databaseConsumers(db, log),
   });
   const consumer = createSagaConsumer(consumers, deps);
-  const projection = createProjectionConsumer(consumers, db);
 
   const app = createApp({
     api: createOrderApi(deps, { client: kafka, publisher }),
@@ -42,17 +41,10 @@ async function main(): Promise<void> {
       ready,
       { name: "database", check: () => ping(db) },
       readyWhen("kafka-consumer", () => consumer.isReady(), "consumer group not joined"),
-      readyWhen("projection", () => projection.isReady(), "projection group not joined"),
     ],
   });
 
-  const consuming = await startConsuming(
-    kafka,
-    publisher,
-    [consumer, projection],
-    ["order", "order-projection"],
-    consumerMetrics.setLag,
-  );
+  const consuming = await startConsuming(kafka, publisher, [consumer], ["order"], consumerMetrics.setLag);
   const keySweep = sweepExpiredKeys(deps, env.HTTP_IDEMPOTENCY_SWEEP_MS);
   if (env.AUTH_MODE === "off") log.warn("AUTH_MODE=off: the order API accepts requests without a token");
   const auth = env.AUTH_MODE === "off" ? "off" : env.AUTH_JWT_ALGORITHM;

@@ -198,12 +198,13 @@ export async function paymentFromBacklog(
   return n / ((span!.last.getTime() - span!.first.getTime()) / 1000);
 }
 
-/** Orderflow's whole flow on `client`'s topics, from empty tables: the relay, order, payment
- *  (calling a provider of its own that answers after `providerLatencyMs`) and shipping. `saga` is
+/** Orderflow's whole flow on `client`'s topics, from empty tables: the relay, order and its
+ *  projection, payment (calling a provider of its own that answers after `providerLatencyMs`) and
+ *  shipping. `saga` is
  *  the services of the flow (the provider, an external system's stand-in, is only in `all`). */
 export async function startSaga(
   client: KafkaClient,
-  ports: { order: number; payment: number; shipping: number; relay: number; provider: number },
+  ports: { order: number; projection: number; payment: number; shipping: number; relay: number; provider: number },
   providerLatencyMs: number,
 ): Promise<{ saga: Service[]; order: Service; all: Service[]; stop(): Promise<void> }> {
   await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
@@ -214,6 +215,7 @@ export async function startSaga(
   const saga = await Promise.all([
     Service.start("outbox-relay", ports.relay, env),
     Service.start("order", ports.order, env),
+    Service.start("order-projection", ports.projection, env),
     Service.start("payment", ports.payment, { ...env, ...provider.paymentEnv }),
     // no warehouse delay; the consumer wakes the dispatcher when a shipment falls due
     Service.start("shipping", ports.shipping, { ...env, SHIPPING_DISPATCH_DELAY_MS: "0" }),

@@ -90,6 +90,7 @@ const PROBLEM_LEVELS = new Set(["warn", "error", "fatal"]);
 type Key = ServiceName | `${ServiceName}#${number}`;
 const BASE_PORT: Record<ServiceName, number> = {
   order: 3201,
+  "order-projection": 3207,
   payment: 3202,
   shipping: 3203,
   "outbox-relay": 3204,
@@ -186,7 +187,9 @@ export class World {
     await ensureTopics(this.kafka);
     // before payment, which calls it; it is never stopped before tearDown (it keeps its records in memory)
     await this.start("payment-provider");
-    await Promise.all((["outbox-relay", "order", "payment", "shipping"] as const).map((s) => this.start(s)));
+    await Promise.all(
+      (["outbox-relay", "order", "order-projection", "payment", "shipping"] as const).map((s) => this.start(s)),
+    );
   }
 
   async tearDown(): Promise<void> {

@@ -14,6 +14,8 @@ import { repoRoot } from "./harness.js";
 
 const services = {
   order,
+  // the order image's second process reads the order service's configuration
+  "order-projection": order,
   payment,
   shipping,
   "outbox-relay": relay,

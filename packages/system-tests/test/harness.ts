@@ -17,15 +17,26 @@ const pgPort = process.env.PG_PORT ?? "54329";
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:19092";
 export const dbUrl = (db: string) => `postgresql://postgres@${pgHost}:${pgPort}/${db}`;
 
-/** the apps a test can start; payment-provider is the card provider's simulator payment calls */
-export type ServiceName = "order" | "payment" | "shipping" | "outbox-relay" | "ops-console" | "payment-provider";
+/** the processes a test can start; payment-provider is the card provider's simulator payment calls,
+ *  order-projection the order app's second process (the read model) */
+export type ServiceName =
+  | "order"
+  | "order-projection"
+  | "payment"
+  | "shipping"
+  | "outbox-relay"
+  | "ops-console"
+  | "payment-provider";
 
 /** This run's own topics, consumer groups and databases: it never meets \`pnpm dev\`'s services
  *  on the same stack, nor an earlier run's records. */
 export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 export const TOPIC_PREFIX = `e2e-${RUN}.`;
 
-export const DATABASES: Record<Exclude<ServiceName, "outbox-relay" | "ops-console" | "payment-provider">, string> = {
+export const DATABASES: Record<
+  Exclude<ServiceName, "outbox-relay" | "ops-console" | "payment-provider" | "order-projection">,
+  string
+> = {
   order: dbUrl(`e2e_${RUN}_order`),
   payment: dbUrl(`e2e_${RUN}_payment`),
   shipping: dbUrl(`e2e_${RUN}_shipping`),
@@ -66,6 +77,12 @@ export interface LogLine {
   service?: string;
   [k: string]: unknown;
 }
+
+/** the built entry point a process runs, as its container's command does */
+const entryPoint = (name: ServiceName) =>
+  name === "order-projection"
+    ? path.join(repoRoot, "apps", "order", "dist", "projection-main.js")
+    : path.join(repoRoot, "apps", name, "dist", "main.js");
 
 export class Service {
   readonly lines: LogLine[] = [];
@@ -108,7 +125,7 @@ export class Service {
   static async start(name: ServiceName, port: number, env: Record<string, string> = {}): Promise<Service> {
     // SERVICE_NODE_ARGS: extra node flags for every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
     const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    const proc = spawn("node", [...nodeArgs, path.join(repoRoot, "apps", name, "dist", "main.js")], {
+    const proc = spawn("node", [...nodeArgs, entryPoint(name)], {
       env: {
         ...process.env,
         PORT: String(port),
@@ -119,7 +136,9 @@ export class Service {
           ? { RELAY_DATABASES }
           : name === "ops-console" || name === "payment-provider"
             ? {}
-            : { DATABASE_URL: DATABASES[name] }),
+            : name === "order-projection"
+              ? { DATABASE_URL: DATABASES.order, PROJECTION_PORT: String(port) }
+              : { DATABASE_URL: DATABASES[name] }),
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

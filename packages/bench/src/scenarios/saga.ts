@@ -22,7 +22,7 @@ export async function sagaScenario(bench: Bench): Promise<Row[]> {
   bench.shared.orderTx ??= await bench.repeat(run.what, run.fn);
   const flow = await startSaga(
     bench.kafka.saga,
-    { order: 3301, payment: 3302, shipping: 3303, relay: 3304, provider: 3307 },
+    { order: 3301, payment: 3302, shipping: 3303, relay: 3304, projection: 3308, provider: 3307 },
     0,
   );
   bench.services.push(...flow.all);

@@ -53,7 +53,7 @@ async function flowRows(bench: Bench): Promise<Row[]> {
   const rows: Row[] = [];
   const flow = await startSaga(
     bench.kafka.slowSaga,
-    { order: 3351, payment: 3352, shipping: 3353, relay: 3354, provider: 3356 },
+    { order: 3351, payment: 3352, shipping: 3353, relay: 3354, projection: 3358, provider: 3356 },
     SLOW_PROVIDER_MS,
   );
   bench.services.push(...flow.all);
