@@ -52,7 +52,9 @@ function get(port: number, path: string, agent: http.Agent): Promise<Answer> {
         res.on("data", (c: string) => {
           body += c;
         });
-        res.on("end", () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: JSON.parse(body) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, connection: res.headers.connection, body: JSON.parse(body) }),
+        );
       })
       .on("error", reject);
   });
