@@ -116,6 +116,11 @@ export function serve(
 ): void {
   const { port, listening, ...shutdown } = opts;
   const server = drainableServer(app);
+  // a port in use is a failed start, not a service running without its HTTP side
+  server.server.once("error", (err) => {
+    opts.log.fatal({ err, port }, "failed to start");
+    process.exit(1);
+  });
   server.server.listen(port, () => opts.log.info(listening[0], listening[1]));
   onShutdown({ ...shutdown, server }, steps);
 }
