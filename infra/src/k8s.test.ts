@@ -1,5 +1,5 @@
 // The Kubernetes manifests parse, and say what the design needs: probes on /readyz and
-// /healthz, resource requests, configuration from a ConfigMap and a Secret, a migration Job per
+// /healthz, a preStop sleep and a grace period that fit the drain on shutdown, resource requests, configuration from a ConfigMap and a Secret, a migration Job per
 // service database, and a local overlay on top of the base that adds the payment provider
 // simulator (a production install calls its real provider). No cluster needed.
 import fs from "node:fs";
@@ -49,6 +49,35 @@ describe("kubernetes manifests", () => {
     for (const e of c.env.filter((v: any) => v.valueFrom))
       expect(Object.keys(secret.stringData)).toContain(e.valueFrom.secretKeyRef.key);
   });
+
+  it.each(apps)(
+    "give %s a preStop sleep matching its drain, and a termination grace period past both and the shutdown's",
+    (app) => {
+      const manifests = SIMULATORS.includes(app) ? localOnly : all;
+      const d = manifests.find((x) => x.kind === "Deployment" && x.metadata.name === app);
+      const c = d.spec.template.spec.containers[0];
+      // what the service reads: the shared ConfigMap, then its own env over it
+      const configMap = all.find((x) => x.kind === "ConfigMap" && x.metadata.name === "orderflow-config");
+      const env: Record<string, string> = {
+        ...(c.envFrom?.some((f: { configMapRef?: { name: string } }) => f.configMapRef?.name === "orderflow-config")
+          ? configMap.data
+          : {}),
+        ...Object.fromEntries((c.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value])),
+      };
+      const drainMs = Number(env.SHUTDOWN_DRAIN_MS);
+      const graceMs = Number(env.SHUTDOWN_GRACE_MS);
+      expect(drainMs, "SHUTDOWN_DRAIN_MS is set").toBeGreaterThan(0);
+      expect(graceMs, "SHUTDOWN_GRACE_MS is set").toBeGreaterThan(0);
+      // the kubelet's own sleep (k8s 1.30+): no shell or sleep binary needed in the image
+      const preStopSeconds = c.lifecycle.preStop.sleep.seconds;
+      expect(preStopSeconds * 1000).toBe(drainMs);
+      expect(c.readinessProbe.httpGet.path).toBe("/readyz");
+      // the grace period counts from the preStop hook; past it the kubelet kills the process
+      expect(d.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
+        preStopSeconds * 1000 + drainMs + graceMs,
+      );
+    },
+  );
 
   it("points payment at the simulator in the local overlay, and at a provider of your own in the base", () => {
     // biome-ignore lint/suspicious/noExplicitAny: parsed manifests of several kinds, read field by field; a missing field fails its expectation

@@ -13,7 +13,7 @@ const SERVICE = "ops-console";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   const metrics = createMetrics(SERVICE);
   // its producer carries redrives and discards: audit records and re-published originals
   const { kafka, publisher, broker, ready } = serviceKafka(SERVICE, env, log);
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     { port: env.PORT, orderUrl: env.ORDER_URL, relayUrl: env.RELAY_URL },
     "ops console listening",
   ];
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, drainMs: env.SHUTDOWN_DRAIN_MS, listening }, [
     () => broker.close(),
     () => index.stop(),
     () => publisher.disconnect(),

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       port: env.PORT,
       log,
       graceMs: env.SHUTDOWN_GRACE_MS,
+      drainMs: env.SHUTDOWN_DRAIN_MS,
       listening: [{ port: env.PORT, auth }, "order service listening"],
     },
     [

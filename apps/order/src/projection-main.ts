@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       port: env.PROJECTION_PORT,
       log,
       graceMs: env.SHUTDOWN_GRACE_MS,
+      drainMs: env.SHUTDOWN_DRAIN_MS,
       listening: [{ port: env.PROJECTION_PORT }, "order projection listening"],
     },
     [() => broker.close(), () => consuming.stop(), () => db.$disconnect(), () => tracing.shutdown()],

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     { port: env.PORT, databases: env.RELAY_DATABASES.map((d) => d.name) },
     "outbox relay listening",
   ];
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, [
+  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, drainMs: env.SHUTDOWN_DRAIN_MS, listening }, [
     () => broker.close(),
     async () => clearInterval(gaugeTimer),
     () => relay.stop(),

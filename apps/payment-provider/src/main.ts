@@ -13,7 +13,7 @@ const SERVICE = "payment-provider";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL });
+  const log = createLogger({ service: SERVICE, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   const metrics = createMetrics(SERVICE);
   const faults = new Faults(
     {
@@ -35,9 +35,9 @@ async function main(): Promise<void> {
     { port: env.PORT, declineAbove: env.PROVIDER_DECLINE_ABOVE, seed: env.PROVIDER_SEED },
     "payment provider simulator listening",
   ];
+  const shutdown = { graceMs: env.SHUTDOWN_GRACE_MS, drainMs: env.SHUTDOWN_DRAIN_MS };
   // a withheld answer would keep its connection, and so the server, open past the grace period
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => held.dropAll());
-  serve(app, { port: env.PORT, log, graceMs: env.SHUTDOWN_GRACE_MS, listening }, []);
+  serve(app, { port: env.PORT, log, ...shutdown, listening, beforeClose: () => held.dropAll() }, []);
 }
 
 runMain(SERVICE, main);

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       port: env.PORT,
       log,
       graceMs: env.SHUTDOWN_GRACE_MS,
+      drainMs: env.SHUTDOWN_DRAIN_MS,
       listening: [{ port: env.PORT, providerUrl: env.PAYMENT_PROVIDER_URL }, "payment service listening"],
     },
     [() => broker.close(), () => consuming.stop(), () => db.$disconnect(), () => tracing.shutdown()],

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       port: env.PORT,
       log,
       graceMs: env.SHUTDOWN_GRACE_MS,
+      drainMs: env.SHUTDOWN_DRAIN_MS,
       listening: [{ port: env.PORT }, "shipping service listening"],
     },
     steps,

@@ -44,6 +44,19 @@ describe("parseEnv", () => {
   });
 });
 
+describe("log format and drain", () => {
+  it("writes JSON and drains for no time unless told otherwise", () => {
+    expect(parseEnv("svc", shape, {})).toMatchObject({ LOG_FORMAT: "json", SHUTDOWN_DRAIN_MS: 0 });
+    const env = parseEnv("svc", shape, { LOG_FORMAT: "pretty", SHUTDOWN_DRAIN_MS: "5000" });
+    expect(env).toMatchObject({ LOG_FORMAT: "pretty", SHUTDOWN_DRAIN_MS: 5000 });
+  });
+
+  it("names LOG_FORMAT and SHUTDOWN_DRAIN_MS when their values are bad", () => {
+    expect(() => parseEnv("svc", shape, { LOG_FORMAT: "text" })).toThrow(/LOG_FORMAT: must be json or pretty/);
+    expect(() => parseEnv("svc", shape, { SHUTDOWN_DRAIN_MS: "-1" })).toThrow(/SHUTDOWN_DRAIN_MS: /);
+  });
+});
+
 describe("secrets in configuration errors", () => {
   it("names the variable and the rule, never the value", () => {
     const shapeWithAuth = { ...shape, ...authEnv };

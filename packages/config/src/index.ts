@@ -48,7 +48,18 @@ export const httpPort = (fallback: number) =>
 /** Settings every service process has, Kafka-connected or not. */
 export const processEnv = {
   LOG_LEVEL: logLevel().describe("pino log level: fatal, error, warn, info, debug, trace or silent"),
-  SHUTDOWN_GRACE_MS: positiveInt(10_000).describe("how long a stopping process waits for work in hand before it exits"),
+  LOG_FORMAT: z
+    .enum(["json", "pretty"], { error: "must be json or pretty" })
+    .default("json")
+    .describe(
+      "json (default): one JSON object a line; pretty: pino-pretty's coloured lines, which `pnpm dev` picks in a terminal",
+    ),
+  SHUTDOWN_DRAIN_MS: nonNegativeInt(0).describe(
+    "after SIGTERM/SIGINT, how long /readyz answers 503 while requests are still served, before the server closes (the images set 5000)",
+  ),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000).describe(
+    "how long a stopping process, once the drain is over, waits for work in hand before it exits",
+  ),
 };
 
 /** The service's own PostgreSQL database, `database` on the local stack by default. */

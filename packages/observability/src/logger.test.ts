@@ -39,3 +39,25 @@ describe("createLogger", () => {
     });
   });
 });
+
+describe("createLogger's format", () => {
+  it("writes JSON unless told otherwise", () => {
+    const { lines, stream } = capture();
+    createLogger({ service: "svc" }, stream).info({ orderId: "o-1" }, "order placed");
+    expect(JSON.parse(lines.join(""))).toMatchObject({ level: "info", service: "svc", orderId: "o-1" });
+  });
+
+  it("writes pino-pretty's lines for a person with format pretty, still without secrets", () => {
+    const { lines, stream } = capture();
+    createLogger({ service: "svc", format: "pretty" }, stream).warn(
+      { orderId: "o-1", password: "hunter2" },
+      "order placed",
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the colour codes pino-pretty writes
+    const out = lines.join("").replace(/\u001b\[[0-9;]*m/g, "");
+    expect(() => JSON.parse(out)).toThrow();
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: svc: order placed\n/);
+    expect(out).toContain('orderId: "o-1"');
+    expect(out).not.toContain("hunter2");
+  });
+});

@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type DestinationStream, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -27,8 +28,16 @@ const REDACT_PATHS = [
   "headers.authorization",
 ];
 
-/** JSON to stdout with the service name on every line. Humans can pipe it through pino-pretty. */
-export function createLogger(opts: { service: string; level?: string }, destination?: DestinationStream): Logger {
+/** How lines are written: JSON (containers, tests, anything that reads them) or pino-pretty's
+ *  coloured text for a person at a terminal (`pnpm dev`). */
+export type LogFormat = "json" | "pretty";
+
+/** JSON to stdout with the service name on every line, or the same lines made readable with
+ *  `format: "pretty"`. */
+export function createLogger(
+  opts: { service: string; level?: string; format?: LogFormat },
+  destination?: DestinationStream,
+): Logger {
   return pino(
     {
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
@@ -38,6 +47,20 @@ export function createLogger(opts: { service: string; level?: string }, destinat
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: stdSerializers.err, error: stdSerializers.err },
     },
-    destination,
+    opts.format === "pretty" ? prettyStream(destination) : destination,
   );
+}
+
+/** pino-pretty in the process, synchronous, so a line is on the terminal before a crash or an
+ *  exit (a transport's worker thread could lose the last lines); colours on, as only a terminal
+ *  asks for this format. */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pretty({
+    colorize: true,
+    sync: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    messageFormat: "{service}: {msg}",
+    ignore: "service",
+    ...(destination ? { destination } : {}),
+  });
 }

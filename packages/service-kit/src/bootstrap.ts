@@ -10,17 +10,30 @@ import {
   type KafkaClient,
   type Publisher,
 } from "@orderflow/kafka";
-import { createLogger, createMetrics, initTracing, type Logger, type TracesExporter } from "@orderflow/observability";
+import {
+  createLogger,
+  createMetrics,
+  initTracing,
+  type LogFormat,
+  type Logger,
+  type TracesExporter,
+} from "@orderflow/observability";
+import { drainableServer } from "./drain.js";
 import type { ReadinessCheck } from "./health.js";
-import { onShutdown } from "./shutdown.js";
+import { onShutdown, type ShutdownOptions } from "./shutdown.js";
 import type { Express } from "express";
 
-type TelemetryEnv = { LOG_LEVEL: string; TRACES_EXPORTER: TracesExporter; OTLP_TRACES_URL?: string | undefined };
+type TelemetryEnv = {
+  LOG_LEVEL: string;
+  LOG_FORMAT: LogFormat;
+  TRACES_EXPORTER: TracesExporter;
+  OTLP_TRACES_URL?: string | undefined;
+};
 type KafkaEnv = Parameters<typeof kafkaSecurity>[0] & { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string };
 
 /** The service's logger, its traces (exported as TRACES_EXPORTER says) and its metrics registry. */
 function serviceTelemetry(service: string, env: TelemetryEnv) {
-  const log = createLogger({ service, level: env.LOG_LEVEL });
+  const log = createLogger({ service, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   const tracing = initTracing({
     service,
     exporter: env.TRACES_EXPORTER,
@@ -89,13 +102,25 @@ export async function startConsuming(
   };
 }
 
-/** Serves `app` on `port`, logging `listening` once it does; on SIGTERM/SIGINT stops taking
- *  requests, then runs `steps` in order within the grace period. */
+/** Serves `app` on `port`, logging `listening` once it does; on SIGTERM/SIGINT drains for
+ *  `drainMs` (/readyz 503, requests still served), stops taking requests, then runs `steps` in
+ *  order within the grace period. */
 export function serve(
   app: Express,
-  opts: { port: number; log: Logger; graceMs: number; listening: [fields: object, message: string] },
+  opts: Omit<ShutdownOptions, "server" | "delay"> & {
+    port: number;
+    graceMs: number;
+    listening: [fields: object, message: string];
+  },
   steps: (() => Promise<unknown>)[],
 ): void {
-  const server = app.listen(opts.port, () => opts.log.info(opts.listening[0], opts.listening[1]));
-  onShutdown({ log: opts.log, graceMs: opts.graceMs, server }, steps);
+  const { port, listening, ...shutdown } = opts;
+  const server = drainableServer(app);
+  // a port in use is a failed start, not a service running without its HTTP side
+  server.server.once("error", (err) => {
+    opts.log.fatal({ err, port }, "failed to start");
+    process.exit(1);
+  });
+  server.server.listen(port, () => opts.log.info(listening[0], listening[1]));
+  onShutdown({ ...shutdown, server }, steps);
 }

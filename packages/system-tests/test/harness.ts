@@ -132,6 +132,8 @@ export class Service {
         KAFKA_BROKERS,
         KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
         LOG_LEVEL: "debug",
+        // the lines are parsed as JSON, whatever a developer's shell exports
+        LOG_FORMAT: "json",
         ...(name === "outbox-relay"
           ? { RELAY_DATABASES }
           : name === "ops-console" || name === "payment-provider"
