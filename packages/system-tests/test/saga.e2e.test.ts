@@ -358,12 +358,12 @@ describe("operability", () => {
     await vi.waitFor(
       async () =>
         expect(await (await fetch(payment.url("/metrics"))).text(), "a lag sample").toMatch(
-          /orderflow_consumer_lag\{[^}]*group="payment"/,
+          /orderflow_consumer_lag_records\{[^}]*group="payment"/,
         ),
       { ...poll, timeout: 20_000 },
     );
     expect(await (await fetch(relay.url("/metrics"))).text()).toMatch(
-      /orderflow_relay_published_total\{[^}]*database="order"/,
+      /orderflow_relay_published_records_total\{[^}]*database="order"/,
     );
   });
 
