@@ -302,7 +302,12 @@ describe("the saga's duration", () => {
     const dispatched = outcome("ShipmentDispatched", shipped.orderId);
     await applySagaEvents(timed, [dispatched]);
     await applySagaEvents(timed, [dispatched]); // a redelivery records nothing, so observes nothing
-    const { values } = await metrics.registry.getSingleMetric("orderflow_saga_duration_seconds")!.get();
+    // a histogram's values name their series (_bucket, _sum, _count)
+    const values = (await metrics.registry.getSingleMetric("orderflow_saga_duration_seconds")!.get()).values as {
+      metricName: string;
+      labels: Record<string, unknown>;
+      value: number;
+    }[];
     const sample = (series: string, outcome: string, le?: number) =>
       values.find(
         (v) =>
