@@ -27,8 +27,9 @@ interface Rule {
   expr: string;
   annotations: Record<string, string>;
 }
-const rules = (parse(fs.readFileSync(path.join(prom, "alerts.yml"), "utf8")) as { groups: { rules: Rule[] }[] })
-  .groups.flatMap((g) => g.rules);
+const rules = (
+  parse(fs.readFileSync(path.join(prom, "alerts.yml"), "utf8")) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((g) => g.rules);
 const dashboard = JSON.parse(fs.readFileSync(path.join(root, "infra/grafana/dashboards/orderflow.json"), "utf8")) as {
   panels: { title: string; targets?: { expr: string }[] }[];
 };
@@ -58,8 +59,14 @@ describe("promtool", () => {
     ).tests.flatMap((t) => t.alert_rule_test);
     for (const { alert } of rules) {
       const mine = tests.filter((t) => t.alertname === alert);
-      expect(mine.some((t) => t.exp_alerts.length > 0), `${alert} fires in a test`).toBe(true);
-      expect(mine.some((t) => t.exp_alerts.length === 0), `${alert} stays quiet in a test`).toBe(true);
+      expect(
+        mine.some((t) => t.exp_alerts.length > 0),
+        `${alert} fires in a test`,
+      ).toBe(true);
+      expect(
+        mine.some((t) => t.exp_alerts.length === 0),
+        `${alert} stays quiet in a test`,
+      ).toBe(true);
     }
   });
 });
@@ -108,7 +115,9 @@ async function exportedSeries(): Promise<Set<string>> {
   for (const file of sourceFiles()) {
     const text = fs.readFileSync(file, "utf8");
     for (const m of text.matchAll(/"(orderflow_[a-z0-9_]+)"/g)) {
-      const near = [...text.slice(Math.max(0, m.index - 300), m.index + 300).matchAll(/\b(?:new |\.)(counter|gauge|histogram)\(/gi)];
+      const near = [
+        ...text.slice(Math.max(0, m.index - 300), m.index + 300).matchAll(/\b(?:new |\.)(counter|gauge|histogram)\(/gi),
+      ];
       const nearest = near.sort((a, b) => Math.abs(a.index - 300) - Math.abs(b.index - 300))[0];
       if (nearest) add(m[1]!, nearest[1]!.toLowerCase());
     }

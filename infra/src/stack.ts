@@ -7,13 +7,7 @@ import { createKafkaClient, ensureTopics } from "@orderflow/kafka";
 import { loadStackEnv, SERVICE_DATABASES, type StackEnv } from "./env.js";
 import { bootstrapServers, kafkaDown, kafkaLayout, kafkaRunning, kafkaUp, runningLayout } from "./stack/kafka.js";
 import { adminUrl, pgDown, pgPaths, pgRunning, pgUp } from "./stack/postgres.js";
-import {
-  prometheusDown,
-  prometheusPaths,
-  prometheusRunning,
-  prometheusUp,
-  prometheusUrl,
-} from "./stack/prometheus.js";
+import { prometheusDown, prometheusPaths, prometheusRunning, prometheusUp, prometheusUrl } from "./stack/prometheus.js";
 
 const say = (m: string) => console.log(m);
 

@@ -68,7 +68,9 @@ describe("the stack's Prometheus", () => {
     const env = await stackEnv({ PROMETHEUS_BIN: path.join(dir, "no-such-prometheus") });
     const said: string[] = [];
     expect(await prometheusUp(env, (m) => said.push(m))).toBeUndefined();
-    expect(said.join("\n")).toMatch(/no-such-prometheus not found, so the stack runs without it.*apt-get install prometheus/);
+    expect(said.join("\n")).toMatch(
+      /no-such-prometheus not found, so the stack runs without it.*apt-get install prometheus/,
+    );
   });
 
   it("is left out when ORDERFLOW_PROMETHEUS=off", async () => {

@@ -75,8 +75,11 @@ export async function prometheusUp(env: StackEnv, log: (m: string) => void): Pro
   if (!child.pid) throw new Error(`prometheus: ${env.PROMETHEUS_BIN} could not be started`);
   fs.writeFileSync(p.pidFile, String(child.pid));
   const pid = child.pid;
-  await waitFor("prometheus", () => prometheusRunning(env), 60_000, () =>
-    isAlive(pid) ? undefined : `exited at start-up\n--- ${p.log} ---\n${tail(p.log)}`,
+  await waitFor(
+    "prometheus",
+    () => prometheusRunning(env),
+    60_000,
+    () => (isAlive(pid) ? undefined : `exited at start-up\n--- ${p.log} ---\n${tail(p.log)}`),
   );
   log(`prometheus: started (pid ${pid}) on ${prometheusUrl(env)}, scraping the services every 5 s`);
   return pid;
