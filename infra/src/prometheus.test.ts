@@ -110,8 +110,8 @@ async function exportedSeries(): Promise<Set<string>> {
     if (kind === "histogram") for (const s of ["_bucket", "_sum", "_count"]) series.add(name + s);
     else series.add(name);
   };
-  for (const m of (await createMetrics("drift").registry.getMetricsAsJSON()) as { name: string; type: string }[])
-    add(m.name, m.type);
+  // prom-client's typings say a numeric enum; at run time the type is the text format's word
+  for (const m of await createMetrics("drift").registry.getMetricsAsJSON()) add(m.name, String(m.type));
   for (const file of sourceFiles()) {
     const text = fs.readFileSync(file, "utf8");
     for (const m of text.matchAll(/"(orderflow_[a-z0-9_]+)"/g)) {

@@ -21,7 +21,7 @@ interface StreamSlot {
 }
 
 /** How an order's saga ended, as orderflow_saga_duration_seconds labels it. */
-export type SagaOutcome = "shipped" | "cancelled";
+type SagaOutcome = "shipped" | "cancelled";
 
 /** Told once per order whose terminal event a committed run recorded: OrderPlaced → that event. */
 export type SagaEnded = (outcome: SagaOutcome, seconds: number) => void;
