@@ -365,6 +365,10 @@ describe("operability", () => {
     expect(await (await fetch(relay.url("/metrics"))).text()).toMatch(
       /orderflow_relay_published_records_total\{[^}]*database="order"/,
     );
+    // the orders shipped above, timed from OrderPlaced by the order service
+    expect(await (await fetch(order.url("/metrics"))).text()).toMatch(
+      /orderflow_saga_duration_seconds_count\{[^}]*outcome="shipped"[^}]*\} [1-9]/,
+    );
   });
 
   it("SIGTERM during a batch loses and duplicates nothing", async () => {
