@@ -1,5 +1,6 @@
 // infra/docker-compose.yml cannot drift from the code: its topic job creates exactly the
-// registry's topics with their partitions and retention, and it runs every app.
+// registry's topics with their partitions and retention, it runs every app, every image is pinned,
+// and Prometheus and Grafana get the repository's scrape config, rules and dashboard.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -31,7 +32,9 @@ const compose = parse(resolved.text, { merge: true }) as {
   services: Record<
     string,
     {
+      image?: string;
       command?: string[] | string;
+      volumes?: (string | { source: string; target: string })[];
       build?: { dockerfile: string; context?: string; args?: Record<string, string> };
       environment?: Record<string, string>;
       ports?: (string | { published: number | string; target: number })[];
@@ -85,5 +88,44 @@ describe("docker-compose.yml", () => {
     expect(
       compose.services["outbox-relay"]!.environment!.RELAY_DATABASES!.split(",").map((d) => d.split("=")[0]),
     ).toEqual(["order", "payment", "shipping"]);
+  });
+
+  it("pins every image to a release, never a moving tag", () => {
+    const images = Object.entries(compose.services).flatMap(([name, s]) => (s.image ? [[name, s.image] as const] : []));
+    expect(images.map(([name]) => name)).toEqual(
+      expect.arrayContaining(["kafka", "kafka-ui", "prometheus", "grafana"]),
+    );
+    for (const [name, image] of images) expect(image, name).toMatch(/:v?\d+\.\d+(\.\d+)?(-[\w.]+)?$/);
+  });
+
+  it("runs Prometheus with infra/prometheus (scrape config and rules) and Grafana with its datasource and the dashboard", () => {
+    /** a volume as "source:target", the source relative to infra/ as written (Compose resolves it absolute) */
+    const mounts = (svc: string) =>
+      (compose.services[svc]!.volumes ?? []).map((v) => {
+        const [source, target] = typeof v === "string" ? v.split(":") : [v.source, v.target];
+        return `${path.relative(path.join(root, "infra"), path.resolve(path.join(root, "infra"), source!))}:${target}`;
+      });
+    expect(mounts("prometheus")).toContain("prometheus:/etc/prometheus");
+    expect(compose.services.prometheus!.command).toContain("--config.file=/etc/prometheus/prometheus.yml");
+    expect(mounts("grafana")).toEqual(
+      expect.arrayContaining([
+        "grafana/provisioning:/etc/grafana/provisioning",
+        "grafana/dashboards:/var/lib/grafana/dashboards",
+      ]),
+    );
+    // the scrape config names each app's Compose service on the port that service listens on
+    const scrape = parse(fs.readFileSync(path.join(root, "infra/prometheus/prometheus.yml"), "utf8")) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    for (const app of fs.readdirSync(path.join(root, "apps"))) {
+      const job = scrape.scrape_configs.find((j) => j.job_name === app);
+      expect(job?.static_configs[0]?.targets, app).toEqual([`${app}:${compose.services[app]!.build!.args!.PORT}`]);
+    }
+    const ds = parse(
+      fs.readFileSync(path.join(root, "infra/grafana/provisioning/datasources/prometheus.yml"), "utf8"),
+    ) as {
+      datasources: { type: string; url: string }[];
+    };
+    expect(ds.datasources).toEqual([expect.objectContaining({ type: "prometheus", url: "http://prometheus:9090" })]);
   });
 });

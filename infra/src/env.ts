@@ -52,6 +52,12 @@ const Env = z.object({
   PG_BIN: z.string().optional(),
   /** OS user that runs PostgreSQL when the stack is started as root (postgres refuses root) */
   PG_OS_USER: z.string().default("postgres"),
+  /** on (default) or off: whether `pnpm stack up` starts a Prometheus scraping the services */
+  ORDERFLOW_PROMETHEUS: z.enum(["on", "off"]).default("on"),
+  PROMETHEUS_HOST: z.string().min(1).default("127.0.0.1"),
+  PROMETHEUS_PORT: port.default(9090),
+  /** Debian's package `prometheus` installs it here */
+  PROMETHEUS_BIN: z.string().min(1).default("/usr/bin/prometheus"),
   PATH: z.string().default(""),
 });
 

@@ -1,11 +1,13 @@
 // `pnpm stack up|down|status|reset|topics`: the local stack with no Docker — a real Kafka broker
-// (KRaft) from the Maven Central jars and a private PostgreSQL, data and logs under .stack/.
+// (KRaft) from the Maven Central jars, a private PostgreSQL and (when installed) a Prometheus
+// scraping the services, data and logs under .stack/.
 import fs from "node:fs";
 import { pino } from "pino";
 import { createKafkaClient, ensureTopics } from "@orderflow/kafka";
 import { loadStackEnv, SERVICE_DATABASES, type StackEnv } from "./env.js";
 import { bootstrapServers, kafkaDown, kafkaLayout, kafkaRunning, kafkaUp, runningLayout } from "./stack/kafka.js";
 import { adminUrl, pgDown, pgPaths, pgRunning, pgUp } from "./stack/postgres.js";
+import { prometheusDown, prometheusPaths, prometheusRunning, prometheusUp, prometheusUrl } from "./stack/prometheus.js";
 
 const say = (m: string) => console.log(m);
 
@@ -28,14 +30,17 @@ async function up(env: StackEnv): Promise<void> {
   await pgUp(env, say);
   await kafkaUp(env, say);
   await createTopics(env);
+  await prometheusUp(env, say);
   say(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   say(
     `  kafka     ${bootstrapServers(env).join(",")}${env.KAFKA_NODES === 3 ? " (3-node KRaft cluster, replication factor 3, min.insync.replicas 2)" : ""}`,
   );
   say(`  postgres  ${adminUrl(env)} (databases ${SERVICE_DATABASES.join(", ")})`);
+  if (await prometheusRunning(env)) say(`  prometheus ${prometheusUrl(env)}`);
 }
 
 async function down(env: StackEnv): Promise<void> {
+  await prometheusDown(env, say);
   await kafkaDown(env, say);
   await pgDown(env, say);
 }
@@ -48,6 +53,10 @@ async function status(env: StackEnv): Promise<boolean> {
     `kafka     ${k ? "up  " : "down"}  ${bootstrapServers(env, l).join(",")}  logs ${l.nodes.map((n) => n.logs).join(", ")}`,
   );
   say(`postgres  ${p ? "up  " : "down"}  ${env.PG_HOST}:${env.PG_PORT}  log ${pgPaths(env).log}`);
+  // optional: its absence does not fail the status
+  const m = await prometheusRunning(env);
+  const why = env.ORDERFLOW_PROMETHEUS === "off" ? " (ORDERFLOW_PROMETHEUS=off)" : "";
+  say(`prometheus ${m ? "up  " : "down"}  ${prometheusUrl(env)}${why}  log ${prometheusPaths(env).log}`);
   return k && p;
 }
 
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
       fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/kafka/data`, { recursive: true, force: true });
       fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/kafka-cluster`, { recursive: true, force: true });
       fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/postgres`, { recursive: true, force: true });
+      fs.rmSync(`${env.ORDERFLOW_STACK_DIR}/prometheus`, { recursive: true, force: true });
       say("stack data removed (the Kafka jars are kept)");
       return;
     case "topics":

@@ -8,6 +8,7 @@ import { createVerifier, readyWhen, runMain, serve, serviceKafka } from "@orderf
 import { createConsole } from "./console.js";
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
+import { deadLetterMetrics } from "./metrics.js";
 
 const SERVICE = "ops-console";
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   // its producer carries redrives and discards: audit records and re-published originals
   const { kafka, publisher, broker, ready } = serviceKafka(SERVICE, env, log);
   const index = createDeadLetterIndex(kafka, { log });
+  deadLetterMetrics(metrics, index);
   const console = createConsole({
     kafka,
     index,

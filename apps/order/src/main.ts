@@ -14,6 +14,7 @@ import { createDb } from "./db/client.js";
 import { loadEnv } from "./env.js";
 import { createSagaConsumer } from "./events/saga-consumer.js";
 import { createApp } from "./http/app.js";
+import { sagaDurations } from "./saga-metrics.js";
 
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     observer,
     ...databaseConsumers(db, log),
   });
-  const consumer = createSagaConsumer(consumers, deps);
+  const consumer = createSagaConsumer(consumers, { ...deps, sagaEnded: sagaDurations(metrics) });
 
   const app = createApp({
     api: createOrderApi(deps, { client: kafka, publisher }),

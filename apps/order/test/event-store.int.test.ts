@@ -1,6 +1,7 @@
 // The write side under concurrency and the projection's position-awareness, on a real database.
 import { createEvent } from "@orderflow/contracts";
 import type { IncomingEvent } from "@orderflow/kafka";
+import { createMetrics } from "@orderflow/observability";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { placeOrder } from "../src/commands/place-order.js";
 import { createDb, type Db } from "../src/db/client.js";
 import { ConcurrencyConflict } from "../src/db/event-store.js";
 import { readView } from "../src/db/read-model.js";
+import { sagaDurations } from "../src/saga-metrics.js";
 import { applyRecords } from "../src/projection/store.js";
 import { freshDatabase } from "./support.js";
 
@@ -258,6 +260,64 @@ describe("a run of saga outcomes in one transaction", () => {
         outbox: ["OrderPlaced", "OrderCancelled"],
       },
     });
+  });
+});
+
+describe("the saga's duration", () => {
+  it("is observed once per order when its terminal event commits, from its OrderPlaced, by outcome", async () => {
+    const metrics = createMetrics("order");
+    let now = Date.parse("2026-03-01T10:00:00.000Z");
+    const timed = { ...deps, clock: () => new Date(now), sagaEnded: sagaDurations(metrics) };
+    const meta = { correlationId: "saga-duration", causationId: null };
+    const [shipped, declined] = [await placeOrder(timed, input, meta), await placeOrder(timed, input, meta)];
+    const outcome = (type: "PaymentAuthorized" | "PaymentDeclined" | "ShipmentDispatched", orderId: string) =>
+      incoming(
+        createEvent(
+          type,
+          {
+            orderId,
+            paymentId: uuidv7(),
+            shipmentId: uuidv7(),
+            amount: 700,
+            currency: "EUR",
+            reason: "limit",
+            carrier: "DHL",
+            trackingNumber: "DHL1",
+          } as never,
+          {
+            id: uuidv7(),
+            occurredAt: new Date(now).toISOString(),
+            correlationId: "saga-duration",
+            causationId: null,
+            source: "test",
+          },
+        ),
+      );
+    now += 2_000;
+    await applySagaEvents(timed, [
+      outcome("PaymentAuthorized", shipped.orderId),
+      outcome("PaymentDeclined", declined.orderId),
+    ]);
+    now += 88_000;
+    const dispatched = outcome("ShipmentDispatched", shipped.orderId);
+    await applySagaEvents(timed, [dispatched]);
+    await applySagaEvents(timed, [dispatched]); // a redelivery records nothing, so observes nothing
+    // a histogram's values name their series (_bucket, _sum, _count)
+    const values = (await metrics.registry.getSingleMetric("orderflow_saga_duration_seconds")!.get()).values as {
+      metricName: string;
+      labels: Record<string, unknown>;
+      value: number;
+    }[];
+    const sample = (series: string, outcome: string, le?: number) =>
+      values.find(
+        (v) =>
+          v.metricName === `orderflow_saga_duration_seconds_${series}` &&
+          v.labels.outcome === outcome &&
+          v.labels.le === le,
+      )?.value;
+    expect([sample("count", "shipped"), sample("sum", "shipped")]).toEqual([1, 90]);
+    expect([sample("bucket", "shipped", 60), sample("bucket", "shipped", 300)]).toEqual([0, 1]);
+    expect([sample("count", "cancelled"), sample("sum", "cancelled")]).toEqual([1, 2]);
   });
 });
 

@@ -59,12 +59,12 @@ async function main(): Promise<void> {
 /** counts each published batch's rows, per database and per topic */
 function batchMetrics(metrics: Metrics): NonNullable<RelayOptions["onBatch"]> {
   const published = metrics.counter({
-    name: "orderflow_relay_published_total",
+    name: "orderflow_relay_published_records_total",
     help: "Outbox rows published",
     labelNames: ["database", "topic"],
   });
   const batchSize = metrics.histogram({
-    name: "orderflow_relay_batch_size",
+    name: "orderflow_relay_batch_size_records",
     help: "Rows per published batch",
     labelNames: ["database"],
     buckets: [1, 5, 10, 50, 100, 250, 500, 1000],
@@ -92,7 +92,7 @@ function failpointHooks(failpoint: string | undefined, log: RelayOptions["log"])
 /** the backlog gauges per database, and the refresh that reads them from the relay */
 function outboxGauges(metrics: Metrics, relay: Relay): () => Promise<void> {
   const backlog = metrics.gauge({
-    name: "orderflow_outbox_backlog",
+    name: "orderflow_outbox_backlog_rows",
     help: "Unpublished outbox rows",
     labelNames: ["database"],
   });

@@ -22,7 +22,7 @@ describe("kafka consumer metrics", () => {
     expect(text).toMatch(/orderflow_consumer_retries_total\{[^}]*group="payment"[^}]*\} 1/);
     expect(text).toMatch(/orderflow_consumer_lifecycle_events_total\{[^}]*event="group_join"[^}]*\} 1/);
     expect(text).toMatch(/orderflow_consumer_record_duration_seconds_count\{[^}]*outcome="handled"[^}]*\} 1/);
-    expect(text).toMatch(/orderflow_consumer_lag\{[^}]*partition="3"[^}]*\} 7/);
-    expect(text).not.toMatch(/orderflow_consumer_lag\{[^}]*partition="4"/);
+    expect(text).toMatch(/orderflow_consumer_lag_records\{[^}]*partition="3"[^}]*\} 7/);
+    expect(text).not.toMatch(/orderflow_consumer_lag_records\{[^}]*partition="4"/);
   });
 });

@@ -25,7 +25,7 @@ export function kafkaConsumerMetrics(m: Metrics) {
     labelNames: ["group", "event"],
   });
   const lag = m.gauge({
-    name: "orderflow_consumer_lag",
+    name: "orderflow_consumer_lag_records",
     help: "Log end offset minus the group's committed offset, per partition",
     labelNames: ["group", "topic", "partition"],
   });

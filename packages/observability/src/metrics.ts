@@ -22,7 +22,8 @@ export interface Metrics {
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry, prefix: "orderflow_" });
+  // unprefixed, as stock Node.js dashboards query them (process_cpu_user_seconds_total, nodejs_*)
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     counter: (cfg) => new Counter({ ...cfg, registers: [registry] }),

@@ -137,7 +137,9 @@ describe("health", () => {
     const a = app();
     await request(a).get("/cid");
     const r = await request(a).get("/metrics");
-    expect(r.text).toContain("orderflow_process_cpu_user_seconds_total");
-    expect(r.text).toMatch(/orderflow_http_request_duration_seconds_count\{[^}]*route="\/cid"/);
+    // the default Node.js metrics are unprefixed, as stock dashboards query them
+    expect(r.text).toMatch(/^process_cpu_user_seconds_total\{[^}]*service="test"/m);
+    expect(r.text).not.toContain("orderflow_process_");
+    expect(r.text).toMatch(/orderflow_http_request_duration_seconds_count\{[^}]*route="\/cid",status_code="200"/);
   });
 });

@@ -63,18 +63,18 @@ export function requestLogger(_log?: Logger): RequestHandler {
 export function httpMetrics(registry: Registry): RequestHandler {
   const name = "orderflow_http_request_duration_seconds";
   const h =
-    (registry.getSingleMetric(name) as Histogram<"method" | "route" | "status">) ??
+    (registry.getSingleMetric(name) as Histogram<"method" | "route" | "status_code">) ??
     new Histogram({
       name,
       help: "HTTP request duration by method, route and status",
-      labelNames: ["method", "route", "status"],
+      labelNames: ["method", "route", "status_code"],
       registers: [registry],
     });
   return (req, res, next) => {
     const end = h.startTimer();
     res.once("finish", () => {
       const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : "unmatched";
-      end({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route, status_code: String(res.statusCode) });
     });
     next();
   };

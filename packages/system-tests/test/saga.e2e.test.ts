@@ -359,12 +359,16 @@ describe("operability", () => {
     await vi.waitFor(
       async () =>
         expect(await (await fetch(payment.url("/metrics"))).text(), "a lag sample").toMatch(
-          /orderflow_consumer_lag\{[^}]*group="payment"/,
+          /orderflow_consumer_lag_records\{[^}]*group="payment"/,
         ),
       { ...poll, timeout: 20_000 },
     );
     expect(await (await fetch(relay.url("/metrics"))).text()).toMatch(
-      /orderflow_relay_published_total\{[^}]*database="order"/,
+      /orderflow_relay_published_records_total\{[^}]*database="order"/,
+    );
+    // the orders shipped above, timed from OrderPlaced by the order service
+    expect(await (await fetch(order.url("/metrics"))).text()).toMatch(
+      /orderflow_saga_duration_seconds_count\{[^}]*outcome="shipped"[^}]*\} [1-9]/,
     );
   });
 

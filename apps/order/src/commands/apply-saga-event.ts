@@ -11,23 +11,45 @@ import { orderSource, toDomain, type OrderDeps } from "./execute.js";
 
 export const ORDER_GROUP = "order";
 
-/** An order's stream as a run leaves it: the version it was read at, its state, what the run appends. */
+/** An order's stream as a run leaves it: the version it was read at, its state, what the run
+ *  appends, and when it was placed (its OrderPlaced, read with the stream anyway). */
 interface StreamSlot {
   loaded: number;
   state: OrderState;
   appended: StoredOrderEvent[];
+  placedAt: string | undefined;
 }
+
+/** How an order's saga ended, as orderflow_saga_duration_seconds labels it. */
+type SagaOutcome = "shipped" | "cancelled";
+
+/** Told once per order whose terminal event a committed run recorded: OrderPlaced → that event. */
+export type SagaEnded = (outcome: SagaOutcome, seconds: number) => void;
+
+const OUTCOME_OF: Partial<Record<StoredOrderEvent["type"], SagaOutcome>> = {
+  OrderShipped: "shipped",
+  OrderCancelled: "cancelled",
+};
 
 /** Payment and shipping outcomes move orders on (exactly once, through the inbox). A run of
  *  outcomes in one transaction: all applied, or none (the consumer then applies them one by
  *  one). Two statements whatever the run's length; outcomes for the same order apply in their
  *  order. A stream changed since it was read fails the run with a ConcurrencyConflict (retriable). */
 export async function applySagaEvents(
-  deps: OrderDeps,
+  deps: OrderDeps & { sagaEnded?: SagaEnded },
   msgs: IncomingEvent[],
   logFor: (msg: IncomingEvent) => Logger = () => deps.log,
 ): Promise<void> {
-  await applyRun(deps.db, SAGA_RUN, orderSource(deps), msgs, logFor);
+  const changes = await applyRun(deps.db, SAGA_RUN, orderSource(deps), msgs, logFor);
+  // only after the commit: a run rolled back (and then applied record by record) is counted once
+  if (changes && deps.sagaEnded) for (const slot of changes.after.values()) sagaEnd(slot, deps.sagaEnded);
+}
+
+function sagaEnd(slot: StreamSlot, ended: SagaEnded): void {
+  for (const e of slot.appended) {
+    const outcome = OUTCOME_OF[e.type];
+    if (outcome && slot.placedAt) ended(outcome, (Date.parse(e.occurredAt) - Date.parse(slot.placedAt)) / 1000);
+  }
 }
 
 const SAGA_RUN: RunSpec<IncomingEvent, EventRow, StreamSlot> = {
@@ -37,16 +59,21 @@ const SAGA_RUN: RunSpec<IncomingEvent, EventRow, StreamSlot> = {
     new Map(
       [...streamsOf(rows)].map(([orderId, history]) => [
         orderId,
-        { loaded: history.length, state: fold(history.map(toDomain)), appended: [] },
+        {
+          loaded: history.length,
+          state: fold(history.map(toDomain)),
+          appended: [],
+          placedAt: history.find((e) => e.type === "OrderPlaced")?.occurredAt,
+        },
       ]),
     ),
   step: (slot, msg, ctx) => {
     const event = msg.event as SagaInput;
-    const s = slot ?? { loaded: 0, state: undefined, appended: [] };
+    const s = slot ?? { loaded: 0, state: undefined, appended: [], placedAt: undefined };
     const command = commandFor(event);
     const emitted = command ? decide(command, s.state).map((e) => ctx.envelope(e)) : [];
     const next = {
-      loaded: s.loaded,
+      ...s,
       state: fold(emitted.map(toDomain), s.state),
       appended: [...s.appended, ...emitted],
     };
