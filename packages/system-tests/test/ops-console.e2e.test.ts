@@ -57,7 +57,9 @@ const operatorToken = await signToken(LOCAL_DEV_AUTH, {
   ttlSeconds: 3600,
 });
 let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service, provider: Service;
-let prometheus: { proc: ChildProcess; url: string; dir: string; exited: Promise<unknown> } | undefined;
+let prometheus:
+  | { proc: ChildProcess; url: string; dir: string; exited: Promise<unknown>; stopped?: boolean }
+  | undefined;
 let browser: Browser;
 let page: Page;
 let problems: string[] = [];
@@ -119,7 +121,8 @@ async function startPrometheus(): Promise<NonNullable<typeof prometheus>> {
 }
 
 async function stopPrometheus(): Promise<void> {
-  if (!prometheus) return;
+  if (!prometheus || prometheus.stopped) return;
+  prometheus.stopped = true;
   if (prometheus.proc.exitCode === null && prometheus.proc.pid) process.kill(prometheus.proc.pid, "SIGTERM");
   await prometheus.exited;
   fs.rmSync(prometheus.dir, { recursive: true, force: true });
@@ -339,15 +342,17 @@ describe("the ops console", () => {
   });
 
   it("draws lag, records/s and outbox age over the last 15 minutes from Prometheus, a line per group or database", async () => {
-    await place();
-    // the series each chart draws, scraped at least twice (records/s is a rate over them)
+    // half a minute of scrapes with an order placed every 5 s, so each line has a shape to draw
     await vi.waitFor(
       async () => {
+        await place();
+        const scraped = "min(count_over_time(orderflow_outbox_oldest_pending_seconds[1m])) >= 30";
+        expect(await promSeries(scraped), "30 s of the services' samples").toBe(1);
         expect(await promSeries("orderflow_consumer_lag_records"), "lag samples").toBeGreaterThan(0);
         expect(await promSeries("rate(orderflow_consumer_records_total[1m])"), "records/s").toBeGreaterThan(0);
         expect(await promSeries("orderflow_outbox_oldest_pending_seconds"), "outbox age").toBeGreaterThan(0);
       },
-      { ...poll, timeout: 60_000 },
+      { timeout: 90_000, interval: 5000 },
     );
     await page.getByRole("link", { name: "History" }).click();
     const charts = page.getByTestId("history-chart");
@@ -372,7 +377,17 @@ describe("the ops console", () => {
     await shot("7-history-charts");
   });
 
-  it("says plainly that no Prometheus is configured, when the console has none", async () => {
+  it("says plainly when its Prometheus does not answer, and when the console has none", async () => {
+    await stopPrometheus();
+    await page.reload();
+    await page.getByRole("heading", { name: "History" }).waitFor();
+    await expect.poll(() => page.getByTestId("history-unavailable").count()).toBe(3);
+    expect(await page.getByTestId("history-unavailable").first().innerText()).toMatch(
+      /^Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer: .*ECONNREFUSED/,
+    );
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("8-history-prometheus-down");
+
     await opsConsole.stop();
     opsConsole = await startConsole({ OPS_PROMETHEUS_URL: "none" }).then((s) => s.ready());
     await page.goto(opsConsole.url("/#/history"));
@@ -380,7 +395,7 @@ describe("the ops console", () => {
     await expect.poll(() => message.innerText()).toMatch(/^No Prometheus configured: set OPS_PROMETHEUS_URL/);
     expect(await page.getByTestId("history-chart").count()).toBe(0);
     expect(await accessibilityViolations()).toEqual([]);
-    await shot("8-history-no-prometheus");
+    await shot("9-history-no-prometheus");
   });
 
   it("refuses the API without an operator credential, and names what is wrong with an action", async () => {

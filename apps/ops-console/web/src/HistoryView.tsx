@@ -100,25 +100,40 @@ function ChartSection({ name, title, unit, what, chart }: (typeof CHARTS)[number
       <p className="hint">{what}</p>
       {chart.status === "unavailable" && (
         <p className="banner warn" data-testid="history-unavailable">
-          Prometheus unavailable: {chart.reason}
+          {chart.reason}
         </p>
       )}
       {chart.status === "ok" && chart.series.length === 0 && <p>No data in the last 15 minutes.</p>}
-      {chart.status === "ok" && chart.series.length > 0 && (
-        <>
-          <TimeSeriesChart timestamps={chart.timestamps} series={chart.series} unit={unit} />
-          <p className="latest" data-testid="history-latest">
-            Latest:{" "}
-            {chart.series.map((s, i) => (
-              <span key={s.name} data-series={s.name}>
-                {i > 0 && " · "}
-                {s.name} {latest(s.values)}
-              </span>
-            ))}
-          </p>
-        </>
-      )}
+      {chart.status === "ok" && chart.series.length > 0 && <Drawn chart={chart} unit={unit} />}
     </section>
+  );
+}
+
+/** The chart from its first sample on: a Prometheus younger than the window (or series newer than
+ *  it) fills the width instead of drawing a sliver at the right edge; the hint says so. */
+function Drawn({ chart, unit }: { chart: Extract<HistoryChart, { status: "ok" }>; unit: string }) {
+  const firstIndex = chart.timestamps.findIndex((_, i) => chart.series.some((s) => s.values[i] != null));
+  const from = Math.max(0, firstIndex);
+  const series = from === 0 ? chart.series : chart.series.map((s) => ({ ...s, values: s.values.slice(from) }));
+  const since = new Date((chart.timestamps[from] ?? 0) * 1000);
+  return (
+    <>
+      {from > 0 && (
+        <p className="hint" data-testid="history-since">
+          no samples before {since.toLocaleTimeString("en-GB", { hour12: false })}: the chart starts there
+        </p>
+      )}
+      <TimeSeriesChart timestamps={chart.timestamps.slice(from)} series={series} unit={unit} />
+      <p className="latest" data-testid="history-latest">
+        Latest:{" "}
+        {chart.series.map((s, i) => (
+          <span key={s.name} data-series={s.name}>
+            {i > 0 && " · "}
+            {s.name} {latest(s.values)}
+          </span>
+        ))}
+      </p>
+    </>
   );
 }
 
