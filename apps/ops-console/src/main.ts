@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const history = createHistory({ prometheusUrl: env.OPS_PROMETHEUS_URL, log });
   // `pnpm dev`: the page from web/ through Vite, reloading on edit; otherwise the built dist/web
-  const devPage = env.OPS_PAGE === "vite" ? await (await import("./http/vite-page.js")).createVitePage() : undefined;
+  const devPage = env.OPS_PAGE === "vite" ? await (await import("./http/vite-page.js")).createVitePage(log) : undefined;
 
   const app = createApp({
     console,

@@ -84,7 +84,7 @@ describe("the page under `pnpm dev` (OPS_PAGE=vite)", () => {
   let server: Server;
   let url: string;
   beforeAll(async () => {
-    page = await createVitePage(await freePort());
+    page = await createVitePage(pino({ level: "silent" }), await freePort());
     ({ server, url } = await listen(createApp(deps({ devPage: page.handler }))));
   }, 30_000);
   afterAll(async () => {
