@@ -57,6 +57,9 @@ const operatorToken = await signToken(LOCAL_DEV_AUTH, {
   ttlSeconds: 3600,
 });
 let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service, provider: Service;
+/** the order app's read-model process; its HTTP port (health, metrics) is any free one */
+let projection: Service;
+let projectionPort: number;
 let prometheus:
   | { proc: ChildProcess; url: string; dir: string; exited: Promise<unknown>; stopped?: boolean }
   | undefined;
@@ -82,7 +85,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Debian's Prometheus on a free port with a data directory of its own, scraping this test's six
+/** Debian's Prometheus on a free port with a data directory of its own, scraping this test's
  *  processes every second */
 async function startPrometheus(): Promise<NonNullable<typeof prometheus>> {
   if (!fs.existsSync(PROMETHEUS))
@@ -90,7 +93,7 @@ async function startPrometheus(): Promise<NonNullable<typeof prometheus>> {
       `no Prometheus at ${PROMETHEUS}: install Debian's (apt-get install prometheus) or set PROMETHEUS_PATH`,
     );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderflow-e2e-prometheus-"));
-  const targets = Object.values(PORTS).map((p) => `"127.0.0.1:${p}"`);
+  const targets = [...Object.values(PORTS), projectionPort].map((p) => `"127.0.0.1:${p}"`);
   fs.writeFileSync(
     path.join(dir, "prometheus.yml"),
     `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: orderflow-e2e\n    static_configs: [{ targets: [${targets.join(", ")}] }]\n`,
@@ -204,16 +207,18 @@ beforeAll(async () => {
   migrateAll();
   await ensureTopics(kafka);
   fs.mkdirSync(path.join(repoRoot, ".stack", "test-logs"), { recursive: true });
+  projectionPort = await freePort();
   prometheus = await startPrometheus();
   provider = await Service.start("payment-provider", PORTS.provider).then((s) => s.ready());
-  [relay, order, shipping, opsConsole] = await Promise.all([
+  [relay, order, projection, shipping, opsConsole] = await Promise.all([
     Service.start("outbox-relay", PORTS.relay),
     Service.start("order", PORTS.order),
+    Service.start("order-projection", projectionPort),
     Service.start("shipping", PORTS.shipping, { SHIPPING_DISPATCH_DELAY_MS: "300" }),
     startConsole({ OPS_PROMETHEUS_URL: prometheus.url }),
   ]);
   payment = await startPayment();
-  await Promise.all([relay.ready(), order.ready(), shipping.ready(), opsConsole.ready()]);
+  await Promise.all([relay.ready(), order.ready(), projection.ready(), shipping.ready(), opsConsole.ready()]);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on(
@@ -233,7 +238,9 @@ afterEach(() => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([order, payment, shipping, relay, opsConsole, provider].filter(Boolean).map((s) => s.stop()));
+  await Promise.all(
+    [order, projection, payment, shipping, relay, opsConsole, provider].filter(Boolean).map((s) => s.stop()),
+  );
   await stopPrometheus();
   await deletePrefixedTopics(kafka);
   await dropDatabases();
