@@ -5,6 +5,7 @@ import {
   checkApiServiceEnv,
   httpPort,
   httpUrl,
+  httpUrlOrNone,
   positiveInt,
   serviceConfig,
   serviceEnv,
@@ -19,6 +20,15 @@ const config = serviceConfig("ops-console", checkApiServiceEnv, {
   RELAY_URL: httpUrl("http://127.0.0.1:3004").describe(
     "the outbox relay: outbox backlog, oldest pending age and throughput per database",
   ),
+  OPS_PROMETHEUS_URL: httpUrlOrNone("http://127.0.0.1:9090").describe(
+    "the Prometheus the history charts ask (its /api/v1/query_range); none or empty: no charts, and the page says so",
+  ),
+  OPS_PAGE: z
+    .enum(["built", "vite"])
+    .default("built")
+    .describe(
+      "built: serve the built page (dist/web); vite: Vite's dev server with reload on edit, as `pnpm dev` runs it (needs the devDependencies)",
+    ),
   OPS_HEALTH_CACHE_MS: positiveInt(1000).describe(
     "how long one flow-health snapshot is reused (many open pages, one set of broker questions)",
   ),

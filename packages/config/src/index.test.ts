@@ -8,6 +8,7 @@ import {
   consumingServiceEnv,
   httpPort,
   httpUrl,
+  httpUrlOrNone,
   LOCAL_DEV_JWT_SECRET,
   parseEnv,
   port,
@@ -92,6 +93,25 @@ describe("secrets in configuration errors", () => {
       algorithm: "HS256",
       secret: LOCAL_DEV_JWT_SECRET,
     });
+  });
+});
+
+describe("httpUrlOrNone", () => {
+  const shape = { UPSTREAM_URL: httpUrlOrNone("http://127.0.0.1:9090") };
+
+  it("defaults to the fallback, drops trailing slashes, and reads none or empty as absent", () => {
+    expect(parseEnv("svc", shape, {}).UPSTREAM_URL).toBe("http://127.0.0.1:9090");
+    expect(parseEnv("svc", shape, { UPSTREAM_URL: "https://prom.example/x/" }).UPSTREAM_URL).toBe(
+      "https://prom.example/x",
+    );
+    expect(parseEnv("svc", shape, { UPSTREAM_URL: "none" }).UPSTREAM_URL).toBeNull();
+    expect(parseEnv("svc", shape, { UPSTREAM_URL: " " }).UPSTREAM_URL).toBeNull();
+  });
+
+  it("refuses anything else, naming the variable", () => {
+    expect(() => parseEnv("svc", shape, { UPSTREAM_URL: "prometheus:9090" })).toThrow(
+      /UPSTREAM_URL: must be an http\(s\) URL, or none/,
+    );
   });
 });
 

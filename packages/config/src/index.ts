@@ -41,6 +41,24 @@ export const httpUrl = (fallback: string) =>
     .default(fallback)
     .transform((u) => u.replace(/\/+$/, ""));
 
+/** An http(s) URL as `httpUrl`, or null when set to `none` or empty: what it points at is then
+ *  not there, and the feature that reads it says so instead of failing. */
+export const httpUrlOrNone = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((s, ctx) => {
+      if (s === "" || s === "none") return null;
+      if (z.url({ protocol: /^https?$/ }).safeParse(s).success) return s.replace(/\/+$/, "");
+      ctx.issues.push({
+        code: "custom",
+        input: s,
+        message: "must be an http(s) URL, or none (or empty) to turn it off",
+      });
+      return z.NEVER;
+    });
+
 /** The port a service serves its API, health and metrics on. */
 export const httpPort = (fallback: number) =>
   port(fallback).describe("HTTP port of the service (`/healthz`, `/readyz`, `/metrics` and its API)");

@@ -164,3 +164,29 @@ export type ActionResponse = z.infer<typeof ActionResponse>;
 /** GET /api/audit: newest first */
 export const AuditList = z.object({ entries: z.array(AuditEntryView) });
 export type AuditList = z.infer<typeof AuditList>;
+
+/** the console's history charts, each a fixed Prometheus query over the last 15 minutes */
+export const HistoryChartName = z.enum(["consumer-lag", "consumer-throughput", "outbox-age"]);
+export type HistoryChartName = z.infer<typeof HistoryChartName>;
+
+/** one line of a chart: a consumer group or a database, a value per timestamp (null: no sample) */
+export const HistorySeries = z.object({ name: z.string(), values: z.array(z.number().nullable()) });
+export type HistorySeries = z.infer<typeof HistorySeries>;
+
+/**
+ * GET /api/history/:chart. Prometheus being absent or down is an answer too (200), never an
+ * error: "unconfigured" (no OPS_PROMETHEUS_URL) or "unavailable" with the reason.
+ */
+export const HistoryChart = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("ok"),
+    chart: HistoryChartName,
+    /** unix seconds, evenly spaced by stepSeconds; every series has a value (or null) for each */
+    timestamps: z.array(z.number()),
+    stepSeconds: z.number(),
+    series: z.array(HistorySeries),
+  }),
+  z.object({ status: z.literal("unconfigured"), chart: HistoryChartName, reason: z.string() }),
+  z.object({ status: z.literal("unavailable"), chart: HistoryChartName, reason: z.string() }),
+]);
+export type HistoryChart = z.infer<typeof HistoryChart>;

@@ -1,7 +1,11 @@
 // The ops console in a real headless Chromium (Debian's, driven by playwright-core) against the
-// four services and the console as separate processes on the local stack. Screenshots of every
-// step land in packages/system-tests/artifacts/ops-console/.
+// four services and the console as separate processes on the local stack, with a Prometheus of
+// its own (Debian's) scraping them for the history charts. Screenshots of every step land in
+// packages/system-tests/artifacts/ops-console/.
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { createKafkaClient, deletePrefixedTopics, ensureTopics } from "@orderflow/kafka";
@@ -25,6 +29,7 @@ import {
 
 const PORTS = { order: 3111, payment: 3112, shipping: 3113, relay: 3114, console: 3115, provider: 3116 } as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const PROMETHEUS = process.env.PROMETHEUS_PATH ?? "/usr/bin/prometheus";
 const ARTIFACTS = path.join(repoRoot, "packages", "system-tests", "artifacts", "ops-console");
 // the flags a machine without network access needs (ENVIRONMENT.md); playwright adds --headless and a fresh profile
 const CHROMIUM_ARGS = [
@@ -52,6 +57,12 @@ const operatorToken = await signToken(LOCAL_DEV_AUTH, {
   ttlSeconds: 3600,
 });
 let order: Service, payment: Service, shipping: Service, relay: Service, opsConsole: Service, provider: Service;
+/** the order app's read-model process; its HTTP port (health, metrics) is any free one */
+let projection: Service;
+let projectionPort: number;
+let prometheus:
+  | { proc: ChildProcess; url: string; dir: string; exited: Promise<unknown>; stopped?: boolean }
+  | undefined;
 let browser: Browser;
 let page: Page;
 let problems: string[] = [];
@@ -64,6 +75,77 @@ const startPayment = (env: Record<string, string> = {}) =>
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
+
+/** a port nobody listens on now (the local stack's Prometheus has 9090) */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Debian's Prometheus on a free port with a data directory of its own, scraping this test's
+ *  processes every second */
+async function startPrometheus(): Promise<NonNullable<typeof prometheus>> {
+  if (!fs.existsSync(PROMETHEUS))
+    throw new Error(
+      `no Prometheus at ${PROMETHEUS}: install Debian's (apt-get install prometheus) or set PROMETHEUS_PATH`,
+    );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orderflow-e2e-prometheus-"));
+  const targets = [...Object.values(PORTS), projectionPort].map((p) => `"127.0.0.1:${p}"`);
+  fs.writeFileSync(
+    path.join(dir, "prometheus.yml"),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: orderflow-e2e\n    static_configs: [{ targets: [${targets.join(", ")}] }]\n`,
+  );
+  const port = await freePort();
+  const proc = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${path.join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const log = fs.createWriteStream(path.join(repoRoot, ".stack", "test-logs", `prometheus-${port}.log`));
+  proc.stdout!.pipe(log);
+  proc.stderr!.pipe(log);
+  const exited = new Promise((r) => proc.once("exit", r));
+  const url = `http://127.0.0.1:${port}`;
+  await vi.waitFor(
+    async () => {
+      expect(proc.exitCode, "Prometheus exited early: see .stack/test-logs").toBeNull();
+      expect((await fetch(`${url}/-/ready`).catch(() => undefined))?.status, "Prometheus /-/ready").toBe(200);
+    },
+    { ...poll, timeout: 60_000 },
+  );
+  return { proc, url, dir, exited };
+}
+
+async function stopPrometheus(): Promise<void> {
+  if (!prometheus || prometheus.stopped) return;
+  prometheus.stopped = true;
+  if (prometheus.proc.exitCode === null && prometheus.proc.pid) process.kill(prometheus.proc.pid, "SIGTERM");
+  await prometheus.exited;
+  fs.rmSync(prometheus.dir, { recursive: true, force: true });
+}
+
+/** the number of series Prometheus has now for an instant query */
+async function promSeries(query: string): Promise<number> {
+  const r = await fetch(`${prometheus!.url}/api/v1/query?${new URLSearchParams({ query })}`);
+  const body = (await r.json()) as { status: string; data?: { result: unknown[] } };
+  expect(body.status, `Prometheus query ${query}`).toBe("success");
+  return body.data!.result.length;
+}
+
+const startConsole = (env: Record<string, string>) =>
+  Service.start("ops-console", PORTS.console, {
+    ORDER_URL: `http://127.0.0.1:${PORTS.order}`,
+    RELAY_URL: `http://127.0.0.1:${PORTS.relay}`,
+    OPS_HEALTH_CACHE_MS: "200",
+    ...env,
+  });
 
 // biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what the test checks; a caller names T where it wants one
 async function consoleApi<T = any>(p: string): Promise<T> {
@@ -124,19 +206,19 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
   migrateAll();
   await ensureTopics(kafka);
+  fs.mkdirSync(path.join(repoRoot, ".stack", "test-logs"), { recursive: true });
+  projectionPort = await freePort();
+  prometheus = await startPrometheus();
   provider = await Service.start("payment-provider", PORTS.provider).then((s) => s.ready());
-  [relay, order, shipping, opsConsole] = await Promise.all([
+  [relay, order, projection, shipping, opsConsole] = await Promise.all([
     Service.start("outbox-relay", PORTS.relay),
     Service.start("order", PORTS.order),
+    Service.start("order-projection", projectionPort),
     Service.start("shipping", PORTS.shipping, { SHIPPING_DISPATCH_DELAY_MS: "300" }),
-    Service.start("ops-console", PORTS.console, {
-      ORDER_URL: `http://127.0.0.1:${PORTS.order}`,
-      RELAY_URL: `http://127.0.0.1:${PORTS.relay}`,
-      OPS_HEALTH_CACHE_MS: "200",
-    }),
+    startConsole({ OPS_PROMETHEUS_URL: prometheus.url }),
   ]);
   payment = await startPayment();
-  await Promise.all([relay.ready(), order.ready(), shipping.ready(), opsConsole.ready()]);
+  await Promise.all([relay.ready(), order.ready(), projection.ready(), shipping.ready(), opsConsole.ready()]);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on(
@@ -156,7 +238,10 @@ afterEach(() => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([order, payment, shipping, relay, opsConsole, provider].filter(Boolean).map((s) => s.stop()));
+  await Promise.all(
+    [order, projection, payment, shipping, relay, opsConsole, provider].filter(Boolean).map((s) => s.stop()),
+  );
+  await stopPrometheus();
   await deletePrefixedTopics(kafka);
   await dropDatabases();
 });
@@ -261,6 +346,63 @@ describe("the ops console", () => {
       .toMatch(/^\D*[0-9.]*[1-9]/);
     expect(await accessibilityViolations()).toEqual([]);
     await shot("6-flow-health");
+  });
+
+  it("draws lag, records/s and outbox age over the last 15 minutes from Prometheus, a line per group or database", async () => {
+    // half a minute of scrapes with an order placed every 5 s, so each line has a shape to draw
+    await vi.waitFor(
+      async () => {
+        await place();
+        const scraped = "min(count_over_time(orderflow_outbox_oldest_pending_seconds[1m])) >= 30";
+        expect(await promSeries(scraped), "30 s of the services' samples").toBe(1);
+        expect(await promSeries("orderflow_consumer_lag_records"), "lag samples").toBeGreaterThan(0);
+        expect(await promSeries("rate(orderflow_consumer_records_total[1m])"), "records/s").toBeGreaterThan(0);
+        expect(await promSeries("orderflow_outbox_oldest_pending_seconds"), "outbox age").toBeGreaterThan(0);
+      },
+      { timeout: 90_000, interval: 5000 },
+    );
+    await page.getByRole("link", { name: "History" }).click();
+    const charts = page.getByTestId("history-chart");
+    await expect.poll(() => charts.count()).toBe(3);
+    const chart = (name: string) => page.locator(`[data-testid="history-chart"][data-chart="${name}"]`);
+    for (const name of ["consumer-lag", "consumer-throughput", "outbox-age"]) {
+      await expect.poll(() => chart(name).getAttribute("data-status"), { message: name }).toBe("ok");
+      // uPlot drew its canvas, and its legend names each line
+      await chart(name).locator("canvas").first().waitFor();
+      await expect.poll(() => chart(name).locator(".u-legend").count(), { message: `${name} legend` }).toBe(1);
+    }
+    for (const group of ["order", "payment", "shipping"]) {
+      await expect.poll(() => chart("consumer-lag").locator(".u-legend").innerText()).toMatch(new RegExp(group));
+      await expect.poll(() => chart("consumer-throughput").locator(".u-legend").innerText()).toMatch(new RegExp(group));
+      await expect.poll(() => chart("outbox-age").locator(".u-legend").innerText()).toMatch(new RegExp(group));
+    }
+    // the records/s line has a sample, not only a name
+    await expect
+      .poll(() => chart("consumer-throughput").getByTestId("history-latest").innerText())
+      .toMatch(/payment \d/);
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("7-history-charts");
+  });
+
+  it("says plainly when its Prometheus does not answer, and when the console has none", async () => {
+    await stopPrometheus();
+    await page.reload();
+    await page.getByRole("heading", { name: "History" }).waitFor();
+    await expect.poll(() => page.getByTestId("history-unavailable").count()).toBe(3);
+    expect(await page.getByTestId("history-unavailable").first().innerText()).toMatch(
+      /^Prometheus at http:\/\/127\.0\.0\.1:\d+ did not answer: .*ECONNREFUSED/,
+    );
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("8-history-prometheus-down");
+
+    await opsConsole.stop();
+    opsConsole = await startConsole({ OPS_PROMETHEUS_URL: "none" }).then((s) => s.ready());
+    await page.goto(opsConsole.url("/#/history"));
+    const message = page.getByTestId("history-unconfigured");
+    await expect.poll(() => message.innerText()).toMatch(/^No Prometheus configured: set OPS_PROMETHEUS_URL/);
+    expect(await page.getByTestId("history-chart").count()).toBe(0);
+    expect(await accessibilityViolations()).toEqual([]);
+    await shot("9-history-no-prometheus");
   });
 
   it("refuses the API without an operator credential, and names what is wrong with an action", async () => {

@@ -1,5 +1,6 @@
-// The console's HTTP surface: the built page at `/`, its JSON API under `/api` (every route needs
-// a bearer token with the `ops` scope), health and metrics like every service.
+// The console's HTTP surface: the page at `/` (built, or Vite's dev server under `pnpm dev`), its
+// JSON API under `/api` (every route needs a bearer token with the `ops` scope), health and
+// metrics like every service.
 import fs from "node:fs";
 import path from "node:path";
 import express from "express";
@@ -15,14 +16,25 @@ import {
   type ServiceAppDeps,
   type Verifier,
 } from "@orderflow/service-kit";
-import type { AuditList, DeadLetterList, OrderList, Session } from "@orderflow/http-api/ops-console";
+import {
+  type AuditList,
+  type DeadLetterList,
+  HistoryChartName,
+  type OrderList,
+  type Session,
+} from "@orderflow/http-api/ops-console";
 import type { Console } from "../console.js";
+import type { History } from "../history/prometheus.js";
 
 export interface AppDeps extends ServiceAppDeps {
   console: Console;
   verify: Verifier;
+  /** the history charts' source (Prometheus) */
+  history: History;
   /** the built page (dist/web); the API works without it */
   webDir: string;
+  /** Vite's dev server in middleware mode (OPS_PAGE=vite): serves the page from web/ instead */
+  devPage?: express.RequestHandler;
   /** how long an action's answer is kept for a retry with the same Idempotency-Key */
   idempotencyTtlMs?: number;
 }
@@ -54,6 +66,7 @@ const DiscardBody = z
   .strictObject({ ...Selection, reason: z.string().trim().min(1, "say why the record is given up").max(500) })
   .refine(oneOf, oneOfError);
 const OrderId = z.string().min(1).max(200);
+const HistoryParams = z.object({ chart: HistoryChartName });
 
 /** the verified token's expiry, for the page to warn before it lapses */
 function expiryOf(token: string): string | null {
@@ -71,26 +84,30 @@ export function createApp(deps: AppDeps) {
   const ops = requireScope(deps.verify, SCOPES.ops);
   const hasPage = fs.existsSync(path.join(deps.webDir, "index.html"));
   return createServiceApp({ ...deps, isUnavailable: isOutage }, (app) => {
-    app.use(pageSecurityHeaders());
+    app.use(pageSecurityHeaders(deps.devPage !== undefined));
     app.use("/api", ops);
     // a redrive or discard retried with its Idempotency-Key (the page sends one per confirmation)
     // acts once: the console has no database, so the answers are kept in memory (one replica)
     app.use("/api/dead-letters", idempotentInMemory({ ttlMs: deps.idempotencyTtlMs ?? 24 * 3600_000 }));
     addApiRoutes(app, deps);
-    addPage(app, deps.webDir, hasPage);
+    if (deps.devPage) app.use(deps.devPage);
+    else addPage(app, deps.webDir, hasPage);
   });
 }
 
-/** the page loads only its own scripts and styles, and is never framed */
-function pageSecurityHeaders() {
+/** The page loads only its own scripts and styles, and is never framed. Vite's dev server
+ *  (`dev`) adds an inline script (React's refresh), inline styles (CSS on edit) and its reload
+ *  websocket on a port of its own, so only there are those allowed too. */
+function pageSecurityHeaders(dev: boolean) {
+  const inline = dev ? ["'unsafe-inline'"] : [];
   return helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        scriptSrc: ["'self'", ...inline],
+        styleSrc: ["'self'", ...inline],
         imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...(dev ? ["ws:"] : [])],
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
       },
@@ -136,6 +153,12 @@ function addApiRoutes(app: express.Express, deps: AppDeps): void {
 
   app.post("/api/dead-letters/discard", async (req, res) => {
     res.json(await deps.console.act("discard", DiscardBody.parse(req.body ?? {}), req.principal!.subject));
+  });
+
+  // a fixed query per chart name (history/queries.ts): the page never sends PromQL
+  app.get("/api/history/:chart", async (req, res) => {
+    const { chart } = HistoryParams.parse(req.params);
+    res.set("cache-control", "no-store").json(await deps.history.chart(chart));
   });
 
   app.get("/api/audit", (_req, res) => {

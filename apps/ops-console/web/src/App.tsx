@@ -5,6 +5,7 @@ import { Session } from "@orderflow/http-api/ops-console";
 import { ApiContext, createApi, request, toApiError } from "./api";
 import { AuditView } from "./AuditView";
 import { HealthView } from "./HealthView";
+import { HistoryView } from "./HistoryView";
 import { OrderDetailView } from "./OrderDetailView";
 import { OrdersView } from "./OrdersView";
 import { type Route, useHashRoute } from "./route";
@@ -149,6 +150,11 @@ function Header({ session, section, onSignOut }: { session: Session | null; sect
                 </a>
               </li>
               <li>
+                <a href="#/history" aria-current={section === "history" ? "page" : undefined}>
+                  History
+                </a>
+              </li>
+              <li>
                 <a href="#/audit" aria-current={section === "audit" ? "page" : undefined}>
                   Audit
                 </a>
@@ -181,6 +187,8 @@ function View({ route }: { route: Route }) {
       return <OrderDetailView key={route.orderId} orderId={route.orderId} />;
     case "health":
       return <HealthView />;
+    case "history":
+      return <HistoryView />;
     case "audit":
       return <AuditView />;
     case "unknown":

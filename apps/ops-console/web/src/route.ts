@@ -1,10 +1,11 @@
-// Hash-based views: #/orders[?customerId=&status=], #/orders/<id>, #/health, #/audit.
+// Hash-based views: #/orders[?customerId=&status=], #/orders/<id>, #/health, #/history, #/audit.
 import { useEffect, useState } from "react";
 
 export type Route =
   | { view: "orders"; customerId: string; status: string }
   | { view: "order"; orderId: string }
   | { view: "health" }
+  | { view: "history" }
   | { view: "audit" }
   | { view: "unknown"; hash: string };
 
@@ -28,6 +29,7 @@ function parseHash(hash: string): Route {
   if (first === "orders" && second !== undefined && rest.length === 0)
     return { view: "order", orderId: decode(second) };
   if (first === "health" && second === undefined) return { view: "health" };
+  if (first === "history" && second === undefined) return { view: "history" };
   if (first === "audit" && second === undefined) return { view: "audit" };
   return { view: "unknown", hash };
 }
