@@ -1,5 +1,7 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the consumer together.
+// first: the pg instrumentation must be registered before anything loads `pg`
+import "@orderflow/observability/instrument";
 import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
@@ -18,7 +20,7 @@ import { createApp } from "./http/app.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   // the order service publishes only through its outbox; this producer carries dead letters
-  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env, import.meta.url);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);

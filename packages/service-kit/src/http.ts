@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
 import { ContractViolation, findUnstorableText, MoneyOutOfRange } from "@orderflow/contracts";
-import { startHop } from "@orderflow/observability";
+import { startServerSpan } from "@orderflow/observability";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -30,13 +30,17 @@ export function correlation(log: Logger): RequestHandler {
     req.correlationId = given && VALID_ID.test(given) ? given : randomUUID();
     req.log = log.child({ correlationId: req.correlationId });
     res.setHeader(CORRELATION_HEADER, req.correlationId);
-    const hop = startHop(`${req.method} ${req.path}`, "server", req.get("traceparent"), {
-      "http.request.method": req.method,
-      "url.path": req.path,
+    const span = startServerSpan({
+      method: req.method,
+      path: req.path,
+      scheme: req.protocol,
+      httpVersion: req.httpVersion,
+      traceparent: req.get("traceparent"),
     });
-    if (hop.traceparent) req.traceparent = hop.traceparent;
-    res.once("finish", () => hop.end(res.statusCode >= 500 ? new Error(`HTTP ${res.statusCode}`) : undefined));
-    next();
+    if (span.traceparent) req.traceparent = span.traceparent;
+    // named by the route the router matched ("GET /orders/:id"), known once the response is done
+    res.once("finish", () => span.end(req.route?.path ? `${req.baseUrl}${req.route.path}` : undefined, res.statusCode));
+    span.run(next);
   };
 }
 
