@@ -86,6 +86,13 @@ describe("HTTP server spans", () => {
     ]);
   });
 
+  it("leave out the probes and the metrics scrape", async () => {
+    await request(app).get("/healthz").expect(200);
+    await request(app).get("/readyz").expect(200);
+    await request(app).get("/metrics").expect(200);
+    expect(spans()).toEqual([]);
+  });
+
   it("make HTTP → consumer one trace of parent and child spans", async () => {
     await request(app).get("/orders/1").set("traceparent", incoming);
     const headers: Record<string, string> = { traceparent: seen.traceparent! };

@@ -22,6 +22,8 @@ declare global {
 }
 
 export const CORRELATION_HEADER = "correlation-id";
+/** probes and scrapes, every few seconds: a trace each would bury the traces of real requests */
+const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const VALID_ID = /^[\x21-\x7e]{1,200}$/;
 
 export function correlation(log: Logger): RequestHandler {
@@ -30,6 +32,7 @@ export function correlation(log: Logger): RequestHandler {
     req.correlationId = given && VALID_ID.test(given) ? given : randomUUID();
     req.log = log.child({ correlationId: req.correlationId });
     res.setHeader(CORRELATION_HEADER, req.correlationId);
+    if (UNTRACED_PATHS.has(req.path)) return next();
     const span = startServerSpan({
       method: req.method,
       path: req.path,
