@@ -102,9 +102,14 @@ interface ConsumedRecord extends KafkaRecord {
   offset: string;
 }
 
+/** the traceparent a record came with, before its first process span replaced it: a run that is
+ *  handled again (after an outage) parents its new spans on the send, not on the failed try */
+const received = new WeakMap<Record<string, string>, string | undefined>();
+
 async function processSpans<T>(o: { group: string; records: readonly ConsumedRecord[] }, fn: () => Promise<T>) {
   const spans = o.records.map((r) => {
-    const parent = parentContext(r.headers.traceparent);
+    if (!received.has(r.headers)) received.set(r.headers, r.headers.traceparent);
+    const parent = parentContext(received.get(r.headers));
     const span = startSpan(`process ${r.topic}`, SpanKind.CONSUMER, parent, {
       ...recordAttributes("process", r),
       ...placementAttributes(r),

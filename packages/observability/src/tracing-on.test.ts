@@ -146,6 +146,21 @@ describe("Kafka spans", () => {
     expect(active).toBe(s.spanContext().spanId);
   });
 
+  it("a record handled again (a run after an outage) is processed as a child of its send again", async () => {
+    const headers: Record<string, string> = { traceparent: incoming };
+    const record = { topic: "order-events", key: "order-1", partition: 0, offset: "3", headers };
+    await expect(
+      consumerTracing.around({ group: "payment", records: [record] }, async () => {
+        throw new Error("database away");
+      }),
+    ).rejects.toThrow();
+    await consumerTracing.around({ group: "payment", records: [record] }, async () => {});
+    expect(exporter.getFinishedSpans().map((s) => s.parentSpanContext?.spanId)).toEqual([
+      "00f067aa0ba902b7",
+      "00f067aa0ba902b7",
+    ]);
+  });
+
   it("a run of records gets a span each, in each record's own trace, all failed when the run fails", async () => {
     const other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const records = [incoming, other].map((traceparent, i) => ({
