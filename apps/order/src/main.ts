@@ -1,6 +1,8 @@
 // Composition root of the order service: the only place that wires configuration, database,
 // Kafka, HTTP and the saga consumer together. The read model is kept by the order projection, a
 // process of its own (projection-main.ts).
+// first: the pg instrumentation must be registered before anything loads `pg`
+import "@orderflow/observability/instrument";
 import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
@@ -19,7 +21,7 @@ import { sagaDurations } from "./saga-metrics.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   // the order service publishes only through its outbox; this producer carries dead letters
-  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env, import.meta.url);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const observer = { ...consumerMetrics.observer, ...consumerTracing };
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);

@@ -2,6 +2,8 @@
 // its own, so applying events to the read model never queues behind the API or the saga on one
 // event loop. Same database and configuration as the order service; it serves only health and
 // metrics, on PROJECTION_PORT.
+// first: the pg instrumentation must be registered before anything loads `pg`
+import "@orderflow/observability/instrument";
 import { retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
@@ -17,7 +19,7 @@ const SERVICE = "order-projection";
 async function main(): Promise<void> {
   const env = loadEnv();
   // the producer carries the projection's dead letters
-  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env, import.meta.url);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const consumers = serviceConsumers(kafka, publisher, {

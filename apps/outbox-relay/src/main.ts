@@ -10,7 +10,7 @@ const SERVICE = "outbox-relay";
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const { log, metrics, tracing, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const { log, metrics, tracing, publisher, broker, ready } = kafkaService(SERVICE, env, import.meta.url);
 
   const onBatch = batchMetrics(metrics);
   if (env.RELAY_FAILPOINT) log.warn({ failpoint: env.RELAY_FAILPOINT }, "fault injection enabled");

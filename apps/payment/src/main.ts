@@ -1,5 +1,7 @@
 // Composition root of the payment service: the only place that wires configuration, database,
 // gateway, Kafka, HTTP and the consumer together.
+// first: the pg instrumentation must be registered before anything loads `pg`
+import "@orderflow/observability/instrument";
 import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { crashAfterHandled, serviceConsumers } from "@orderflow/kafka";
@@ -17,7 +19,7 @@ import { createApp } from "./http/app.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   // its producer carries dead letters; events leave through the outbox
-  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env, import.meta.url);
   const consumerMetrics = kafkaConsumerMetrics(metrics);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const gateway = new HttpPaymentGateway({

@@ -1,5 +1,7 @@
 // Composition root of the shipping service: the only place that wires configuration, database,
 // Kafka, HTTP, the consumer and the dispatcher together.
+// first: the pg instrumentation must be registered before anything loads `pg`
+import "@orderflow/observability/instrument";
 import { authSettings, retryPolicy } from "@orderflow/config";
 import { databaseConsumers, ping } from "@orderflow/db-kit";
 import { serviceConsumers } from "@orderflow/kafka";
@@ -17,7 +19,7 @@ import { createApp } from "./http/app.js";
 async function main(): Promise<void> {
   const env = loadEnv();
   // its producer carries dead letters; events leave through the outbox
-  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env);
+  const { log, metrics, tracing, kafka, publisher, broker, ready } = kafkaService(SERVICE, env, import.meta.url);
   const db = createDb(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
   const deps: ShippingDeps = {
     db,

@@ -125,6 +125,11 @@ export const serviceEnv = {
     .default("none")
     .describe("OpenTelemetry spans: none (default; traceparent still travels), console, or otlp"),
   OTLP_TRACES_URL: z.url().optional().describe("OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces"),
+  DEPLOYMENT_ENVIRONMENT: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only")
+    .default("local")
+    .describe("where the service runs (local, staging, production …): deployment.environment on its spans"),
   ...kafkaSecurityEnv,
 };
 

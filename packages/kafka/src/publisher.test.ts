@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message, RecordMetadata } from "kafkajs";
-import { unacknowledged } from "./publisher.js";
+import { placeAcknowledged, unacknowledged, type Placement } from "./publisher.js";
 
 const ack = (topicName: string, partition: number): RecordMetadata => ({
   topicName,
@@ -51,5 +51,51 @@ describe("unacknowledged", () => {
     expect(unacknowledged([{ topic: "t", messages: [a] }], () => undefined, [ack("t", 0)])).toEqual([
       { topic: "t", partition: undefined, messages: [a] },
     ]);
+  });
+});
+
+describe("placeAcknowledged", () => {
+  it("gives each message its partition and offset: the partition's base offset, then one up per message", () => {
+    const a: Message = { key: "a", value: "1" };
+    const b: Message = { key: "b", value: "2" };
+    const c: Message = { key: "c", value: "3" };
+    const pinned: Message = { key: "d", value: "4", partition: 2 };
+    const partitions = new Map<Message, number>([
+      [a, 1],
+      [b, 0],
+      [c, 1],
+    ]);
+    const placed = new Map<Message, Placement>();
+    placeAcknowledged(
+      [
+        { topic: "t", messages: [a, b, c] },
+        { topic: "u", messages: [pinned] },
+      ],
+      (m) => partitions.get(m),
+      [
+        { ...ack("t", 1), baseOffset: "41" },
+        { ...ack("t", 0), baseOffset: "7" },
+        { ...ack("u", 2), baseOffset: "9007199254740993" },
+      ],
+      (m, p) => placed.set(m, p),
+    );
+    expect([a, b, c, pinned].map((m) => placed.get(m))).toEqual([
+      { partition: 1, offset: "41" },
+      { partition: 0, offset: "7" },
+      { partition: 1, offset: "42" },
+      { partition: 2, offset: "9007199254740993" },
+    ]);
+  });
+
+  it("leaves out a message whose partition was not acknowledged", () => {
+    const a: Message = { key: "a", value: "1", partition: 3 };
+    const placed: Message[] = [];
+    placeAcknowledged(
+      [{ topic: "t", messages: [a] }],
+      () => undefined,
+      [ack("t", 0)],
+      (m) => placed.push(m),
+    );
+    expect(placed).toEqual([]);
   });
 });

@@ -29,11 +29,54 @@ export function unacknowledged(
 
 const MAX_RESENDS = 5;
 
+/** The records as kafkajs messages grouped by topic, noting each message's index in `indexOf`. */
+function byTopic(records: OutgoingRecord[], indexOf: Map<Message, number>): [string, Message[]][] {
+  const topics = new Map<string, Message[]>();
+  for (const [i, r] of records.entries()) {
+    const messages = topics.get(r.topic) ?? [];
+    if (messages.length === 0) topics.set(r.topic, messages);
+    const m: Message = { key: r.key, value: r.value, headers: r.headers };
+    indexOf.set(m, i);
+    messages.push(m);
+  }
+  return [...topics];
+}
+
+/** Where the broker stored a record: its partition and offset. */
+export interface Placement {
+  partition: number;
+  offset: string;
+}
+
+/** Each acknowledged message's placement: the broker gives a partition's first offset, and a
+ *  partition's messages of one request follow it in order. */
+export function placeAcknowledged(
+  sent: { topic: string; messages: Message[] }[],
+  partitionOf: (m: Message) => number | undefined,
+  response: RecordMetadata[],
+  place: (m: Message, p: Placement) => void,
+): void {
+  const next = new Map<string, bigint>();
+  for (const r of response)
+    if (r.baseOffset !== undefined) next.set(`${r.topicName}|${r.partition}`, BigInt(r.baseOffset));
+  for (const { topic, messages } of sent) {
+    for (const m of messages) {
+      const partition = m.partition ?? partitionOf(m);
+      const k = `${topic}|${partition}`;
+      const offset = next.get(k);
+      if (partition === undefined || offset === undefined) continue;
+      next.set(k, offset + 1n);
+      place(m, { partition, offset: String(offset) });
+    }
+  }
+}
+
 export interface Publisher {
   connect(): Promise<void>;
-  /** Resolves once every record is acknowledged by all in-sync replicas. Records keep their
-   *  order per topic-partition. */
-  send(records: OutgoingRecord[]): Promise<void>;
+  /** Resolves once every record is acknowledged by all in-sync replicas, with each record's
+   *  placement (in the order of `records`; for a producer span, say). Records keep their order
+   *  per topic-partition. */
+  send(records: OutgoingRecord[]): Promise<Placement[]>;
   disconnect(): Promise<void>;
   isConnected(): boolean;
 }
@@ -72,18 +115,21 @@ export function createPublisher(client: KafkaClient): Publisher {
       connected = true;
     },
     async send(records) {
-      if (records.length === 0) return;
-      const byTopic = new Map<string, Message[]>();
-      for (const r of records) {
-        const messages = byTopic.get(r.topic) ?? [];
-        if (messages.length === 0) byTopic.set(r.topic, messages);
-        messages.push({ key: r.key, value: r.value, headers: r.headers });
-      }
-      let batch = [...byTopic].map(([topic, messages]) => ({ topic: client.physical(topic), messages }));
+      if (records.length === 0) return [];
+      // each message's record, by index (a re-sent copy included), to hand its placement back
+      const indexOf = new Map<Message, number>();
+      const placements: Placement[] = new Array(records.length);
+      let batch = byTopic(records, indexOf).map(([topic, messages]) => ({ topic: client.physical(topic), messages }));
       for (let resends = 0; ; resends++) {
         const response = await producer.sendBatch({ acks: -1, topicMessages: batch });
+        placeAcknowledged(
+          batch,
+          (m) => chosen.get(m),
+          response,
+          (m, p) => (placements[indexOf.get(m)!] = p),
+        );
         const missing = unacknowledged(batch, (m) => chosen.get(m), response);
-        if (missing.length === 0) return;
+        if (missing.length === 0) return placements;
         const where = missing.map((m) => `${client.logical(m.topic)}/${m.partition ?? "?"}`).join(", ");
         if (resends >= MAX_RESENDS)
           throw Object.assign(new Error(`send acknowledged without ${where} after ${resends} re-sends`), {
@@ -96,7 +142,12 @@ export function createPublisher(client: KafkaClient): Publisher {
         // only what was not produced, pinned to the partition it was meant for (order per partition holds)
         batch = missing.map((m) => ({
           topic: m.topic,
-          messages: m.messages.map((msg) => (m.partition === undefined ? msg : { ...msg, partition: m.partition })),
+          messages: m.messages.map((msg) => {
+            if (m.partition === undefined) return msg;
+            const pinned = { ...msg, partition: m.partition };
+            indexOf.set(pinned, indexOf.get(msg)!);
+            return pinned;
+          }),
         }));
       }
     },

@@ -16,6 +16,7 @@ import {
   ensureTopics,
   NonRetriableError,
   readTopic,
+  readTopicToEnd,
   recordForEvent,
   type EventConsumer,
   type IncomingEvent,
@@ -365,20 +366,22 @@ describe("runs", () => {
     const apply = (msg: IncomingEvent) => applied.set(msg.event.id, (applied.get(msg.event.id) ?? 0) + 1);
     const calls: { partitions: number; records: number; failed: boolean }[] = [];
     const oneByOne: { id: string; partition: number }[] = [];
-    // the record path wraps each record it handles alone in the observer's `around`
+    // a record the record path handles alone comes after the failed call that held it
     const alone = new Set<string>();
     const c = createEventConsumer(client, publisher, {
       groupId,
       topics: ["payment-events"],
       retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 20 },
-      observer: { around: (o, fn) => (alone.add(o.headers["event-id"]!), fn()) },
       handler: async (msgs) => {
         const [first] = msgs;
         if (msgs.length === 1 && alone.has(first!.event.id))
           oneByOne.push({ id: first!.event.id, partition: first!.partition });
         const failed = msgs.some((m) => m.event.id === badEvent.id);
         calls.push({ partitions: new Set(msgs.map((m) => m.partition)).size, records: msgs.length, failed });
-        if (failed) throw new NonRetriableError(`call of ${msgs.length} holds the bad record`, "BAD");
+        if (failed) {
+          for (const m of msgs) alone.add(m.event.id);
+          throw new NonRetriableError(`call of ${msgs.length} holds the bad record`, "BAD");
+        }
         for (const m of msgs) apply(m);
       },
     });
@@ -408,5 +411,16 @@ describe("runs", () => {
     const badOne = oneByOne.find((o) => o.id === badEvent.id);
     expect(badOne).toBeDefined();
     expect(oneByOne.filter((o) => o.partition !== badOne!.partition)).toEqual([]);
+  });
+});
+
+describe("the publisher", () => {
+  it("tells where the broker stored each record it sent: the partition and offset a reader finds it at", async () => {
+    const keys = Array.from({ length: 4 }, () => randomUUID());
+    const events = keys.flatMap((k) => [cancelled(k), cancelled(k)]);
+    const placements = await publisher.send(events.map((e) => recordForEvent(e)));
+    const onLog = await readTopicToEnd(client, "order-events");
+    const at = new Map(onLog.map((r) => [r.headers["event-id"], `${r.partition}@${r.offset}`]));
+    expect(placements.map((p) => `${p.partition}@${p.offset}`)).toEqual(events.map((e) => at.get(e.id)));
   });
 });

@@ -58,7 +58,7 @@ export function retryDeps(handler: RunHandler, over: Partial<RetryDeps> = {}): R
 
 /** a publisher that records what it sent, failing the first `failures` sends */
 export function fakePublisher(failures = 0): {
-  send(records: OutgoingRecord[]): Promise<void>;
+  send(records: OutgoingRecord[]): Promise<{ partition: number; offset: string }[]>;
   sent: OutgoingRecord[];
   tries: number;
 } {
@@ -68,6 +68,7 @@ export function fakePublisher(failures = 0): {
     async send(records: OutgoingRecord[]) {
       if (++p.tries <= failures) throw new Error("broker away");
       p.sent.push(...records);
+      return records.map((_, i) => ({ partition: 0, offset: String(p.sent.length - records.length + i) }));
     },
   };
   return p;

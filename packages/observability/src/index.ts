@@ -3,4 +3,6 @@
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export { createMetrics, type Metrics, type Registry } from "./metrics.js";
 export { kafkaConsumerMetrics } from "./kafka-metrics.js";
-export { consumerTracing, initTracing, startHop, type HopSpan, type TracesExporter } from "./tracing.js";
+export { initTracing, type ServiceIdentity, type TracesExporter } from "./tracing.js";
+export { startServerSpan, type ServerSpan } from "./http-tracing.js";
+export { consumerTracing, traceSends } from "./messaging-tracing.js";

@@ -1,10 +1,22 @@
 // OpenTelemetry tracing with W3C trace context. Off by default (TRACES_EXPORTER=none): then no
 // spans are recorded but an incoming traceparent still travels on unchanged, so a trace started
 // upstream continues across HTTP → outbox → relay → consumers. With an exporter each hop is a
-// span (server, producer, consumer) whose context replaces the traceparent it passes on.
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+// span (server, producer, consumer) whose context replaces the traceparent it passes on, and the
+// spans of one service carry its resource (service.name, service.version, deployment.environment).
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
+import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -12,24 +24,51 @@ import {
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import {
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  SEMRESATTRS_DEPLOYMENT_ENVIRONMENT,
+} from "@opentelemetry/semantic-conventions";
 
 export type TracesExporter = "none" | "console" | "otlp";
+
+export interface ServiceIdentity {
+  service: string;
+  /** the service's release: its package.json version */
+  version: string;
+  /** where it runs: local, staging, production … (DEPLOYMENT_ENVIRONMENT) */
+  environment: string;
+}
 
 const w3c = new W3CTraceContextPropagator();
 let tracerName = "orderflow";
 /** whether spans are recorded: without an exporter a hop is free (the traceparent passes on as is) */
 let recording = false;
 
-export function initTracing(opts: {
-  service: string;
-  exporter: TracesExporter;
-  otlpUrl?: string;
-  spanExporter?: SpanExporter;
-}): { shutdown(): Promise<void> } {
+/** Library instrumentations registered before their library loaded (instrument.ts); unpatched
+ *  when nothing is recorded. */
+export const instrumentLibraries: Instrumentation[] = [];
+
+/** The resource every span of the service carries. deployment.environment is the name backends
+ *  and the issue know; deployment.environment.name is the current semantic conventions' name. */
+export function serviceResource(id: ServiceIdentity): Resource {
+  return resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: id.service,
+    [ATTR_SERVICE_VERSION]: id.version,
+    [SEMRESATTRS_DEPLOYMENT_ENVIRONMENT]: id.environment,
+    [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: id.environment,
+  });
+}
+
+export function initTracing(
+  opts: ServiceIdentity & { exporter: TracesExporter; otlpUrl?: string; spanExporter?: SpanExporter },
+): { shutdown(): Promise<void> } {
   tracerName = opts.service;
   propagation.setGlobalPropagator(w3c);
   if (opts.exporter === "none" && !opts.spanExporter) {
     recording = false;
+    for (const i of instrumentLibraries) i.disable();
     return { shutdown: async () => {} };
   }
   recording = true;
@@ -39,84 +78,52 @@ export function initTracing(opts: {
       ? new ConsoleSpanExporter()
       : new OTLPTraceExporter(opts.otlpUrl ? { url: opts.otlpUrl } : {}));
   const provider = new NodeTracerProvider({
+    resource: serviceResource(opts),
     spanProcessors: [opts.spanExporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
+  // registers the AsyncLocalStorage context manager too: a span made active stays active across awaits
   provider.register({ propagator: w3c });
-  trace.setGlobalTracerProvider(provider);
   return {
     shutdown: async () => {
       recording = false;
       await provider.shutdown();
+      trace.disable();
+      context.disable();
     },
   };
 }
 
-const untraced = (traceparent: string | undefined): HopSpan => ({ traceparent, end() {} });
+/** Whether spans are recorded (an exporter is configured). */
+export const isTracing = (): boolean => recording;
 
-export interface HopSpan {
-  /** the traceparent to hand on: this span's context, or the incoming one when tracing is off */
-  traceparent: string | undefined;
-  end(error?: unknown): void;
+const getter = {
+  get: (c: unknown, k: string) => (c as Record<string, string>)[k],
+  keys: (c: unknown) => Object.keys(c as object),
+};
+
+/** The context `traceparent` names, or the active one. */
+export function parentContext(traceparent: string | undefined): Context {
+  return traceparent ? w3c.extract(context.active(), { traceparent }, getter) : context.active();
 }
 
-/** Start a span as the child of `traceparent` (if any). */
-export function startHop(
-  name: string,
-  kind: "server" | "producer" | "consumer",
-  traceparent: string | undefined,
-  attributes: Record<string, string | number> = {},
-): HopSpan {
-  // the relay starts one per record: no context parsing when nothing is recorded
-  if (!recording) return untraced(traceparent);
-  const parent = traceparent
-    ? w3c.extract(
-        context.active(),
-        { traceparent },
-        { get: (c, k) => (c as Record<string, string>)[k], keys: (c) => Object.keys(c as object) },
-      )
-    : context.active();
-  const span: Span = trace.getTracer(tracerName).startSpan(
-    name,
-    {
-      kind: kind === "server" ? SpanKind.SERVER : kind === "producer" ? SpanKind.PRODUCER : SpanKind.CONSUMER,
-      attributes,
-    },
-    parent,
-  );
+/** The traceparent that hands `span` on. */
+export function traceparentOf(span: Span, parent: Context): string | undefined {
   const carrier: Record<string, string> = {};
   w3c.inject(trace.setSpan(parent, span), carrier, { set: (c, k, v) => ((c as Record<string, string>)[k] = v) });
-  return {
-    traceparent: carrier.traceparent ?? traceparent,
-    end(error?: unknown) {
-      if (error) {
-        span.recordException(error instanceof Error ? error : new Error(String(error)));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      span.end();
-    },
-  };
+  return carrier.traceparent;
 }
 
-/** A consumer observer hook: each record's handling is a consumer span, child of its record's
- *  traceparent; the handler sees the span's traceparent in the record's headers. */
-export const consumerTracing = {
-  around: async <T>(
-    o: { group: string; topic: string; headers: Record<string, string> },
-    fn: () => Promise<T>,
-  ): Promise<T> => {
-    const hop = startHop(`${o.topic} process`, "consumer", o.headers.traceparent, {
-      "messaging.system": "kafka",
-      "messaging.destination.name": o.topic,
-      "messaging.consumer.group.name": o.group,
-    });
-    if (hop.traceparent) o.headers.traceparent = hop.traceparent;
-    try {
-      const r = await fn();
-      hop.end();
-      return r;
-    } catch (e) {
-      hop.end(e);
-      throw e;
-    }
-  },
-};
+export function startSpan(name: string, kind: SpanKind, parent: Context, attributes: Attributes): Span {
+  return trace.getTracer(tracerName).startSpan(name, { kind, attributes }, parent);
+}
+
+/** Ends `span`, marked failed by `error` when there is one. */
+export function endSpan(span: Span, error?: unknown): void {
+  if (error) {
+    span.recordException(error instanceof Error ? error : new Error(String(error)));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end();
+}
+
+export { SpanKind };

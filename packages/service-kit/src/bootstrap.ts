@@ -1,6 +1,8 @@
 // What every service's main.ts starts from, so that each keeps only what is its own: logs, metrics
 // and traces; a Kafka client with its producer; readiness checks; consumers started, watched for
 // lag and stopped; and the HTTP server with graceful shutdown.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { kafkaSecurity } from "@orderflow/config";
 import {
   createKafkaClient,
@@ -28,14 +30,26 @@ type TelemetryEnv = {
   LOG_FORMAT: LogFormat;
   TRACES_EXPORTER: TracesExporter;
   OTLP_TRACES_URL?: string | undefined;
+  DEPLOYMENT_ENVIRONMENT: string;
 };
 type KafkaEnv = Parameters<typeof kafkaSecurity>[0] & { KAFKA_BROKERS: string[]; KAFKA_TOPIC_PREFIX: string };
 
-/** The service's logger, its traces (exported as TRACES_EXPORTER says) and its metrics registry. */
-function serviceTelemetry(service: string, env: TelemetryEnv) {
+/** The version in the package.json one folder above the main module (its src/ or dist/). */
+function packageVersion(mainUrl: string): string {
+  const file = new URL("../package.json", mainUrl);
+  const { version } = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown };
+  if (typeof version !== "string") throw new Error(`${fileURLToPath(file)} has no version`);
+  return version;
+}
+
+/** The service's logger, its traces (exported as TRACES_EXPORTER says, with the service's name,
+ *  version and DEPLOYMENT_ENVIRONMENT as their resource) and its metrics registry. */
+function serviceTelemetry(service: string, env: TelemetryEnv, version: string) {
   const log = createLogger({ service, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   const tracing = initTracing({
     service,
+    version,
+    environment: env.DEPLOYMENT_ENVIRONMENT,
     exporter: env.TRACES_EXPORTER,
     ...(env.OTLP_TRACES_URL ? { otlpUrl: env.OTLP_TRACES_URL } : {}),
   });
@@ -59,9 +73,10 @@ export function serviceKafka(service: string, env: KafkaEnv, log: Logger) {
 }
 
 /** What a Kafka-connected service that traces its work starts from: serviceTelemetry's logger,
- *  traces and metrics, and serviceKafka's client, producer and broker check. */
-export function kafkaService(service: string, env: TelemetryEnv & KafkaEnv) {
-  const telemetry = serviceTelemetry(service, env);
+ *  traces and metrics, and serviceKafka's client, producer and broker check. `mainUrl` is the
+ *  main module's import.meta.url: the service's version is its package's. */
+export function kafkaService(service: string, env: TelemetryEnv & KafkaEnv, mainUrl: string) {
+  const telemetry = serviceTelemetry(service, env, packageVersion(mainUrl));
   return { ...telemetry, ...serviceKafka(service, env, telemetry.log) };
 }
 

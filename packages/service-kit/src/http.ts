@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
 import { ContractViolation, findUnstorableText, MoneyOutOfRange } from "@orderflow/contracts";
-import { startHop } from "@orderflow/observability";
+import { startServerSpan } from "@orderflow/observability";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -22,6 +22,8 @@ declare global {
 }
 
 export const CORRELATION_HEADER = "correlation-id";
+/** probes and scrapes, every few seconds: a trace each would bury the traces of real requests */
+const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const VALID_ID = /^[\x21-\x7e]{1,200}$/;
 
 export function correlation(log: Logger): RequestHandler {
@@ -30,13 +32,18 @@ export function correlation(log: Logger): RequestHandler {
     req.correlationId = given && VALID_ID.test(given) ? given : randomUUID();
     req.log = log.child({ correlationId: req.correlationId });
     res.setHeader(CORRELATION_HEADER, req.correlationId);
-    const hop = startHop(`${req.method} ${req.path}`, "server", req.get("traceparent"), {
-      "http.request.method": req.method,
-      "url.path": req.path,
+    if (UNTRACED_PATHS.has(req.path)) return next();
+    const span = startServerSpan({
+      method: req.method,
+      path: req.path,
+      scheme: req.protocol,
+      httpVersion: req.httpVersion,
+      traceparent: req.get("traceparent"),
     });
-    if (hop.traceparent) req.traceparent = hop.traceparent;
-    res.once("finish", () => hop.end(res.statusCode >= 500 ? new Error(`HTTP ${res.statusCode}`) : undefined));
-    next();
+    if (span.traceparent) req.traceparent = span.traceparent;
+    // named by the route the router matched ("GET /orders/:id"), known once the response is done
+    res.once("finish", () => span.end(req.route?.path ? `${req.baseUrl}${req.route.path}` : undefined, res.statusCode));
+    span.run(next);
   };
 }
 

@@ -11,7 +11,7 @@ import {
   tryLeadOutbox,
   type PendingOutboxRow,
 } from "@orderflow/db-kit";
-import { startHop } from "@orderflow/observability";
+import { traceSends } from "@orderflow/observability";
 import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -240,29 +240,16 @@ export class OutboxWorker {
 
   private async publish(rows: PendingOutboxRow[]): Promise<void> {
     // a producer span per record, child of the trace that wrote the row
-    const hops = rows.map((r) =>
-      startHop(`${r.topic} publish`, "producer", r.headers.traceparent, {
-        "messaging.system": "kafka",
-        "messaging.destination.name": r.topic,
-      }),
+    const sending = traceSends<OutgoingRecord>(
+      rows.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
     );
-    const records: OutgoingRecord[] = rows.map((r, i) => ({
-      topic: r.topic,
-      key: r.key,
-      value: r.payload,
-      headers:
-        hops[i]!.traceparent && hops[i]!.traceparent !== r.headers.traceparent
-          ? { ...r.headers, traceparent: hops[i]!.traceparent! }
-          : r.headers,
-    }));
     try {
-      await this.publisher.send(records);
+      sending.sent(await this.publisher.send(sending.records));
     } catch (e) {
-      for (const h of hops) h.end(e);
+      sending.failed(e);
       throw e;
     }
-    for (const h of hops) h.end();
-    this.opts.onBatch?.(this.opts.name, records);
+    this.opts.onBatch?.(this.opts.name, sending.records);
   }
 
   /** Marks run one after another on a pooled connection, not the leader's: queued behind a mark

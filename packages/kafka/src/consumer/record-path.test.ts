@@ -134,12 +134,12 @@ describe("the record path: handling with retries, outage waits and dead letters"
     const { process } = path(async () => void around.push("handler"), {
       observer: {
         around: async (o, fn) => {
-          around.push(`around ${o.headers[HEADERS.eventId]}`);
+          around.push(`around ${o.records.map((r) => `${r.headers[HEADERS.eventId]}@${r.partition}/${r.offset}`)}`);
           return fn();
         },
       },
     });
     await process(message(1, e));
-    expect(around).toEqual([`around ${e.id}`, "handler"]);
+    expect(around).toEqual([`around ${e.id}@2/1`, "handler"]);
   });
 });

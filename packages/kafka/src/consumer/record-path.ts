@@ -103,7 +103,7 @@ export class RecordPath {
       return failure ? this.deps.deadLetters.fail(src, failure, recordLog, io, blocked, redriveId) : "handled";
     };
     const around = this.deps.retries.observer?.around;
-    return around ? around({ group: this.deps.group, topic, headers }, handle) : handle();
+    return around ? around({ group: this.deps.group, records: [incoming] }, handle) : handle();
   }
 
   /** the control record a redrive ends with: unpark the key unless its head failed again */

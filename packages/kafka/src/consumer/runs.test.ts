@@ -83,6 +83,27 @@ describe("runs", () => {
     expect(calls).toEqual([2, 1]);
   });
 
+  it("run inside the observer's `around` with every record of the call, which may hand the handler new headers", async () => {
+    const seen: string[] = [];
+    const r = new Runs({
+      log: silent,
+      retries: retryDeps(async (events) => void seen.push(...events.map((e) => e.headers.traceparent!)), {
+        observer: {
+          around: async (o, fn) => {
+            for (const rec of o.records) rec.headers.traceparent = `${o.group} ${rec.partition}/${rec.offset}`;
+            return fn();
+          },
+        },
+      }),
+      maxCombinedRecords: 500,
+    });
+    await Promise.all([
+      r.handle("payment-events", [incoming(0, 1), incoming(0, 2)], io()),
+      r.handle("payment-events", [incoming(1, 7)], io()),
+    ]);
+    expect(seen).toEqual(["g 0/1", "g 0/2", "g 1/7"]);
+  });
+
   it("wait out an outage and are then handled", async () => {
     let calls = 0;
     const r = runs(async () => {

@@ -67,21 +67,25 @@ export class Runs {
   private readonly submit: (run: Run) => Promise<void>;
 
   constructor(private readonly deps: RunsDeps) {
-    const { handler, errors } = deps.retries;
+    const { handler, errors, observer, group } = deps.retries;
+    const call = (runs: Run[]): Promise<void> => {
+      if (runs.length === 1) return handler(runs[0]!.events, runs[0]!.ctx);
+      const owner = new Map<IncomingEvent, Run>();
+      for (const r of runs) for (const e of r.events) owner.set(e, r);
+      const events = runs.flatMap((r) => r.events);
+      return handler(events, {
+        log: deps.log.child({ runs: runs.length, records: events.length }),
+        logFor: (e) => owner.get(e)!.ctx.logFor(e),
+        heartbeat: runs[0]!.ctx.heartbeat,
+      });
+    };
     // a combined call that fails is tried run by run, so only a bad run goes record by record; an
     // outage reaches every run, which waits it out
     this.submit = groupCommit<Run>(
-      async (runs) => {
-        if (runs.length === 1) return handler(runs[0]!.events, runs[0]!.ctx);
-        const owner = new Map<IncomingEvent, Run>();
-        for (const r of runs) for (const e of r.events) owner.set(e, r);
-        const events = runs.flatMap((r) => r.events);
-        await handler(events, {
-          log: deps.log.child({ runs: runs.length, records: events.length }),
-          logFor: (e) => owner.get(e)!.ctx.logFor(e),
-          heartbeat: runs[0]!.ctx.heartbeat,
-        });
-      },
+      (runs) =>
+        observer?.around
+          ? observer.around({ group, records: runs.flatMap((r) => r.events) }, () => call(runs))
+          : call(runs),
       { shared: (err) => errors.isOutage(err), maxWeight: deps.maxCombinedRecords, weight: (r) => r.events.length },
     );
   }

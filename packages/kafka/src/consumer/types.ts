@@ -39,9 +39,13 @@ export interface ConsumerObserver {
   record?(o: { group: string; topic: string; outcome: Outcome; durationMs: number }): void;
   /** a retriable handler failure that will be tried again */
   retry?(o: { group: string; topic: string }): void;
-  /** runs around a record's handling on the record-by-record path (retries included): a tracing
-   *  span, say; it may replace `headers.traceparent` with its own context before calling `fn` */
-  around?<T>(o: { group: string; topic: string; headers: Record<string, string> }, fn: () => Promise<T>): Promise<T>;
+  /** runs around a handler call with the records it handles (a run, or one record on the
+   *  record-by-record path with its retries): tracing spans, say; it may replace each record's
+   *  `headers.traceparent` with its own context before calling `fn` */
+  around?<T>(
+    o: { group: string; records: readonly Pick<IncomingEvent, "topic" | "partition" | "offset" | "key" | "headers">[] },
+    fn: () => Promise<T>,
+  ): Promise<T>;
   /** kafkajs instrumentation events */
   lifecycle?(o: {
     group: string;
