@@ -43,10 +43,21 @@ const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
   RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe(
     "how often published rows past RELAY_RETENTION_MS are deleted",
   ),
+  RELAY_MODE: z
+    .enum(["poll", "wal"])
+    .default("poll")
+    .describe(
+      "poll: select pending outbox rows and mark them published; wal: read the outbox's inserts from each database's logical replication slot (docs/relay.md)",
+    ),
+  RELAY_SLOT_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]{1,40}$/, "lower-case letters, digits and underscores, at most 40")
+    .default("orderflow_relay")
+    .describe("wal mode: each database's replication slot is <prefix>_<database name>"),
   RELAY_FAILPOINT: z
     .enum(["crash-after-publish"])
     .optional()
-    .describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
+    .describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked (poll) or confirmed (wal)"),
   ...serviceEnv,
 });
 
