@@ -31,6 +31,9 @@ const SWEEP_IDS = 10_000;
 /** how often confirmed rows are looked for and deleted */
 const SWEEP_MS = 1000;
 
+/** how soon a new leader tries the slot again while the old reader's session lingers */
+const SLOT_BUSY_RETRY_MS = 500;
+
 /** the server's answer when another session still reads the slot */
 const isSlotBusy = (e: unknown) => (e as { code?: string }).code === "55006";
 
@@ -114,7 +117,7 @@ export class WalWorker {
           await this.releaseLeadership();
         }
       }
-      await this.idle();
+      await this.idle(this.failing === "busy" ? SLOT_BUSY_RETRY_MS : this.opts.pollIntervalMs);
     }
   }
 
@@ -241,10 +244,10 @@ export class WalWorker {
     }
   }
 
-  private idle(): Promise<void> {
+  private idle(ms: number): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const t = setTimeout(done, this.opts.pollIntervalMs);
+      const t = setTimeout(done, ms);
       function done() {
         clearTimeout(t);
         resolve();
