@@ -57,7 +57,9 @@ const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
   RELAY_FAILPOINT: z
     .enum(["crash-after-publish"])
     .optional()
-    .describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked (poll) or confirmed (wal)"),
+    .describe(
+      "fault injection for tests: exit(86) after a batch is acknowledged, before it is marked (poll) or confirmed (wal)",
+    ),
   ...serviceEnv,
 });
 

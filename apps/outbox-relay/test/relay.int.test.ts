@@ -124,7 +124,9 @@ describe("outbox relay in poll mode", () => {
   it("goes on publishing while a batch's mark is stuck, without sending that batch again", async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     await insert([1, 2].map((n) => cancelledShipment(a, n)));
-    const ids = (await db.pool.query<{ id: string }>("SELECT id FROM outbox WHERE key = $1", [a])).rows.map((r) => r.id);
+    const ids = (await db.pool.query<{ id: string }>("SELECT id FROM outbox WHERE key = $1", [a])).rows.map(
+      (r) => r.id,
+    );
     // a transaction holding a's rows: the relay reads them (a plain SELECT does not wait), sends
     // them, and its UPDATE marking them waits for this lock
     const holder = await db.pool.connect();

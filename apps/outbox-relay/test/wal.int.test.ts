@@ -240,7 +240,9 @@ describe("outbox relay in wal mode", () => {
     const relay = startRelay();
     const k = randomUUID();
     await Promise.all(
-      Array.from({ length: 10 }, (_, t) => db.insert(Array.from({ length: 20 }, (_, i) => cancelledShipment(k, t * 20 + i)))),
+      Array.from({ length: 10 }, (_, t) =>
+        db.insert(Array.from({ length: 20 }, (_, i) => cancelledShipment(k, t * 20 + i))),
+      ),
     );
     await db.recordsFor([k], 200);
     await vi.waitFor(

@@ -138,7 +138,10 @@ export class WalStream {
   private pump(): void {
     if (this.inFlight.length > 0 || this.stopping || this.ready.length === 0) return;
     let records = 0;
-    while (this.ready.length > 0 && (this.inFlight.length === 0 || records + this.ready[0]!.rows.length <= this.opts.batchSize)) {
+    while (
+      this.ready.length > 0 &&
+      (this.inFlight.length === 0 || records + this.ready[0]!.rows.length <= this.opts.batchSize)
+    ) {
       const t = this.ready.shift()!;
       records += t.rows.length;
       this.inFlight.push(t);

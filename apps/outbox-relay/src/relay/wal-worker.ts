@@ -217,7 +217,10 @@ export class WalWorker {
     }
     await copySlot(session, temporary, this.opts.slot);
     await dropSlot(session, temporary);
-    this.log.info({ slot: this.opts.slot, republished }, "created the replication slot after publishing the outbox's rows");
+    this.log.info(
+      { slot: this.opts.slot, republished },
+      "created the replication slot after publishing the outbox's rows",
+    );
   }
 
   /** Deletes outbox rows behind the confirmed position: the ids read now all belong to
