@@ -235,6 +235,32 @@ describe("outbox relay in wal mode", () => {
     expect((await slotRow())!.active_pid).toBe(reader);
   });
 
+  it("stops reading the slot while too much waits for the broker, and loses nothing by it", async () => {
+    await stopAll();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const debugLines: string[] = [];
+    startRelay({
+      batchSize: 5,
+      log: pino({ level: "debug" }, { write: (line: string) => void debugLines.push(line) }),
+      publisher: { ...db.publisher, send: async (records) => gate.then(() => db.publisher.send(records)) },
+    });
+    await vi.waitFor(async () => expect((await slotRow())?.active_pid, "the slot read").toBeTruthy(), poll);
+    const k = randomUUID();
+    await insertEach(
+      k,
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+    await vi.waitFor(() => expect(debugLines.some((l) => l.includes("paused reading the slot"))).toBe(true), poll);
+    open();
+    const { steps, duplicates } = await stepsOf(k, 300);
+    expect(steps).toEqual(stepsUpTo(300));
+    expect(duplicates).toBe(0);
+    expect(debugLines.some((l) => l.includes("reading the slot again"))).toBe(true);
+  });
+
   it("deletes the rows the slot confirmed, so the outbox does not grow, and reports the slot's lag", async () => {
     await stopAll();
     const relay = startRelay();

@@ -28,6 +28,10 @@ interface Txn {
   committedAt: number;
 }
 
+/** Batches' worth of received rows the stream holds before it stops reading the socket (the
+ *  server then waits): a broker outage or a large backlog must not fill the relay's memory. */
+const BUFFERED_BATCHES = 20;
+
 /** A status update at least this often, so the server never times out a reader waiting on a slow send. */
 const STATUS_INTERVAL_MS = 10_000;
 
@@ -53,6 +57,8 @@ export class WalStream {
   private fail!: (e: unknown) => void;
   private readonly failed: Promise<never>;
   private sending: Promise<void> = Promise.resolve();
+  private buffered = 0;
+  private paused = false;
 
   constructor(private readonly opts: WalStreamOptions) {
     this.confirmed = opts.confirmedFrom;
@@ -127,7 +133,9 @@ export class WalStream {
       case "commit":
         this.open!.endLsn = parseLsn(msg.commitEndLsn!);
         this.ready.push(this.open!);
+        this.buffered += this.open!.rows.length;
         this.open = undefined;
+        if (this.buffered > BUFFERED_BATCHES * this.opts.batchSize) this.flow(false);
         this.pump();
         return;
       default:
@@ -144,11 +152,13 @@ export class WalStream {
     ) {
       const t = this.ready.shift()!;
       records += t.rows.length;
+      this.buffered -= t.rows.length;
       this.inFlight.push(t);
     }
     this.sending = this.send(this.inFlight).then(
       () => {
         this.inFlight = [];
+        if (this.paused && this.buffered <= (BUFFERED_BATCHES / 2) * this.opts.batchSize) this.flow(true);
         this.pump();
       },
       (e: unknown) => this.fail(e),
@@ -176,6 +186,22 @@ export class WalStream {
     const advanced = idle && lsn > this.confirmed;
     if (advanced) this.confirmed = lsn;
     if (advanced || reply) this.sendStatus();
+  }
+
+  /** Stops or resumes reading the replication socket. The library has no pause of its own that
+   *  leaves keepalives in order (its flow control queues data behind them), so this pauses the
+   *  pg connection's socket it reads; the status timer still keeps the server from timing out. */
+  private flow(on: boolean): void {
+    const socket = (this.service as unknown as { _connection?: { stream?: { pause(): void; resume(): void } } })
+      ._connection?.stream;
+    if (!socket) return;
+    if (on) socket.resume();
+    else socket.pause();
+    this.paused = !on;
+    this.opts.log.debug(
+      { buffered: this.buffered, reading: on },
+      on ? "reading the slot again" : "paused reading the slot",
+    );
   }
 
   private sendStatus(): void {
