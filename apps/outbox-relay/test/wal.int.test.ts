@@ -145,6 +145,7 @@ describe("outbox relay in wal mode", () => {
     await stopAll();
     const failing = failingPublisher(2);
     startRelay({ publisher: failing });
+    await vi.waitFor(async () => expect((await slotRow())?.active_pid, "the slot read").toBeTruthy(), poll);
     const k = randomUUID();
     await insertEach(k, [1, 2, 3]);
     const { steps, duplicates } = await stepsOf(k, 3);

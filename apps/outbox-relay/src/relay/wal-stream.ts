@@ -96,6 +96,8 @@ export class WalStream {
       clearInterval(timer);
       this.stopping = true;
       await this.service.stop().catch(() => {});
+      // a send still in flight ends before the next reader sends the same transactions again
+      await this.sending;
     }
   }
 
