@@ -18,6 +18,8 @@ export interface WalStreamOptions {
   batchSize: number;
   afterPublish?: () => void;
   onSent?: (records: OutgoingRecord[]) => void;
+  /** the server started streaming */
+  onReading?: () => void;
 }
 
 interface Txn {
@@ -79,6 +81,11 @@ export class WalStream {
       } catch (e) {
         this.fail(e);
       }
+    });
+    this.service.on("start", () => {
+      // stop() ran while the connection was being made: nothing else would end it
+      if (this.stopping) void this.service.stop().catch(() => {});
+      else this.opts.onReading?.();
     });
     this.service.on("heartbeat", (lsn: string, _at: number, reply: boolean) => this.keepalive(parseLsn(lsn), reply));
   }

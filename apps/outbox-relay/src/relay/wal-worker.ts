@@ -159,6 +159,7 @@ export class WalWorker {
       log: this.log,
       batchSize: this.opts.batchSize,
       ...(this.opts.afterPublish ? { afterPublish: this.opts.afterPublish } : {}),
+      onReading: () => this.recovered(),
       onSent: (records) => {
         this.rate.add(records.length);
         this.opts.onBatch?.(this.opts.name, records);
