@@ -32,20 +32,26 @@ export interface SlotState {
   exists: boolean;
   /** invalidated, e.g. because it held more than max_slot_wal_keep_size of WAL */
   lost: boolean;
-  active: boolean;
   /** bytes of WAL between the server's current position and what the relay confirmed */
   lagBytes: number;
+  /** where a reader starts: the end of the last transaction confirmed ("0/0" without a slot) */
+  confirmedLsn: string;
 }
 
 /** The state of `slot` on this database. */
 export async function replicationSlot(q: Pg, slot: string): Promise<SlotState> {
-  const r = await run<{ wal_status: string | null; active: boolean; lag: string | null }>(
+  const r = await run<{ wal_status: string | null; lag: string | null; confirmed: string | null }>(
     q,
-    sql`SELECT wal_status, active, (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag FROM pg_replication_slots WHERE slot_name = ${slot} AND database = current_database()`,
+    sql`SELECT wal_status, (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag, confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = ${slot} AND database = current_database()`,
   );
   const s = r.rows[0];
-  if (!s) return { exists: false, lost: false, active: false, lagBytes: 0 };
-  return { exists: true, lost: s.wal_status === "lost", active: s.active, lagBytes: Math.max(0, Number(s.lag ?? 0)) };
+  if (!s) return { exists: false, lost: false, lagBytes: 0, confirmedLsn: "0/0" };
+  return {
+    exists: true,
+    lost: s.wal_status === "lost",
+    lagBytes: Math.max(0, Number(s.lag ?? 0)),
+    confirmedLsn: s.confirmed ?? "0/0",
+  };
 }
 
 /** A slot that lives as long as `session` does: filled in, then copied to a persistent one

@@ -12,6 +12,7 @@ import {
   pendingOutboxRows,
   ping,
   replicationSlot,
+  type SlotState,
   tryLeadOutbox,
 } from "@orderflow/db-kit";
 import type { Publisher } from "@orderflow/kafka";
@@ -180,31 +181,25 @@ export class WalWorker {
     let slot = await replicationSlot(session, this.opts.slot);
     if (slot.lost) {
       this.log.error(
-        { slot: this.opts.slot },
         `replication slot ${this.opts.slot} was invalidated (it held more WAL than max_slot_wal_keep_size allows): dropping and recreating it, and republishing the outbox rows not yet confirmed`,
       );
       await dropSlot(session, this.opts.slot);
       slot = { ...slot, exists: false };
     } else if (!slot.exists && this.slotSeen) {
       this.log.error(
-        { slot: this.opts.slot },
         `replication slot ${this.opts.slot} is gone (dropped by an operator?): recreating it and republishing the outbox rows not yet confirmed`,
       );
     }
-    if (!slot.exists) await this.createSlot(session);
+    if (!slot.exists) slot = await this.createSlot(session);
     this.slotSeen = true;
-    const r = await session.query<{ lsn: string }>(
-      "SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1",
-      [this.opts.slot],
-    );
-    return parseLsn(r.rows[0]!.lsn);
+    return parseLsn(slot.confirmedLsn);
   }
 
   /** A new slot starts at the moment it is made, so the rows already in the outbox (not yet
    *  confirmed by a slot, or written before there was one) are published from the table first.
    *  The slot is made temporary and copied to its persistent name only once they are sent: a
    *  relay that dies half-way leaves no slot, and the next leader starts over. */
-  private async createSlot(session: pg.Client): Promise<void> {
+  private async createSlot(session: pg.Client): Promise<SlotState> {
     const temporary = `${this.opts.slot}_init`;
     await createTemporarySlot(session, temporary);
     let republished = 0;
@@ -218,10 +213,8 @@ export class WalWorker {
     }
     await copySlot(session, temporary, this.opts.slot);
     await dropSlot(session, temporary);
-    this.log.info(
-      { slot: this.opts.slot, republished },
-      "created the replication slot after publishing the outbox's rows",
-    );
+    this.log.info({ republished }, "created the replication slot after publishing the outbox's rows");
+    return replicationSlot(session, this.opts.slot);
   }
 
   /** Deletes outbox rows behind the confirmed position: the ids read now all belong to
