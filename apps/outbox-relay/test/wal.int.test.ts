@@ -96,7 +96,11 @@ beforeAll(() => db.setUp());
 afterAll(async () => {
   await stopAll();
   await db.tearDown();
+  await db.admin((c) => c.query(`DROP ROLE IF EXISTS "${replicationRole}"`));
 });
+
+/** a role of this file's own with what relay_replication has: REPLICATION, SELECT and DELETE on the outbox */
+const replicationRole = `${db.dbName}_repl`;
 
 describe("outbox relay in wal mode", () => {
   it("publishes transactions in commit order per key, not in id order", async () => {
@@ -260,6 +264,38 @@ describe("outbox relay in wal mode", () => {
     expect(steps).toEqual(stepsUpTo(300));
     expect(duplicates).toBe(0);
     expect(debugLines.some((l) => l.includes("reading the slot again"))).toBe(true);
+  });
+
+  it("runs as a role with REPLICATION and SELECT and DELETE on the outbox only", async () => {
+    await stopAll();
+    await db.admin(async (c) => {
+      await c.query(`CREATE ROLE "${replicationRole}" LOGIN REPLICATION`);
+      await c.query(`GRANT CONNECT ON DATABASE "${db.dbName}" TO "${replicationRole}"`);
+    });
+    await db.pool.query(`GRANT USAGE ON SCHEMA public TO "${replicationRole}"`);
+    await db.pool.query(`GRANT SELECT, DELETE ON outbox TO "${replicationRole}"`);
+    const url = new URL(db.url);
+    url.username = replicationRole;
+    const k = randomUUID();
+    await insertEach(k, [1, 2]); // before its slot exists: published from the table
+    startRelay({ url: url.toString(), slotPrefix: `${db.slotPrefix}_least` });
+    await vi.waitFor(
+      async () =>
+        expect(
+          (
+            await db.pool.query("SELECT active FROM pg_replication_slots WHERE slot_name = $1", [
+              slotName(`${db.slotPrefix}_least`, "test"),
+            ])
+          ).rows[0]?.active,
+        ).toBe(true),
+      poll,
+    );
+    await insertEach(k, [3, 4]);
+    expect((await stepsOf(k, 4)).steps).toEqual(stepsUpTo(4));
+    await vi.waitFor(
+      async () => expect(Number((await db.pool.query("SELECT count(*) AS n FROM outbox")).rows[0].n)).toBe(0),
+      poll,
+    );
   });
 
   it("deletes the rows the slot confirmed, so the outbox does not grow, and reports the slot's lag", async () => {
