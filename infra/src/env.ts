@@ -81,6 +81,8 @@ export interface CliEnv {
   operator: string;
   topicPrefix: string;
   orderUrl: string;
+  /** the outbox relay's HTTP API (RELAY_URL, as the ops console reads it) */
+  relayUrl: string;
   security: KafkaSecurity;
   /** ORDERFLOW_TOKEN when given; otherwise the CLI signs its own with this key (AUTH_JWT_SECRET, else the local development key) */
   token: { given?: string; secret: string; issuer: string; audience: string };
@@ -98,6 +100,8 @@ export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
   const operator = source.ORDERFLOW_OPERATOR ?? source.USER ?? source.LOGNAME ?? "unknown";
   const orderUrl = source.ORDER_URL ?? "http://127.0.0.1:3001";
   if (!/^https?:\/\/\S+$/.test(orderUrl)) throw new Error(`ORDER_URL: "${orderUrl}" is not an http(s) URL`);
+  const relayUrl = source.RELAY_URL ?? "http://127.0.0.1:3004";
+  if (!/^https?:\/\/\S+$/.test(relayUrl)) throw new Error(`RELAY_URL: "${relayUrl}" is not an http(s) URL`);
   // the same KAFKA_SASL_* / KAFKA_TLS* settings the services read
   const sec = parseEnv("orderflow", kafkaSecurityEnv, source, checkKafkaSecurityEnv);
   const token = {
@@ -111,6 +115,7 @@ export function loadCliEnv(source: NodeJS.ProcessEnv = process.env): CliEnv {
     operator,
     topicPrefix: source.KAFKA_TOPIC_PREFIX ?? "",
     orderUrl: orderUrl.replace(/\/$/, ""),
+    relayUrl: relayUrl.replace(/\/$/, ""),
     security: kafkaSecurity(sec),
     token,
   };

@@ -1,6 +1,7 @@
 // `pnpm orderflow <command> [--json]`: operator commands. Tables for people, --json for scripts.
 import { deadLetterTopics, SUBSCRIPTIONS, TOPICS } from "@orderflow/contracts";
 import { OrderResponse, ProjectionStatus, Rebuilt, ReplayStarted } from "@orderflow/http-api/order";
+import { RelayStatus } from "@orderflow/http-api/relay";
 import { mismatch } from "@orderflow/http-api/mismatch";
 import { Problem } from "@orderflow/http-api/problem";
 import {
@@ -29,6 +30,8 @@ const USAGE = `usage: pnpm orderflow <command> [--json]
   topics:create    create missing registry topics (as \`pnpm stack up\` does)
   topics:describe [topic]  partitions, leaders, replicas, in-sync replicas and retention on the broker
   lag [group]      committed offset, log end and lag per partition, for one or every group
+  relay            the outbox relay per database: mode, leader, backlog, and in wal mode the
+                   replication slot's lag in bytes and seconds (RELAY_URL)
   timeline <orderId>  every event of the order across the three services (from the read model)
   rebuild <orderId> fold the order's events again and compare with the read model (ORDER_URL)
   replay           rebuild the read model from offset 0 beside the live one and switch to it
@@ -162,6 +165,30 @@ async function lag({ arg, print, client }: Invocation): Promise<number> {
   const rows = [];
   for (const g of groups) for (const p of await consumerGroupLag(c, g)) rows.push({ group: g, ...p });
   print(rows);
+  return 0;
+}
+
+/** what the relay reports per database (its GET /status), the slot's lag in wal mode */
+async function relay({ print }: Invocation): Promise<number> {
+  const url = `${loadCliEnv().relayUrl}/status`;
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
+  const parsed = RelayStatus.safeParse(await r.json());
+  if (!parsed.success) throw new Error(`GET ${url}: unexpected answer (${mismatch(parsed.error)})`);
+  print(
+    parsed.data.databases.map((d) => ({
+      database: d.database,
+      mode: d.mode,
+      leader: d.leader,
+      reachable: d.reachable,
+      backlog: d.backlog,
+      "oldest pending s": d.oldestPendingSeconds,
+      "published/s": d.publishedPerSecond,
+      slot: d.slot ? (d.slot.exists ? d.slot.name : `${d.slot.name} (missing)`) : "-",
+      "slot lag bytes": d.slot?.lagBytes ?? "-",
+      "slot lag s": d.slot?.lagSeconds ?? "-",
+    })),
+  );
   return 0;
 }
 
@@ -312,6 +339,7 @@ const COMMANDS = new Map<string, Command>([
   ["topics", topics],
   ["topics:create", topicsCreate],
   ["lag", lag],
+  ["relay", relay],
   ["topics:describe", topicsDescribe],
   ["timeline", timeline],
   ["rebuild", rebuild],

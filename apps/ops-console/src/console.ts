@@ -121,6 +121,7 @@ async function outbox(relayUrl: string): Promise<{ outbox: OutboxHealth[]; relay
         backlog: d.backlog,
         oldestPendingSeconds: d.oldestPendingSeconds,
         publishedPerSecond: d.publishedPerSecond,
+        ...(d.slot ? { slot: { name: d.slot.name, lagBytes: d.slot.lagBytes, lagSeconds: d.slot.lagSeconds } } : {}),
       })),
       relayError: null,
     };

@@ -36,17 +36,32 @@ const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
     "name=postgresql://… pairs, comma-separated: the service databases whose outbox the relay publishes",
   ),
   RELAY_BATCH_SIZE: positiveInt(500).describe("outbox rows read and published per batch"),
-  RELAY_POLL_INTERVAL_MS: positiveInt(1000).describe("how often the relay looks for rows when no NOTIFY woke it"),
+  RELAY_POLL_INTERVAL_MS: positiveInt(1000).describe(
+    "how often the relay looks for rows when no NOTIFY woke it (wal mode: how often a standby tries to lead)",
+  ),
   RELAY_RETENTION_MS: positiveInt(60 * 60 * 1000).describe(
-    "published rows are kept this long (for inspection), then deleted",
+    "poll mode: published rows are kept this long (for inspection), then deleted; wal mode deletes rows once its slot confirmed them",
   ),
   RELAY_CLEANUP_INTERVAL_MS: positiveInt(60 * 1000).describe(
-    "how often published rows past RELAY_RETENTION_MS are deleted",
+    "poll mode: how often published rows past RELAY_RETENTION_MS are deleted",
   ),
+  RELAY_MODE: z
+    .enum(["poll", "wal"])
+    .default("poll")
+    .describe(
+      "poll: select pending outbox rows and mark them published; wal: read the outbox's inserts from each database's logical replication slot (docs/relay.md)",
+    ),
+  RELAY_SLOT_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]{1,40}$/, "lower-case letters, digits and underscores, at most 40")
+    .default("orderflow_relay")
+    .describe("wal mode: each database's replication slot is <prefix>_<database name>"),
   RELAY_FAILPOINT: z
     .enum(["crash-after-publish"])
     .optional()
-    .describe("fault injection for tests: exit(86) after a batch is acknowledged, before it is marked"),
+    .describe(
+      "fault injection for tests: exit(86) after a batch is acknowledged, before it is marked (poll) or confirmed (wal)",
+    ),
   ...serviceEnv,
 });
 

@@ -5,6 +5,7 @@ import { kafkaService, readyWhen, runMain, serve } from "@orderflow/service-kit"
 import { loadEnv } from "./env.js";
 import { createApp } from "./http/app.js";
 import { createRelay, type Relay, type RelayOptions } from "./relay/relay.js";
+import { slotGauges } from "./slot-metrics.js";
 
 const SERVICE = "outbox-relay";
 
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
 
   const relay = createRelay({
     databases: env.RELAY_DATABASES,
+    mode: env.RELAY_MODE,
+    slotPrefix: env.RELAY_SLOT_PREFIX,
     publisher,
     log,
     batchSize: env.RELAY_BATCH_SIZE,
@@ -27,7 +30,9 @@ async function main(): Promise<void> {
     onBatch,
   });
 
-  const refreshGauges = outboxGauges(metrics, relay);
+  const refreshOutbox = outboxGauges(metrics, relay);
+  const refreshSlots = slotGauges(metrics, relay);
+  const refreshGauges = () => Promise.all([refreshOutbox(), refreshSlots()]);
   const app = createApp({
     relay,
     log,
@@ -77,12 +82,12 @@ function batchMetrics(metrics: Metrics): NonNullable<RelayOptions["onBatch"]> {
   };
 }
 
-/** crash-after-publish exits after a batch is acknowledged and before it is marked, as a crash there would */
+/** crash-after-publish exits after a batch is acknowledged and before it is marked (or confirmed), as a crash there would */
 function failpointHooks(failpoint: string | undefined, log: RelayOptions["log"]): Pick<RelayOptions, "afterPublish"> {
   return failpoint === "crash-after-publish"
     ? {
         afterPublish: () => {
-          log.warn("failpoint crash-after-publish: exiting before marking the batch published");
+          log.warn("failpoint crash-after-publish: exiting before marking or confirming the batch");
           process.exit(86);
         },
       }

@@ -60,6 +60,18 @@ export {
   type PendingOutboxRow,
 } from "./relay.js";
 export {
+  copySlot,
+  createTemporarySlot,
+  deleteOutboxRows,
+  dropSlot,
+  OUTBOX_PUBLICATION,
+  OUTBOX_PUBLICATION_SQL,
+  outboxIdsBefore,
+  RELAY_REPLICATION_ROLE,
+  replicationSlot,
+  type SlotState,
+} from "./relay-wal.js";
+export {
   listeningKeyParking,
   PARKED_KEYS_CHANNEL,
   sqlKeyParking,

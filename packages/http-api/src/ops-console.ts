@@ -104,6 +104,8 @@ export const OutboxHealth = z.object({
   oldestPendingSeconds: z.number(),
   /** rows published per second over the relay's last minute */
   publishedPerSecond: z.number(),
+  /** the relay's wal mode: its replication slot's lag (docs/relay.md); absent in poll mode */
+  slot: z.object({ name: z.string(), lagBytes: z.number(), lagSeconds: z.number() }).optional(),
 });
 export type OutboxHealth = z.infer<typeof OutboxHealth>;
 

@@ -111,4 +111,22 @@ describe("per-service database roles", () => {
       ).toMatch(/permission denied/);
     });
   });
+
+  it("lets the wal relay read the outbox through a replication slot and delete its rows, and nothing more", async () => {
+    await as("relay_replication", "orderflow_order", async (c) => {
+      expect((await c.query("SELECT count(*)::int AS n FROM outbox")).rows[0].n).toBe(1);
+      await c.query("SELECT pg_create_logical_replication_slot('roles_check', 'pgoutput', true)");
+      expect(await refusal(c.query("UPDATE outbox SET published_at = now()"))).toMatch(/permission denied/);
+      expect(
+        await refusal(
+          c.query(
+            `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES (gen_random_uuid(), 'a', 'order-events', 'a', 'T', '{}', '{}')`,
+          ),
+        ),
+      ).toMatch(/permission denied/);
+      expect(await refusal(c.query("SELECT * FROM order_events"))).toMatch(/permission denied/);
+      expect(await refusal(c.query("CREATE TABLE sneaky (id int)"))).toMatch(/permission denied/);
+      expect((await c.query("DELETE FROM outbox")).rowCount).toBe(1);
+    });
+  });
 });

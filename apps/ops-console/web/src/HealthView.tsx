@@ -182,6 +182,9 @@ function Outbox({ health }: { health: FlowHealth }) {
                 <th scope="col" className="num">
                   Published/s
                 </th>
+                <th scope="col" className="num">
+                  Slot lag (bytes / s)
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -197,6 +200,9 @@ function Outbox({ health }: { health: FlowHealth }) {
                   <td className="num">{o.backlog}</td>
                   <td className="num">{formatNumber(o.oldestPendingSeconds)}</td>
                   <td className="num">{formatNumber(o.publishedPerSecond)}</td>
+                  <td className="num" title={o.slot?.name}>
+                    {o.slot ? `${formatNumber(o.slot.lagBytes)} / ${formatNumber(o.slot.lagSeconds)}` : "–"}
+                  </td>
                 </tr>
               ))}
             </tbody>

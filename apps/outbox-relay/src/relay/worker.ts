@@ -11,10 +11,11 @@ import {
   tryLeadOutbox,
   type PendingOutboxRow,
 } from "@orderflow/db-kit";
-import { traceSends } from "@orderflow/observability";
 import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
+import type { OutboxStatus } from "@orderflow/http-api/relay";
 import pg from "pg";
 import type { Logger } from "pino";
+import { publishRows } from "./publish.js";
 
 export interface WorkerOptions {
   name: string;
@@ -28,15 +29,7 @@ export interface WorkerOptions {
   onBatch?: (database: string, records: OutgoingRecord[]) => void;
 }
 
-export interface WorkerStatus {
-  database: string;
-  leader: boolean;
-  reachable: boolean;
-  backlog: number;
-  oldestPendingSeconds: number;
-  /** rows published per second over the last minute (or since start, when younger) */
-  publishedPerSecond: number;
-}
+export type WorkerStatus = OutboxStatus;
 
 const RATE_WINDOW_MS = 60_000;
 
@@ -126,6 +119,7 @@ export class OutboxWorker {
       const { backlog, oldestPendingSeconds } = await outboxBacklog(this.pool);
       return {
         database: this.opts.name,
+        mode: "poll",
         leader: this.isLeader(),
         reachable: true,
         backlog,
@@ -135,6 +129,7 @@ export class OutboxWorker {
     } catch {
       return {
         database: this.opts.name,
+        mode: "poll",
         leader: this.isLeader(),
         reachable: false,
         backlog: 0,
@@ -239,17 +234,8 @@ export class OutboxWorker {
   }
 
   private async publish(rows: PendingOutboxRow[]): Promise<void> {
-    // a producer span per record, child of the trace that wrote the row
-    const sending = traceSends<OutgoingRecord>(
-      rows.map((r) => ({ topic: r.topic, key: r.key, value: r.payload, headers: r.headers })),
-    );
-    try {
-      sending.sent(await this.publisher.send(sending.records));
-    } catch (e) {
-      sending.failed(e);
-      throw e;
-    }
-    this.opts.onBatch?.(this.opts.name, sending.records);
+    const records = await publishRows(this.publisher, rows);
+    this.opts.onBatch?.(this.opts.name, records);
   }
 
   /** Marks run one after another on a pooled connection, not the leader's: queued behind a mark
