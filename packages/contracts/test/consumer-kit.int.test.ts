@@ -65,7 +65,19 @@ beforeAll(async () => {
   await timed("npm install", () =>
     runOk(
       "npm",
-      ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarball, ...THEIR_DEPENDENCIES],
+      // a registry request that hangs is abandoned after 30 s and retried, instead of npm's default
+      // of one 5-minute wait that outlasts this step's whole budget
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--prefer-offline",
+        "--loglevel=error",
+        "--fetch-timeout=30000",
+        "--fetch-retries=4",
+        tarball,
+        ...THEIR_DEPENDENCIES,
+      ],
       { cwd: project, timeoutMs: 300_000 },
     ),
   );
