@@ -18,6 +18,7 @@ import {
 import type { Publisher } from "@orderflow/kafka";
 import pg from "pg";
 import type { Logger } from "pino";
+import { FailureLog, WakeableDelay } from "./loop.js";
 import { publishRows } from "./publish.js";
 import { parseLsn, WalStream } from "./wal-stream.js";
 import { PublishRate, type WorkerOptions, type WorkerStatus } from "./worker.js";
@@ -43,11 +44,11 @@ export class WalWorker {
   private readonly pool: pg.Pool;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly delay = new WakeableDelay();
   private stream: WalStream | undefined;
   /** the slot existed while this process ran: its absence later is a loss, not a first start */
   private slotSeen = false;
-  private failing: string | undefined;
+  private readonly failures: FailureLog;
   private readonly rate = new PublishRate();
   readonly log: Logger;
 
@@ -57,6 +58,7 @@ export class WalWorker {
     log: Logger,
   ) {
     this.log = log.child({ database: opts.name, slot: opts.slot });
+    this.failures = new FailureLog(this.log);
     // slot state, clean-up, status and readiness queries, beside the leader's session
     this.pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 2000 });
     this.pool.on("error", () => {}); // idle-client errors surface on the next query
@@ -69,7 +71,7 @@ export class WalWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.delay.cut();
     await this.stream?.stop();
     await this.loop;
     await this.releaseLeadership();
@@ -111,14 +113,14 @@ export class WalWorker {
       } catch (err) {
         if (isSlotBusy(err)) {
           // the previous reader's session has not ended yet (a takeover): wait for it
-          if (this.failing !== "busy") this.log.info("replication slot still read by another session; waiting");
-          this.failing = "busy";
+          if (this.failures.state !== "busy") this.log.info("replication slot still read by another session; waiting");
+          this.failures.state = "busy";
         } else {
           this.failed(err);
           await this.releaseLeadership();
         }
       }
-      await this.idle(this.failing === "busy" ? SLOT_BUSY_RETRY_MS : this.opts.pollIntervalMs);
+      await this.idle(this.failures.state === "busy" ? SLOT_BUSY_RETRY_MS : this.opts.pollIntervalMs);
     }
   }
 
@@ -243,27 +245,14 @@ export class WalWorker {
 
   private idle(ms: number): Promise<void> {
     if (!this.running) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = undefined;
-    });
+    return this.delay.wait(ms);
   }
 
-  // one log line per change of state, not one per retry
   private failed(err: unknown): void {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (this.failing !== msg) this.log.error({ err }, "outbox relay failing; retrying");
-    this.failing = msg;
+    this.failures.failed(err);
   }
 
   private recovered(): void {
-    if (this.failing) this.log.info("outbox relay recovered");
-    this.failing = undefined;
+    this.failures.recovered();
   }
 }

@@ -15,6 +15,7 @@ import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
 import type { OutboxStatus } from "@orderflow/http-api/relay";
 import pg from "pg";
 import type { Logger } from "pino";
+import { FailureLog, WakeableDelay } from "./loop.js";
 import { publishRows } from "./publish.js";
 
 export interface WorkerOptions {
@@ -72,11 +73,11 @@ export class OutboxWorker {
   private readonly pool: pg.Pool;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly delay = new WakeableDelay();
   /** a NOTIFY arrived while not idle: drain again at once */
   private kicked = false;
   private lastCleanup = 0;
-  private failing: string | undefined;
+  private readonly failures: FailureLog;
   /** ids sent and acknowledged whose mark has not committed yet */
   private readonly unmarked = new Set<string>();
   private marking: Promise<void> = Promise.resolve();
@@ -92,6 +93,7 @@ export class OutboxWorker {
     log: Logger,
   ) {
     this.log = log.child({ database: opts.name });
+    this.failures = new FailureLog(this.log);
     // marks, status and readiness queries, beside the leader's session
     this.pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 2000 });
     this.pool.on("error", () => {}); // idle-client errors surface on the next query
@@ -192,7 +194,7 @@ export class OutboxWorker {
 
   private kick(): void {
     this.kicked = true;
-    this.wake?.();
+    this.delay.cut();
   }
 
   private async drain(): Promise<void> {
@@ -301,27 +303,14 @@ export class OutboxWorker {
 
   private idle(): Promise<void> {
     if (!this.running || (this.kicked && this.leaderClient)) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, this.opts.pollIntervalMs);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = undefined;
-    });
+    return this.delay.wait(this.opts.pollIntervalMs);
   }
 
-  // one log line per change of state, not one per poll
   private failed(err: unknown): void {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (this.failing !== msg) this.log.error({ err }, "outbox relay failing; retrying");
-    this.failing = msg;
+    this.failures.failed(err);
   }
 
   private recovered(): void {
-    if (this.failing) this.log.info("outbox relay recovered");
-    this.failing = undefined;
+    this.failures.recovered();
   }
 }
