@@ -50,6 +50,11 @@ const Env = z.object({
   PG_PORT: port.default(54329),
   /** folder holding initdb/pg_ctl; found on PATH or under /usr/lib/postgresql when unset */
   PG_BIN: z.string().optional(),
+  /** the most WAL a replication slot that is not read may hold before PostgreSQL invalidates it */
+  PG_MAX_SLOT_WAL_KEEP_SIZE: z
+    .string()
+    .regex(/^\d+(kB|MB|GB|TB)$/, "a size such as 1GB or 512MB")
+    .default("1GB"),
   /** OS user that runs PostgreSQL when the stack is started as root (postgres refuses root) */
   PG_OS_USER: z.string().default("postgres"),
   /** on (default) or off: whether `pnpm stack up` starts a Prometheus scraping the services */

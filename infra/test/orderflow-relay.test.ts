@@ -56,5 +56,5 @@ describe("pnpm orderflow relay", () => {
     expect(out).toMatch(/payment\s+poll\s+false\s+true\s+0\s+0\s+0\s+-\s+-\s+-/);
     const json = JSON.parse(await orderflow("relay", "--json"));
     expect(json[0]).toMatchObject({ database: "order", "slot lag bytes": 81920, "slot lag s": 0.25 });
-  });
+  }, 30_000); // two CLI processes, each compiling the CLI with tsx
 });

@@ -14,9 +14,10 @@ describe("relay configuration", () => {
     );
     expect(() => loadEnv({ RELAY_DATABASES: "a=postgresql://h/1,a=postgresql://h/2" })).toThrow(/names must be unique/);
   });
-  it("polls unless RELAY_MODE says wal, and names RELAY_MODE when it is neither", () => {
-    expect(loadEnv({}).RELAY_MODE).toBe("poll");
-    expect(loadEnv({ RELAY_MODE: "wal" }).RELAY_SLOT_PREFIX).toBe("orderflow_relay");
+  it("reads the WAL unless RELAY_MODE says poll, and names RELAY_MODE when it is neither", () => {
+    expect(loadEnv({}).RELAY_MODE).toBe("wal");
+    expect(loadEnv({}).RELAY_SLOT_PREFIX).toBe("orderflow_relay");
+    expect(loadEnv({ RELAY_MODE: "poll" }).RELAY_MODE).toBe("poll");
     expect(() => loadEnv({ RELAY_MODE: "cdc" })).toThrow(/RELAY_MODE/);
     expect(() => loadEnv({ RELAY_SLOT_PREFIX: "Bad-Name" })).toThrow(/RELAY_SLOT_PREFIX/);
   });

@@ -47,9 +47,9 @@ const config = serviceConfig("outbox-relay", checkKafkaSecurityEnv, {
   ),
   RELAY_MODE: z
     .enum(["poll", "wal"])
-    .default("poll")
+    .default("wal")
     .describe(
-      "poll: select pending outbox rows and mark them published; wal: read the outbox's inserts from each database's logical replication slot (docs/relay.md)",
+      "wal: read the outbox's inserts from each database's logical replication slot (PostgreSQL with wal_level=logical, docs/relay.md); poll: select pending outbox rows and mark them published",
     ),
   RELAY_SLOT_PREFIX: z
     .string()

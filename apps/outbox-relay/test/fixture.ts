@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createEvent, type OrderflowEvent } from "@orderflow/contracts";
 import {
   appendOutbox,
+  dropDatabaseAndSlots,
   OUTBOX_NOTIFY_SQL,
   OUTBOX_PUBLICATION_SQL,
   OUTBOX_TABLE_SQL,
@@ -22,11 +23,12 @@ import {
 import pg from "pg";
 import { pino } from "pino";
 
-const adminUrl = process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:54329/postgres";
+const stackAdminUrl = process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:54329/postgres";
 
 export const poll = { timeout: 20_000, interval: 100 };
 
-export function relayFixture(name: string) {
+/** `adminUrl`: the server to make the database on (the local stack's by default) */
+export function relayFixture(name: string, adminUrl = stackAdminUrl) {
   const dbName = `${name}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const url = (() => {
     const u = new URL(adminUrl);
@@ -77,22 +79,7 @@ export function relayFixture(name: string) {
       await deletePrefixedTopics(kafka);
       await state.pool?.end();
       await admin(async (c) => {
-        // a database with a replication slot cannot be dropped
-        await c.query(
-          "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL",
-          [dbName],
-        );
-        for (let i = 0; i < 50; i++) {
-          const left = await c.query(
-            "SELECT slot_name, active FROM pg_replication_slots WHERE database = $1 AND NOT temporary",
-            [dbName],
-          );
-          if (left.rows.length === 0) break;
-          for (const s of left.rows)
-            if (!s.active) await c.query("SELECT pg_drop_replication_slot($1)", [s.slot_name]).catch(() => {});
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+        await dropDatabaseAndSlots(c, dbName);
       });
     },
     async insert(events: OrderflowEvent[], client?: pg.PoolClient): Promise<void> {

@@ -319,4 +319,24 @@ describe("outbox relay in wal mode", () => {
       slot: { name: slot(), exists: true, lagBytes: expect.any(Number), lagSeconds: expect.any(Number) },
     });
   });
+
+  it("refuses a slot name another database on the server already uses, naming RELAY_SLOT_PREFIX", async () => {
+    await stopAll();
+    const taken = slotName(db.slotPrefix, "elsewhere");
+    // slot names are cluster-wide: the same name made on the server's postgres database
+    await db.admin((c) => c.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [taken]));
+    try {
+      startRelay({ databases: [{ name: "elsewhere", url: db.url }] });
+      await vi.waitFor(
+        () =>
+          expect(
+            logLines.some((l) => l.includes(`replication slot ${taken} belongs to database postgres`) && l.includes("RELAY_SLOT_PREFIX")),
+          ).toBe(true),
+        poll,
+      );
+    } finally {
+      await stopAll();
+      await db.admin((c) => c.query("SELECT pg_drop_replication_slot($1)", [taken]));
+    }
+  });
 });

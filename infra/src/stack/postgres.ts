@@ -117,7 +117,7 @@ export async function pgUp(env: StackEnv, log: (m: string) => void): Promise<voi
       "-l",
       paths.log,
       "-o",
-      `-p ${env.PG_PORT} -c track_commit_timestamp=on -c wal_level=logical -c max_slot_wal_keep_size=1GB`,
+      `-p ${env.PG_PORT} -c track_commit_timestamp=on -c wal_level=logical -c max_slot_wal_keep_size=${env.PG_MAX_SLOT_WAL_KEEP_SIZE}`,
       "-w",
       "-t",
       "60",

@@ -63,6 +63,7 @@ export {
   copySlot,
   createTemporarySlot,
   deleteOutboxRows,
+  dropDatabaseAndSlots,
   dropSlot,
   OUTBOX_PUBLICATION,
   OUTBOX_PUBLICATION_SQL,

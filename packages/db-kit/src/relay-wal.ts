@@ -36,16 +36,20 @@ export interface SlotState {
   lagBytes: number;
   /** where a reader starts: the end of the last transaction confirmed ("0/0" without a slot) */
   confirmedLsn: string;
+  /** the database a slot of this name belongs to, when it is another one (slot names are
+   *  cluster-wide) */
+  otherDatabase?: string;
 }
 
 /** The state of `slot` on this database. */
 export async function replicationSlot(q: Pg, slot: string): Promise<SlotState> {
-  const r = await run<{ wal_status: string | null; lag: string | null; confirmed: string | null }>(
+  const r = await run<{ wal_status: string | null; lag: string | null; confirmed: string | null; other: string | null }>(
     q,
-    sql`SELECT wal_status, (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag, confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = ${slot} AND database = current_database()`,
+    sql`SELECT wal_status, (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag, confirmed_flush_lsn::text AS confirmed, nullif(database, current_database()) AS other FROM pg_replication_slots WHERE slot_name = ${slot}`,
   );
   const s = r.rows[0];
   if (!s) return { exists: false, lost: false, lagBytes: 0, confirmedLsn: "0/0" };
+  if (s.other !== null) return { exists: false, lost: false, lagBytes: 0, confirmedLsn: "0/0", otherDatabase: s.other };
   return {
     exists: true,
     lost: s.wal_status === "lost",
@@ -83,4 +87,28 @@ export async function outboxIdsBefore(q: Pg, limit: number): Promise<{ ids: stri
 export async function deleteOutboxRows(q: Pg, ids: string[]): Promise<number> {
   const r = await run(q, sql`DELETE FROM outbox WHERE id = ANY(${ids}::bigint[])`);
   return r.rowCount ?? 0;
+}
+
+/** The database's replication slots, then the database: PostgreSQL refuses to drop a database
+ *  a slot belongs to, even an idle one. Readers holding a slot are ended first; a reader that
+ *  takes a slot again before the drop (a relay still running) makes it try again, for 5 s. */
+export async function dropDatabaseAndSlots(admin: pg.ClientBase, database: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(
+        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL",
+        [database],
+      );
+      await admin.query(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active",
+        [database],
+      );
+      await admin.query(`DROP DATABASE IF EXISTS "${database.replaceAll('"', '""')}" WITH (FORCE)`);
+      return;
+    } catch (err) {
+      // 55006 object_in_use: a slot still active, or still there
+      if ((err as { code?: string }).code !== "55006" || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

@@ -3,6 +3,7 @@ import type { EventMeta } from "@orderflow/contracts";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { migrateDeploy } from "./migrate/api.js";
+import { dropDatabaseAndSlots } from "./relay-wal.js";
 
 export interface TestDatabase {
   url: string;
@@ -35,7 +36,7 @@ export async function freshMigratedDatabase(opts: {
       const c = new pg.Client({ connectionString: opts.adminUrl });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropDatabaseAndSlots(c, name);
       } finally {
         await c.end();
       }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { LOCAL_DEV_AUTH } from "@orderflow/config";
+import { dropDatabaseAndSlots } from "@orderflow/db-kit";
 import { waitFor } from "@orderflow/infra/stack";
 import { signToken } from "@orderflow/service-kit";
 
@@ -45,13 +46,14 @@ export const DATABASES: Record<
 const RELAY_DATABASES = Object.entries(DATABASES)
   .map(([name, url]) => `${name}=${url}`)
   .join(",");
+/** slot names are cluster-wide: this run's relay reads slots of its own, never \`pnpm dev\`'s */
+export const RELAY_SLOT_PREFIX = `e2e_${RUN}`;
 
 export async function dropDatabases(): Promise<void> {
   const c = new pg.Client({ connectionString: dbUrl("postgres") });
   await c.connect();
   try {
-    for (const url of Object.values(DATABASES))
-      await c.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+    for (const url of Object.values(DATABASES)) await dropDatabaseAndSlots(c, new URL(url).pathname.slice(1));
   } finally {
     await c.end();
   }
@@ -135,7 +137,7 @@ export class Service {
         // the lines are parsed as JSON, whatever a developer's shell exports
         LOG_FORMAT: "json",
         ...(name === "outbox-relay"
-          ? { RELAY_DATABASES }
+          ? { RELAY_DATABASES, RELAY_SLOT_PREFIX }
           : name === "ops-console" || name === "payment-provider"
             ? {}
             : name === "order-projection"

@@ -2,6 +2,38 @@
 import type { PendingOutboxRow } from "@orderflow/db-kit";
 import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
 import { traceSends } from "@orderflow/observability";
+import type { Logger } from "pino";
+
+const SUMMARY_MS = 60_000;
+
+/** What both modes log of what the broker acknowledged: a summary a minute at info, and at debug
+ *  a line per record with its event and correlation ids, so one order's path can be followed. */
+export class PublishedLog {
+  private summary = { rows: 0, batches: 0, since: Date.now() };
+  constructor(private readonly log: Logger) {}
+
+  published(records: { topic: string; headers?: Record<string, string> }[]): void {
+    this.summary.rows += records.length;
+    this.summary.batches++;
+    if (Date.now() - this.summary.since >= SUMMARY_MS) {
+      const { rows, batches, since } = this.summary;
+      this.log.info({ rows, batches, seconds: Math.round((Date.now() - since) / 1000) }, "published outbox rows");
+      this.summary = { rows: 0, batches: 0, since: Date.now() };
+    }
+    if (!this.log.isLevelEnabled("debug")) return;
+    this.log.debug({ count: records.length }, "published outbox batch");
+    for (const r of records)
+      this.log.debug(
+        {
+          eventId: r.headers?.["event-id"],
+          eventType: r.headers?.["event-type"],
+          correlationId: r.headers?.["correlation-id"],
+          topic: r.topic,
+        },
+        "published",
+      );
+  }
+}
 
 /** Resolves once the broker acknowledged every row; the records as sent. */
 export async function publishRows(publisher: Publisher, rows: PendingOutboxRow[]): Promise<OutgoingRecord[]> {

@@ -19,7 +19,7 @@ import type { Publisher } from "@orderflow/kafka";
 import pg from "pg";
 import type { Logger } from "pino";
 import { FailureLog, WakeableDelay } from "./loop.js";
-import { publishRows } from "./publish.js";
+import { PublishedLog, publishRows } from "./publish.js";
 import { parseLsn, WalStream } from "./wal-stream.js";
 import { PublishRate, type WorkerOptions, type WorkerStatus } from "./worker.js";
 
@@ -50,6 +50,7 @@ export class WalWorker {
   private slotSeen = false;
   private readonly failures: FailureLog;
   private readonly rate = new PublishRate();
+  private readonly published: PublishedLog;
   readonly log: Logger;
 
   constructor(
@@ -59,6 +60,7 @@ export class WalWorker {
   ) {
     this.log = log.child({ database: opts.name, slot: opts.slot });
     this.failures = new FailureLog(this.log);
+    this.published = new PublishedLog(this.log);
     // slot state, clean-up, status and readiness queries, beside the leader's session
     this.pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 2000 });
     this.pool.on("error", () => {}); // idle-client errors surface on the next query
@@ -165,6 +167,7 @@ export class WalWorker {
       onReading: () => this.recovered(),
       onSent: (records) => {
         this.rate.add(records.length);
+        this.published.published(records);
         this.opts.onBatch?.(this.opts.name, records);
       },
     });
@@ -181,6 +184,10 @@ export class WalWorker {
   /** Makes the slot when it is missing or was invalidated; its confirmed position. */
   private async ensureSlot(session: pg.Client): Promise<bigint> {
     let slot = await replicationSlot(session, this.opts.slot);
+    if (slot.otherDatabase !== undefined)
+      throw new Error(
+        `replication slot ${this.opts.slot} belongs to database ${slot.otherDatabase}: slot names are shared by the whole server, so give each relay deployment on it its own RELAY_SLOT_PREFIX`,
+      );
     if (slot.lost) {
       this.log.error(
         `replication slot ${this.opts.slot} was invalidated (it held more WAL than max_slot_wal_keep_size allows): dropping and recreating it, and republishing the outbox rows not yet confirmed`,
@@ -209,6 +216,7 @@ export class WalWorker {
       const rows = await pendingOutboxRows(session, after, this.opts.batchSize, []);
       if (rows.length === 0) break;
       const records = await publishRows(this.publisher, rows);
+      this.published.published(records);
       this.opts.onBatch?.(this.opts.name, records);
       republished += rows.length;
       after = rows.at(-1)!.id;

@@ -16,7 +16,7 @@ import type { OutboxStatus } from "@orderflow/http-api/relay";
 import pg from "pg";
 import type { Logger } from "pino";
 import { FailureLog, WakeableDelay } from "./loop.js";
-import { publishRows } from "./publish.js";
+import { PublishedLog, publishRows } from "./publish.js";
 
 export interface WorkerOptions {
   name: string;
@@ -65,8 +65,6 @@ const DRAIN_BATCHES = 20;
 /** sent rows whose mark is still running that a drain's first select leaves out; with more, it
  *  waits for the marks (a backlog: two batches' marks in flight) */
 const MAX_EXCLUDED = 200;
-/** how often, at most, the info line of rows published */
-const SUMMARY_MS = 60_000;
 
 export class OutboxWorker {
   private leaderClient: pg.Client | undefined;
@@ -82,9 +80,8 @@ export class OutboxWorker {
   private readonly unmarked = new Set<string>();
   private marking: Promise<void> = Promise.resolve();
   private markFailed: { error: unknown } | undefined;
-  /** rows published since the last info line: one a minute at most, not one per batch (hundreds a second under load) */
-  private summary = { rows: 0, batches: 0, since: Date.now() };
   private readonly rate = new PublishRate();
+  private readonly published: PublishedLog;
   readonly log: Logger;
 
   constructor(
@@ -94,6 +91,7 @@ export class OutboxWorker {
   ) {
     this.log = log.child({ database: opts.name });
     this.failures = new FailureLog(this.log);
+    this.published = new PublishedLog(this.log);
     // marks, status and readiness queries, beside the leader's session
     this.pool = new pg.Pool({ connectionString: opts.url, max: 2, connectionTimeoutMillis: 2000 });
     this.pool.on("error", () => {}); // idle-client errors surface on the next query
@@ -266,32 +264,7 @@ export class OutboxWorker {
   private async mark(rows: PendingOutboxRow[], ids: string[], ackedAt: Date): Promise<void> {
     await markOutboxPublished(this.pool, ids, ackedAt);
     this.rate.add(rows.length);
-    this.summary.rows += rows.length;
-    this.summary.batches++;
-    if (Date.now() - this.summary.since >= SUMMARY_MS) {
-      this.log.info(
-        {
-          rows: this.summary.rows,
-          batches: this.summary.batches,
-          seconds: Math.round((Date.now() - this.summary.since) / 1000),
-        },
-        "published outbox rows",
-      );
-      this.summary = { rows: 0, batches: 0, since: Date.now() };
-    }
-    if (this.log.isLevelEnabled("debug")) {
-      this.log.debug({ count: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id }, "published outbox batch");
-      for (const r of rows)
-        this.log.debug(
-          {
-            eventId: r.headers["event-id"],
-            eventType: r.headers["event-type"],
-            correlationId: r.headers["correlation-id"],
-            topic: r.topic,
-          },
-          "published",
-        );
-    }
+    this.published.published(rows);
   }
 
   private async cleanupIfDue(): Promise<void> {
