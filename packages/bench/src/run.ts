@@ -8,6 +8,7 @@ import { dropDatabases, migrateAll } from "@orderflow/system-tests/harness";
 import { createBench, type Bench } from "./context.js";
 import type { BenchPart } from "./env.js";
 import { judge, writeResults, type Row } from "./report.js";
+import { dropSlots } from "./samples.js";
 import { consumerScenario } from "./scenarios/consumer.js";
 import { ordersScenario } from "./scenarios/orders.js";
 import { relayScenario } from "./scenarios/relay.js";
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([...bench.services.map((s) => s.stop()), ...bench.stopAtEnd.map((stop) => stop())]);
     await deletePrefixedTopics(bench.kafka.main).catch(() => {}); // the other parts' prefixes start with this one
+    // PostgreSQL refuses to drop a database a replication slot is on
+    await dropSlots().catch((e: Error) =>
+      bench.progress(`dropping the bench's replication slots failed: ${e.message}`),
+    );
     await dropDatabases().catch(() => {});
   }
   writeResults(bench, judge(rows));
