@@ -36,7 +36,6 @@ async function main(): Promise<void> {
   migrateAll();
   await ensureTopics(bench.kafka.main);
   await ensureTopic(bench.kafka.main, { name: "bench-bare", partitions: 6, retentionMs: 3_600_000 });
-  await ensureTopic(bench.kafka.main, { name: "bench-relay", partitions: 6, retentionMs: 3_600_000 });
   const rows: Row[] = [];
   try {
     for (const [part, scenario] of SCENARIOS) if (bench.parts.has(part)) rows.push(...(await scenario(bench)));
