@@ -8,6 +8,7 @@ import { dropDatabases, migrateAll } from "@orderflow/system-tests/harness";
 import { createBench, type Bench } from "./context.js";
 import type { BenchPart } from "./env.js";
 import { judge, writeResults, type Row } from "./report.js";
+import { dropSlots } from "./samples.js";
 import { consumerScenario } from "./scenarios/consumer.js";
 import { ordersScenario } from "./scenarios/orders.js";
 import { relayScenario } from "./scenarios/relay.js";
@@ -35,13 +36,16 @@ async function main(): Promise<void> {
   migrateAll();
   await ensureTopics(bench.kafka.main);
   await ensureTopic(bench.kafka.main, { name: "bench-bare", partitions: 6, retentionMs: 3_600_000 });
-  await ensureTopic(bench.kafka.main, { name: "bench-relay", partitions: 6, retentionMs: 3_600_000 });
   const rows: Row[] = [];
   try {
     for (const [part, scenario] of SCENARIOS) if (bench.parts.has(part)) rows.push(...(await scenario(bench)));
   } finally {
     await Promise.all([...bench.services.map((s) => s.stop()), ...bench.stopAtEnd.map((stop) => stop())]);
     await deletePrefixedTopics(bench.kafka.main).catch(() => {}); // the other parts' prefixes start with this one
+    // PostgreSQL refuses to drop a database a replication slot is on
+    await dropSlots().catch((e: Error) =>
+      bench.progress(`dropping the bench's replication slots failed: ${e.message}`),
+    );
     await dropDatabases().catch(() => {});
   }
   writeResults(bench, judge(rows));

@@ -1,7 +1,8 @@
 // The records, requests and SQL access every scenario uses.
 import { randomUUID } from "node:crypto";
 import { createEvent, eventHeaders } from "@orderflow/contracts";
-import { anOrder, AUTHORIZATION, DATABASES, type Service } from "@orderflow/system-tests/harness";
+import { waitFor } from "@orderflow/infra/stack";
+import { anOrder, AUTHORIZATION, DATABASES, dbUrl, RUN, type Service } from "@orderflow/system-tests/harness";
 import pg from "pg";
 import { jsonPost, withIdempotencyKey } from "./load.js";
 
@@ -23,6 +24,39 @@ export async function sql<T extends pg.QueryResultRow>(
   await c.connect();
   try {
     return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** RELAY_SLOT_PREFIX of a bench relay in wal mode: slot names are cluster-wide, so each carries
+ *  this run's id and the relay's own name, and never meets the dev stack's orderflow_relay_* */
+export const slotPrefix = (relay: string) => `bench_${RUN}_${relay}`;
+
+/** Drops the replication slots named `prefix`* (without one: this run's, and any left on its
+ *  databases), ending a reader still attached: a slot holds WAL while it exists, and PostgreSQL
+ *  refuses to drop a database that has one. */
+export async function dropSlots(prefix?: string): Promise<void> {
+  const c = new pg.Client({ connectionString: dbUrl("postgres") });
+  await c.connect();
+  const databases = Object.values(DATABASES).map((u) => new URL(u).pathname.slice(1));
+  try {
+    await waitFor(
+      `the replication slots ${prefix ?? slotPrefix("")}* to be dropped`,
+      async () => {
+        const { rows } = await c.query<{ slot_name: string; active_pid: number | null }>(
+          `SELECT slot_name, active_pid FROM pg_replication_slots WHERE starts_with(slot_name, $1)${prefix ? "" : " OR database = ANY($2)"}`,
+          prefix ? [prefix] : [slotPrefix(""), databases],
+        );
+        for (const r of rows)
+          await (r.active_pid
+            ? c.query("SELECT pg_terminate_backend($1)", [r.active_pid])
+            : // gone meanwhile, or taken again: the next look says
+              c.query("SELECT pg_drop_replication_slot($1)", [r.slot_name]).catch(() => {}));
+        return rows.length === 0;
+      },
+      30_000,
+    );
   } finally {
     await c.end();
   }

@@ -31,9 +31,17 @@ export async function sagaScenario(bench: Bench): Promise<Row[]> {
   const barePost = jsonPost(`${bareSaga.url}/orders`, () => anOrder(), withIdempotencyKey({}));
   const saturation = await atSaturation(bench, flow, bareSaga, barePost);
   bench.shared.sagaHalfRate = saturation.sagaRate.median / 2;
-  const rows = [...saturation.rows, ...(await atHalfLoad(bench, flow.saga, flow.order, bench.shared.sagaHalfRate))];
+  const half = await atHalfLoad(bench, flow, bench.shared.sagaHalfRate);
+  const rows = [...saturation.rows, ...half.rows];
   rows.push(await floor(bench, flow.order));
-  rows.push(...(await bareLatencies(bench, barePost, saturation.bareSagaRate)));
+  const bare = await bareLatencies(bench, barePost, saturation.bareSagaRate);
+  // the half-load target also asks for less than the bare saga's latency at its own half rate
+  half.e2e.met =
+    half.e2e.value.median <= 100 &&
+    half.e2e.also!.median <= 300 &&
+    half.e2e.value.median < bare.half.p50 &&
+    half.e2e.also!.median < bare.half.p99;
+  rows.push(...bare.rows);
   // the machine to the next part
   await Promise.all([flow.stop(), bareSaga.stop()]);
   return rows;
@@ -80,7 +88,6 @@ async function atSaturation(
       value: sagaRate,
       unit: "sagas/s",
       baseline: orderTxBaseline,
-      target: "≥ 0.2× baseline",
     },
     {
       figure: `completed sagas/s alternative: ${BARE_SAGA}`,
@@ -93,6 +100,7 @@ async function atSaturation(
       value: sagaRate,
       unit: "sagas/s",
       baseline: { name: "bare kafkajs + pg saga", value: bareSagaRate },
+      target: "≥ 2× baseline",
     },
     {
       figure: "CPU busy during the bare saga's saturation runs",
@@ -104,12 +112,22 @@ async function atSaturation(
   return { rows, sagaRate, bareSagaRate };
 }
 
-/** placed→shipped at half the maximum sustainable rate, by hop, with lag and memory sampled every second */
-async function atHalfLoad(bench: Bench, saga: Service[], order: Service, rate: number): Promise<Row[]> {
+/** the relay's GET /status (packages/http-api RelayStatus), the slot part of it */
+type SlotStatus = { databases: { slot?: { lagBytes: number; lagSeconds: number } }[] };
+
+/** placed→shipped at half the maximum sustainable rate, by hop, with consumer lag, the relay's
+ *  slot lag and memory sampled every second */
+async function atHalfLoad(
+  bench: Bench,
+  flow: Awaited<ReturnType<typeof startSaga>>,
+  rate: number,
+): Promise<{ rows: Row[]; e2e: Row }> {
   const lagSamples: number[] = [];
+  const slotBytes: number[] = [];
+  const slotSeconds: number[] = [];
   const rss: Record<string, number[]> = {};
   const sampler = setInterval(() => {
-    for (const s of saga) (rss[s.name] ??= []).push(rssMb(s));
+    for (const s of flow.saga) (rss[s.name] ??= []).push(rssMb(s));
     void Promise.all(
       ["order", "order-projection", "payment", "shipping"].map(async (g) =>
         (await consumerGroupLag(bench.kafka.saga, g)).reduce((n, p) => n + (p.lag ?? 0), 0),
@@ -118,40 +136,64 @@ async function atHalfLoad(bench: Bench, saga: Service[], order: Service, rate: n
       (l) => lagSamples.push(l.reduce((a, b) => a + b, 0)),
       () => {},
     );
+    void fetch(flow.relay.url("/status"))
+      .then((r) => r.json() as Promise<SlotStatus>)
+      .then(({ databases }) => {
+        const slots = databases.flatMap((d) => (d.slot ? [d.slot] : []));
+        slotBytes.push(slots.reduce((n, s) => n + s.lagBytes, 0));
+        slotSeconds.push(Math.max(0, ...slots.map((s) => s.lagSeconds)));
+      })
+      .catch(() => {});
   }, 1000);
   const from = await now();
   bench.progress(`saga at half load: ${round(rate)} orders/s for ${bench.P.sagaWindowMs / 1000} s`);
-  await openLoop(post(order), { ratePerSecond: rate, durationMs: bench.P.sagaWindowMs });
+  await openLoop(post(flow.order), { ratePerSecond: rate, durationMs: bench.P.sagaWindowMs });
   const lat = await placedToShipped(from);
   clearInterval(sampler);
-  const e2e = percentiles(lat);
+  const p = percentiles(lat);
   const hops = await hopLatencies(from, lat.length);
-  return [
-    { figure: "placed→shipped p50, half load", value: figure([e2e.p50]), unit: "ms", target: "≤ 30 ms" },
-    { figure: "placed→shipped p99, half load", value: figure([e2e.p99]), unit: "ms", target: "≤ 100 ms" },
-    { figure: "placed→shipped p99.9, half load", value: figure([e2e.p999]), unit: "ms" },
+  const e2e: Row = {
+    figure: "placed→shipped p50 / p99, half load",
+    value: figure([p.p50]),
+    also: figure([p.p99]),
+    unit: "ms",
+    target: "≤ 100 / ≤ 300 ms, and below the bare saga's at its own half rate",
+  };
+  const seconds = percentiles(slotSeconds);
+  const rows: Row[] = [
+    e2e,
+    { figure: "placed→shipped p99.9, half load", value: figure([p.p999]), unit: "ms" },
     {
       figure: "placed→shipped by hop, p50 / p99, half load",
       value: figure([hops.sumOfP50s]),
       display: hops.display,
       unit: "ms",
     },
-    lagRow(lagSamples),
+    lagRow("total consumer lag", lagSamples, "records", 10),
+    lagRow("relay slot lag (wal mode), all databases", slotBytes, "bytes", 64 * 1024),
+    {
+      figure: "relay slot lag (wal mode), oldest unconfirmed transaction, p50 / max of the samples",
+      value: figure([seconds.p50]),
+      display: `${round(seconds.p50, 3)} / ${round(Math.max(...slotSeconds), 3)}`,
+      unit: "s",
+    },
     ...Object.entries(rss).map(([name, samples]) => rssRow(name, samples)),
   ];
+  return { rows, e2e };
 }
 
-function lagRow(samples: number[]): Row {
+/** flat: the last third's maximum at most 1.5× the first's, or within `slack` */
+function lagRow(what: string, samples: number[], unit: string, slack: number): Row {
   const third = Math.max(1, Math.floor(samples.length / 3));
   const first = Math.max(...samples.slice(0, third));
   const last = Math.max(...samples.slice(-third));
   return {
-    figure: "total consumer lag, max in first → last third of the window",
+    figure: `${what}, max in first → last third of the window`,
     value: figure([last]),
     display: `${first} → ${last}`,
-    unit: "records",
+    unit,
     target: "flat",
-    met: last <= Math.max(10, first * 1.5),
+    met: last <= Math.max(slack, first * 1.5),
   };
 }
 
@@ -180,15 +222,21 @@ async function floor(bench: Bench, order: Service): Promise<Row> {
     figure:
       "placed→shipped p50 / p99 at 5 orders/s (the floor: four relay hops and consumers, the machine nearly idle)",
     value: figure([idle.p50]),
-    display: `${round(idle.p50)} / ${round(idle.p99)}`,
+    also: figure([idle.p99]),
     unit: "ms",
+    target: "≤ 20 ms",
   };
 }
 
 /** the bare saga at half its own maximum rate, and at 5 orders/s (a minute at most: the
  *  ten-minute window of the full profile is for Orderflow's lag and memory) */
-async function bareLatencies(bench: Bench, barePost: Request, bareSagaRate: Figure): Promise<Row[]> {
+async function bareLatencies(
+  bench: Bench,
+  barePost: Request,
+  bareSagaRate: Figure,
+): Promise<{ rows: Row[]; half: ReturnType<typeof percentiles> }> {
   const rows: Row[] = [];
+  const runs: ReturnType<typeof percentiles>[] = [];
   const window = bench.P.sagaWindowMs;
   for (const [what, rate, ms] of [
     ["half its own max sustainable rate", bareSagaRate.median / 2, Math.min(window, 60_000)],
@@ -220,6 +268,7 @@ async function bareLatencies(bench: Bench, barePost: Request, bareSagaRate: Figu
         )
       ).map((r) => Number(r.ms)),
     );
+    runs.push(l);
     rows.push({
       figure: `placed→shipped p50 / p99 at ${what}, ${BARE_SAGA}`,
       value: figure([l.p50]),
@@ -227,5 +276,5 @@ async function bareLatencies(bench: Bench, barePost: Request, bareSagaRate: Figu
       unit: "ms",
     });
   }
-  return rows;
+  return { rows, half: runs[0]! };
 }

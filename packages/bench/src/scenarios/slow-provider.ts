@@ -13,7 +13,7 @@ import {
 } from "../flow.js";
 import { openLoop } from "../load.js";
 import type { Row } from "../report.js";
-import { now, post, SLOW_PROVIDER_MS, sql } from "../samples.js";
+import { now, post, SLOW_PROVIDER_MS, slotPrefix, sql } from "../samples.js";
 import { figure, percentiles, round, type Figure } from "../stats.js";
 import { ensureTopics } from "@orderflow/kafka";
 
@@ -55,6 +55,7 @@ async function flowRows(bench: Bench): Promise<Row[]> {
     bench.kafka.slowSaga,
     { order: 3351, payment: 3352, shipping: 3353, relay: 3354, projection: 3358, provider: 3356 },
     SLOW_PROVIDER_MS,
+    slotPrefix("slow_saga"),
   );
   bench.services.push(...flow.all);
   let rate: number;
