@@ -199,7 +199,14 @@ export class WalWorker {
         `replication slot ${this.opts.slot} is gone (dropped by an operator?): recreating it and republishing the outbox rows not yet confirmed`,
       );
     }
-    if (!slot.exists) slot = await this.createSlot(session);
+    if (!slot.exists) {
+      const level = (await session.query<{ wal_level: string }>("SHOW wal_level")).rows[0]?.wal_level;
+      if (level !== "logical")
+        throw new Error(
+          `PostgreSQL runs with wal_level=${level}: RELAY_MODE=wal (the default) needs wal_level=logical (docs/relay.md), or set RELAY_MODE=poll`,
+        );
+      slot = await this.createSlot(session);
+    }
     this.slotSeen = true;
     return parseLsn(slot.confirmedLsn);
   }
