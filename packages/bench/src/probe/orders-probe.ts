@@ -24,7 +24,7 @@ import {
 import { pino } from "pino";
 import { jsonPost, openLoop, withIdempotencyKey, wrkClosedLoop } from "../load.js";
 import { LOG } from "../samples.js";
-import { generate, type GenResult } from "./open-loop-gen.js";
+import { generate, type GenResult, type Rec } from "./open-loop-gen.js";
 
 // biome-ignore lint/style/noProcessEnv: a probe run by hand takes its knobs from the environment
 const E = process.env;
@@ -93,7 +93,90 @@ async function runChild(url: string): Promise<GenResult> {
   });
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one probe run, read top to bottom
+const preload = (svc: Service) =>
+  wrkClosedLoop(svc.url("/orders"), {
+    body: anOrder(),
+    headers: { authorization: AUTHORIZATION },
+    idempotencyKeys: true,
+    concurrency: 16,
+    durationMs: 2000 + preloadS * 1000,
+  });
+
+const svcStats = (before: Map<string, number>, after: Map<string, number>) => ({
+  loopMaxMs: r1((after.get("nodejs_eventloop_lag_max_seconds") ?? NaN) * 1000),
+  loopP99Ms: r1((after.get("nodejs_eventloop_lag_p99_seconds") ?? NaN) * 1000),
+  gc: gcDelta(before, after),
+  cpuPct: Math.round(
+    (((after.get("process_cpu_seconds_total") ?? 0) - (before.get("process_cpu_seconds_total") ?? 0)) /
+      (windowMs / 1000)) *
+      100,
+  ),
+});
+
+/** the bench's own open loop, as its orders part runs it: latency only */
+async function plainWindow(svc: Service): Promise<object> {
+  const before = await scrape(svc);
+  const r = await openLoop(
+    jsonPost(svc.url("/orders"), () => anOrder(), withIdempotencyKey({ authorization: AUTHORIZATION })),
+    { ratePerSecond: rate, durationMs: windowMs },
+  );
+  const l = r.latencyMs;
+  return {
+    n: r.ok,
+    failed: r.failed,
+    client: { p50: r1(l.p50), p99: r1(l.p99), p999: r1(l.p999) },
+    svc: svcStats(before, await scrape(svc)),
+  };
+}
+
+/** the slowest requests' time, split into the generator's lag, the service's and the rest */
+function split(rs: Rec[], server: Map<string, number>) {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const lag = mean(rs.map((r) => r.sent - r.due));
+  const srv = mean(rs.map((r) => server.get(r.cid) ?? NaN).filter((x) => !Number.isNaN(x)));
+  const tot = mean(rs.map((r) => r.done - r.due));
+  return { total: r1(tot), genLag: r1(lag), server: r1(srv), rest: r1(tot - lag - srv) };
+}
+
+/** the instrumented generator, here or in a child process, each request matched to its log line */
+async function instrumentedWindow(svc: Service, child: boolean): Promise<object> {
+  const url = svc.url("/orders");
+  const before = await scrape(svc);
+  const from = svc.lines.length;
+  // the child takes a moment to start: its window starts when it does
+  const g = child ? await runChild(url) : await generate(url, rate, windowMs, () => anOrder(), AUTHORIZATION);
+  await new Promise((r) => setTimeout(r, 200)); // the last request logs
+  const after = await scrape(svc);
+  const server = new Map<string, number>();
+  for (const l of svc.lines.slice(from) as { msg?: string; correlationId?: string; durationMs?: number }[])
+    if (l.msg === "request" && l.correlationId && l.durationMs !== undefined) server.set(l.correlationId, l.durationMs);
+  const ok = g.recs.filter((r) => r.status < 300 && r.status > 0);
+  const total = ok.map((r) => r.done - r.due);
+  const p99 = pct(total, 99);
+  const srvAll = ok.map((r) => server.get(r.cid)).filter((x): x is number => x !== undefined);
+  return {
+    n: ok.length,
+    failed: g.recs.length - ok.length,
+    client: { p50: r1(pct(total, 50)), p99: r1(p99), p999: r1(pct(total, 99.9)), max: r1(pct(total, 100)) },
+    genLagP99: r1(
+      pct(
+        ok.map((r) => r.sent - r.due),
+        99,
+      ),
+    ),
+    server: { p50: r1(pct(srvAll, 50)), p99: r1(pct(srvAll, 99)), max: r1(pct(srvAll, 100)) },
+    slowest1pct: split(
+      ok.filter((r) => r.done - r.due >= p99),
+      server,
+    ),
+    gen: {
+      loop: { p99: r1(g.loopDelayMs.p99), max: r1(g.loopDelayMs.max) },
+      gc: { n: g.gc.count, ms: r1(g.gc.totalMs), max: r1(g.gc.maxMs) },
+    },
+    svc: svcStats(before, after),
+  };
+}
+
 async function main() {
   migrateAll();
   const kafka = createKafkaClient({
@@ -103,8 +186,7 @@ async function main() {
     topicPrefix: TOPIC_PREFIX,
   });
   await ensureTopics(kafka);
-  const svc = await Service.start("order", 3321, { ...LOG, DATABASE_URL: DATABASES.order, ...extraEnv });
-  await svc.ready();
+  const svcA = await Service.start("order", 3321, { ...LOG, DATABASE_URL: DATABASES.order, ...extraEnv });
   const envB = E.PROBE_SERVICE_ENV_B;
   const svcB = envB
     ? await Service.start("order", 3322, {
@@ -113,120 +195,23 @@ async function main() {
         ...Object.fromEntries(envB.split(",").map((kv) => kv.split("=") as [string, string])),
       })
     : undefined;
-  await svcB?.ready();
-  if (svcB)
-    await wrkClosedLoop(svcB.url("/orders"), {
-      body: anOrder(),
-      headers: { authorization: AUTHORIZATION },
-      idempotencyKeys: true,
-      concurrency: 16,
-      durationMs: 2000 + preloadS * 1000,
-    });
   try {
-    await wrkClosedLoop(svc.url("/orders"), {
-      body: anOrder(),
-      headers: { authorization: AUTHORIZATION },
-      idempotencyKeys: true,
-      concurrency: 16,
-      durationMs: 2000 + preloadS * 1000,
-    });
-    const svcA = svc;
+    await svcA.ready();
+    await svcB?.ready();
+    if (svcB) await preload(svcB);
+    await preload(svcA);
     console.log(
-      `rate ${rate}/s, window ${windowMs} ms, rounds ${rounds}, variants ${variants}, env ${JSON.stringify(extraEnv)}, lines held ${svc.lines.length}`,
+      `rate ${rate}/s, window ${windowMs} ms, rounds ${rounds}, variants ${variants}, env ${JSON.stringify(extraEnv)}, lines held ${svcA.lines.length}`,
     );
     for (let round = 0; round < rounds; round++) {
       for (const v of variants) {
         const svc = v.endsWith("B") ? svcB! : svcA;
-        const url = svc.url("/orders");
-        const before = await scrape(svc);
-        const from = svc.lines.length;
-        if (v.startsWith("plain")) {
-          // the bench's own open loop, as its orders part runs it
-          const r = await openLoop(
-            jsonPost(url, () => anOrder(), withIdempotencyKey({ authorization: AUTHORIZATION })),
-            {
-              ratePerSecond: rate,
-              durationMs: windowMs,
-            },
-          );
-          const after = await scrape(svc);
-          const l = r.latencyMs;
-          console.log(
-            JSON.stringify({
-              round,
-              v,
-              n: r.ok,
-              failed: r.failed,
-              client: { p50: r1(l.p50), p99: r1(l.p99), p999: r1(l.p999) },
-              svc: {
-                loopMaxMs: r1((after.get("nodejs_eventloop_lag_max_seconds") ?? NaN) * 1000),
-                gc: gcDelta(before, after),
-              },
-            }),
-          );
-          continue;
-        }
-        // the child takes a moment to start: its window starts when it does
-        const g =
-          v === "child" ? await runChild(url) : await generate(url, rate, windowMs, () => anOrder(), AUTHORIZATION);
-        await new Promise((r) => setTimeout(r, 200)); // the last request logs
-        const after = await scrape(svc);
-        const server = new Map<string, number>();
-        for (const l of svc.lines.slice(from) as { msg?: string; correlationId?: string; durationMs?: number }[])
-          if (l.msg === "request" && l.correlationId && l.durationMs !== undefined)
-            server.set(l.correlationId, l.durationMs);
-        const ok = g.recs.filter((r) => r.status < 300 && r.status > 0);
-        const total = ok.map((r) => r.done - r.due);
-        const p99 = pct(total, 99);
-        const slow = ok.filter((r) => r.done - r.due >= p99);
-        const split = (rs: typeof ok) => {
-          const lag = rs.map((r) => r.sent - r.due);
-          const srv = rs.map((r) => server.get(r.cid) ?? NaN).filter((x) => !Number.isNaN(x));
-          const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-          const tot = mean(rs.map((r) => r.done - r.due));
-          return {
-            total: r1(tot),
-            genLag: r1(mean(lag)),
-            server: r1(mean(srv)),
-            rest: r1(tot - mean(lag) - mean(srv)),
-          };
-        };
-        const srvAll = ok.map((r) => server.get(r.cid)).filter((x): x is number => x !== undefined);
-        console.log(
-          JSON.stringify({
-            round,
-            v,
-            n: ok.length,
-            failed: g.recs.length - ok.length,
-            client: { p50: r1(pct(total, 50)), p99: r1(p99), p999: r1(pct(total, 99.9)), max: r1(pct(total, 100)) },
-            genLagP99: r1(
-              pct(
-                ok.map((r) => r.sent - r.due),
-                99,
-              ),
-            ),
-            server: { p50: r1(pct(srvAll, 50)), p99: r1(pct(srvAll, 99)), max: r1(pct(srvAll, 100)) },
-            slowest1pct: split(slow),
-            gen: {
-              loop: { p99: r1(g.loopDelayMs.p99), max: r1(g.loopDelayMs.max) },
-              gc: { n: g.gc.count, ms: r1(g.gc.totalMs), max: r1(g.gc.maxMs) },
-            },
-            svc: {
-              loopMaxMs: r1((after.get("nodejs_eventloop_lag_max_seconds") ?? NaN) * 1000),
-              loopP99Ms: r1((after.get("nodejs_eventloop_lag_p99_seconds") ?? NaN) * 1000),
-              gc: gcDelta(before, after),
-              cpuPct: Math.round(
-                (((after.get("process_cpu_seconds_total") ?? 0) - (before.get("process_cpu_seconds_total") ?? 0)) /
-                  (windowMs / 1000)) *
-                  100,
-              ),
-            },
-          }),
-        );
+        const r = v.startsWith("plain") ? await plainWindow(svc) : await instrumentedWindow(svc, v.startsWith("child"));
+        console.log(JSON.stringify({ round, v, ...r }));
       }
     }
   } finally {
-    await svc.stop();
+    await svcA.stop();
     await svcB?.stop();
     await deletePrefixedTopics(kafka).catch(() => {});
     await dropDatabases().catch(() => {});
