@@ -3,7 +3,8 @@
 // and `child` (the same in a process of its own) split each request's time into the generator's
 // lag (due → handed to node:http), the service's time (its request log's durationMs, matched by
 // correlation id) and the rest (socket queues, event loops, the answer's way back), with both
-// sides' event-loop delay and GC; `plain` is load.ts's openLoop unchanged. A variant ending in B
+// sides' event-loop delay and GC; `plain` is load.ts's openLoop in this process, `plainchild`
+// its openLoopInChild (what the bench's orders part runs). A variant ending in B
 // runs against a second order service started with PROBE_SERVICE_ENV_B (k=v,k=v), for A/B.
 // PROBE_PRELOAD_S: a closed loop first, so this process holds the service's log lines as the
 // bench does by the time its open loop runs.
@@ -22,7 +23,7 @@ import {
   TOPIC_PREFIX,
 } from "@orderflow/system-tests/harness";
 import { pino } from "pino";
-import { jsonPost, openLoop, withIdempotencyKey, wrkClosedLoop } from "../load.js";
+import { jsonPost, openLoop, openLoopInChild, withIdempotencyKey, wrkClosedLoop } from "../load.js";
 import { LOG } from "../samples.js";
 import { generate, type GenResult, type Rec } from "./open-loop-gen.js";
 
@@ -113,13 +114,17 @@ const svcStats = (before: Map<string, number>, after: Map<string, number>) => ({
   ),
 });
 
-/** the bench's own open loop, as its orders part runs it: latency only */
-async function plainWindow(svc: Service): Promise<object> {
+/** load.ts's open loop, in this process or (as the bench's orders part runs it) in a child: latency only */
+async function plainWindow(svc: Service, child: boolean): Promise<object> {
   const before = await scrape(svc);
-  const r = await openLoop(
-    jsonPost(svc.url("/orders"), () => anOrder(), withIdempotencyKey({ authorization: AUTHORIZATION })),
-    { ratePerSecond: rate, durationMs: windowMs },
-  );
+  const headers = { authorization: AUTHORIZATION };
+  const opts = { ratePerSecond: rate, durationMs: windowMs };
+  const r = child
+    ? await openLoopInChild(svc.url("/orders"), { body: anOrder(), headers, ...opts })
+    : await openLoop(
+        jsonPost(svc.url("/orders"), () => anOrder(), withIdempotencyKey(headers)),
+        opts,
+      );
   const l = r.latencyMs;
   return {
     n: r.ok,
@@ -206,7 +211,9 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       for (const v of variants) {
         const svc = v.endsWith("B") ? svcB! : svcA;
-        const r = v.startsWith("plain") ? await plainWindow(svc) : await instrumentedWindow(svc, v.startsWith("child"));
+        const r = v.startsWith("plain")
+          ? await plainWindow(svc, v.startsWith("plainchild"))
+          : await instrumentedWindow(svc, v.startsWith("child"));
         console.log(JSON.stringify({ round, v, ...r }));
       }
     }
