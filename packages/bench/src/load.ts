@@ -7,6 +7,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { percentiles } from "./stats.js";
 
 /** one request; resolves with its status once the body is read */
@@ -103,6 +104,24 @@ export async function openLoop(
   }
   await Promise.all(inFlight);
   return { ok: latencies.length, failed, latencyMs: percentiles(latencies) };
+}
+
+/** openLoop of keyed JSON POSTs (a fresh Idempotency-Key each) in a process of its own: in the
+ *  bench's process the requests were sent and timed on the event loop and heap that also parse and
+ *  hold every service's log lines, and that process's pauses were counted as the service's latency. */
+export async function openLoopInChild(
+  url: string,
+  opts: { body: unknown; headers: Record<string, string>; ratePerSecond: number; durationMs: number },
+): Promise<Awaited<ReturnType<typeof openLoop>>> {
+  const child = fileURLToPath(new URL("./open-loop-child.ts", import.meta.url));
+  const r = await run(process.execPath, [
+    "--import",
+    import.meta.resolve("tsx"),
+    child,
+    JSON.stringify({ url, ...opts }),
+  ]);
+  if (r.status !== 0) throw new Error(`open-loop child failed (${r.status}): ${r.stderr}${r.error?.message ?? ""}`);
+  return JSON.parse(r.stdout) as Awaited<ReturnType<typeof openLoop>>;
 }
 
 /** A closed loop of `concurrency` connections from wrk (C, one thread): a Node.js load generator

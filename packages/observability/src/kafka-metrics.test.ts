@@ -25,4 +25,15 @@ describe("kafka consumer metrics", () => {
     expect(text).toMatch(/orderflow_consumer_lag_records\{[^}]*partition="3"[^}]*\} 7/);
     expect(text).not.toMatch(/orderflow_consumer_lag_records\{[^}]*partition="4"/);
   });
+
+  it("puts each record's wait before its batch in a histogram by group and topic", async () => {
+    const m = createMetrics("test");
+    kafkaConsumerMetrics(m).observer.waited({ group: "shipping", topic: "order-events", waitedMs: [3, 40, 700] });
+    const text = await m.registry.metrics();
+    const bucket = (le: string) =>
+      new RegExp(
+        `orderflow_consumer_record_wait_seconds_bucket\\{[^}]*le="${le}"[^}]*group="shipping",topic="order-events"[^}]*\\} (\\d+)`,
+      ).exec(text)?.[1];
+    expect([bucket("0.005"), bucket("0.05"), bucket("1")]).toEqual(["1", "2", "3"]);
+  });
 });

@@ -19,6 +19,12 @@ export function kafkaConsumerMetrics(m: Metrics) {
     labelNames: ["group", "topic", "outcome"],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });
+  const waited = m.histogram({
+    name: "orderflow_consumer_record_wait_seconds",
+    help: "Time from a record's timestamp (its producer's send) to the start of its batch's handling: the fetch cycle and the batches ahead of it",
+    labelNames: ["group", "topic"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
   const lifecycle = m.counter({
     name: "orderflow_consumer_lifecycle_events_total",
     help: "kafkajs consumer instrumentation events (group_join, heartbeat, commit, rebalancing, crash, stop)",
@@ -34,6 +40,9 @@ export function kafkaConsumerMetrics(m: Metrics) {
       record: (o: { group: string; topic: string; outcome: string; durationMs: number }) => {
         records.inc({ group: o.group, topic: o.topic, outcome: o.outcome });
         duration.observe({ group: o.group, topic: o.topic, outcome: o.outcome }, o.durationMs / 1000);
+      },
+      waited: (o: { group: string; topic: string; waitedMs: number[] }) => {
+        for (const ms of o.waitedMs) waited.observe({ group: o.group, topic: o.topic }, Math.max(0, ms) / 1000);
       },
       retry: (o: { group: string; topic: string }) => retries.inc(o),
       lifecycle: (o: { group: string; event: string }) => lifecycle.inc(o),

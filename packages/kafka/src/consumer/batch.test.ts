@@ -55,6 +55,25 @@ describe("a partition batch", () => {
     expect(s.commits).toEqual([{ topic: "env.payment-events", partition: 3, offset: "4" }]);
   });
 
+  it("tells the observer how long each record waited between its send and its batch's start", async () => {
+    const waited: { group: string; topic: string; waitedMs: number[] }[] = [];
+    const s = setup(async () => {}, { observer: { waited: (o) => void waited.push(o) } });
+    const sentAt = Date.now() - 40;
+    const p = fakeBatch(
+      "env.payment-events",
+      0,
+      [1, 2].map((o) => ({ ...message(o, refunded()), timestamp: String(sentAt + o * 10) })),
+    );
+    await new PartitionBatch(s.deps, p).handle();
+    expect(waited).toHaveLength(1);
+    expect(waited[0]!.group).toBe("g");
+    expect(waited[0]!.topic).toBe("payment-events");
+    const [first, second] = waited[0]!.waitedMs as [number, number];
+    expect(first - second).toBe(10);
+    expect(first).toBeGreaterThanOrEqual(30);
+    expect(first).toBeLessThan(30 + 5_000);
+  });
+
   it("cuts runs at their longest and sends an unusual record alone, in order", async () => {
     const runs: number[] = [];
     const s = setup(async (run) => void runs.push(run.length), { maxRunRecords: 2 });

@@ -37,6 +37,9 @@ export type Outcome = "handled" | "dead-lettered" | "parked" | "skipped" | "rele
 export interface ConsumerObserver {
   /** a record finished: handled, dead-lettered, parked, skipped or released */
   record?(o: { group: string; topic: string; outcome: Outcome; durationMs: number }): void;
+  /** a batch's handling starts: how long each of its records waited since its producer sent it
+   *  (the record's timestamp), which is what the fetch cycle and the runs ahead of it cost */
+  waited?(o: { group: string; topic: string; waitedMs: number[] }): void;
   /** a retriable handler failure that will be tried again */
   retry?(o: { group: string; topic: string }): void;
   /** runs around a handler call with the records it handles (a run, or one record on the
