@@ -971,6 +971,15 @@ export class World {
     const pid = Number(fs.readFileSync(kafkaLayout(this.stack).nodes[node - 1]!.pidFile, "utf8"));
     process.kill(pid, frozen ? "SIGSTOP" : "SIGCONT");
   }
+  /** a client that never asks the given broker for metadata (one frozen does not answer) */
+  kafkaWithout(node: number): KafkaClient {
+    return createKafkaClient({
+      brokers: this.brokers.filter((_, i) => i !== node - 1),
+      clientId: "reliability-probe",
+      logger: pino({ level: "silent" }),
+      topicPrefix: TOPIC_PREFIX,
+    });
+  }
   async postgresDown(): Promise<void> {
     // a crash-like stop: a fast shutdown once waited 64 s on a checkpoint and timed out in CI
     await pgDown(this.stack, quiet, "immediate");
