@@ -129,7 +129,7 @@ const RELAY_ENV: Record<string, string> = { RELAY_MODE, RELAY_SLOT_PREFIX: `rel_
 export const slotName = (db: keyof typeof DATABASES): string => `${RELAY_ENV.RELAY_SLOT_PREFIX}_${db}`;
 
 /** a replication slot as pg_replication_slots shows it */
-export interface Slot {
+interface Slot {
   name: string;
   active: boolean;
   activePid: number | null;
@@ -138,7 +138,7 @@ export interface Slot {
 }
 
 /** "16/B374D848" as a number, to compare positions */
-export const lsnOf = (lsn: string): bigint => {
+const lsnOf = (lsn: string): bigint => {
   const [hi, lo] = lsn.split("/");
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
 };
