@@ -38,8 +38,8 @@ import {
   AUTHORIZATION,
   DATABASES,
   migrateAll,
+  RELAY_SLOT_PREFIX,
   repoRoot,
-  RUN,
   Service,
   TOPIC_PREFIX,
   type LogLine,
@@ -120,13 +120,13 @@ const SERVICE_ENV: Record<string, string> = {
 };
 
 /** The relay reads each database's outbox from a logical replication slot (docs/relay.md): set
- *  here, not left to the relay's default, so the suite tests the mode it names. Slots are
- *  cluster-wide, so their names carry this run's id. */
+ *  here, not left to the relay's default, so the suite tests the mode it names. */
 export const RELAY_MODE = "wal";
-const RELAY_ENV: Record<string, string> = { RELAY_MODE, RELAY_SLOT_PREFIX: `rel_${RUN}` };
+const RELAY_ENV: Record<string, string> = { RELAY_MODE };
 
-/** the replication slot the relay reads for a service database */
-export const slotName = (db: keyof typeof DATABASES): string => `${RELAY_ENV.RELAY_SLOT_PREFIX}_${db}`;
+/** the replication slot the relay reads for a service database (the harness gives the relay a
+ *  slot prefix of this run's own, as slot names are cluster-wide) */
+export const slotName = (db: keyof typeof DATABASES): string => `${RELAY_SLOT_PREFIX}_${db}`;
 
 /** a replication slot as pg_replication_slots shows it */
 interface Slot {
