@@ -10,7 +10,16 @@ import { describeTopics, ensureTopic, readTopicToEnd, type KafkaClient } from "@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DATABASES, poll } from "../test/harness.js";
-import { PROFILE, reliabilityStackEnv, stackDown, stackUp, World, type Verdict } from "./world.js";
+import {
+  PROFILE,
+  RELAY_MODE,
+  reliabilityStackEnv,
+  slotName,
+  stackDown,
+  stackUp,
+  World,
+  type Verdict,
+} from "./world.js";
 import { renderTable, type Row } from "./report.js";
 
 const stack = reliabilityStackEnv();
@@ -74,9 +83,22 @@ async function fault(name: string, run: () => Promise<string | void>): Promise<V
 const leaderOf = async (client: KafkaClient, topic: string, partition = 0) =>
   (await describeTopics(client, [topic]))[0]!.partitions.find((p) => p.partition === partition)!.leader;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const paymentCount = async () =>
+  Number((await world.query<{ n: string }>("payment", "SELECT count(*) AS n FROM payments"))[0]!.n);
 const logsMatching = (msg: string) => world.logCount(msg);
+/** the wal relay's log messages (apps/outbox-relay/src/relay/wal-worker.ts) */
+const CREATED_SLOT = "created the replication slot after publishing the outbox's rows";
+const LEADING = "leading: publishing this database's outbox from its replication slot";
+const goneMsg = (slot: string) =>
+  `replication slot ${slot} is gone (dropped by an operator?): recreating it and republishing the outbox rows not yet confirmed`;
+const CREATED_SLOT_LINES = () => world.logCount(CREATED_SLOT);
+const goneLines = () =>
+  (Object.keys(DATABASES) as (keyof typeof DATABASES)[]).reduce(
+    (n, db) => n + world.logCount(goneMsg(slotName(db))),
+    0,
+  );
 
-describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
+describe(`faults (${PROFILE.name} profile: ${N} orders each, relay in ${RELAY_MODE} mode)`, () => {
   it("no fault: the baseline every other row is compared with", async () => {
     await fault("none (baseline)", async () => void (await world.placeOrders(N)));
   });
@@ -122,8 +144,9 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
     });
   });
 
-  it("the relay SIGKILLed between publishing a batch and marking it published", async () => {
-    await fault("relay crash after publish ×3", async () => {
+  it("the relay exits between the broker's ack of a send and its slot confirmation", async () => {
+    // RELAY_FAILPOINT=crash-after-publish: exit(86) once a send is acknowledged, before the slot is confirmed
+    await fault("relay crash after the ack, before the slot confirms ×3", async () => {
       await world.restart("outbox-relay", "SIGKILL", { RELAY_FAILPOINT: "crash-after-publish" }, false);
       const load = world.placeOrders(N);
       for (let i = 0; i < 3; i++) {
@@ -147,20 +170,18 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       try {
         // a transaction takes a low outbox id and stays open while later rows commit and publish
         await c.query("BEGIN");
-        const { rows } = await c.query<{ id: string }>(
-          `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ($1, 'probe', 'reliability-probe', 'probe', 'Probe', $2, '{}') RETURNING id`,
+        await c.query(
+          `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers) VALUES ($1, 'probe', 'reliability-probe', 'probe', 'Probe', $2, '{}')`,
           [probe, JSON.stringify({ probe })],
         );
+        const paymentsBefore = await paymentCount();
         const load = world.placeOrders(N);
+        // rows written after the open one were published: payment made a payment for their orders
         await vi.waitFor(
-          async () => {
-            const r = await world.query<{ n: string }>(
-              "order",
-              "SELECT count(*) AS n FROM outbox WHERE id > $1 AND published_at IS NOT NULL",
-              [rows[0]!.id],
-            );
-            expect(Number(r[0]!.n), "rows after the open one to be published").toBeGreaterThan(20);
-          },
+          async () =>
+            expect(await paymentCount(), "orders placed after the open row to reach payment").toBeGreaterThan(
+              paymentsBefore + 20,
+            ),
           { ...poll, timeout: 60_000 },
         );
         await world.kill("outbox-relay", 1, "SIGKILL"); // the standby takes over
@@ -183,6 +204,233 @@ describe(`faults (${PROFILE.name} profile: ${N} orders each)`, () => {
       );
       expect(seen).toHaveLength(1);
       return "the row committed last with the lowest id was published once";
+    });
+  });
+
+  it("the relay SIGKILLed mid-stream: a large transaction half sent, then read again from the slot", async () => {
+    await fault("relay SIGKILL mid-stream, a 1,000-row transaction half sent ×2", async () => {
+      // 6 transactions of 1,000 rows each (12 keys) on a 3-partition topic, one send per transaction.
+      // Kill 1: the broker leading partition 0 is frozen (SIGSTOP) first, so the first send is
+      // acknowledged on the other partitions once the controller fences it, while the records
+      // for partition 0 wait on the frozen broker: the relay is SIGKILLed with that transaction
+      // part on the topic. Kill 2: once the next relay re-sends from the slot, as soon as part of
+      // a transaction (or two whole ones) arrived.
+      const topic = "reliability-stream";
+      const TXNS = 6;
+      const ROWS = 1000;
+      await ensureTopic(world.kafka, { name: topic, partitions: 3, retentionMs: -1 });
+      const leaders = await vi.waitFor(async () => {
+        const ps = (await describeTopics(world.kafka, [topic]))[0]!.partitions;
+        expect(
+          ps.every((p) => p.leader > 0),
+          "a leader for every partition",
+        ).toBe(true);
+        return ps.map((p) => p.leader);
+      }, poll);
+      const frozen = leaders[0]!;
+      expect(
+        leaders.some((l) => l !== frozen),
+        "a partition led by another broker",
+      ).toBe(true);
+      const run = randomUUID();
+      const probe = world.kafkaWithout(frozen);
+      /** the records on the topic (high watermarks), or undefined while a leader does not answer */
+      const onTopic = async (): Promise<number | undefined> => {
+        const admin = probe.kafka.admin();
+        try {
+          const offsets = await Promise.race([
+            admin.connect().then(() => admin.fetchTopicOffsets(probe.physical(topic))),
+            pause(3000).then(() => undefined),
+          ]);
+          return offsets?.reduce((n, p) => n + Number(p.high), 0);
+        } catch {
+          return undefined;
+        } finally {
+          void admin.disconnect().catch(() => {});
+        }
+      };
+      const kills: number[] = [];
+      const killRelay = async () => {
+        await world.kill("outbox-relay", 1, "SIGKILL");
+        kills.push((await onTopic()) ?? -1);
+      };
+      world.brokerFreeze(frozen, true);
+      try {
+        const c = new pg.Client({ connectionString: DATABASES.order });
+        await c.connect();
+        try {
+          // seq rises in commit order, so per-key order can be checked on the topic
+          for (let t = 0; t < TXNS; t++)
+            await c.query(
+              `INSERT INTO outbox (event_id, aggregate_id, topic, key, event_type, payload, headers)
+               SELECT gen_random_uuid(), 'stream', $1, 'stream-' || (g % 12), 'Stream',
+                      jsonb_build_object('run', $2::text, 'seq', $3::int * $4::int + g), '{}'
+                 FROM generate_series(0, $4::int - 1) g`,
+              [topic, run, t, ROWS],
+            );
+        } finally {
+          await c.end();
+        }
+        await vi.waitFor(
+          async () => {
+            const n = await onTopic();
+            expect(n, "part of the first transaction on the topic").toBeGreaterThan(0);
+            expect(n, "part of the first transaction on the topic").toBeLessThan(ROWS);
+          },
+          { timeout: 60_000, interval: 200 },
+        );
+        await killRelay();
+      } finally {
+        world.brokerFreeze(frozen, false);
+      }
+      const load = world.placeOrders(N);
+      // not waiting for readiness: the new relay sends again from the slot at once
+      await world.start("outbox-relay", 1, {}, false);
+      for (const deadline = Date.now() + 90_000; ; ) {
+        const n = ((await onTopic()) ?? kills[0]!) - kills[0]!;
+        if ((n > 0 && n % ROWS !== 0) || n >= 2 * ROWS) break;
+        if (Date.now() > deadline) throw new Error(`the relay sent ${n} stream records again in 90 s`);
+        await pause(5); // polled tightly: one send lasts tens of milliseconds
+      }
+      await killRelay();
+      await world.start("outbox-relay");
+      await load;
+      const records = await vi.waitFor(
+        async () => {
+          const recs = (await readTopicToEnd(world.kafka, topic))
+            .map((r) => ({ ...r, v: JSON.parse(r.value!.toString()) as { run: string; seq: number } }))
+            .filter((r) => r.v.run === run);
+          expect(new Set(recs.map((r) => r.v.seq)).size, "every row of every transaction on the topic").toBe(
+            TXNS * ROWS,
+          );
+          return recs;
+        },
+        { ...poll, timeout: 120_000 },
+      );
+      // per key, in offset order, each seq first seen after every lower one: re-reads repeat, never reorder
+      const byKey = new Map<string, { offset: bigint; seq: number }[]>();
+      for (const r of records)
+        byKey.set(r.key!, [...(byKey.get(r.key!) ?? []), { offset: BigInt(r.offset), seq: r.v.seq }]);
+      for (const [key, recs] of byKey) {
+        const seen = new Set<number>();
+        const firsts = recs
+          .sort((a, b) => (a.offset < b.offset ? -1 : 1))
+          .filter((r) => !seen.has(r.seq) && seen.add(r.seq))
+          .map((r) => r.seq);
+        expect(firsts, `records of ${key} in commit order`).toEqual([...firsts].sort((a, b) => a - b));
+      }
+      return `${TXNS} transactions of ${ROWS} rows; broker ${frozen} frozen, relay killed with ${kills[0]} of the first transaction's records on the topic, then again with ${kills[1]} records there while re-sending; ${records.length - TXNS * ROWS} copies beyond one per row, every row on the topic, per-key order held`;
+    });
+  });
+
+  it("PostgreSQL restarted with the slots in place: the running relay reads them again from where they stood", async () => {
+    await fault("PostgreSQL restart, the slots in place", async () => {
+      const relay = world.services.get("outbox-relay")!;
+      const created = CREATED_SLOT_LINES();
+      const gone = goneLines();
+      const acceptedBefore = world.accepted.size;
+      const load = world.placeOrders(N);
+      await vi.waitFor(() => expect(world.accepted.size - acceptedBefore, "orders flowing").toBeGreaterThan(N / 4), {
+        ...poll,
+        timeout: 60_000,
+      });
+      const before = await world.slots();
+      await world.postgresDown();
+      await pause(2000);
+      await world.postgresUp();
+      await load;
+      // each slot read again and confirmed past where it stood before the restart
+      await vi.waitFor(
+        async () => {
+          const after = await world.slots();
+          for (const [db, b] of before) {
+            const a = after.get(db);
+            expect(a?.active, `slot ${b.name} read again`).toBe(true);
+            expect(a!.confirmedLsn > b.confirmedLsn, `slot ${b.name} confirmed past its position before`).toBe(true);
+          }
+        },
+        { ...poll, timeout: 90_000 },
+      );
+      expect(relay.exitCode, "the relay kept running").toBeUndefined();
+      expect(world.services.get("outbox-relay")).toBe(relay);
+      expect(CREATED_SLOT_LINES(), "no slot made again").toBe(created);
+      expect(goneLines(), "no slot reported gone").toBe(gone);
+      return `the relay (not restarted) resumed all ${before.size} slots; ${world.logCount("duplicate event ignored")} redelivered events dropped by inboxes so far`;
+    });
+  });
+
+  it("the replication slots dropped by an operator while the relay reads them", async () => {
+    await fault("slots dropped by an operator", async () => {
+      const dbs = Object.keys(DATABASES) as (keyof typeof DATABASES)[];
+      const created = world.logLines({ msg: CREATED_SLOT }).length;
+      const acceptedBefore = world.accepted.size;
+      const load = world.placeOrders(N);
+      const tries: number[] = [];
+      for (const db of dbs) {
+        await vi.waitFor(
+          () =>
+            expect(world.accepted.size - acceptedBefore, "orders flowing").toBeGreaterThan(
+              (N * (tries.length + 1)) / 4,
+            ),
+          { ...poll, timeout: 60_000 },
+        );
+        tries.push(await world.dropSlot(db));
+      }
+      await load;
+      // an error naming each slot, then each made again after its unconfirmed rows were republished
+      for (const db of dbs)
+        await vi.waitFor(
+          () =>
+            expect(
+              world.logLines({ level: "error", msg: goneMsg(slotName(db)) }).length,
+              `an error naming ${slotName(db)}`,
+            ).toBeGreaterThan(0),
+          { ...poll, timeout: 60_000 },
+        );
+      await vi.waitFor(
+        async () => {
+          const slots = await world.slots();
+          for (const db of dbs) expect(slots.get(db)?.active, `${slotName(db)} made again and read`).toBe(true);
+        },
+        { ...poll, timeout: 60_000 },
+      );
+      const remade = world.logLines({ msg: CREATED_SLOT }).slice(created);
+      const republished = remade.reduce((n, l) => n + Number(l.republished ?? 0), 0);
+      return `3 slots dropped (terminate + drop, ${tries.join("/")} tries); each logged as gone, made again after ${republished} outbox rows not yet confirmed were republished`;
+    });
+  });
+
+  it("a second relay standing by on the slots: the leader SIGKILLed, the standby takes them over", async () => {
+    await fault("standby relay takes over the slots, leader SIGKILL", async () => {
+      const standby = await world.start("outbox-relay", 2);
+      const leading = (s: typeof standby) => s.find({ msg: LEADING }).length;
+      expect(leading(standby), "the second relay stands by").toBe(0);
+      const acceptedBefore = world.accepted.size;
+      const load = world.placeOrders(N);
+      await vi.waitFor(() => expect(world.accepted.size - acceptedBefore, "orders flowing").toBeGreaterThan(N / 3), {
+        ...poll,
+        timeout: 60_000,
+      });
+      const readers = new Set([...(await world.slots()).values()].map((sl) => sl.activePid));
+      const killed = Date.now();
+      await world.kill("outbox-relay", 1, "SIGKILL");
+      await vi.waitFor(
+        async () => {
+          expect(leading(standby), "the standby leads every database").toBe(3);
+          for (const sl of (await world.slots()).values()) {
+            expect(sl.active, `${sl.name} read`).toBe(true);
+            expect(readers.has(sl.activePid), `${sl.name} read by a new session`).toBe(false);
+          }
+        },
+        { timeout: 60_000, interval: 50 },
+      );
+      const takeover = Date.now() - killed;
+      await load;
+      // back to one relay on the usual port: it stands by, and takes over when the other stops
+      const relay = await world.start("outbox-relay");
+      await world.kill("outbox-relay", 2, "SIGTERM");
+      await vi.waitFor(() => expect(leading(relay), "the relay leads again").toBe(3), { ...poll, timeout: 60_000 });
+      return `the standby read all 3 slots ${takeover} ms after the leader was killed`;
     });
   });
 

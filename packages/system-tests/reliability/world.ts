@@ -18,7 +18,16 @@ import {
   type Publisher,
 } from "@orderflow/kafka";
 import { SUBSCRIPTIONS } from "@orderflow/contracts";
-import { adminUrl, kafkaDown, kafkaUp, loadStackEnv, pgDown, pgUp, type StackEnv } from "@orderflow/infra/stack";
+import {
+  adminUrl,
+  kafkaDown,
+  kafkaLayout,
+  kafkaUp,
+  loadStackEnv,
+  pgDown,
+  pgUp,
+  type StackEnv,
+} from "@orderflow/infra/stack";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import pg from "pg";
@@ -29,6 +38,7 @@ import {
   AUTHORIZATION,
   DATABASES,
   migrateAll,
+  RELAY_SLOT_PREFIX,
   repoRoot,
   Service,
   TOPIC_PREFIX,
@@ -107,6 +117,30 @@ const SERVICE_ENV: Record<string, string> = {
   SHIPPING_DISPATCH_DELAY_MS: "200",
   RELAY_POLL_INTERVAL_MS: "200",
   DATABASE_POOL_SIZE: "5",
+};
+
+/** The relay reads each database's outbox from a logical replication slot (docs/relay.md): set
+ *  here, not left to the relay's default, so the suite tests the mode it names. */
+export const RELAY_MODE = "wal";
+const RELAY_ENV: Record<string, string> = { RELAY_MODE };
+
+/** the replication slot the relay reads for a service database (the harness gives the relay a
+ *  slot prefix of this run's own, as slot names are cluster-wide) */
+export const slotName = (db: keyof typeof DATABASES): string => `${RELAY_SLOT_PREFIX}_${db}`;
+
+/** a replication slot as pg_replication_slots shows it */
+interface Slot {
+  name: string;
+  active: boolean;
+  activePid: number | null;
+  confirmedLsn: bigint;
+  walStatus: string | null;
+}
+
+/** "16/B374D848" as a number, to compare positions */
+const lsnOf = (lsn: string): bigint => {
+  const [hi, lo] = lsn.split("/");
+  return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
 };
 
 /** One request the provider simulator holds (GET /v1/requests; docs/payment-provider.md). */
@@ -215,6 +249,7 @@ export class World {
       ...SERVICE_ENV,
       KAFKA_BROKERS: this.brokers.join(","),
       ...provider,
+      ...(name === "outbox-relay" ? RELAY_ENV : {}),
       ...env,
     });
     this.services.set(key, s);
@@ -243,7 +278,12 @@ export class World {
 
   /** log lines with this message across every process this world started */
   logCount(msg: string): number {
-    return [...this.retired, ...this.services.values()].reduce((n, s) => n + s.find({ msg }).length, 0);
+    return this.logLines({ msg }).length;
+  }
+
+  /** log lines matching every given field across every process this world started */
+  logLines(match: Record<string, unknown>): LogLine[] {
+    return [...this.retired, ...this.services.values()].flatMap((s) => s.find(match));
   }
 
   /** What went wrong inside the services since `sinceMs`: their warn, error and fatal lines by
@@ -437,13 +477,67 @@ export class World {
     }
   }
 
+  /** I3's count: outbox rows not yet known to be on the broker. In wal mode nothing marks a row;
+   *  the relay deletes a row once its slot is confirmed past the row's commit (after the broker
+   *  acknowledged it), so every row still in the table counts. */
   private async unpublishedOutboxRows(): Promise<number> {
     let n = 0;
     for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[])
-      n += Number(
-        (await this.query<{ n: string }>(db, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"))[0]!.n,
-      );
+      n += Number((await this.query<{ n: string }>(db, "SELECT count(*) AS n FROM outbox"))[0]!.n);
     return n;
+  }
+
+  /** the relay's replication slots, by service database (a missing one is absent) */
+  async slots(): Promise<Map<keyof typeof DATABASES, Slot>> {
+    const c = new pg.Client({ connectionString: this.adminUrl(), connectionTimeoutMillis: 3000 });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{
+        slot_name: string;
+        active: boolean;
+        active_pid: number | null;
+        confirmed_flush_lsn: string | null;
+        wal_status: string | null;
+      }>("SELECT slot_name, active, active_pid, confirmed_flush_lsn::text, wal_status FROM pg_replication_slots");
+      const out = new Map<keyof typeof DATABASES, Slot>();
+      for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) {
+        const r = rows.find((row) => row.slot_name === slotName(db));
+        if (r)
+          out.set(db, {
+            name: r.slot_name,
+            active: r.active,
+            activePid: r.active_pid,
+            confirmedLsn: lsnOf(r.confirmed_flush_lsn ?? "0/0"),
+            walStatus: r.wal_status,
+          });
+      }
+      return out;
+    } finally {
+      await c.end();
+    }
+  }
+
+  /** What an operator does to drop a slot the relay reads: end its reader, then drop it. The relay
+   *  reconnects within RELAY_POLL_INTERVAL_MS, so the pair is retried until the drop wins. */
+  async dropSlot(db: keyof typeof DATABASES): Promise<number> {
+    const c = new pg.Client({ connectionString: this.adminUrl(), connectionTimeoutMillis: 3000 });
+    await c.connect();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        await c.query("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1", [
+          slotName(db),
+        ]);
+        try {
+          await c.query("SELECT pg_drop_replication_slot($1)", [slotName(db)]);
+          return attempt;
+        } catch (e) {
+          // 55006: the relay got there first and reads it again
+          if ((e as { code?: string }).code !== "55006" || attempt >= 50) throw e;
+        }
+      }
+    } finally {
+      await c.end();
+    }
   }
 
   /** the group's total lag; undefined while a partition with records has no committed offset */
@@ -478,7 +572,7 @@ export class World {
       ).length;
     let settleError: string | undefined;
     try {
-      // every order terminal, outboxes published, every group caught up
+      // every order terminal, outboxes confirmed and emptied, every group caught up
       await vi.waitFor(
         async () => {
           expect(await notTerminal(), "orders not yet terminal").toBe(0);
@@ -554,6 +648,10 @@ export class World {
         i2.push(o.order_id);
     }
     const unpublished = await this.unpublishedOutboxRows();
+    const slots = await this.slots();
+    const slotsMissing = (Object.keys(DATABASES) as (keyof typeof DATABASES)[]).filter(
+      (db) => slots.get(db)?.walStatus === "lost" || !slots.has(db),
+    );
     const deadLetters = await this.deadLettered();
     const dead = deadLetters.length;
     const i6 = await this.checkProvider(deadLetters);
@@ -564,7 +662,8 @@ export class World {
     const failed: string[] = [];
     if (i1.length) failed.push(`I1 (${i1.length} orders without exactly one payment outcome, e.g. ${i1[0]})`);
     if (i2.length) failed.push(`I2 (${i2.length} orders without exactly one shipment, e.g. ${i2[0]})`);
-    if (unpublished) failed.push(`I3 (${unpublished} outbox rows unpublished)`);
+    if (unpublished) failed.push(`I3 (${unpublished} outbox rows not confirmed by their slot and deleted)`);
+    if (slotsMissing.length) failed.push(`I3 (replication slots missing or lost: ${slotsMissing.join(", ")})`);
     if (dead !== this.expectedDeadLetters())
       failed.push(`I4 (${dead} dead letters, ${this.expectedDeadLetters()} poison expected)`);
     const lagging = Object.entries(lags).filter(([, l]) => l !== 0);
@@ -594,7 +693,7 @@ export class World {
     const invariants: Verdict["invariants"] = {
       I1: i1.length === 0,
       I2: i2.length === 0,
-      I3: unpublished === 0,
+      I3: unpublished === 0 && slotsMissing.length === 0,
       I4: dead === this.expectedDeadLetters(),
       I5: lagging.length === 0,
       I6: i6.problems.length === 0,
@@ -820,14 +919,15 @@ export class World {
   private async whereIs(orderId: string): Promise<string> {
     const parts: string[] = [];
     for (const db of Object.keys(DATABASES) as (keyof typeof DATABASES)[]) {
-      const rows = await this.query<{ id: string; event_type: string; event_id: string; published: boolean }>(
+      // in wal mode a row still here is one its slot has not confirmed
+      const rows = await this.query<{ id: string; event_type: string; event_id: string }>(
         db,
-        "SELECT id::text, event_type, event_id::text, published_at IS NOT NULL AS published FROM outbox WHERE key = $1 ORDER BY id",
+        "SELECT id::text, event_type, event_id::text FROM outbox WHERE key = $1 ORDER BY id",
         [orderId],
       );
       if (rows.length)
         parts.push(
-          `${db} outbox [${rows.map((r) => `#${r.id} ${r.event_type} ${r.event_id}${r.published ? "" : " UNPUBLISHED"}`).join(", ")}]`,
+          `${db} outbox, not confirmed [${rows.map((r) => `#${r.id} ${r.event_type} ${r.event_id}`).join(", ")}]`,
         );
     }
     const inboxes = new Map<string, string[]>();
@@ -864,6 +964,21 @@ export class World {
   }
   async brokerUp(node?: number): Promise<void> {
     await kafkaUp(this.stack, quiet, node);
+  }
+  /** SIGSTOP (or SIGCONT) a broker: it keeps its connections and answers nothing, as a broker in
+   *  a long pause does, until the controller fences it */
+  brokerFreeze(node: number, frozen: boolean): void {
+    const pid = Number(fs.readFileSync(kafkaLayout(this.stack).nodes[node - 1]!.pidFile, "utf8"));
+    process.kill(pid, frozen ? "SIGSTOP" : "SIGCONT");
+  }
+  /** a client that never asks the given broker for metadata (one frozen does not answer) */
+  kafkaWithout(node: number): KafkaClient {
+    return createKafkaClient({
+      brokers: this.brokers.filter((_, i) => i !== node - 1),
+      clientId: "reliability-probe",
+      logger: pino({ level: "silent" }),
+      topicPrefix: TOPIC_PREFIX,
+    });
   }
   async postgresDown(): Promise<void> {
     // a crash-like stop: a fast shutdown once waited 64 s on a checkpoint and timed out in CI
