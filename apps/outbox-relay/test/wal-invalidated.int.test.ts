@@ -56,8 +56,11 @@ const stepsOf = async (orderId: string, n: number) => {
 };
 
 const walStatus = async () =>
-  (await db.pool.query<{ wal_status: string }>("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", [slot()]))
-    .rows[0]?.wal_status;
+  (
+    await db.pool.query<{ wal_status: string }>("SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", [
+      slot(),
+    ])
+  ).rows[0]?.wal_status;
 
 beforeAll(async () => {
   server = loadStackEnv({

@@ -330,7 +330,10 @@ describe("outbox relay in wal mode", () => {
       await vi.waitFor(
         () =>
           expect(
-            logLines.some((l) => l.includes(`replication slot ${taken} belongs to database postgres`) && l.includes("RELAY_SLOT_PREFIX")),
+            logLines.some(
+              (l) =>
+                l.includes(`replication slot ${taken} belongs to database postgres`) && l.includes("RELAY_SLOT_PREFIX"),
+            ),
           ).toBe(true),
         poll,
       );

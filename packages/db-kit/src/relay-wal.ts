@@ -43,7 +43,12 @@ export interface SlotState {
 
 /** The state of `slot` on this database. */
 export async function replicationSlot(q: Pg, slot: string): Promise<SlotState> {
-  const r = await run<{ wal_status: string | null; lag: string | null; confirmed: string | null; other: string | null }>(
+  const r = await run<{
+    wal_status: string | null;
+    lag: string | null;
+    confirmed: string | null;
+    other: string | null;
+  }>(
     q,
     sql`SELECT wal_status, (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint AS lag, confirmed_flush_lsn::text AS confirmed, nullif(database, current_database()) AS other FROM pg_replication_slots WHERE slot_name = ${slot}`,
   );
