@@ -75,10 +75,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await relay?.stop();
-  await db?.tearDown();
-  if (server) await pgDown(server, quiet, "immediate");
-  fs.rmSync(stackDir, { recursive: true, force: true });
+  try {
+    await relay?.stop();
+    await db?.tearDown();
+  } finally {
+    // the private server goes whatever the tear-down met (a broker down makes it throw)
+    if (server) await pgDown(server, quiet, "immediate");
+    fs.rmSync(stackDir, { recursive: true, force: true });
+  }
 }, 120_000);
 
 describe("outbox relay in wal mode, slot invalidated by max_slot_wal_keep_size", () => {
