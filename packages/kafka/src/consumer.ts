@@ -8,6 +8,7 @@ import { BatchesInFlight, stopMember } from "./consumer/stop.js";
 import { type BatchDeps, blockedKeysOf, PartitionBatch } from "./consumer/batch.js";
 import { DeadLetters } from "./consumer/dead-letters.js";
 import { ConsumerLifecycle } from "./consumer/lifecycle.js";
+import { PartitionQueues } from "./consumer/queues.js";
 import { RecordPath } from "./consumer/record-path.js";
 import type { RetryDeps } from "./consumer/retries.js";
 import { Runs } from "./consumer/runs.js";
@@ -55,17 +56,30 @@ export function createEventConsumer(
     fetch: opts.fetch ?? { minBytes: 1, maxWaitMs: 500 },
     log,
     observer: opts.observer,
-    eachBatch: (p) => batches.track(new PartitionBatch(batchDeps, p).handle()),
-    // offsets owed from before a new generation are its to commit
-    onJoin: () => committer.forget(),
+    eachBatch: (p) => queues.receive(p),
+    // offsets owed from before a new generation are its to commit; it reads from them again
+    onJoin: () => {
+      committer.forget();
+      queues.reset();
+    },
+    onLeave: () => queues.reset(),
   });
   const committer = createCommitter(client, log, opts, lifecycle);
   const batchDeps = createBatchDeps(client, publisher, opts, { log, retries, committer, lifecycle, stopWaitMs });
+  const queues = new PartitionQueues({
+    handle: (p) => new PartitionBatch(batchDeps, p).handle(),
+    seek: (topic, partition, offset) => lifecycle.consumer.seek({ topic, partition, offset }),
+    inFlight: batches,
+    log,
+    maxQueuedRecords: opts.maxQueuedRecords ?? 1_000,
+    onQueued: opts.observer?.queued ? (records) => opts.observer!.queued!({ group, records }) : undefined,
+  });
 
   return {
     start: () => lifecycle.start(),
     async stop() {
       lifecycle.stopping();
+      queues.reset();
       const parking = opts.parking;
       await stopMember({
         batches,

@@ -59,6 +59,11 @@ const handled = new Map<string, IncomingEvent>();
 const attempts = new Map<string, number>();
 let releaseSlow: () => void;
 const slowGate = new Promise<void>((r) => (releaseSlow = r));
+const aheadKey = randomUUID();
+let releaseAhead: () => void;
+const aheadGate = new Promise<void>((r) => (releaseAhead = r));
+/** records the member fetched and queued but has not yet handed to a run (the observer's gauge) */
+let queuedNow = 0;
 
 beforeAll(async () => {
   await ensureTopics(client);
@@ -68,6 +73,7 @@ beforeAll(async () => {
   consumer = createEventConsumer(client, publisher, {
     groupId: group,
     topics: ["payment-events"],
+    observer: { queued: (o) => void (queuedNow = o.records) },
     retry: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 50 },
     // all or nothing for the run, as a database transaction would be
     handler: async (run) => {
@@ -78,6 +84,7 @@ beforeAll(async () => {
         throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:54329"), { code: "ECONNREFUSED" });
       if (keys.includes(brokenKey)) throw new NonRetriableError("business rule broken", "RULE");
       if (keys.includes(slowKey)) await slowGate;
+      if (keys.includes(aheadKey)) await aheadGate;
       for (const msg of run) handled.set(msg.key ?? "", msg);
     },
   });
@@ -87,6 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   releaseSlow?.();
+  releaseAhead?.();
   await consumer?.stop();
   await publisher?.disconnect();
   await deletePrefixedTopics(client);
@@ -162,6 +170,27 @@ describe("the consume loop", () => {
       poll,
     );
     expect(handled.has(slowKey)).toBe(true);
+  });
+
+  it("fetches on while a run is in hand: a record sent meanwhile waits in the member's queue, uncommitted until handled", async () => {
+    await publisher.send([recordForEvent(refunded(aheadKey))]);
+    await vi.waitFor(() => expect(attempts.get(aheadKey), "the held run to start").toBe(1), poll);
+    // the same key, so the same partition: it must wait for the held run
+    const next = refunded(aheadKey);
+    await publisher.send([recordForEvent(next)]);
+    // kafkajs alone would fetch again only once the held run's batch returned
+    await vi.waitFor(() => expect(queuedNow, "the next record fetched while the run is in hand").toBe(1), poll);
+    expect(attempts.get(aheadKey), "queued, not handed to the handler").toBe(1);
+    expect(caughtUp(await consumerGroupLag(client, group, ["payment-events"])), "nothing committed past it").toBe(
+      false,
+    );
+    releaseAhead();
+    await vi.waitFor(
+      async () => expect(caughtUp(await consumerGroupLag(client, group, ["payment-events"])), "lag 0").toBe(true),
+      poll,
+    );
+    expect(handled.get(aheadKey)!.event.id, "the queued record handled after the held one").toBe(next.id);
+    expect(queuedNow).toBe(0);
   });
 
   it("commits in the background, yet a member that stops has its commits land first: the next member redelivers nothing", async () => {

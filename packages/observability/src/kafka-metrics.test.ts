@@ -10,6 +10,7 @@ describe("kafka consumer metrics", () => {
     k.observer.record({ group: "payment", topic: "order-events", outcome: "dead-lettered", durationMs: 3 });
     k.observer.retry({ group: "payment", topic: "order-events" });
     k.observer.lifecycle({ group: "payment", event: "group_join" });
+    k.observer.queued({ group: "payment", records: 5 });
     k.setLag("payment", [
       { topic: "order-events", partition: 3, lag: 7 },
       { topic: "order-events", partition: 4, lag: null },
@@ -23,6 +24,7 @@ describe("kafka consumer metrics", () => {
     expect(text).toMatch(/orderflow_consumer_lifecycle_events_total\{[^}]*event="group_join"[^}]*\} 1/);
     expect(text).toMatch(/orderflow_consumer_record_duration_seconds_count\{[^}]*outcome="handled"[^}]*\} 1/);
     expect(text).toMatch(/orderflow_consumer_lag_records\{[^}]*partition="3"[^}]*\} 7/);
+    expect(text).toMatch(/orderflow_consumer_queued_records\{group="payment"\} 5/);
     expect(text).not.toMatch(/orderflow_consumer_lag_records\{[^}]*partition="4"/);
   });
 

@@ -25,6 +25,11 @@ export function kafkaConsumerMetrics(m: Metrics) {
     labelNames: ["group", "topic"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   });
+  const queued = m.gauge({
+    name: "orderflow_consumer_queued_records",
+    help: "Records the member fetched ahead and holds in its partition queues, not yet handed to a run",
+    labelNames: ["group"],
+  });
   const lifecycle = m.counter({
     name: "orderflow_consumer_lifecycle_events_total",
     help: "kafkajs consumer instrumentation events (group_join, heartbeat, commit, rebalancing, crash, stop)",
@@ -44,6 +49,7 @@ export function kafkaConsumerMetrics(m: Metrics) {
       waited: (o: { group: string; topic: string; waitedMs: number[] }) => {
         for (const ms of o.waitedMs) waited.observe({ group: o.group, topic: o.topic }, Math.max(0, ms) / 1000);
       },
+      queued: (o: { group: string; records: number }) => queued.set({ group: o.group }, o.records),
       retry: (o: { group: string; topic: string }) => retries.inc(o),
       lifecycle: (o: { group: string; event: string }) => lifecycle.inc(o),
     },

@@ -48,6 +48,7 @@ function setup(over: Partial<LifecycleDeps> & { failRuns?: number } = {}) {
   const made: FakeConsumer[] = [];
   const sleeps: number[] = [];
   const joins: number[] = [];
+  const leaves: number[] = [];
   const lifecycleEvents: string[] = [];
   let failRuns = over.failRuns ?? 0;
   const lifecycle = new ConsumerLifecycle({
@@ -68,10 +69,11 @@ function setup(over: Partial<LifecycleDeps> & { failRuns?: number } = {}) {
     observer: { lifecycle: (o) => void lifecycleEvents.push(o.event) },
     eachBatch: async () => {},
     onJoin: () => void joins.push(made.length),
+    onLeave: () => void leaves.push(made.length),
     sleep: async (ms) => void sleeps.push(ms),
     ...over,
   });
-  return { lifecycle, made, sleeps, joins, lifecycleEvents };
+  return { lifecycle, made, sleeps, joins, leaves, lifecycleEvents };
 }
 
 describe("the consumer's lifecycle", () => {
@@ -130,5 +132,16 @@ describe("the consumer's lifecycle", () => {
     for (const e of [EVENTS.GROUP_JOIN, EVENTS.HEARTBEAT, EVENTS.COMMIT_OFFSETS, EVENTS.REBALANCING, EVENTS.STOP])
       s.made[0]!.emit(e, {});
     expect(s.lifecycleEvents).toEqual(["group_join", "heartbeat", "commit", "rebalancing", "stop"]);
+  });
+
+  it("ends the generation when a rebalance starts, the consumer crashes or stops: records fetched ahead are dropped", async () => {
+    const s = setup();
+    await s.lifecycle.start();
+    s.made[0]!.emit(EVENTS.REBALANCING, {});
+    s.made[0]!.emit(EVENTS.CRASH, { error: new Error("x"), restart: true });
+    s.made[0]!.emit(EVENTS.STOP, {});
+    expect(s.leaves).toEqual([1, 1, 1]);
+    s.made[0]!.emit(EVENTS.HEARTBEAT, {});
+    expect(s.leaves).toHaveLength(3);
   });
 });

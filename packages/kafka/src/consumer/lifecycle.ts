@@ -22,6 +22,8 @@ export interface LifecycleDeps {
   eachBatch(p: EachBatchPayload): Promise<void>;
   /** a new generation joined: it reads from the committed offsets again */
   onJoin(): void;
+  /** the generation ends: a rebalance starts, or the consumer crashed or stopped */
+  onLeave(): void;
   /** waits between restarts; default a timer */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -129,6 +131,7 @@ export class ConsumerLifecycle {
     });
     c.on(c.events.CRASH, (e) => {
       this.ready = false;
+      d.onLeave();
       const restartsItself = e.payload.restart;
       // a crash kafkajs recovers from by itself (a coordinator still loading at start-up, a
       // broker restart) is a warning; one that needs a new consumer is an error
@@ -141,9 +144,15 @@ export class ConsumerLifecycle {
       else d.log.error({ ...fields, err: e.payload.error }, "consumer crashed; starting a new one");
       if (!restartsItself && !this.stopped) void this.restart();
     });
-    c.on(c.events.STOP, () => (this.ready = false));
+    c.on(c.events.STOP, () => {
+      this.ready = false;
+      d.onLeave();
+    });
     c.on(c.events.DISCONNECT, () => (this.ready = false));
-    c.on(c.events.REBALANCING, () => d.log.info("rebalancing"));
+    c.on(c.events.REBALANCING, () => {
+      d.onLeave();
+      d.log.info("rebalancing");
+    });
     const lifecycle = d.observer?.lifecycle;
     if (lifecycle)
       for (const [e, event] of LIFECYCLE_EVENTS) c.on(c.events[e], () => lifecycle({ group: d.group, event }));

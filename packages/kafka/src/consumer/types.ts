@@ -40,6 +40,9 @@ export interface ConsumerObserver {
   /** a batch's handling starts: how long each of its records waited since its producer sent it
    *  (the record's timestamp), which is what the fetch cycle and the runs ahead of it cost */
   waited?(o: { group: string; topic: string; waitedMs: number[] }): void;
+  /** the records this member fetched ahead and holds in its partition queues, not yet handed to
+   *  a run (consumer/queues.ts), whenever that number changes */
+  queued?(o: { group: string; records: number }): void;
   /** a retriable handler failure that will be tried again */
   retry?(o: { group: string; topic: string }): void;
   /** runs around a handler call with the records it handles (a run, or one record on the
@@ -74,9 +77,13 @@ export interface EventConsumerOptions {
   retry?: Partial<RetryPolicy>;
   /** where a new group starts; default true (the whole retained history) */
   fromBeginning?: boolean;
-  /** partitions processed in parallel by this member (their runs are combined into one handler
-   *  call); order within a partition always holds. Default 16. */
+  /** batches kafkajs hands over at once (each is only queued, consumer/queues.ts: every partition
+   *  with queued records is handled side by side, its runs combined into one handler call); order
+   *  within a partition always holds. Default 16. */
   partitionsConsumedConcurrently?: number;
+  /** records fetched ahead and queued per partition while its runs are applied (ADR 0022); past
+   *  this many the partition is paused until half of them are handled. Default 1,000. */
+  maxQueuedRecords?: number;
   /** commit at least every N handled records within a batch */
   commitEvery?: number;
   /** keeps a key's later records behind its dead-lettered one (per-key order through failures) */
