@@ -43,9 +43,11 @@ const node = (script: string, ...args: string[]) => runOk(process.execPath, [scr
 const tsc = (config: string) =>
   runOkAsync(process.execPath, [path.join(project, "node_modules/typescript/bin/tsc"), "-p", config], { cwd: project });
 
-/** npm install as another team runs it. A registry request can hang past npm's own timeout and
- *  retries: an attempt is given up after 90 s and made again, three in all, the cache keeping
- *  what already arrived (a normal install takes seconds). */
+/** npm install as another team runs it, with the machine's CA and proxy settings (turbo.json
+ *  passes them through: without NODE_EXTRA_CA_CERTS behind a TLS-inspecting proxy every request
+ *  fails its certificate check and npm retries for minutes). An attempt that stalls is given up
+ *  after 90 s and made again, three in all, the cache keeping what already arrived (a normal
+ *  install takes seconds). */
 function npmInstall(cwd: string, specs: string[]): void {
   for (let attempt = 1; ; attempt++) {
     try {
