@@ -63,6 +63,16 @@ export function createEventConsumer(
       queues.reset();
     },
     onLeave: () => queues.reset(),
+    // like a Java consumer's onPartitionsRevoked: the runs in hand end at their next record and
+    // their commits land in this generation, so no partition is applied by two members at once
+    beforeRejoin: async () => {
+      queues.reset();
+      if (!(await batches.settledWithin(stopWaitMs)) || !(await committer.drain(stopWaitMs)))
+        log.warn(
+          { batchesInFlight: batches.size, commitsUnsettled: committer.pending, waitedMs: stopWaitMs },
+          "rejoining before the runs in hand and their commits settled; their records will be redelivered (the inbox drops them)",
+        );
+    },
   });
   const committer = createCommitter(client, log, opts, lifecycle);
   const batchDeps = createBatchDeps(client, publisher, opts, { log, retries, committer, lifecycle, stopWaitMs });

@@ -70,6 +70,7 @@ function setup(over: Partial<LifecycleDeps> & { failRuns?: number } = {}) {
     eachBatch: async () => {},
     onJoin: () => void joins.push(made.length),
     onLeave: () => void leaves.push(made.length),
+    beforeRejoin: async () => {},
     sleep: async (ms) => void sleeps.push(ms),
     ...over,
   });

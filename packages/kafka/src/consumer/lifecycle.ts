@@ -1,6 +1,6 @@
 // The kafkajs consumer under a member: start, readiness, and a new consumer (with backoff) when
 // kafkajs gives up on its own.
-import type { Consumer, ConsumerConfig, EachBatchPayload } from "kafkajs";
+import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachBatchPayload } from "kafkajs";
 import type { Logger } from "pino";
 import { settledWithin } from "../retry.js";
 import type { ConsumerObserver } from "./types.js";
@@ -24,6 +24,9 @@ export interface LifecycleDeps {
   onJoin(): void;
   /** the generation ends: a rebalance starts, or the consumer crashed or stopped */
   onLeave(): void;
+  /** awaited before the member rejoins in a rebalance (patched into kafkajs: its runner waits
+   *  for its own batches in hand, not for records fetched ahead and still being applied) */
+  beforeRejoin(): Promise<void>;
   /** waits between restarts; default a timer */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -106,7 +109,8 @@ export class ConsumerLifecycle {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: d.partitionsConsumedConcurrently,
       eachBatch: d.eachBatch,
-    });
+      beforeRejoin: d.beforeRejoin,
+    } as ConsumerRunConfig);
   }
 
   // kafkajs restarts a crashed consumer only when it deems the error retriable; a broker that
