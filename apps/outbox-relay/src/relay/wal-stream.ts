@@ -37,6 +37,18 @@ const BUFFERED_BATCHES = 20;
 /** A status update at least this often, so the server never times out a reader waiting on a slow send. */
 const STATUS_INTERVAL_MS = 10_000;
 
+/** How long ending the replication connection may take before its socket is destroyed. */
+const END_MS = 3_000;
+
+/** pg's client.end() on a connection still being made writes Terminate before the startup packet
+ *  and leaves connect() pending for ever; destroying the socket is what pg itself does to end a
+ *  client in the middle of START_REPLICATION. */
+function destroySocket(service: LogicalReplicationService): void {
+  (
+    service as unknown as { _client?: { connection?: { stream?: { destroy(): void } } } | null }
+  )._client?.connection?.stream?.destroy();
+}
+
 export const parseLsn = (lsn: string): bigint => {
   const [hi, lo] = lsn.split("/");
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
@@ -58,6 +70,13 @@ export class WalStream {
   private stopping = false;
   private fail!: (e: unknown) => void;
   private readonly failed: Promise<never>;
+  /** the server started streaming */
+  private started = false;
+  private halt!: () => void;
+  /** settles when stop() is called: run() returns even if the connection never completes */
+  private readonly halted = new Promise<void>((resolve) => {
+    this.halt = resolve;
+  });
   private sending: Promise<void> = Promise.resolve();
   private buffered = 0;
   private paused = false;
@@ -83,6 +102,7 @@ export class WalStream {
       }
     });
     this.service.on("start", () => {
+      this.started = true;
       // stop() ran while the connection was being made: nothing else would end it
       if (this.stopping) void this.service.stop().catch(() => {});
       else this.opts.onReading?.();
@@ -97,12 +117,13 @@ export class WalStream {
     try {
       // from the slot's confirmed position (0/0 asks the server for it): never from "now"
       const reading = this.service.subscribe(plugin, this.opts.slot, "0/0");
-      await Promise.race([reading, this.failed]);
+      reading.catch(() => {}); // stopped while connecting, it may settle late or never
+      await Promise.race([reading, this.failed, this.halted]);
       if (!this.stopping) throw new Error(`replication stream of slot ${this.opts.slot} ended`);
     } finally {
       clearInterval(timer);
       this.stopping = true;
-      await this.service.stop().catch(() => {});
+      await this.end();
       // a send still in flight ends before the next reader sends the same transactions again
       await this.sending;
     }
@@ -112,7 +133,25 @@ export class WalStream {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.sending;
-    await this.service.stop().catch(() => {});
+    this.halt();
+    await this.end();
+  }
+
+  /** Ends the replication connection, destroying its socket if that does not settle in time. */
+  private async end(): Promise<void> {
+    if (!this.started) destroySocket(this.service);
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      this.service.stop().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(resolve, END_MS, false);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!ended) destroySocket(this.service);
   }
 
   /** The last position confirmed to the server. */
