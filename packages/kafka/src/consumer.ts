@@ -56,7 +56,7 @@ export function createEventConsumer(
     fetch: opts.fetch ?? { minBytes: 1, maxWaitMs: 500 },
     log,
     observer: opts.observer,
-    eachBatch: (p) => queues.receive(p),
+    eachBatch: (p) => (opts.fetchAhead ? queues.receive(p) : batches.track(new PartitionBatch(batchDeps, p).handle())),
     // offsets owed from before a new generation are its to commit; it reads from them again
     onJoin: () => {
       committer.forget();

@@ -73,6 +73,9 @@ beforeAll(async () => {
   consumer = createEventConsumer(client, publisher, {
     groupId: group,
     topics: ["payment-events"],
+    // every test of the consume loop runs with records fetched ahead (the e2e and reliability
+    // suites run the services' default)
+    fetchAhead: true,
     observer: { queued: (o) => void (queuedNow = o.records) },
     retry: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 50 },
     // all or nothing for the run, as a database transaction would be

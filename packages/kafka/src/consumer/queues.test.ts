@@ -78,6 +78,19 @@ describe("partition queues: fetching on while runs are applied", () => {
     expect(s.queues.queued).toBe(0);
   });
 
+  it("hands on what accumulated behind a run as one batch, as one fetch would have brought it", async () => {
+    const handled: number[][] = [];
+    const hold = gate();
+    const s = setup(async (p) => {
+      if (handled.length === 0) await hold.opened;
+      handled.push(offsetsOf(p));
+    });
+    for (const offsets of [[1], [2], [3, 4], [5]]) await s.queues.receive(batch(0, offsets));
+    hold.open();
+    expect(await s.inFlight.settledWithin(1_000)).toBe(true);
+    expect(handled).toEqual([[1], [2, 3, 4, 5]]);
+  });
+
   it("handles partitions side by side, each in its own order", async () => {
     const order: string[] = [];
     const holds = new Map([

@@ -44,6 +44,14 @@ interface PartitionQueue {
   resume: (() => void) | undefined;
 }
 
+/** Consecutive batches of one partition as one (the latest payload's functions: they are the
+ *  partition's, whichever fetch brought the batch). */
+function merged(batches: EachBatchPayload[]): EachBatchPayload | undefined {
+  const last = batches.at(-1);
+  if (!last || batches.length === 1) return last;
+  return { ...last, batch: { ...last.batch, messages: batches.flatMap((b) => b.batch.messages) } };
+}
+
 export class PartitionQueues {
   private readonly queues = new Map<string, PartitionQueue>();
   /** bumped by `reset`: work of an earlier generation stops at its next record */
@@ -92,7 +100,9 @@ export class PartitionQueues {
   private async work(q: PartitionQueue, generation: number): Promise<void> {
     try {
       while (generation === this.generation) {
-        const p = q.batches.shift();
+        // everything the partition received while the last batch was applied goes as one batch:
+        // what accumulates behind a run is the next run, as when kafkajs fetched it at once
+        const p = merged(q.batches.splice(0));
         if (!p) break;
         q.records -= p.batch.messages.length;
         this.changed();
