@@ -48,3 +48,27 @@ export function loadBenchEnv(source: NodeJS.ProcessEnv = process.env): {
     parts: new Set(parts as BenchPart[]),
   };
 }
+
+/** A probe's knobs (`src/probe/`, run by hand): `PROBE_*`, with that probe's defaults. */
+export function loadProbeEnv(
+  defaults: { rate: number; rounds: number; windowMs: number; variants: string },
+  source: NodeJS.ProcessEnv = process.env,
+): {
+  rate: number;
+  rounds: number;
+  windowMs: number;
+  preloadS: number;
+  variants: string;
+  serviceEnv: string;
+  serviceEnvB: string | undefined;
+} {
+  return {
+    rate: Number(source.PROBE_RATE ?? defaults.rate),
+    rounds: Number(source.PROBE_ROUNDS ?? defaults.rounds),
+    windowMs: Number(source.PROBE_WINDOW_MS ?? defaults.windowMs),
+    preloadS: Number(source.PROBE_PRELOAD_S ?? 0),
+    variants: source.PROBE_VARIANTS ?? defaults.variants,
+    serviceEnv: source.PROBE_SERVICE_ENV ?? "",
+    serviceEnvB: source.PROBE_SERVICE_ENV_B,
+  };
+}

@@ -302,6 +302,8 @@ export async function startSaga(
   ports: { order: number; projection: number; payment: number; shipping: number; relay: number; provider: number },
   providerLatencyMs: number,
   slots = slotPrefix("saga"),
+  /** more variables for every service of the flow (a probe's variant) */
+  serviceEnv: Record<string, string> = {},
 ): Promise<{ saga: Service[]; order: Service; relay: Service; all: Service[]; stop(): Promise<void> }> {
   await sql("order", "TRUNCATE order_events, outbox, inbox, order_views, projection_positions, parked_keys");
   await sql("payment", "TRUNCATE payments, outbox, inbox, parked_keys");
@@ -310,7 +312,7 @@ export async function startSaga(
   await dropSlots(slots);
   await ensureTopics(client);
   const provider = await startProvider(ports.provider, providerLatencyMs);
-  const env = { ...LOG, KAFKA_TOPIC_PREFIX: client.physical("") };
+  const env = { ...LOG, KAFKA_TOPIC_PREFIX: client.physical(""), ...serviceEnv };
   const saga = await Promise.all([
     Service.start("outbox-relay", ports.relay, { ...env, RELAY_MODE: "wal", RELAY_SLOT_PREFIX: slots }),
     Service.start("order", ports.order, env),

@@ -4,7 +4,7 @@
 // its record was handled or safely dead-lettered.
 import type { Logger } from "pino";
 import type { KafkaClient } from "./client.js";
-import { BatchesInFlight, stopMember } from "./consumer/stop.js";
+import { BatchesInFlight, settleInHand, stopMember } from "./consumer/stop.js";
 import { type BatchDeps, blockedKeysOf, PartitionBatch } from "./consumer/batch.js";
 import { DeadLetters } from "./consumer/dead-letters.js";
 import { ConsumerLifecycle } from "./consumer/lifecycle.js";
@@ -63,11 +63,11 @@ export function createEventConsumer(
       queues.reset();
     },
     onLeave: () => queues.reset(),
-    // like a Java consumer's onPartitionsRevoked: the runs in hand end at their next record and
-    // their commits land in this generation, so no partition is applied by two members at once
+    // like a Java consumer's onPartitionsRevoked: the runs in hand (told to end at their next
+    // record by REBALANCING's onLeave, just before) and their commits land in this generation, so
+    // no partition is applied by two members at once
     beforeRejoin: async () => {
-      queues.reset();
-      if (!(await batches.settledWithin(stopWaitMs)) || !(await committer.drain(stopWaitMs)))
+      if (!(await settleInHand({ batches, committer, stopWaitMs })))
         log.warn(
           { batchesInFlight: batches.size, commitsUnsettled: committer.pending, waitedMs: stopWaitMs },
           "rejoining before the runs in hand and their commits settled; their records will be redelivered (the inbox drops them)",

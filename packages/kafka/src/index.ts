@@ -29,7 +29,7 @@ export {
   RetriableError,
   type ErrorClassifier,
 } from "./errors.js";
-export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy, settledWithin } from "./retry.js";
 export { readTopic, readTopicToEnd, type RawRecord } from "./read.js";
 export { kafkaReachability } from "./health.js";
 export {

@@ -2,7 +2,7 @@
 // published in commit order, several transactions to a send; the slot is confirmed only up to the
 // end of the last transaction whose every record the broker acknowledged (docs/relay.md).
 import { OUTBOX_PUBLICATION, type PendingOutboxRow } from "@orderflow/db-kit";
-import type { OutgoingRecord, Publisher } from "@orderflow/kafka";
+import { type OutgoingRecord, type Publisher, settledWithin } from "@orderflow/kafka";
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from "pg-logical-replication";
 import type { Logger } from "pino";
 import { publishRows } from "./publish.js";
@@ -140,18 +140,7 @@ export class WalStream {
   /** Ends the replication connection, destroying its socket if that does not settle in time. */
   private async end(): Promise<void> {
     if (!this.started) destroySocket(this.service);
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      this.service.stop().then(
-        () => true,
-        () => true,
-      ),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(resolve, END_MS, false);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!ended) destroySocket(this.service);
+    if (!(await settledWithin(this.service.stop(), END_MS))) destroySocket(this.service);
   }
 
   /** The last position confirmed to the server. */

@@ -23,20 +23,16 @@ import {
   TOPIC_PREFIX,
 } from "@orderflow/system-tests/harness";
 import { pino } from "pino";
+import { loadProbeEnv } from "../env.js";
 import { jsonPost, openLoop, openLoopInChild, withIdempotencyKey, wrkClosedLoop } from "../load.js";
 import { LOG } from "../samples.js";
 import { generate, type GenResult, type Rec } from "./open-loop-gen.js";
 
-// biome-ignore lint/style/noProcessEnv: a probe run by hand takes its knobs from the environment
-const E = process.env;
-
-const rate = Number(E.PROBE_RATE ?? 400);
-const rounds = Number(E.PROBE_ROUNDS ?? 3);
-const windowMs = Number(E.PROBE_WINDOW_MS ?? 5000);
-const preloadS = Number(E.PROBE_PRELOAD_S ?? 0);
-const variants = (E.PROBE_VARIANTS ?? "inproc,child").split(",");
+const E = loadProbeEnv({ rate: 400, rounds: 3, windowMs: 5000, variants: "inproc,child" });
+const { rate, rounds, windowMs, preloadS } = E;
+const variants = E.variants.split(",");
 const extraEnv = Object.fromEntries(
-  (E.PROBE_SERVICE_ENV ?? "")
+  E.serviceEnv
     .split(",")
     .filter(Boolean)
     .map((kv) => kv.split("=") as [string, string]),
@@ -192,7 +188,7 @@ async function main() {
   });
   await ensureTopics(kafka);
   const svcA = await Service.start("order", 3321, { ...LOG, DATABASE_URL: DATABASES.order, ...extraEnv });
-  const envB = E.PROBE_SERVICE_ENV_B;
+  const envB = E.serviceEnvB;
   const svcB = envB
     ? await Service.start("order", 3322, {
         ...LOG,

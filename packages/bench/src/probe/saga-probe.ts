@@ -7,18 +7,15 @@
 import { createKafkaClient, ensureTopics, readTopicToEnd, type KafkaClient } from "@orderflow/kafka";
 import { dropDatabases, migrateAll, TOPIC_PREFIX, type Service } from "@orderflow/system-tests/harness";
 import { pino } from "pino";
+import { loadProbeEnv } from "../env.js";
 import { hopLatencies, placedToShipped, startSaga } from "../flow.js";
 import { openLoop } from "../load.js";
 import { now, post } from "../samples.js";
 import { percentiles } from "../stats.js";
 
-// biome-ignore lint/style/noProcessEnv: a probe run by hand takes its knobs from the environment
-const E = process.env;
-
-const rate = Number(E.PROBE_RATE ?? 70);
-const rounds = Number(E.PROBE_ROUNDS ?? 2);
-const windowMs = Number(E.PROBE_WINDOW_MS ?? 15_000);
-const variants = (E.PROBE_VARIANTS ?? "{}").split(";").map((v) => JSON.parse(v) as Record<string, string>);
+const E = loadProbeEnv({ rate: 70, rounds: 2, windowMs: 15_000, variants: "{}" });
+const { rate, rounds, windowMs } = E;
+const variants = E.variants.split(";").map((v) => JSON.parse(v) as Record<string, string>);
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 type Buckets = Map<string, Map<number, number>>; // group → le → cumulative count
@@ -93,13 +90,13 @@ async function main() {
   try {
     for (let round = 0; round < rounds; round++) {
       for (const v of variants) {
-        Object.assign(E, v);
         const flow = await startSaga(
           client,
           { order: 3341, payment: 3342, shipping: 3343, relay: 3344, projection: 3348, provider: 3347 },
           0,
+          undefined,
+          v,
         );
-        for (const k of Object.keys(v)) delete E[k];
         try {
           const consumers = flow.saga.filter((s) => ["order", "payment", "shipping"].includes(s.name));
           await openLoop(post(flow.order), { ratePerSecond: rate, durationMs: 3000 }); // warm-up

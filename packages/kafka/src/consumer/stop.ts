@@ -41,12 +41,19 @@ export interface StopDeps {
   now?: () => number;
 }
 
-/** Waits `stopWaitMs` at most for the batches in hand and their commits, then leaves the group. */
-export async function stopMember(d: StopDeps): Promise<void> {
+/** Waits `stopWaitMs` at most for the batches in hand and then their commits (a member that
+ *  leaves, or rejoins in a rebalance); false if some had not settled. */
+export async function settleInHand(
+  d: Pick<StopDeps, "batches" | "committer" | "stopWaitMs" | "now">,
+): Promise<boolean> {
   const now = d.now ?? Date.now;
   const deadline = now() + d.stopWaitMs;
-  const batchesDone = await d.batches.settledWithin(d.stopWaitMs);
-  if (!batchesDone || !(await d.committer.drain(Math.max(0, deadline - now())))) {
+  return (await d.batches.settledWithin(d.stopWaitMs)) && (await d.committer.drain(Math.max(0, deadline - now())));
+}
+
+/** Waits `stopWaitMs` at most for the batches in hand and their commits, then leaves the group. */
+export async function stopMember(d: StopDeps): Promise<void> {
+  if (!(await settleInHand(d))) {
     d.log.warn(
       { batchesInFlight: d.batches.size, commitsUnsettled: d.committer.pending, waitedMs: d.stopWaitMs },
       "leaving the group before every handled record's offset commit landed; those records will be redelivered (the inbox drops them)",
